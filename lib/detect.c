@@ -1,0 +1,1236 @@
+/*
+ * detect.c: the detectors of SPEC §3 and their ensemble.
+ *
+ * The window is held three ways: a ring of the last values (which one leaves
+ * next), an ordstat multiset (order statistics for iqr, mzscore, the flat
+ * test and the forest's sorted samples) and shifted double-double running
+ * sums (mean, variance, the EWMA over the window, the moving-average
+ * residuals).  The sums are rebased, recomputed from the window around its
+ * mean, whenever n is a multiple of W and whenever a departing value had
+ * dominated them, so their error stays far below 1e-9 relative.  All of it
+ * is a function of the client's values and settings: nothing depends on time
+ * or on where memory lies.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dd.h"
+#include "detect.h"
+#include "iforest.h"
+#include "ordstat.h"
+#include "rng.h"
+
+/* Shifted running sums over a window: s1 = sum(x - shift), s2 = sum((x -
+ * shift)^2) in double-double, each term computed the same way when it is
+ * added and when it is removed. */
+struct moments {
+	double shift;
+	struct dd s1, s2;
+	double peak;		/* largest s2 since the last rebase */
+	uint32_t count;
+};
+
+struct detector {
+	struct detect_settings set;
+	uint64_t key;		/* hash of the client_id: seeds the forest */
+	uint64_t n;		/* points pushed */
+	uint64_t last_alert;	/* ordinal of the last alert, 0 if none */
+	uint32_t active;	/* enabled detectors and the alert's source */
+	uint32_t enabled;	/* popcount of set.detectors */
+	uint32_t warmup;	/* P = min(min_points, W) */
+	uint32_t ma_m;
+	uint32_t hcap;		/* ring capacity: max(W, m) */
+	double *hist;		/* value of ordinal t at hist[(t - 1) % hcap] */
+	struct ordstat *sorted;	/* the window's values */
+	struct moments val;	/* of the window's values */
+
+	double lambda, decay;	/* EWMA weight and 1 - weight */
+	struct dd ew;		/* sum of decay^(L-i) (w_i - val.shift) */
+	struct dd decay_l1;	/* decay^(L-1), L = window length */
+	struct dd decay_l;	/* decay^L */
+
+	struct dd *resid;	/* residual of ordinal t at resid[(t-1) % W],
+				 * hi NAN when it has none */
+	struct moments res;	/* of the window's defined residuals */
+	uint32_t *dq_max;	/* monotone deques of resid slots */
+	uint32_t *dq_min;
+	uint32_t dq_max_head, dq_max_len, dq_min_head, dq_min_len;
+
+	struct iforest *forest;
+};
+
+static const char *const kind_names[DETECT_KINDS] = {
+	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore"
+};
+
+/* Params table: key, default, minimum, maximum, whole number. */
+static const struct param_info {
+	const char *name;
+	double def, min, max;
+	int whole;
+	int open_min;		/* the minimum itself is not allowed */
+} param_info[DETECT_PARAMS] = {
+	[DETECT_P_ZSCORE_K] = { "zscore.k", 6, 0, 1e9, 0, 1 },
+	[DETECT_P_IQR_K] = { "iqr.k", 3, 0, 1e9, 0, 1 },
+	[DETECT_P_EWMA_LAMBDA] = { "ewma.lambda", 0.3, 0, 1, 0, 1 },
+	[DETECT_P_EWMA_L] = { "ewma.l", 6, 0, 1e9, 0, 1 },
+	[DETECT_P_MA_M] = { "ma.m", 5, 1, DETECT_WINDOW_MAX, 1, 0 },
+	[DETECT_P_MA_K] = { "ma.k", 6, 0, 1e9, 0, 1 },
+	[DETECT_P_MZSCORE_K] = { "mzscore.k", 7, 0, 1e9, 0, 1 },
+	[DETECT_P_IFOREST_TREES] = { "iforest.trees", 100, 1,
+	    IFOREST_TREES_MAX, 1, 0 },
+	[DETECT_P_IFOREST_SAMPLE] = { "iforest.sample", 256, 2,
+	    IFOREST_SAMPLE_MAX, 1, 0 },
+	[DETECT_P_IFOREST_THRESHOLD] = { "iforest.threshold", 0.8, 0, 1,
+	    0, 1 },
+	[DETECT_P_MIN_POINTS] = { "min_points", 50, 1, DETECT_WINDOW_MAX,
+	    1, 0 },
+	[DETECT_P_HOLDOFF] = { "holdoff", 200, 0, 1e15, 1, 0 },
+};
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------ settings */
+
+void
+detect_settings_default(struct detect_settings *s, uint32_t w)
+{
+	unsigned p;
+
+	memset(s, 0, sizeof(*s));
+	s->window = w;
+	s->detectors = DETECT_DEFAULT_MASK;
+	s->vote = DETECT_VOTE_MAJORITY;
+	s->alert = DETECT_ALERT_VOTE;
+	for (p = 0; p < DETECT_PARAMS; p++)
+		s->param[p] = param_info[p].def;
+}
+
+static int
+param_check(unsigned p, double v, char *err, size_t errlen)
+{
+	const struct param_info *pi = &param_info[p];
+
+	if (!isfinite(v) || v < pi->min || v > pi->max ||
+	    (pi->open_min && v == pi->min)) {
+		if (pi->whole)
+			seterr(err, errlen, "%s must be a whole number from "
+			    "%.15g to %.15g", pi->name, pi->min, pi->max);
+		else
+			seterr(err, errlen, "%s must be a number %s %.15g "
+			    "and at most %.15g", pi->name,
+			    pi->open_min ? "above" : "from", pi->min, pi->max);
+		return -1;
+	}
+	if (pi->whole && v != floor(v)) {
+		seterr(err, errlen, "%s must be a whole number", pi->name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+detect_settings_check(const struct detect_settings *s, char *err,
+    size_t errlen)
+{
+	unsigned p, enabled;
+
+	if (s->window < DETECT_WINDOW_MIN || s->window > DETECT_WINDOW_MAX) {
+		seterr(err, errlen, "window must be from %d to %d",
+		    DETECT_WINDOW_MIN, DETECT_WINDOW_MAX);
+		return -1;
+	}
+	if (s->detectors == 0 || (s->detectors >> DETECT_KINDS) != 0) {
+		seterr(err, errlen, "detectors must name at least one "
+		    "detector");
+		return -1;
+	}
+	enabled = (unsigned)__builtin_popcount(s->detectors);
+	switch (s->vote) {
+	case DETECT_VOTE_MAJORITY:
+	case DETECT_VOTE_ANY:
+	case DETECT_VOTE_ALL:
+		break;
+	case DETECT_VOTE_ATLEAST:
+		if (s->vote_k >= 1 && s->vote_k <= enabled)
+			break;
+		seterr(err, errlen, "vote %u needs from 1 to %u detectors",
+		    s->vote_k, enabled);
+		return -1;
+	default:
+		seterr(err, errlen, "vote rule is not known");
+		return -1;
+	}
+	if (s->alert != DETECT_ALERT_VOTE && (s->alert < DETECT_ALERT_DETECTOR ||
+	    s->alert >= DETECT_ALERT_DETECTOR + DETECT_KINDS)) {
+		seterr(err, errlen, "alert source is not known");
+		return -1;
+	}
+	for (p = 0; p < DETECT_PARAMS; p++)
+		if (param_check(p, s->param[p], err, errlen) == -1)
+			return -1;
+	return 0;
+}
+
+const char *
+detect_kind_name(unsigned k)
+{
+	return k < DETECT_KINDS ? kind_names[k] : NULL;
+}
+
+int
+detect_kind_by_name(const char *name)
+{
+	int k;
+
+	for (k = 0; k < DETECT_KINDS; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+int
+detect_parse_detectors(struct detect_settings *s, const char *list,
+    char *err, size_t errlen)
+{
+	char name[32];
+	const char *p = list, *end;
+	uint32_t mask = 0;
+	size_t len;
+	int k;
+
+	for (;;) {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || len >= sizeof(name)) {
+			seterr(err, errlen, "detectors: expected a comma-"
+			    "separated list of zscore, iqr, ewma, ma, iforest, "
+			    "mzscore");
+			return -1;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if ((k = detect_kind_by_name(name)) == -1) {
+			seterr(err, errlen, "unknown detector '%s'", name);
+			return -1;
+		}
+		mask |= 1u << k;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	s->detectors = mask;
+	return 0;
+}
+
+int
+detect_parse_vote(struct detect_settings *s, const char *rule, char *err,
+    size_t errlen)
+{
+	char *end;
+	unsigned long k;
+
+	if (strcmp(rule, "majority") == 0)
+		s->vote = DETECT_VOTE_MAJORITY;
+	else if (strcmp(rule, "any") == 0)
+		s->vote = DETECT_VOTE_ANY;
+	else if (strcmp(rule, "all") == 0)
+		s->vote = DETECT_VOTE_ALL;
+	else {
+		if (rule[0] < '1' || rule[0] > '9' || strlen(rule) > 2)
+			goto bad;
+		k = strtoul(rule, &end, 10);
+		if (*end != '\0' || k < 1 || k > DETECT_KINDS)
+			goto bad;
+		s->vote = DETECT_VOTE_ATLEAST;
+		s->vote_k = (uint32_t)k;
+	}
+	return 0;
+bad:
+	seterr(err, errlen, "vote must be any, majority, all or a count from "
+	    "1 to %d, not '%.32s'", DETECT_KINDS, rule);
+	return -1;
+}
+
+int
+detect_parse_alert(struct detect_settings *s, const char *source, char *err,
+    size_t errlen)
+{
+	int k;
+
+	if (strcmp(source, "vote") == 0) {
+		s->alert = DETECT_ALERT_VOTE;
+		return 0;
+	}
+	if ((k = detect_kind_by_name(source)) == -1) {
+		seterr(err, errlen, "alert must be vote or a detector name, "
+		    "not '%.32s'", source);
+		return -1;
+	}
+	s->alert = DETECT_ALERT_DETECTOR + (uint32_t)k;
+	return 0;
+}
+
+const char *
+detect_vote_text(const struct detect_settings *s, char *buf, size_t len)
+{
+	switch (s->vote) {
+	case DETECT_VOTE_ANY:
+		snprintf(buf, len, "any");
+		break;
+	case DETECT_VOTE_ALL:
+		snprintf(buf, len, "all");
+		break;
+	case DETECT_VOTE_ATLEAST:
+		snprintf(buf, len, "%u", s->vote_k);
+		break;
+	default:
+		snprintf(buf, len, "majority");
+		break;
+	}
+	return buf;
+}
+
+const char *
+detect_alert_text(const struct detect_settings *s, char *buf, size_t len)
+{
+	if (s->alert == DETECT_ALERT_VOTE)
+		snprintf(buf, len, "vote");
+	else
+		snprintf(buf, len, "%s",
+		    kind_names[(s->alert - DETECT_ALERT_DETECTOR) %
+		    DETECT_KINDS]);
+	return buf;
+}
+
+const char *
+detect_param_name(unsigned p)
+{
+	return p < DETECT_PARAMS ? param_info[p].name : NULL;
+}
+
+int
+detect_param_by_name(const char *name)
+{
+	int p;
+
+	for (p = 0; p < DETECT_PARAMS; p++)
+		if (strcmp(name, param_info[p].name) == 0)
+			return p;
+	return -1;
+}
+
+int
+detect_param_set(struct detect_settings *s, unsigned p, double value,
+    char *err, size_t errlen)
+{
+	if (p >= DETECT_PARAMS) {
+		seterr(err, errlen, "unknown parameter");
+		return -1;
+	}
+	if (param_check(p, value, err, errlen) == -1)
+		return -1;
+	s->param[p] = value;
+	return 0;
+}
+
+/* ------------------------------------------------------------ moments */
+
+static void
+moments_reset(struct moments *m, double shift)
+{
+	m->shift = shift;
+	m->s1 = dd_from(0);
+	m->s2 = dd_from(0);
+	m->peak = 0;
+	m->count = 0;
+}
+
+static void
+moments_add(struct moments *m, struct dd x)
+{
+	struct dd d = dd_add_d(x, -m->shift);
+
+	m->s1 = dd_add(m->s1, d);
+	m->s2 = dd_add(m->s2, dd_mul(d, d));
+	if (m->s2.hi > m->peak)
+		m->peak = m->s2.hi;
+	m->count++;
+}
+
+static void
+moments_remove(struct moments *m, struct dd x)
+{
+	struct dd d = dd_add_d(x, -m->shift);
+
+	m->s1 = dd_add(m->s1, dd_neg(d));
+	m->s2 = dd_add(m->s2, dd_neg(dd_mul(d, d)));
+	m->count--;
+}
+
+/* Whether a rebase is due: cancellation has eaten much of s2 (a dominating
+ * value left), or the mean has wandered so far from the shift that the
+ * rounding of x - shift would show in the variance. */
+static int
+moments_worn(const struct moments *m)
+{
+	double mo, var;
+
+	if (m->count == 0)
+		return 0;
+	if (m->s2.hi < m->peak * 0x1p-40)
+		return 1;
+	mo = m->s1.hi / m->count;
+	var = m->s2.hi / m->count - mo * mo;
+	return mo * mo > 0x1p20 * var;
+}
+
+/* The mean minus the shift, as a double-double. */
+static struct dd
+moments_mean_off(const struct moments *m)
+{
+	return dd_div_d(m->s1, (double)m->count);
+}
+
+/* The population variance, never negative. */
+static double
+moments_var(const struct moments *m)
+{
+	struct dd q = dd_div_d(dd_mul(m->s1, m->s1), (double)m->count);
+	struct dd v = dd_add(m->s2, dd_neg(q));
+	double var = v.hi / (double)m->count;
+
+	return var > 0 ? var : 0;
+}
+
+/* ------------------------------------------------------------ window */
+
+static double
+hist_at(const struct detector *d, uint64_t t)
+{
+	return d->hist[(t - 1) % d->hcap];
+}
+
+static uint32_t
+window_len(const struct detector *d)
+{
+	return d->n < d->set.window ? (uint32_t)d->n : d->set.window;
+}
+
+static struct dd
+resid_at(const struct detector *d, uint64_t t)
+{
+	return d->resid[(t - 1) % d->set.window];
+}
+
+/* The moving-average residual of x at ordinal n (n > m): x minus the mean
+ * of the m values before it, as the mean of the differences so that nearby
+ * values cancel exactly. */
+static struct dd
+ma_residual(const struct detector *d, uint64_t n, double x)
+{
+	struct dd sum = dd_from(0);
+	uint32_t j;
+
+	for (j = 1; j <= d->ma_m; j++)
+		sum = dd_add(sum, dd_two_sum(x, -hist_at(d, n - j)));
+	return dd_div_d(sum, d->ma_m);
+}
+
+/* Whether a > b. */
+static int
+dd_greater(struct dd a, struct dd b)
+{
+	return a.hi > b.hi || (a.hi == b.hi && a.lo > b.lo);
+}
+
+/* Drops the front of a deque of resid slots when it is slot, the one that
+ * leaves the window now. */
+static void
+deque_expire(uint32_t *q, uint32_t *head, uint32_t *len, uint32_t cap,
+    uint32_t slot)
+{
+	if (*len > 0 && q[*head] == slot) {
+		*head = (*head + 1) % cap;
+		(*len)--;
+	}
+}
+
+/* Pushes the resid slot holding r; sign 1 keeps the largest residual of the
+ * window at the front, -1 the smallest. */
+static void
+deque_push(struct detector *d, uint32_t *q, uint32_t head, uint32_t *len,
+    uint32_t slot, struct dd r, int sign)
+{
+	uint32_t cap = d->set.window;
+
+	while (*len > 0) {
+		struct dd b = d->resid[q[(head + *len - 1) % cap]];
+
+		if (sign > 0 ? dd_greater(b, r) : dd_greater(r, b))
+			break;
+		(*len)--;
+	}
+	q[(head + *len) % cap] = slot;
+	(*len)++;
+}
+
+/* Recomputes every running sum from the window around its mean. */
+static void
+rebase(struct detector *d)
+{
+	uint32_t len = window_len(d), i;
+	uint64_t first = d->n - len + 1, t;
+	struct dd sum = dd_from(0), ew = dd_from(0);
+	double shift;
+
+	for (t = first; t <= d->n; t++)
+		sum = dd_add_d(sum, hist_at(d, t));
+	shift = dd_div_d(sum, len).hi;
+	moments_reset(&d->val, shift);
+	for (t = first; t <= d->n; t++) {
+		double x = hist_at(d, t);
+
+		moments_add(&d->val, dd_from(x));
+		ew = dd_add_d(dd_mul_d(ew, d->decay), x - shift);
+	}
+	d->ew = ew;
+	if (d->resid == NULL)
+		return;
+	sum = dd_from(0);
+	i = 0;
+	for (t = first; t <= d->n; t++)
+		if (!isnan(resid_at(d, t).hi)) {
+			sum = dd_add(sum, resid_at(d, t));
+			i++;
+		}
+	moments_reset(&d->res, i > 0 ? dd_div_d(sum, i).hi : 0);
+	for (t = first; t <= d->n; t++)
+		if (!isnan(resid_at(d, t).hi))
+			moments_add(&d->res, resid_at(d, t));
+}
+
+/* Lets x, the value of ordinal n = d->n + 1 with residual r (NAN if none),
+ * enter the window; the value of ordinal n - W leaves. */
+static void
+window_enter(struct detector *d, double x, struct dd r)
+{
+	uint64_t n = d->n + 1, out = 0;
+	uint32_t W = d->set.window;
+	double old = 0;
+
+	if (d->val.count == 0)
+		moments_reset(&d->val, x);
+	if (n > W) {
+		out = n - W;
+		old = hist_at(d, out);
+		ordstat_remove(d->sorted, old);
+		moments_remove(&d->val, dd_from(old));
+		d->ew = dd_add(d->ew, dd_neg(dd_mul_d(d->decay_l1,
+		    old - d->val.shift)));
+	} else if (n > 1) {
+		d->decay_l1 = d->decay_l;
+		d->decay_l = dd_mul_d(d->decay_l, d->decay);
+	}
+	d->hist[(n - 1) % d->hcap] = x;
+	ordstat_insert(d->sorted, x);
+	moments_add(&d->val, dd_from(x));
+	d->ew = dd_add_d(dd_mul_d(d->ew, d->decay), x - d->val.shift);
+
+	if (d->resid != NULL) {
+		uint32_t slot = (uint32_t)((n - 1) % W);
+
+		if (out != 0) {
+			struct dd ro = d->resid[slot];
+
+			deque_expire(d->dq_max, &d->dq_max_head,
+			    &d->dq_max_len, W, slot);
+			deque_expire(d->dq_min, &d->dq_min_head,
+			    &d->dq_min_len, W, slot);
+			if (!isnan(ro.hi))
+				moments_remove(&d->res, ro);
+		}
+		d->resid[slot] = r;
+		if (!isnan(r.hi)) {
+			if (d->res.count == 0)
+				moments_reset(&d->res, r.hi);
+			moments_add(&d->res, r);
+			deque_push(d, d->dq_max, d->dq_max_head, &d->dq_max_len,
+			    slot, r, 1);
+			deque_push(d, d->dq_min, d->dq_min_head, &d->dq_min_len,
+			    slot, r, -1);
+		}
+	}
+	d->n = n;
+	if (n % W == 0 || moments_worn(&d->val) ||
+	    (d->resid != NULL && moments_worn(&d->res)))
+		rebase(d);
+}
+
+/* ------------------------------------------------------------ judging */
+
+static double
+margin_of(double stat, double thr)
+{
+	double a = fabs(thr);
+
+	return (stat - thr) / (a > 1e-300 ? a : 1e-300);
+}
+
+/* A quantile of the window by linear interpolation (type 7), as its lower
+ * neighbour s[j] and the offset frac * (s[j+1] - s[j]) above it. */
+struct quantile {
+	double base, off;
+};
+
+static struct quantile
+quantile_of(const struct ordstat *os, uint32_t len, double p)
+{
+	double h = (len - 1) * p;
+	uint32_t j = (uint32_t)h;
+	double frac = h - j;
+	struct quantile q;
+
+	q.base = ordstat_select(os, j);
+	q.off = 0;
+	if (frac > 0 && j + 1 < len)
+		q.off = frac * (ordstat_select(os, j + 1) - q.base);
+	return q;
+}
+
+/* The distance of the value of rank i from the median med. */
+static double
+dev_at(const struct ordstat *os, uint32_t i, struct quantile med)
+{
+	return fabs((ordstat_select(os, i) - med.base) - med.off);
+}
+
+/* The k-th smallest (from 0) of the distances of the window's values from
+ * med: the k+1 values nearest med are a run s[l..l+k] of the sorted window
+ * that holds the middle; binary search for the run whose ends balance. */
+static double
+kth_deviation(const struct ordstat *os, uint32_t len, uint32_t k,
+    struct quantile med, uint32_t mid)
+{
+	uint32_t lo, hi, l;
+	double best;
+
+	/* runs [l, l+k] with l <= mid <= l + k */
+	lo = mid > k ? mid - k : 0;
+	hi = mid < len - 1 - k ? mid : len - 1 - k;
+	/* first l in [lo, hi] where the left end is no farther than the right */
+	while (lo < hi) {
+		l = lo + (hi - lo) / 2;
+		if (dev_at(os, l, med) <= dev_at(os, l + k, med))
+			hi = l;
+		else
+			lo = l + 1;
+	}
+	l = lo;
+	best = fmax(dev_at(os, l, med), dev_at(os, l + k, med));
+	if (l > 0 && l - 1 + k < len) {
+		double prev = fmax(dev_at(os, l - 1, med),
+		    dev_at(os, l - 1 + k, med));
+
+		if (prev < best)
+			best = prev;
+	}
+	return best;
+}
+
+static double
+median_abs_deviation(const struct ordstat *os, uint32_t len,
+    struct quantile med)
+{
+	double h = (len - 1) * 0.5;
+	uint32_t j = (uint32_t)h, mid = j;
+	double a = kth_deviation(os, len, j, med, mid);
+
+	if (h > j) {
+		double b = kth_deviation(os, len, j + 1, med, mid);
+
+		return a + 0.5 * (b - a);
+	}
+	return a;
+}
+
+static void
+judge(struct detector *d, double x, struct dd r, struct detect_verdict *v)
+{
+	const double *par = d->set.param;
+	uint32_t len = window_len(d), a = d->active;
+	double lo = ordstat_min(d->sorted), hi = ordstat_max(d->sorted);
+	int flat = lo == hi;
+	struct dd mean_off = dd_from(0);
+	double sigma = 0, xo = x - d->val.shift, stat, thr;
+
+	if (a & ((1u << DETECT_ZSCORE) | (1u << DETECT_EWMA))) {
+		mean_off = moments_mean_off(&d->val);
+		sigma = sqrt(moments_var(&d->val));
+	}
+	if (a & (1u << DETECT_ZSCORE)) {
+		if (flat) {
+			v->margin[DETECT_ZSCORE] = x != lo ? INFINITY : -INFINITY;
+			if (x != lo)
+				v->votes |= 1u << DETECT_ZSCORE;
+		} else {
+			stat = fabs(dd_add(dd_from(xo), dd_neg(mean_off)).hi);
+			thr = par[DETECT_P_ZSCORE_K] * sigma;
+			v->margin[DETECT_ZSCORE] = margin_of(stat, thr);
+			if (stat > thr)
+				v->votes |= 1u << DETECT_ZSCORE;
+		}
+	}
+	if (a & (1u << DETECT_EWMA)) {
+		if (flat) {
+			v->margin[DETECT_EWMA] = x != lo ? INFINITY : -INFINITY;
+			if (x != lo)
+				v->votes |= 1u << DETECT_EWMA;
+		} else {
+			/* e_L - shift = lambda*ew + decay^L (w_1 - shift) */
+			double first = hist_at(d, d->n - len + 1);
+			struct dd el = dd_add(dd_mul_d(d->ew, d->lambda),
+			    dd_mul_d(d->decay_l, first - d->val.shift));
+			struct dd e = dd_add(dd_two_prod(d->lambda, xo),
+			    dd_mul_d(el, d->decay));
+
+			stat = fabs(dd_add(e, dd_neg(mean_off)).hi);
+			thr = par[DETECT_P_EWMA_L] * sigma * sqrt(d->lambda /
+			    (2 - d->lambda));
+			v->margin[DETECT_EWMA] = margin_of(stat, thr);
+			if (stat > thr)
+				v->votes |= 1u << DETECT_EWMA;
+		}
+	}
+	if (a & (1u << DETECT_IQR)) {
+		if (flat) {
+			v->margin[DETECT_IQR] = x != lo ? INFINITY : -INFINITY;
+			if (x != lo)
+				v->votes |= 1u << DETECT_IQR;
+		} else {
+			struct quantile q1 = quantile_of(d->sorted, len, 0.25);
+			struct quantile q3 = quantile_of(d->sorted, len, 0.75);
+			double below = (q1.base - x) + q1.off;
+			double above = (x - q3.base) - q3.off;
+			double iqr = (q3.base - q1.base) + (q3.off - q1.off);
+
+			stat = below > above ? below : above;
+			thr = par[DETECT_P_IQR_K] * iqr;
+			v->margin[DETECT_IQR] = margin_of(stat, thr);
+			if (stat > thr)
+				v->votes |= 1u << DETECT_IQR;
+		}
+	}
+	if (a & (1u << DETECT_MZSCORE)) {
+		struct quantile med = quantile_of(d->sorted, len, 0.5);
+		double mad = flat ? 0 : median_abs_deviation(d->sorted, len,
+		    med);
+
+		if (mad == 0) {
+			v->margin[DETECT_MZSCORE] = -INFINITY;
+		} else {
+			stat = 0.6745 * fabs((x - med.base) - med.off) / mad;
+			thr = par[DETECT_P_MZSCORE_K];
+			v->margin[DETECT_MZSCORE] = margin_of(stat, thr);
+			if (stat > thr)
+				v->votes |= 1u << DETECT_MZSCORE;
+		}
+	}
+	if (a & (1u << DETECT_MA)) {
+		if (flat) {
+			v->margin[DETECT_MA] = x != lo ? INFINITY : -INFINITY;
+			if (x != lo)
+				v->votes |= 1u << DETECT_MA;
+		} else if (isnan(r.hi) || d->res.count == 0) {
+			v->margin[DETECT_MA] = -INFINITY;
+		} else {
+			struct dd rmax = d->resid[d->dq_max[d->dq_max_head]];
+			struct dd rmin = d->resid[d->dq_min[d->dq_min_head]];
+
+			if (!dd_greater(rmax, rmin)) {
+				/* all residuals equal: std 0 exactly */
+				stat = fabs(dd_add(r, dd_neg(rmax)).hi);
+				v->margin[DETECT_MA] = margin_of(stat, 0);
+				if (stat > 0)
+					v->votes |= 1u << DETECT_MA;
+			} else {
+				struct dd ro = dd_add_d(r, -d->res.shift);
+				struct dd mo = moments_mean_off(&d->res);
+
+				stat = fabs(dd_add(ro, dd_neg(mo)).hi);
+				thr = par[DETECT_P_MA_K] *
+				    sqrt(moments_var(&d->res));
+				v->margin[DETECT_MA] = margin_of(stat, thr);
+				if (stat > thr)
+					v->votes |= 1u << DETECT_MA;
+			}
+		}
+	}
+	if (a & (1u << DETECT_IFOREST)) {
+		double tau = par[DETECT_P_IFOREST_THRESHOLD];
+
+		v->iforest_score = iforest_score(d->forest, x);
+		v->margin[DETECT_IFOREST] = margin_of(v->iforest_score, tau);
+		if (v->iforest_score >= tau)
+			v->votes |= 1u << DETECT_IFOREST;
+	}
+}
+
+static int
+vote_result(const struct detect_settings *s, uint32_t votes,
+    uint32_t enabled)
+{
+	switch (s->vote) {
+	case DETECT_VOTE_ANY:
+		return votes >= 1;
+	case DETECT_VOTE_ALL:
+		return votes == enabled;
+	case DETECT_VOTE_ATLEAST:
+		return votes >= s->vote_k;
+	default:
+		return votes * 2 > enabled;
+	}
+}
+
+static void
+grow_tree(struct detector *d, unsigned t, uint64_t n)
+{
+	iforest_grow(d->forest, t, d->sorted, rng_seed(d->key, n, t));
+}
+
+int
+detector_push(struct detector *d, double x, struct detect_verdict *v,
+    char *err, size_t errlen)
+{
+	uint64_t n = d->n + 1;
+	struct dd r = { NAN, 0 };
+	unsigned k, trees;
+
+	if (!isfinite(x)) {
+		seterr(err, errlen, "value is not a finite number");
+		return -1;
+	}
+	memset(v, 0, sizeof(*v));
+	v->n = n;
+	v->iforest_score = NAN;
+	for (k = 0; k < DETECT_KINDS; k++)
+		v->margin[k] = (d->active & (1u << k)) ? -INFINITY : NAN;
+	if (d->resid != NULL && n > d->ma_m)
+		r = ma_residual(d, n, x);
+
+	if (n <= d->warmup) {
+		v->warmup = 1;
+	} else {
+		if (d->forest != NULL && !iforest_ready(d->forest)) {
+			trees = iforest_trees(d->forest);
+			for (k = 0; k < trees; k++)
+				grow_tree(d, k, n - 1);
+		}
+		judge(d, x, r, v);
+	}
+	window_enter(d, x, r);
+	if (d->forest != NULL && !v->warmup) {
+		trees = iforest_trees(d->forest);
+		grow_tree(d, (unsigned)(n % trees), n);
+	}
+
+	v->score = 0;
+	if (!v->warmup) {
+		uint32_t votes = v->votes & d->set.detectors;
+		uint32_t c = (uint32_t)__builtin_popcount(votes);
+		int signal;
+
+		v->anomaly = vote_result(&d->set, c, d->enabled);
+		v->score = (double)c / d->enabled;
+		if (d->set.alert == DETECT_ALERT_VOTE)
+			signal = v->anomaly;
+		else
+			signal = (v->votes >> (d->set.alert -
+			    DETECT_ALERT_DETECTOR)) & 1;
+		if (signal && (d->last_alert == 0 || n - d->last_alert >
+		    (uint64_t)d->set.param[DETECT_P_HOLDOFF])) {
+			v->alert = 1;
+			d->last_alert = n;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+struct detector *
+detector_new(const char *client_id, size_t len,
+    const struct detect_settings *s, char *err, size_t errlen)
+{
+	struct detector *d;
+	uint32_t W;
+
+	if (detect_settings_check(s, err, errlen) == -1)
+		return NULL;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		goto nomem;
+	d->set = *s;
+	W = s->window;
+	d->key = rng_hash(client_id, len);
+	d->active = s->detectors;
+	if (s->alert != DETECT_ALERT_VOTE)
+		d->active |= 1u << (s->alert - DETECT_ALERT_DETECTOR);
+	d->enabled = (uint32_t)__builtin_popcount(s->detectors);
+	d->warmup = s->param[DETECT_P_MIN_POINTS] < W ?
+	    (uint32_t)s->param[DETECT_P_MIN_POINTS] : W;
+	d->ma_m = (uint32_t)s->param[DETECT_P_MA_M];
+	d->hcap = W;
+	if (d->active & (1u << DETECT_MA)) {
+		if (d->ma_m > d->hcap)
+			d->hcap = d->ma_m;
+		d->resid = malloc((size_t)W * sizeof(*d->resid));
+		d->dq_max = malloc((size_t)W * sizeof(uint32_t));
+		d->dq_min = malloc((size_t)W * sizeof(uint32_t));
+		if (d->resid == NULL || d->dq_max == NULL || d->dq_min == NULL)
+			goto nomem;
+	}
+	if ((d->hist = malloc((size_t)d->hcap * sizeof(double))) == NULL ||
+	    (d->sorted = ordstat_new(W)) == NULL)
+		goto nomem;
+	if (d->active & (1u << DETECT_IFOREST)) {
+		d->forest = iforest_new((unsigned)s->param[DETECT_P_IFOREST_TREES],
+		    (unsigned)s->param[DETECT_P_IFOREST_SAMPLE], W);
+		if (d->forest == NULL)
+			goto nomem;
+	}
+	d->lambda = s->param[DETECT_P_EWMA_LAMBDA];
+	d->decay = 1 - d->lambda;
+	d->decay_l1 = dd_from(1);
+	d->decay_l = dd_from(d->decay);
+	moments_reset(&d->val, 0);
+	moments_reset(&d->res, 0);
+	return d;
+nomem:
+	seterr(err, errlen, "out of memory for a window of %u", s->window);
+	detector_free(d);
+	return NULL;
+}
+
+void
+detector_free(struct detector *d)
+{
+	if (d == NULL)
+		return;
+	free(d->hist);
+	free(d->resid);
+	free(d->dq_max);
+	free(d->dq_min);
+	ordstat_free(d->sorted);
+	iforest_free(d->forest);
+	free(d);
+}
+
+uint64_t
+detector_count(const struct detector *d)
+{
+	return d->n;
+}
+
+const struct detect_settings *
+detector_settings(const struct detector *d)
+{
+	return &d->set;
+}
+
+uint64_t
+detector_last_alert(const struct detector *d)
+{
+	return d->last_alert;
+}
+
+void
+detector_set_last_alert(struct detector *d, uint64_t n)
+{
+	d->last_alert = n;
+}
+
+size_t
+detector_memory(const struct detector *d)
+{
+	size_t m = sizeof(*d) + (size_t)d->hcap * sizeof(double) +
+	    ordstat_memory(d->sorted);
+
+	if (d->resid != NULL)
+		m += (size_t)d->set.window * (sizeof(*d->resid) +
+		    2 * sizeof(uint32_t));
+	if (d->forest != NULL)
+		m += iforest_memory(d->forest);
+	return m;
+}
+
+/* ------------------------------------------------------------ state */
+
+/* A cursor over a state buffer; all numbers little-endian. */
+struct cursor {
+	unsigned char *w;
+	const unsigned char *r;
+	size_t left;
+	int bad;
+};
+
+static void
+put_u64(struct cursor *c, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		*c->w++ = (unsigned char)(v >> (8 * i));
+}
+
+static void
+put_f64(struct cursor *c, double x)
+{
+	uint64_t v;
+
+	memcpy(&v, &x, sizeof(v));
+	put_u64(c, v);
+}
+
+static uint64_t
+get_u64(struct cursor *c)
+{
+	uint64_t v = 0;
+	int i;
+
+	if (c->left < 8) {
+		c->bad = 1;
+		return 0;
+	}
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)c->r[i] << (8 * i);
+	c->r += 8;
+	c->left -= 8;
+	return v;
+}
+
+static double
+get_f64(struct cursor *c)
+{
+	uint64_t v = get_u64(c);
+	double x;
+
+	memcpy(&x, &v, sizeof(x));
+	return x;
+}
+
+#define STATE_MAGIC	0x3174656461776e61ULL	/* "anwadet1" */
+
+/* Numbers that make up the settings, so a state of other settings is
+ * refused. */
+static void
+put_settings(struct cursor *c, const struct detector *d)
+{
+	unsigned p;
+
+	put_u64(c, d->set.window);
+	put_u64(c, d->set.detectors);
+	put_u64(c, (uint64_t)d->set.vote << 32 | d->set.vote_k);
+	put_u64(c, d->set.alert);
+	for (p = 0; p < DETECT_PARAMS; p++)
+		put_f64(c, d->set.param[p]);
+}
+
+static size_t
+state_fixed_size(void)
+{
+	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1);
+}
+
+size_t
+detector_state_size(const struct detector *d)
+{
+	uint64_t kept = d->n < d->hcap ? d->n : d->hcap;
+	size_t s = state_fixed_size() + (size_t)kept * 8;
+
+	if (d->resid != NULL)
+		s += (size_t)window_len(d) * 16;
+	if (d->forest != NULL)
+		s += iforest_state_size(d->forest);
+	return s;
+}
+
+static void
+put_moments(struct cursor *c, const struct moments *m)
+{
+	put_f64(c, m->shift);
+	put_f64(c, m->s1.hi);
+	put_f64(c, m->s1.lo);
+	put_f64(c, m->s2.hi);
+	put_f64(c, m->s2.lo);
+	put_f64(c, m->peak);
+}
+
+static void
+get_moments(struct cursor *c, struct moments *m)
+{
+	m->shift = get_f64(c);
+	m->s1.hi = get_f64(c);
+	m->s1.lo = get_f64(c);
+	m->s2.hi = get_f64(c);
+	m->s2.lo = get_f64(c);
+	m->peak = get_f64(c);
+}
+
+void
+detector_save(const struct detector *d, unsigned char *buf)
+{
+	struct cursor c = { buf, NULL, 0, 0 };
+	uint64_t kept = d->n < d->hcap ? d->n : d->hcap, t;
+
+	put_u64(&c, STATE_MAGIC);
+	put_u64(&c, DETECT_STATE_FORMAT);
+	put_settings(&c, d);
+	put_u64(&c, d->key);
+	put_u64(&c, d->n);
+	put_u64(&c, d->last_alert);
+	put_u64(&c, d->forest != NULL ? iforest_state_size(d->forest) : 0);
+	put_moments(&c, &d->val);
+	put_moments(&c, &d->res);
+	put_f64(&c, d->ew.hi);
+	put_f64(&c, d->ew.lo);
+	put_f64(&c, d->decay_l1.hi);
+	put_f64(&c, d->decay_l1.lo);
+	put_f64(&c, d->decay_l.hi);
+	put_f64(&c, d->decay_l.lo);
+	put_u64(&c, d->res.count);
+	for (t = d->n - kept + 1; t <= d->n; t++)
+		put_f64(&c, hist_at(d, t));
+	if (d->resid != NULL)
+		for (t = d->n - window_len(d) + 1; t <= d->n; t++) {
+			put_f64(&c, resid_at(d, t).hi);
+			put_f64(&c, resid_at(d, t).lo);
+		}
+	if (d->forest != NULL)
+		iforest_save(d->forest, c.w);
+}
+
+struct detector *
+detector_load(const char *client_id, size_t len,
+    const struct detect_settings *s, const unsigned char *buf, size_t buflen,
+    char *err, size_t errlen)
+{
+	struct detector *d;
+	struct cursor c = { NULL, buf, buflen, 0 };
+	unsigned char *mine = NULL;
+	uint64_t kept, t, forest_size, rescount;
+	uint32_t wl;
+	size_t fixed = state_fixed_size();
+
+	if ((d = detector_new(client_id, len, s, err, errlen)) == NULL)
+		return NULL;
+	/* The header and settings must equal what this detector would write. */
+	if ((mine = malloc(fixed)) == NULL) {
+		seterr(err, errlen, "out of memory");
+		goto fail;
+	}
+	{
+		struct cursor w = { mine, NULL, 0, 0 };
+
+		put_u64(&w, STATE_MAGIC);
+		put_u64(&w, DETECT_STATE_FORMAT);
+		put_settings(&w, d);
+		put_u64(&w, d->key);
+		if (buflen < (size_t)(w.w - mine) ||
+		    memcmp(buf, mine, (size_t)(w.w - mine)) != 0) {
+			seterr(err, errlen, "detector state is of another "
+			    "format, client or settings");
+			goto fail;
+		}
+		c.r += w.w - mine;
+		c.left -= (size_t)(w.w - mine);
+	}
+	d->n = get_u64(&c);
+	d->last_alert = get_u64(&c);
+	forest_size = get_u64(&c);
+	get_moments(&c, &d->val);
+	get_moments(&c, &d->res);
+	d->ew.hi = get_f64(&c);
+	d->ew.lo = get_f64(&c);
+	d->decay_l1.hi = get_f64(&c);
+	d->decay_l1.lo = get_f64(&c);
+	d->decay_l.hi = get_f64(&c);
+	d->decay_l.lo = get_f64(&c);
+	rescount = get_u64(&c);
+	if (c.bad || d->n > (uint64_t)1 << 62 || d->last_alert > d->n ||
+	    forest_size != (d->forest != NULL ?
+	    iforest_state_size(d->forest) : 0))
+		goto damaged;
+	kept = d->n < d->hcap ? d->n : d->hcap;
+	wl = window_len(d);
+	if (c.left != kept * 8 + (d->resid != NULL ? (size_t)wl * 16 : 0) +
+	    forest_size)
+		goto damaged;
+	for (t = d->n - kept + 1; t <= d->n; t++) {
+		double x = get_f64(&c);
+
+		if (!isfinite(x))
+			goto damaged;
+		d->hist[(t - 1) % d->hcap] = x;
+	}
+	for (t = d->n - wl + 1; t <= d->n; t++)
+		if (ordstat_insert(d->sorted, hist_at(d, t)) == -1)
+			goto damaged;
+	d->val.count = wl;
+	if (d->resid != NULL) {
+		uint32_t have = 0;
+
+		for (t = d->n - wl + 1; t <= d->n; t++) {
+			struct dd r;
+			uint32_t slot = (uint32_t)((t - 1) % d->set.window);
+
+			r.hi = get_f64(&c);
+			r.lo = get_f64(&c);
+			if (isinf(r.hi) || !isfinite(r.lo) ||
+			    (isnan(r.hi) != (t <= d->ma_m)))
+				goto damaged;
+			d->resid[slot] = r;
+			if (!isnan(r.hi)) {
+				have++;
+				deque_push(d, d->dq_max, d->dq_max_head,
+				    &d->dq_max_len, slot, r, 1);
+				deque_push(d, d->dq_min, d->dq_min_head,
+				    &d->dq_min_len, slot, r, -1);
+			}
+		}
+		if (have != rescount)
+			goto damaged;
+		d->res.count = have;
+	}
+	if (d->forest != NULL) {
+		if (iforest_load(d->forest, c.r, c.left) == -1)
+			goto damaged;
+		if ((d->n > d->warmup) != (iforest_ready(d->forest) != 0))
+			goto damaged;
+	}
+	free(mine);
+	return d;
+damaged:
+	seterr(err, errlen, "detector state is damaged");
+fail:
+	free(mine);
+	detector_free(d);
+	return NULL;
+}

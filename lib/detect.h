@@ -1,0 +1,187 @@
+/*
+ * detect.h: the detectors and their ensemble (SPEC §3).
+ *
+ * One struct detector per client judges each new value against the previous
+ * W values: z-score, IQR, EWMA, moving-average residual, modified z-score and
+ * a streaming Isolation Forest, combined by a vote rule into `anomaly`, with
+ * an alert signal and hold-off into `alert`.  Pure computation: no I/O, no
+ * SQL, no JSON.  Deterministic and restart-exact: the state after n points is
+ * a function of the client_id, the settings and those n values only, and it
+ * can be saved and loaded bit for bit.
+ */
+#ifndef ANOMALY_DETECT_H
+#define ANOMALY_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Detectors, by the bit they own in a vote mask (fixed for ever, SPEC §4). */
+enum detect_kind {
+	DETECT_ZSCORE = 0,
+	DETECT_IQR = 1,
+	DETECT_EWMA = 2,
+	DETECT_MA = 3,
+	DETECT_IFOREST = 4,
+	DETECT_MZSCORE = 5,
+	DETECT_KINDS = 6
+};
+
+#define DETECT_DEFAULT_MASK	((1u << DETECT_ZSCORE) | (1u << DETECT_IQR) | \
+	(1u << DETECT_EWMA) | (1u << DETECT_MA) | (1u << DETECT_IFOREST))
+
+/* Numeric parameters, in the order of the params table of SPEC §3.3. */
+enum detect_param {
+	DETECT_P_ZSCORE_K,
+	DETECT_P_IQR_K,
+	DETECT_P_EWMA_LAMBDA,
+	DETECT_P_EWMA_L,
+	DETECT_P_MA_M,
+	DETECT_P_MA_K,
+	DETECT_P_MZSCORE_K,
+	DETECT_P_IFOREST_TREES,
+	DETECT_P_IFOREST_SAMPLE,
+	DETECT_P_IFOREST_THRESHOLD,
+	DETECT_P_MIN_POINTS,
+	DETECT_P_HOLDOFF,
+	DETECT_PARAMS
+};
+
+enum detect_vote_rule {
+	DETECT_VOTE_MAJORITY,	/* votes * 2 > enabled */
+	DETECT_VOTE_ANY,	/* votes >= 1 */
+	DETECT_VOTE_ALL,	/* votes == enabled */
+	DETECT_VOTE_ATLEAST	/* votes >= vote_k */
+};
+
+/* Where the alert signal comes from: the ensemble's verdict, or one
+ * detector's own vote (DETECT_ALERT_DETECTOR + its kind). */
+#define DETECT_ALERT_VOTE	0
+#define DETECT_ALERT_DETECTOR	1
+
+#define DETECT_WINDOW_MIN	4
+#define DETECT_WINDOW_MAX	10000000
+
+/* Everything that decides a client's verdicts besides its values. */
+struct detect_settings {
+	uint32_t window;		/* W, DETECT_WINDOW_MIN..MAX */
+	uint32_t detectors;		/* mask of enabled detectors, not 0 */
+	enum detect_vote_rule vote;
+	uint32_t vote_k;		/* for DETECT_VOTE_ATLEAST */
+	uint32_t alert;			/* DETECT_ALERT_VOTE or _DETECTOR + kind */
+	double param[DETECT_PARAMS];
+};
+
+/* One point's verdict. */
+struct detect_verdict {
+	uint64_t n;			/* the point's ordinal, from 1 */
+	int warmup;			/* 1 while only collecting (SPEC §3.1) */
+	uint32_t votes;			/* bit per detector that voted anomaly */
+	int anomaly;			/* the vote rule over the enabled ones */
+	int alert;			/* alert signal, after hold-off */
+	double score;			/* votes / enabled */
+	/* Per detector: (statistic - threshold) / |threshold|, positive when it
+	 * voted; +INFINITY or -INFINITY when a rule decided the vote (warm-up,
+	 * flat window, MAD = 0, no residual); NAN when not enabled. */
+	double margin[DETECT_KINDS];
+	double iforest_score;		/* s(x), NAN when not computed */
+};
+
+struct detector;
+
+/* Fills s with the SPEC defaults for a window of w values. */
+void detect_settings_default(struct detect_settings *s, uint32_t w);
+
+/* Returns 0 when s is valid, else -1 with a message naming the bad field in
+ * err (errlen bytes, always NUL-terminated when errlen > 0). */
+int detect_settings_check(const struct detect_settings *s, char *err,
+    size_t errlen);
+
+/* The name of detector kind k ("zscore", ...), NULL when k is out of range. */
+const char *detect_kind_name(unsigned k);
+
+/* The kind named name, or -1. */
+int detect_kind_by_name(const char *name);
+
+/* Sets s->detectors from a comma-separated list of names ("zscore,iqr").
+ * Returns 0, or -1 with a message in err (then s is unchanged). */
+int detect_parse_detectors(struct detect_settings *s, const char *list,
+    char *err, size_t errlen);
+
+/* Sets the vote rule from "any", "majority", "all" or a count K >= 1.
+ * Returns 0, or -1 with a message (then s is unchanged). */
+int detect_parse_vote(struct detect_settings *s, const char *rule, char *err,
+    size_t errlen);
+
+/* Sets the alert source from "vote" or a detector name.  Returns 0, or -1
+ * with a message (then s is unchanged). */
+int detect_parse_alert(struct detect_settings *s, const char *source,
+    char *err, size_t errlen);
+
+/* Writes the text form of s's vote rule ("majority", "3") or alert source
+ * ("vote", "zscore") to buf; returns buf. */
+const char *detect_vote_text(const struct detect_settings *s, char *buf,
+    size_t len);
+const char *detect_alert_text(const struct detect_settings *s, char *buf,
+    size_t len);
+
+/* The params key of parameter p ("zscore.k", "min_points", ...), NULL when p
+ * is out of range. */
+const char *detect_param_name(unsigned p);
+
+/* The parameter whose params key is name, or -1. */
+int detect_param_by_name(const char *name);
+
+/* Sets parameter p to value after checking its range (integers must be
+ * whole).  Returns 0, or -1 with a message naming the key (s unchanged). */
+int detect_param_set(struct detect_settings *s, unsigned p, double value,
+    char *err, size_t errlen);
+
+/* Returns a detector for the client client_id (len bytes, the seed of its
+ * random choices) judging by settings s, with no points yet; NULL with a
+ * message in err when s is invalid or memory is short. */
+struct detector *detector_new(const char *client_id, size_t len,
+    const struct detect_settings *s, char *err, size_t errlen);
+
+/* Frees d; NULL is a no-op. */
+void detector_free(struct detector *d);
+
+/* Judges x against the window, then lets it enter: fills v for point
+ * n = detector_count() + 1.  Returns 0, or -1 when x is not finite (then
+ * nothing changed and err says why). */
+int detector_push(struct detector *d, double x, struct detect_verdict *v,
+    char *err, size_t errlen);
+
+/* The number of points pushed so far (the ordinal of the last one). */
+uint64_t detector_count(const struct detector *d);
+
+/* The settings d judges by. */
+const struct detect_settings *detector_settings(const struct detector *d);
+
+/* The ordinal of the last alert, 0 if none: the hold-off's memory. */
+uint64_t detector_last_alert(const struct detector *d);
+
+/* Sets the hold-off's memory, as stored with the client (SPEC §3.3). */
+void detector_set_last_alert(struct detector *d, uint64_t n);
+
+/* The version of the state format detector_save() writes. */
+#define DETECT_STATE_FORMAT	1
+
+/* The number of bytes detector_save() writes now. */
+size_t detector_state_size(const struct detector *d);
+
+/* Writes d's whole state to buf (detector_state_size() bytes, machine
+ * independent).  A detector loaded from it judges every later point exactly
+ * as d would. */
+void detector_save(const struct detector *d, unsigned char *buf);
+
+/* Returns a detector restored from a state saved by a detector of the same
+ * client_id and settings, or NULL with a message when the state is damaged,
+ * of another format, or of other settings, or memory is short. */
+struct detector *detector_load(const char *client_id, size_t len,
+    const struct detect_settings *s, const unsigned char *buf, size_t buflen,
+    char *err, size_t errlen);
+
+/* Bytes of heap memory d holds. */
+size_t detector_memory(const struct detector *d);
+
+#endif

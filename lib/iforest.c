@@ -1,0 +1,691 @@
+/*
+ * iforest.c: a streaming Isolation Forest on one-dimensional values.
+ *
+ * A tree is grown on a sorted subsample s[0..psi) of the window, so a node
+ * is a contiguous range [i, j) of it whose smallest value is s[i] and whose
+ * largest is s[j - 1].  A split is stored as a float32 fraction of the node's
+ * implied interval [lo, hi] (the root's is [s[0], s[psi - 1]], a left child
+ * gets [lo, p], a right child [p, hi]) and decoded to a double by
+ * decode_split() both when growing and when scoring, so both take the same
+ * path.  Values below the split go left, the others right.
+ *
+ * The layout is an implicit complete binary tree of depth D = ceil(log2 psi):
+ * internal slot k (root 1, children 2k and 2k + 1) holds a fraction, the 2^D
+ * bottom slots hold a leaf word (depth << 12 | (size - 1)).  An external node
+ * above depth D is extended virtually: the internal slots below it hold NaN,
+ * which no value compares >= to, so a descent always goes left there and
+ * reaches the leaf slot of the node's leftmost bottom descendant, where its
+ * depth and size are stored.  Scoring therefore descends exactly D levels,
+ * without branches that depend on x.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iforest.h"
+#include "rng.h"
+
+#define EULER_GAMMA	0.5772156649015329
+#define LEAF_SHIFT	12		/* depth << 12 | (size - 1) */
+#define LEAF_MASK	0x0fffu
+#define SPLIT_TRIES	4		/* nudges of a fraction, at most */
+#define LINEAR_MAX	32		/* longest range searched by counting */
+#define SCORE_BATCH	16		/* trees descending in lockstep */
+#define BITMAP_BYTES(n)	(((n) + 63) / 64 * 8)	/* whole words of bits */
+#define FRAC_NAN_BITS	0x7fc00000u	/* the NaN iforest_save() writes */
+
+#define STATE_HEADER	12		/* magic, trees, max_sample */
+#define STATE_TREE	20		/* grown, D, psi, lo, hi */
+
+static const unsigned char state_magic[4] = { 'A', 'I', 'F', '1' };
+
+struct tree {
+	double		 lo;		/* smallest value of the sample */
+	double		 hi;		/* largest value of the sample */
+	double		 c;		/* c(psi), 1 when psi < 2 */
+	uint16_t	 psi;		/* sample size, 0 when not grown */
+	uint8_t		 depth;		/* D = ceil(log2 psi) */
+	uint8_t		 grown;
+};
+
+struct iforest {
+	unsigned	 ntrees;
+	unsigned	 max_sample;
+	unsigned	 ngrown;	/* trees with grown set */
+	size_t		 capacity;	/* largest window */
+	size_t		 ninternal;	/* 2^Dmax - 1 fractions per tree */
+	size_t		 nleaf;		/* 2^Dmax leaf words per tree */
+	struct tree	*tree;		/* [ntrees] */
+	float		*frac;		/* [ntrees * ninternal] */
+	uint16_t	*leaf;		/* [ntrees * nleaf] */
+	double		*cleaf;		/* cleaf[n - 1] = c(n) */
+	uint32_t	*ranks;		/* [max_sample] scratch */
+	double		*sample;	/* [max_sample] scratch */
+	unsigned char	*bitmap;	/* [BITMAP_BYTES(capacity)], all 0 */
+};
+
+struct grow {
+	const double	*s;		/* the sorted sample */
+	float		*frac;		/* the tree's fractions (slot k: k-1) */
+	uint16_t	*leaf;		/* the tree's leaf words */
+	unsigned	 depth;		/* D */
+	struct rng	 rng;
+};
+
+static unsigned
+ceil_log2(size_t n)
+{
+	unsigned d = 0;
+
+	while (((size_t)1 << d) < n)
+		d++;
+	return d;
+}
+
+/* c(n): the average path length of an unsuccessful search in a binary
+ * search tree of n keys. */
+static double
+avg_path(size_t n)
+{
+	double m;
+
+	if (n > 2) {
+		m = (double)n;
+		return 2.0 * (log(m - 1.0) + EULER_GAMMA) - 2.0 * (m - 1.0) / m;
+	}
+	return n == 2 ? 1.0 : 0.0;
+}
+
+/* The split a fraction fr of [lo, hi] stands for.  The only place a split is
+ * computed: growing and scoring must agree to the last bit, and so must two
+ * builds for a saved state to score alike (so no FMA contraction: ISO C
+ * modes such as -std=c11 leave it off).  A NaN fraction gives NaN.  Never
+ * overflows for finite lo and hi. */
+static inline double
+decode_split(float fr, double lo, double hi)
+{
+	double f = (double)fr;
+
+	return lo * (1.0 - f) + hi * f;
+}
+
+/* The fraction of [lo, hi] (lo < hi) at p, clamped to [0, 1].  Any
+ * fraction near it would do (the decoded split is checked), so it multiplies
+ * by a reciprocal, which does not wait for p, unless that overflows (a
+ * subnormal span) or the span does (then halves). */
+static float
+encode_split(double p, double lo, double hi)
+{
+	double span = hi - lo, inv, fr;
+
+	if (!isfinite(span)) {
+		lo /= 2;
+		span = hi / 2 - lo;
+		p /= 2;
+	}
+	inv = 1.0 / span;
+	fr = isfinite(inv) ? (p - lo) * inv : (p - lo) / span;
+	if (!(fr >= 0.0))
+		return 0.0f;
+	if (fr > 1.0)
+		return 1.0f;
+	return (float)fr;
+}
+
+/* A value drawn uniformly in [a, b] (a < b), also when b - a overflows. */
+static double
+draw_split(double a, double b, double u)
+{
+	double span = b - a;
+
+	if (isfinite(span))
+		return a + u * span;
+	return (a / 2 + u * (b / 2 - a / 2)) * 2;
+}
+
+/* The first index of [i, j) whose value is >= v; s[j - 1] >= v. */
+static size_t
+lower_bound(const double *s, size_t i, size_t j, double v)
+{
+	size_t n = j - i, half, q;
+
+	if (n <= LINEAR_MAX) {
+		/* Counting: no branch, no chain of dependent loads. */
+		for (q = i; q < j; q++)
+			i += s[q] < v;
+		return i;
+	}
+	/* Halving without branches on the data, which would be mispredicted
+	 * half the time.  The answer stays in [i, i + n - 1]. */
+	while (n > 1) {
+		half = n / 2;
+		i += half & -(size_t)(s[i + half - 1] < v);
+		n -= half;
+	}
+	return i;
+}
+
+/* Makes slot k at depth d an external node of size n, extended virtually
+ * down to depth D: the internal slots below it are still NaN and the leaf
+ * words still 0 from iforest_grow(), so only the leftmost leaf is written. */
+static void
+grow_external(struct grow *g, size_t k, unsigned d, size_t n)
+{
+	size_t first = (k << (g->depth - d)) - ((size_t)1 << g->depth);
+
+	g->leaf[first] = (uint16_t)(d << LEAF_SHIFT | (unsigned)(n - 1));
+}
+
+/* Grows the subtree of slot k at depth d on s[i..j), whose implied interval
+ * is [lo, hi]. */
+static void
+grow_node(struct grow *g, size_t k, unsigned d, size_t i, size_t j,
+    double lo, double hi)
+{
+	double a = g->s[i], b = g->s[j - 1], split;
+	float fr;
+	size_t m;
+	int tries;
+
+	if (j - i <= 1 || d == g->depth || a == b) {
+		grow_external(g, k, d, j - i);
+		return;
+	}
+	fr = encode_split(draw_split(a, b, rng_double(&g->rng)), lo, hi);
+	for (tries = 0;; tries++) {
+		split = decode_split(fr, lo, hi);
+		if (a < split && split <= b)
+			break;
+		if (tries == SPLIT_TRIES) {
+			grow_external(g, k, d, j - i);
+			return;
+		}
+		fr = nextafterf(fr, split <= a ? 1.0f : 0.0f);
+	}
+	m = lower_bound(g->s, i, j, split);
+	g->frac[k - 1] = fr;
+	grow_node(g, 2 * k, d + 1, i, m, lo, split);
+	grow_node(g, 2 * k + 1, d + 1, m, j, split, hi);
+}
+
+static unsigned
+lowest_bit(uint64_t b)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctzll(b);
+#else
+	unsigned n = 0;
+
+	while ((b & 1) == 0) {
+		b >>= 1;
+		n++;
+	}
+	return n;
+#endif
+}
+
+/* Chooses psi of the ranks [0, count) without replacement (Floyd) and writes
+ * them in ascending order to f->ranks.  Leaves the bitmap all 0. */
+static void
+sample_ranks(struct iforest *f, struct rng *r, uint32_t count, uint32_t psi)
+{
+	unsigned char *bm = f->bitmap;
+	uint64_t b;
+	uint32_t j, t, n = 0;
+	size_t w, nw, i;
+
+	/* Bit t is bit t % 8 of byte t / 8.  Bytes, not words: updates of
+	 * the same byte are rare, of the same word frequent, and they would
+	 * serialise the loop through memory. */
+	for (j = count - psi; j < count; j++) {
+		t = rng_below(r, j + 1);
+		/* t = taken ? j : t, without a branch. */
+		t ^= (t ^ j) & -(uint32_t)((bm[t >> 3] >> (t & 7)) & 1);
+		bm[t >> 3] |= (unsigned char)(1u << (t & 7));
+	}
+	nw = ((size_t)count + 63) / 64;
+	for (w = 0; w < nw; w++) {
+		for (b = 0, i = 0; i < 8; i++)
+			b |= (uint64_t)bm[8 * w + i] << (8 * i);
+		memset(bm + 8 * w, 0, 8);
+		while (b != 0) {
+			f->ranks[n++] = (uint32_t)(w * 64 + lowest_bit(b));
+			b &= b - 1;
+		}
+	}
+}
+
+/* Makes tree t the placeholder of a tree not grown: no splits, one leaf of
+ * size 1, counted as h/c = 1 by iforest_score(). */
+static void
+tree_reset(struct iforest *f, unsigned t)
+{
+	struct tree *tr = &f->tree[t];
+
+	tr->lo = tr->hi = 0.0;
+	tr->c = 1.0;
+	tr->psi = 0;
+	tr->depth = 0;
+	tr->grown = 0;
+	f->leaf[(size_t)t * f->nleaf] = 0;
+}
+
+static void
+tree_set(struct iforest *f, unsigned t, double lo, double hi, unsigned psi)
+{
+	struct tree *tr = &f->tree[t];
+
+	tr->lo = lo;
+	tr->hi = hi;
+	tr->psi = (uint16_t)psi;
+	tr->depth = (uint8_t)ceil_log2(psi);
+	tr->c = psi >= 2 ? avg_path(psi) : 1.0;
+	if (!tr->grown)
+		f->ngrown++;
+	tr->grown = 1;
+}
+
+/* Returns a forest of trees trees (1..IFOREST_TREES_MAX), none grown yet,
+ * that subsamples at most max_sample (2..IFOREST_SAMPLE_MAX) values from
+ * windows of at most window_capacity (1..UINT32_MAX) values; NULL on a bad
+ * argument or short memory.  Free it with iforest_free(). */
+struct iforest *
+iforest_new(unsigned trees, unsigned max_sample, size_t window_capacity)
+{
+	struct iforest *f;
+	unsigned dmax, t, n;
+
+	if (trees < 1 || trees > IFOREST_TREES_MAX || max_sample < 2 ||
+	    max_sample > IFOREST_SAMPLE_MAX || window_capacity < 1 ||
+	    window_capacity > UINT32_MAX)
+		return NULL;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	dmax = ceil_log2(max_sample);
+	f->ntrees = trees;
+	f->max_sample = max_sample;
+	f->capacity = window_capacity;
+	f->nleaf = (size_t)1 << dmax;
+	f->ninternal = f->nleaf - 1;
+	f->tree = calloc(trees, sizeof(*f->tree));
+	f->frac = calloc((size_t)trees * f->ninternal, sizeof(*f->frac));
+	f->leaf = calloc((size_t)trees * f->nleaf, sizeof(*f->leaf));
+	f->cleaf = calloc(max_sample, sizeof(*f->cleaf));
+	f->ranks = calloc(max_sample, sizeof(*f->ranks));
+	f->sample = calloc(max_sample, sizeof(*f->sample));
+	f->bitmap = calloc(BITMAP_BYTES(window_capacity), 1);
+	if (f->tree == NULL || f->frac == NULL || f->leaf == NULL ||
+	    f->cleaf == NULL || f->ranks == NULL || f->sample == NULL ||
+	    f->bitmap == NULL)
+		goto fail;
+	for (n = 1; n <= max_sample; n++)
+		f->cleaf[n - 1] = avg_path(n);
+	for (t = 0; t < trees; t++)
+		tree_reset(f, t);
+	return f;
+fail:
+	iforest_free(f);
+	return NULL;
+}
+
+/* Frees f and everything it holds; NULL is a no-op. */
+void
+iforest_free(struct iforest *f)
+{
+	if (f == NULL)
+		return;
+	free(f->tree);
+	free(f->frac);
+	free(f->leaf);
+	free(f->cleaf);
+	free(f->ranks);
+	free(f->sample);
+	free(f->bitmap);
+	free(f);
+}
+
+/* Marks every tree as not grown. */
+void
+iforest_clear(struct iforest *f)
+{
+	unsigned t;
+
+	for (t = 0; t < f->ntrees; t++)
+		tree_reset(f, t);
+	f->ngrown = 0;
+}
+
+/* The number of trees. */
+unsigned
+iforest_trees(const struct iforest *f)
+{
+	return f->ntrees;
+}
+
+/* Regrows tree t from a sample of psi = min(count, max_sample) values of
+ * window drawn with a generator seeded with seed and nothing else.  Returns
+ * 0, or -1 when t is out of range or the window is empty or holds more than
+ * window_capacity values (then the tree is unchanged). */
+int
+iforest_grow(struct iforest *f, unsigned t, const struct ordstat *window,
+    uint64_t seed)
+{
+	struct grow g;
+	size_t count = ordstat_count(window), n;
+	uint32_t psi, i;
+
+	if (t >= f->ntrees || count == 0 || count > f->capacity)
+		return -1;
+	g.rng.state = seed;
+	psi = count < f->max_sample ? (uint32_t)count : f->max_sample;
+	if (psi == count) {
+		for (i = 0; i < psi; i++)
+			f->ranks[i] = i;
+	} else
+		sample_ranks(f, &g.rng, (uint32_t)count, psi);
+	ordstat_gather(window, f->ranks, psi, f->sample);
+
+	g.s = f->sample;
+	g.frac = f->frac + (size_t)t * f->ninternal;
+	g.leaf = f->leaf + (size_t)t * f->nleaf;
+	g.depth = ceil_log2(psi);
+	n = (size_t)1 << g.depth;
+	for (i = 0; i + 1 < n; i++)
+		g.frac[i] = NAN;
+	memset(g.leaf, 0, n * sizeof(*g.leaf));
+	grow_node(&g, 1, 0, 0, psi, f->sample[0], f->sample[psi - 1]);
+	tree_set(f, t, f->sample[0], f->sample[psi - 1], psi);
+	return 0;
+}
+
+/* Returns 1 when every tree has been grown since iforest_new() or
+ * iforest_clear(), else 0. */
+int
+iforest_ready(const struct iforest *f)
+{
+	return f->ngrown == f->ntrees;
+}
+
+/* One level of a descent: from slot *k with implied interval range[0..1] to
+ * the child x falls in. */
+static inline void
+descend(const float *fr, size_t *k, double range[2], double x)
+{
+	double split = decode_split(fr[*k - 1], range[0], range[1]);
+	size_t right = x >= split;
+
+	*k = 2 * *k + right;
+	/* Right: [split, hi], left: [lo, split]; an index, not a branch on
+	 * x, which would be mispredicted half the time. */
+	range[right ^ 1] = split;
+}
+
+/* The anomaly score 2^(-mean over trees of h_t(x) / c(psi_t)) in (0, 1]; a
+ * tree not grown counts as h/c = 1. */
+double
+iforest_score(const struct iforest *f, double x)
+{
+	const struct tree *tr;
+	const float *fr[SCORE_BATCH];
+	double range[SCORE_BATCH][2], sum = 0.0, h;
+	size_t k[SCORE_BATCH];
+	unsigned depth[SCORE_BATCH], t0, nb, nbatch, b, d, dmin, dmax, w;
+
+	/*
+	 * The trees of a batch descend in lockstep, one level of every tree
+	 * after the other: a level of one tree is a chain of dependent
+	 * operations (load, decode, compare, index), and the chains of
+	 * different trees overlap only when they are interleaved.
+	 */
+	nbatch = (f->ntrees + SCORE_BATCH - 1) / SCORE_BATCH;
+	for (t0 = 0; t0 < f->ntrees; t0 += nb, nbatch--) {
+		/* Batches of about equal size: in a small one, a tree's next
+		 * level reads its range right after this level stored it at
+		 * an index known late, and the processor waits for it. */
+		nb = (f->ntrees - t0 + nbatch - 1) / nbatch;
+		dmin = UINT_MAX;
+		dmax = 0;
+		for (b = 0; b < nb; b++) {
+			tr = &f->tree[t0 + b];
+			fr[b] = f->frac + (size_t)(t0 + b) * f->ninternal;
+			range[b][0] = tr->lo;
+			range[b][1] = tr->hi;
+			k[b] = 1;
+			depth[b] = tr->depth;
+			dmin = depth[b] < dmin ? depth[b] : dmin;
+			dmax = depth[b] > dmax ? depth[b] : dmax;
+		}
+		if (dmin == dmax) {
+			for (d = 0; d < dmax; d++)
+				for (b = 0; b < nb; b++)
+					descend(fr[b], &k[b], range[b], x);
+		} else {
+			for (d = 0; d < dmax; d++)
+				for (b = 0; b < nb; b++)
+					if (d < depth[b])
+						descend(fr[b], &k[b], range[b],
+						    x);
+		}
+		for (b = 0; b < nb; b++) {
+			tr = &f->tree[t0 + b];
+			w = f->leaf[(size_t)(t0 + b) * f->nleaf + k[b] -
+			    ((size_t)1 << depth[b])];
+			h = (double)(w >> LEAF_SHIFT) + f->cleaf[w & LEAF_MASK];
+			/* A division, not a product with 1/c: c/c is exactly
+			 * 1, so a flat window scores exactly 0.5. */
+			sum += tr->psi >= 2 ? h / tr->c : 1.0;
+		}
+	}
+	return exp2(-sum / f->ntrees);
+}
+
+/*
+ * The saved state, little endian: "AIF1", u32 trees, u32 max_sample, then per
+ * tree u8 grown, u8 D, u16 psi, u64 lo, u64 hi (IEEE 754 bits), u32
+ * fraction[2^Dmax - 1] (float bits, slot k at k - 1), u16 leaf[2^Dmax].
+ * Everything a tree does not use, and all of a tree not grown, is 0.
+ */
+
+static unsigned char *
+put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	return p + 2;
+}
+
+static unsigned char *
+put32(unsigned char *p, uint32_t v)
+{
+	p = put16(p, (uint16_t)v);
+	return put16(p, (uint16_t)(v >> 16));
+}
+
+static unsigned char *
+put64(unsigned char *p, uint64_t v)
+{
+	p = put32(p, (uint32_t)v);
+	return put32(p, (uint32_t)(v >> 32));
+}
+
+static uint16_t
+get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static uint64_t
+double_bits(double v)
+{
+	uint64_t b;
+
+	memcpy(&b, &v, sizeof(b));
+	return b;
+}
+
+static double
+bits_double(uint64_t b)
+{
+	double v;
+
+	memcpy(&v, &b, sizeof(v));
+	return v;
+}
+
+static uint32_t
+float_bits(float v)
+{
+	uint32_t b;
+
+	if (isnan(v))
+		return FRAC_NAN_BITS;
+	memcpy(&b, &v, sizeof(b));
+	return b;
+}
+
+static float
+bits_float(uint32_t b)
+{
+	float v;
+
+	memcpy(&v, &b, sizeof(v));
+	return v;
+}
+
+/* The number of bytes iforest_save() writes. */
+size_t
+iforest_state_size(const struct iforest *f)
+{
+	return STATE_HEADER + (size_t)f->ntrees *
+	    (STATE_TREE + 4 * f->ninternal + 2 * f->nleaf);
+}
+
+/* Writes the whole forest to buf, exactly iforest_state_size() bytes, in a
+ * byte order independent of the machine. */
+void
+iforest_save(const struct iforest *f, unsigned char *buf)
+{
+	const struct tree *tr;
+	const float *fr;
+	const uint16_t *lf;
+	unsigned char *p = buf;
+	size_t k, used;
+	unsigned t;
+
+	memcpy(p, state_magic, sizeof(state_magic));
+	p = put32(p + sizeof(state_magic), f->ntrees);
+	p = put32(p, f->max_sample);
+	for (t = 0; t < f->ntrees; t++) {
+		tr = &f->tree[t];
+		fr = f->frac + (size_t)t * f->ninternal;
+		lf = f->leaf + (size_t)t * f->nleaf;
+		*p++ = tr->grown;
+		*p++ = tr->depth;
+		p = put16(p, tr->psi);
+		p = put64(p, tr->grown ? double_bits(tr->lo) : 0);
+		p = put64(p, tr->grown ? double_bits(tr->hi) : 0);
+		used = tr->grown ? (size_t)1 << tr->depth : 0;
+		for (k = 1; k <= f->ninternal; k++)
+			p = put32(p, k < used ? float_bits(fr[k - 1]) : 0);
+		for (k = 0; k < f->nleaf; k++)
+			p = put16(p, k < used ? lf[k] : 0);
+	}
+}
+
+/* Reads tree t from p (the record of one tree) into f.  Returns 0, or -1 when
+ * the record is not one iforest_save() can write. */
+static int
+load_tree(struct iforest *f, unsigned t, const unsigned char *p)
+{
+	float *fr = f->frac + (size_t)t * f->ninternal;
+	uint16_t *lf = f->leaf + (size_t)t * f->nleaf;
+	unsigned grown = p[0], depth = p[1], psi = get16(p + 2), d, n;
+	uint64_t lobits = get64(p + 4), hibits = get64(p + 12);
+	double lo = bits_double(lobits), hi = bits_double(hibits);
+	size_t k, used;
+	uint32_t b;
+	uint16_t w;
+	float v;
+
+	if (grown > 1)
+		return -1;
+	if (!grown) {
+		if (depth != 0 || psi != 0 || lobits != 0 || hibits != 0)
+			return -1;
+		used = 0;
+	} else {
+		if (psi < 1 || psi > f->max_sample || depth != ceil_log2(psi) ||
+		    !isfinite(lo) || !isfinite(hi) || lo > hi)
+			return -1;
+		used = (size_t)1 << depth;
+	}
+	p += STATE_TREE;
+	for (k = 1; k <= f->ninternal; k++, p += 4) {
+		b = get32(p);
+		v = bits_float(b);
+		if (k < used ? !isnan(v) && !(v >= 0.0f && v <= 1.0f) : b != 0)
+			return -1;
+		fr[k - 1] = v;
+	}
+	for (k = 0; k < f->nleaf; k++, p += 2) {
+		w = get16(p);
+		d = w >> LEAF_SHIFT;
+		n = (w & LEAF_MASK) + 1;
+		if (k < used ? d > depth || n > psi : w != 0)
+			return -1;
+		lf[k] = w;
+	}
+	if (grown)
+		tree_set(f, t, lo, hi, psi);
+	else
+		tree_reset(f, t);
+	return 0;
+}
+
+/* Restores a forest saved by iforest_save() from a forest created with the
+ * same trees and max_sample.  Returns 0, or -1 when len or the content does
+ * not fit f (then f is cleared). */
+int
+iforest_load(struct iforest *f, const unsigned char *buf, size_t len)
+{
+	size_t rec = STATE_TREE + 4 * f->ninternal + 2 * f->nleaf;
+	unsigned t;
+
+	iforest_clear(f);
+	if (len != iforest_state_size(f) ||
+	    memcmp(buf, state_magic, sizeof(state_magic)) != 0 ||
+	    get32(buf + 4) != f->ntrees || get32(buf + 8) != f->max_sample)
+		goto fail;
+	for (t = 0; t < f->ntrees; t++)
+		if (load_tree(f, t, buf + STATE_HEADER + t * rec) == -1)
+			goto fail;
+	return 0;
+fail:
+	iforest_clear(f);
+	return -1;
+}
+
+/* Bytes of heap memory f holds. */
+size_t
+iforest_memory(const struct iforest *f)
+{
+	return sizeof(*f) + f->ntrees * sizeof(*f->tree) +
+	    (size_t)f->ntrees * f->ninternal * sizeof(*f->frac) +
+	    (size_t)f->ntrees * f->nleaf * sizeof(*f->leaf) +
+	    f->max_sample * (sizeof(*f->cleaf) + sizeof(*f->ranks) +
+	    sizeof(*f->sample)) +
+	    BITMAP_BYTES(f->capacity);
+}
