@@ -10,11 +10,19 @@ WARN	= -Wall -Wextra -Werror
 OPT	= -O2
 SAN	= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
-ALL_CFLAGS = $(STD) $(WARN) $(OPT) -MMD -MP -Ilib $(CFLAGS)
-SAN_CFLAGS = $(STD) $(WARN) $(SAN) -MMD -MP -Ilib $(CFLAGS)
+ALL_CFLAGS = $(STD) $(WARN) $(OPT) -MMD -MP -Ilib $(LIB_CFLAGS) $(CFLAGS)
+SAN_CFLAGS = $(STD) $(WARN) $(SAN) -MMD -MP -Ilib $(LIB_CFLAGS) $(CFLAGS)
 
 CMOCKA_CFLAGS != pkg-config --cflags cmocka 2>/dev/null || true
 CMOCKA_LIBS   != pkg-config --libs cmocka 2>/dev/null || echo -lcmocka
+# lib/ uses libwebsockets (LEJP, in proto) and sqlite3 (in store); a program
+# links what it uses (anomaly-top and anomaly-export never link lws).
+LWS_CFLAGS    != pkg-config --cflags libwebsockets 2>/dev/null || true
+LWS_LIBS      != pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets
+SQLITE_CFLAGS != pkg-config --cflags sqlite3 2>/dev/null || true
+SQLITE_LIBS   != pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3
+LIB_CFLAGS = $(LWS_CFLAGS) $(SQLITE_CFLAGS)
+LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
@@ -52,11 +60,11 @@ build/san/%.o: %.c
 
 build/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LIB_LIBS)
 
 build/san/tests/%: tests/unit/%.c $(SAN_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(SAN_LIB) $(CMOCKA_LIBS) -lm
+	$(CC) $(SAN_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(SAN_LIB) $(CMOCKA_LIBS) $(LIB_LIBS)
 
 build/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
