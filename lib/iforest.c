@@ -3,11 +3,14 @@
  *
  * A tree is grown on a sorted subsample s[0..psi) of the window, so a node
  * is a contiguous range [i, j) of it whose smallest value is s[i] and whose
- * largest is s[j - 1].  A split is stored as a float32 fraction of the node's
- * implied interval [lo, hi] (the root's is [s[0], s[psi - 1]], a left child
- * gets [lo, p], a right child [p, hi]) and decoded to a double by
+ * largest is s[j - 1].  A split is stored as a float32 fraction of the tree's
+ * range [lo, hi] = [s[0], s[psi - 1]] and decoded to a double by
  * decode_split() both when growing and when scoring, so both take the same
- * path.  Values below the split go left, the others right.
+ * path; a split that cannot land strictly inside its node's values at that
+ * precision makes the node external.  Values below the split go left, the
+ * others right.  The subsample is chosen in a bitmap of ranks (Floyd's
+ * algorithm, or for a large share of the window a word of random bits per
+ * eight ranks corrected to exactly psi) and read from the window in order.
  *
  * The layout is an implicit complete binary tree of depth D = ceil(log2 psi):
  * internal slot k (root 1, children 2k and 2k + 1) holds a fraction, the 2^D
@@ -43,6 +46,9 @@ static const unsigned char state_magic[4] = { 'A', 'I', 'F', '1' };
 struct tree {
 	double		 lo;		/* smallest value of the sample */
 	double		 hi;		/* largest value of the sample */
+	double		 base;		/* a split is base + fraction * step, */
+	double		 step;		/* in units halved when hi - lo */
+	uint8_t		 halved;	/* would overflow */
 	double		 c;		/* c(psi), 1 when psi < 2 */
 	uint16_t	 psi;		/* sample size, 0 when not grown */
 	uint8_t		 depth;		/* D = ceil(log2 psi) */
@@ -60,13 +66,13 @@ struct iforest {
 	float		*frac;		/* [ntrees * ninternal] */
 	uint16_t	*leaf;		/* [ntrees * nleaf] */
 	double		*cleaf;		/* cleaf[n - 1] = c(n) */
-	uint32_t	*ranks;		/* [max_sample] scratch */
 	double		*sample;	/* [max_sample] scratch */
 	unsigned char	*bitmap;	/* [BITMAP_BYTES(capacity)], all 0 */
 };
 
 struct grow {
-	const double	*s;		/* the sorted sample */
+	const double	*s;		/* the sorted sample, halved if the tree is */
+	double		 base, step, inv_step;
 	float		*frac;		/* the tree's fractions (slot k: k-1) */
 	uint16_t	*leaf;		/* the tree's leaf words */
 	unsigned	 depth;		/* D */
@@ -97,35 +103,25 @@ avg_path(size_t n)
 	return n == 2 ? 1.0 : 0.0;
 }
 
-/* The split a fraction fr of [lo, hi] stands for.  The only place a split is
- * computed: growing and scoring must agree to the last bit, and so must two
- * builds for a saved state to score alike (so no FMA contraction: ISO C
- * modes such as -std=c11 leave it off).  A NaN fraction gives NaN.  Never
- * overflows for finite lo and hi. */
+/* The split the fraction fr stands for in a tree with base and step: a
+ * fraction of the root's range [lo, hi], so a descent needs no running
+ * interval.  The only place a split is computed: growing and scoring must
+ * agree to the last bit, and so must two builds for a saved state to score
+ * alike (so no FMA contraction: ISO C modes such as -std=c11 leave it off).
+ * A NaN fraction gives NaN, which no value compares >= to. */
 static inline double
-decode_split(float fr, double lo, double hi)
+decode_split(float fr, double base, double step)
 {
-	double f = (double)fr;
-
-	return lo * (1.0 - f) + hi * f;
+	return base + (double)fr * step;
 }
 
-/* The fraction of [lo, hi] (lo < hi) at p, clamped to [0, 1].  Any
- * fraction near it would do (the decoded split is checked), so it multiplies
- * by a reciprocal, which does not wait for p, unless that overflows (a
- * subnormal span) or the span does (then halves). */
+/* The fraction at p, near enough: the decoded split is checked. */
 static float
-encode_split(double p, double lo, double hi)
+encode_split(const struct grow *g, double p)
 {
-	double span = hi - lo, inv, fr;
+	double fr = isfinite(g->inv_step) ? (p - g->base) * g->inv_step :
+	    (p - g->base) / g->step;
 
-	if (!isfinite(span)) {
-		lo /= 2;
-		span = hi / 2 - lo;
-		p /= 2;
-	}
-	inv = 1.0 / span;
-	fr = isfinite(inv) ? (p - lo) * inv : (p - lo) / span;
 	if (!(fr >= 0.0))
 		return 0.0f;
 	if (fr > 1.0)
@@ -177,24 +173,32 @@ grow_external(struct grow *g, size_t k, unsigned d, size_t n)
 	g->leaf[first] = (uint16_t)(d << LEAF_SHIFT | (unsigned)(n - 1));
 }
 
-/* Grows the subtree of slot k at depth d on s[i..j), whose implied interval
- * is [lo, hi]. */
+/* Grows the subtree of slot k at depth d on s[i..j). */
+static void grow_node(struct grow *g, size_t k, unsigned d, size_t i,
+    size_t j);
+
+/* Grows the child slot k at depth d on s[i..j): an external node is written
+ * at once, without a call (half the nodes are). */
+static inline void
+grow_child(struct grow *g, size_t k, unsigned d, size_t i, size_t j)
+{
+	if (j - i <= 1 || d == g->depth || g->s[i] == g->s[j - 1])
+		grow_external(g, k, d, j - i);
+	else
+		grow_node(g, k, d, i, j);
+}
+
 static void
-grow_node(struct grow *g, size_t k, unsigned d, size_t i, size_t j,
-    double lo, double hi)
+grow_node(struct grow *g, size_t k, unsigned d, size_t i, size_t j)
 {
 	double a = g->s[i], b = g->s[j - 1], split;
 	float fr;
 	size_t m;
 	int tries;
 
-	if (j - i <= 1 || d == g->depth || a == b) {
-		grow_external(g, k, d, j - i);
-		return;
-	}
-	fr = encode_split(draw_split(a, b, rng_double(&g->rng)), lo, hi);
+	fr = encode_split(g, draw_split(a, b, rng_double(&g->rng)));
 	for (tries = 0;; tries++) {
-		split = decode_split(fr, lo, hi);
+		split = decode_split(fr, g->base, g->step);
 		if (a < split && split <= b)
 			break;
 		if (tries == SPLIT_TRIES) {
@@ -205,55 +209,102 @@ grow_node(struct grow *g, size_t k, unsigned d, size_t i, size_t j,
 	}
 	m = lower_bound(g->s, i, j, split);
 	g->frac[k - 1] = fr;
-	grow_node(g, 2 * k, d + 1, i, m, lo, split);
-	grow_node(g, 2 * k + 1, d + 1, m, j, split, hi);
+	grow_child(g, 2 * k, d + 1, i, m);
+	grow_child(g, 2 * k + 1, d + 1, m, j);
 }
 
+/* The number of bits set in b. */
 static unsigned
-lowest_bit(uint64_t b)
+popcount64(uint64_t b)
 {
-#if defined(__GNUC__)
-	return (unsigned)__builtin_ctzll(b);
-#else
-	unsigned n = 0;
-
-	while ((b & 1) == 0) {
-		b >>= 1;
-		n++;
-	}
-	return n;
-#endif
+	b = b - ((b >> 1) & 0x5555555555555555ULL);
+	b = (b & 0x3333333333333333ULL) + ((b >> 2) & 0x3333333333333333ULL);
+	b = (b + (b >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (unsigned)((b * 0x0101010101010101ULL) >> 56);
 }
 
-/* Chooses psi of the ranks [0, count) without replacement (Floyd) and writes
- * them in ascending order to f->ranks.  Leaves the bitmap all 0. */
+/* Sets psi bits of the first count of the bitmap, a uniformly random
+ * psi-subset, when psi / count is from 1/4 to 1/2: each rank is taken with
+ * probability about psi / count, eight ranks per random word; then ranks
+ * drawn uniformly are dropped if taken (or added if not) until psi are.
+ * Given how many were taken, each subset of that size was equally likely,
+ * and so is each subset of psi after the correction. */
 static void
-sample_ranks(struct iforest *f, struct rng *r, uint32_t count, uint32_t psi)
+sample_dense(unsigned char *bm, struct rng *r, uint32_t count, uint32_t psi)
 {
-	unsigned char *bm = f->bitmap;
-	uint64_t b;
-	uint32_t j, t, n = 0;
-	size_t w, nw, i;
+	/* lanes of 7 random bits below thr: probability thr / 128 */
+	uint64_t thr = ((uint64_t)psi * 128 + count / 2) / count, y, lanes;
+	size_t nbytes = ((size_t)count + 7) / 8, i;
+	uint32_t taken = 0, t, bit;
 
-	/* Bit t is bit t % 8 of byte t / 8.  Bytes, not words: updates of
-	 * the same byte are rare, of the same word frequent, and they would
-	 * serialise the loop through memory. */
+	lanes = (0x80 - thr) * 0x0101010101010101ULL;
+	for (i = 0; i < nbytes; i++) {
+		y = ~((rng_next(r) & 0x7f7f7f7f7f7f7f7fULL) + lanes) &
+		    0x8080808080808080ULL;
+		/* the lanes' top bits gathered into one byte, lane i bit i */
+		bm[i] = (unsigned char)((y * 0x0002040810204081ULL) >> 56);
+	}
+	if (count % 8 != 0)
+		bm[nbytes - 1] &= (unsigned char)((1u << (count % 8)) - 1);
+	for (i = 0; i < nbytes; i += 8) {
+		/* whole words: the bitmap is allocated in them, and a count
+		 * does not depend on the byte order */
+		uint64_t w;
+
+		memcpy(&w, bm + i, sizeof(w));
+		taken += popcount64(w);
+	}
+	while (taken != psi) {
+		t = rng_below(r, count);
+		bit = (bm[t >> 3] >> (t & 7)) & 1;
+		if (bit == (taken > psi)) {
+			bm[t >> 3] ^= (unsigned char)(1u << (t & 7));
+			taken += taken > psi ? (uint32_t)-1 : 1;
+		}
+	}
+}
+
+/* Sets psi bits of the first count of the bitmap, a uniformly random
+ * psi-subset (Floyd's algorithm). */
+static void
+sample_floyd(unsigned char *bm, struct rng *r, uint32_t count, uint32_t psi)
+{
+	uint32_t j, t;
+
+	/* Bytes, not words: updates of the same byte are rare, of the same
+	 * word frequent, and they would serialise the loop through memory. */
 	for (j = count - psi; j < count; j++) {
 		t = rng_below(r, j + 1);
 		/* t = taken ? j : t, without a branch. */
 		t ^= (t ^ j) & -(uint32_t)((bm[t >> 3] >> (t & 7)) & 1);
 		bm[t >> 3] |= (unsigned char)(1u << (t & 7));
 	}
-	nw = ((size_t)count + 63) / 64;
-	for (w = 0; w < nw; w++) {
-		for (b = 0, i = 0; i < 8; i++)
-			b |= (uint64_t)bm[8 * w + i] << (8 * i);
-		memset(bm + 8 * w, 0, 8);
-		while (b != 0) {
-			f->ranks[n++] = (uint32_t)(w * 64 + lowest_bit(b));
-			b &= b - 1;
-		}
+}
+
+/* Chooses psi of the ranks [0, count) uniformly without replacement, sets
+ * their bits in f->bitmap and writes their values, ascending, to f->sample;
+ * leaves the bitmap all 0. */
+static void
+sample_values(struct iforest *f, struct rng *r, const struct ordstat *window,
+    uint32_t count, uint32_t psi)
+{
+	unsigned char *bm = f->bitmap;
+	uint32_t j;
+
+	if (psi == count || 2 * (uint64_t)psi > count) {
+		/* most ranks: choose the ones left out */
+		sample_floyd(bm, r, count, count - psi);
+		for (j = 0; j < count / 8; j++)
+			bm[j] = (unsigned char)~bm[j];
+		for (j = count / 8 * 8; j < count; j++)
+			bm[j >> 3] ^= (unsigned char)(1u << (j & 7));
+	} else if (4 * (uint64_t)psi >= count) {
+		sample_dense(bm, r, count, psi);
+	} else {
+		sample_floyd(bm, r, count, psi);
 	}
+	ordstat_gather_bits(window, bm, f->sample);
+	memset(bm, 0, BITMAP_BYTES(count));
 }
 
 /* Makes tree t the placeholder of a tree not grown: no splits, one leaf of
@@ -278,6 +329,11 @@ tree_set(struct iforest *f, unsigned t, double lo, double hi, unsigned psi)
 
 	tr->lo = lo;
 	tr->hi = hi;
+	/* Splits are fractions of [lo, hi]; when hi - lo overflows, of
+	 * [lo/2, hi/2], against values halved too (exact for normal values). */
+	tr->halved = !isfinite(hi - lo);
+	tr->base = tr->halved ? lo / 2 : lo;
+	tr->step = tr->halved ? hi / 2 - lo / 2 : hi - lo;
 	tr->psi = (uint16_t)psi;
 	tr->depth = (uint8_t)ceil_log2(psi);
 	tr->c = psi >= 2 ? avg_path(psi) : 1.0;
@@ -312,11 +368,10 @@ iforest_new(unsigned trees, unsigned max_sample, size_t window_capacity)
 	f->frac = calloc((size_t)trees * f->ninternal, sizeof(*f->frac));
 	f->leaf = calloc((size_t)trees * f->nleaf, sizeof(*f->leaf));
 	f->cleaf = calloc(max_sample, sizeof(*f->cleaf));
-	f->ranks = calloc(max_sample, sizeof(*f->ranks));
 	f->sample = calloc(max_sample, sizeof(*f->sample));
 	f->bitmap = calloc(BITMAP_BYTES(window_capacity), 1);
 	if (f->tree == NULL || f->frac == NULL || f->leaf == NULL ||
-	    f->cleaf == NULL || f->ranks == NULL || f->sample == NULL ||
+	    f->cleaf == NULL || f->sample == NULL ||
 	    f->bitmap == NULL)
 		goto fail;
 	for (n = 1; n <= max_sample; n++)
@@ -339,7 +394,6 @@ iforest_free(struct iforest *f)
 	free(f->frac);
 	free(f->leaf);
 	free(f->cleaf);
-	free(f->ranks);
 	free(f->sample);
 	free(f->bitmap);
 	free(f);
@@ -379,14 +433,16 @@ iforest_grow(struct iforest *f, unsigned t, const struct ordstat *window,
 		return -1;
 	g.rng.state = seed;
 	psi = count < f->max_sample ? (uint32_t)count : f->max_sample;
-	if (psi == count) {
-		for (i = 0; i < psi; i++)
-			f->ranks[i] = i;
-	} else
-		sample_ranks(f, &g.rng, (uint32_t)count, psi);
-	ordstat_gather(window, f->ranks, psi, f->sample);
+	sample_values(f, &g.rng, window, (uint32_t)count, psi);
 
+	tree_set(f, t, f->sample[0], f->sample[psi - 1], psi);
+	if (f->tree[t].halved)
+		for (i = 0; i < psi; i++)
+			f->sample[i] /= 2;
 	g.s = f->sample;
+	g.base = f->tree[t].base;
+	g.step = f->tree[t].step;
+	g.inv_step = 1.0 / g.step;
 	g.frac = f->frac + (size_t)t * f->ninternal;
 	g.leaf = f->leaf + (size_t)t * f->nleaf;
 	g.depth = ceil_log2(psi);
@@ -394,8 +450,7 @@ iforest_grow(struct iforest *f, unsigned t, const struct ordstat *window,
 	for (i = 0; i + 1 < n; i++)
 		g.frac[i] = NAN;
 	memset(g.leaf, 0, n * sizeof(*g.leaf));
-	grow_node(&g, 1, 0, 0, psi, f->sample[0], f->sample[psi - 1]);
-	tree_set(f, t, f->sample[0], f->sample[psi - 1], psi);
+	grow_child(&g, 1, 0, 0, psi);
 	return 0;
 }
 
@@ -407,20 +462,6 @@ iforest_ready(const struct iforest *f)
 	return f->ngrown == f->ntrees;
 }
 
-/* One level of a descent: from slot *k with implied interval range[0..1] to
- * the child x falls in. */
-static inline void
-descend(const float *fr, size_t *k, double range[2], double x)
-{
-	double split = decode_split(fr[*k - 1], range[0], range[1]);
-	size_t right = x >= split;
-
-	*k = 2 * *k + right;
-	/* Right: [split, hi], left: [lo, split]; an index, not a branch on
-	 * x, which would be mispredicted half the time. */
-	range[right ^ 1] = split;
-}
-
 /* The anomaly score 2^(-mean over trees of h_t(x) / c(psi_t)) in (0, 1]; a
  * tree not grown counts as h/c = 1. */
 double
@@ -428,7 +469,8 @@ iforest_score(const struct iforest *f, double x)
 {
 	const struct tree *tr;
 	const float *fr[SCORE_BATCH];
-	double range[SCORE_BATCH][2], sum = 0.0, h;
+	double base[SCORE_BATCH], step[SCORE_BATCH], xs[SCORE_BATCH];
+	double sum = 0.0, h;
 	size_t k[SCORE_BATCH];
 	unsigned depth[SCORE_BATCH], t0, nb, nbatch, b, d, dmin, dmax, w;
 
@@ -440,32 +482,34 @@ iforest_score(const struct iforest *f, double x)
 	 */
 	nbatch = (f->ntrees + SCORE_BATCH - 1) / SCORE_BATCH;
 	for (t0 = 0; t0 < f->ntrees; t0 += nb, nbatch--) {
-		/* Batches of about equal size: in a small one, a tree's next
-		 * level reads its range right after this level stored it at
-		 * an index known late, and the processor waits for it. */
 		nb = (f->ntrees - t0 + nbatch - 1) / nbatch;
 		dmin = UINT_MAX;
 		dmax = 0;
 		for (b = 0; b < nb; b++) {
 			tr = &f->tree[t0 + b];
 			fr[b] = f->frac + (size_t)(t0 + b) * f->ninternal;
-			range[b][0] = tr->lo;
-			range[b][1] = tr->hi;
+			base[b] = tr->base;
+			step[b] = tr->step;
+			xs[b] = tr->halved ? x / 2 : x;
 			k[b] = 1;
 			depth[b] = tr->depth;
 			dmin = depth[b] < dmin ? depth[b] : dmin;
 			dmax = depth[b] > dmax ? depth[b] : dmax;
 		}
+		/* k = 2k + (x >= split): an index, not a branch on x, which
+		 * would be mispredicted half the time. */
 		if (dmin == dmax) {
 			for (d = 0; d < dmax; d++)
 				for (b = 0; b < nb; b++)
-					descend(fr[b], &k[b], range[b], x);
+					k[b] = 2 * k[b] + (xs[b] >= decode_split(
+					    fr[b][k[b] - 1], base[b], step[b]));
 		} else {
 			for (d = 0; d < dmax; d++)
 				for (b = 0; b < nb; b++)
 					if (d < depth[b])
-						descend(fr[b], &k[b], range[b],
-						    x);
+						k[b] = 2 * k[b] + (xs[b] >=
+						    decode_split(fr[b][k[b] - 1],
+						    base[b], step[b]));
 		}
 		for (b = 0; b < nb; b++) {
 			tr = &f->tree[t0 + b];
@@ -685,7 +729,7 @@ iforest_memory(const struct iforest *f)
 	return sizeof(*f) + f->ntrees * sizeof(*f->tree) +
 	    (size_t)f->ntrees * f->ninternal * sizeof(*f->frac) +
 	    (size_t)f->ntrees * f->nleaf * sizeof(*f->leaf) +
-	    f->max_sample * (sizeof(*f->cleaf) + sizeof(*f->ranks) +
+	    f->max_sample * (sizeof(*f->cleaf) +
 	    sizeof(*f->sample)) +
 	    BITMAP_BYTES(f->capacity);
 }

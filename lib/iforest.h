@@ -7,7 +7,7 @@
  * (SPEC §3.2), so scoring never waits for a full refit.  Trees are stored
  * compactly: per tree two doubles for the root's range, a float32 split per
  * internal node of an implicit complete binary tree (the split's fraction of
- * the node's range) and a uint16 per bottom leaf (depth and size of the
+ * the tree's range) and a uint16 per bottom leaf (depth and size of the
  * external node).  At T = 100, psi = 256 that is about 153 KiB, 158 KiB
  * with the tables and the scratch space of growing (iforest_memory()).
  * Everything is deterministic: the same window and seed grow the same tree.

@@ -473,6 +473,51 @@ ordstat_gather(const struct ordstat *os, const uint32_t *ranks, size_t n,
 	}
 }
 
+/* The 64 bits of the bitmap from bit 64 w on, whatever the byte order. */
+static uint64_t
+bits_word(const unsigned char *bits, size_t w)
+{
+	uint64_t b = 0;
+	size_t i;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	(void)i;
+	memcpy(&b, bits + 8 * w, sizeof(b));
+#else
+	for (i = 0; i < 8; i++)
+		b |= (uint64_t)bits[8 * w + i] << (8 * i);
+#endif
+	return b;
+}
+
+size_t
+ordstat_gather_bits(const struct ordstat *os, const unsigned char *bits,
+    double *out)
+{
+	size_t base = 0, n = 0, w, off;
+	uint64_t b;
+	uint32_t i;
+	const double *v;
+
+	for (i = 0; i < os->nblk; base += os->size[i++]) {
+		/* the block's bits: at most BCAP = 64 of them, in one or two
+		 * words of the bitmap */
+		w = base / 64;
+		off = base % 64;
+		b = bits_word(bits, w) >> off;
+		if (off + os->size[i] > 64)
+			b |= bits_word(bits, w + 1) << (64 - off);
+		if (os->size[i] < 64)
+			b &= ((uint64_t)1 << os->size[i]) - 1;
+		v = block(os, i);
+		while (b != 0) {
+			out[n++] = v[__builtin_ctzll(b)];
+			b &= b - 1;
+		}
+	}
+	return n;
+}
+
 /* Returns the bytes of heap memory os holds now. */
 size_t
 ordstat_memory(const struct ordstat *os)

@@ -56,6 +56,14 @@ size_t ordstat_rank(const struct ordstat *os, double v);
 void ordstat_gather(const struct ordstat *os, const uint32_t *ranks, size_t n,
     double *out);
 
+/* Writes, in ascending order, the values whose ranks are set in the bitmap
+ * bits (rank r is bit r % 8 of byte r / 8; bits past ordstat_count() are
+ * ignored; the bitmap must be readable in whole 8-byte words covering
+ * ordstat_count() bits) to out, and returns how many.  Costs O(chosen +
+ * blocks). */
+size_t ordstat_gather_bits(const struct ordstat *os,
+    const unsigned char *bits, double *out);
+
 /* Bytes of heap memory os holds now. */
 size_t ordstat_memory(const struct ordstat *os);
 

@@ -143,7 +143,9 @@ struct ref_tree {
 	size_t		 psi;
 	unsigned	 depth;		/* D */
 	struct rng	 rng;
-	const double	*s;
+	const double	*s;		/* halved when halved */
+	int		 halved;	/* hi - lo overflows */
+	double		 base, step;	/* split = base + fraction * step */
 };
 
 static double
@@ -155,31 +157,24 @@ ref_draw(double a, double b, double u)
 }
 
 static float
-ref_encode(double p, double lo, double hi)
+ref_encode(const struct ref_tree *rt, double p)
 {
-	double span = hi - lo, fr;
+	double inv = 1.0 / rt->step, fr;
 
-	if (!isfinite(span)) {
-		lo /= 2;
-		span = hi / 2 - lo;
-		p /= 2;
-	}
-	fr = isfinite(1.0 / span) ? (p - lo) * (1.0 / span) :
-	    (p - lo) / span;
+	fr = isfinite(inv) ? (p - rt->base) * inv : (p - rt->base) / rt->step;
 	if (!(fr >= 0.0))
 		return 0.0f;
 	return fr > 1.0 ? 1.0f : (float)fr;
 }
 
 static double
-ref_decode(float fr, double lo, double hi)
+ref_decode(const struct ref_tree *rt, float fr)
 {
-	return lo * (1.0 - (double)fr) + hi * (double)fr;
+	return rt->base + (double)fr * rt->step;
 }
 
 static size_t
-ref_grow(struct ref_tree *rt, size_t i, size_t j, unsigned d, double lo,
-    double hi)
+ref_grow(struct ref_tree *rt, size_t i, size_t j, unsigned d)
 {
 	const double *s = rt->s;
 	size_t id = rt->n++, m;
@@ -193,10 +188,9 @@ ref_grow(struct ref_tree *rt, size_t i, size_t j, unsigned d, double lo,
 	nd->size = j - i;
 	if (j - i <= 1 || d == rt->depth || s[i] == s[j - 1])
 		return id;
-	fr = ref_encode(ref_draw(s[i], s[j - 1], rng_double(&rt->rng)),
-	    lo, hi);
+	fr = ref_encode(rt, ref_draw(s[i], s[j - 1], rng_double(&rt->rng)));
 	for (tries = 0; tries <= 4; tries++) {
-		split = ref_decode(fr, lo, hi);
+		split = ref_decode(rt, fr);
 		if (s[i] < split && split <= s[j - 1]) {
 			ok = 1;
 			break;
@@ -209,9 +203,21 @@ ref_grow(struct ref_tree *rt, size_t i, size_t j, unsigned d, double lo,
 		;
 	nd->internal = 1;
 	nd->split = split;
-	nd->left = ref_grow(rt, i, m, d + 1, lo, split);
-	rt->node[id].right = ref_grow(rt, m, j, d + 1, split, hi);
+	nd->left = ref_grow(rt, i, m, d + 1);
+	rt->node[id].right = ref_grow(rt, m, j, d + 1);
 	return id;
+}
+
+/* Floyd's choice of k of [0, count) into taken[], plainly. */
+static void
+ref_floyd(struct rng *r, char *taken, size_t count, size_t k)
+{
+	size_t j, t;
+
+	for (j = count - k; j < count; j++) {
+		t = rng_below(r, (uint32_t)(j + 1));
+		taken[taken[t] ? j : t] = 1;
+	}
 }
 
 /* Grows the reference of what iforest_grow(f, t, w, seed) grows, into a
@@ -235,9 +241,34 @@ ref_tree_grow(struct ref_tree *rt, const struct ordstat *w, size_t max_sample,
 	} else {
 		taken = calloc(count, 1);
 		assert_non_null(taken);
-		for (j = count - psi; j < count; j++) {
-			t = rng_below(&rt->rng, (uint32_t)(j + 1));
-			taken[taken[t] ? j : t] = 1;
+		if (2 * psi > count) {
+			/* most: Floyd chooses the ones left out */
+			ref_floyd(&rt->rng, taken, count, count - psi);
+			for (i = 0; i < count; i++)
+				taken[i] = !taken[i];
+		} else if (4 * psi >= count) {
+			/* 7-bit lanes of each random word below thr, then
+			 * random ranks dropped or added */
+			size_t thr = (psi * 128 + count / 2) / count, have = 0;
+
+			for (i = 0; i < (count + 7) / 8; i++) {
+				uint64_t r = rng_next(&rt->rng);
+
+				for (j = 0; j < 8 && 8 * i + j < count; j++) {
+					taken[8 * i + j] =
+					    ((r >> (8 * j)) & 0x7f) < thr;
+					have += (size_t)taken[8 * i + j];
+				}
+			}
+			while (have != psi) {
+				t = rng_below(&rt->rng, (uint32_t)count);
+				if (taken[t] == (have > psi)) {
+					taken[t] = !taken[t];
+					have += have > psi ? (size_t)-1 : 1;
+				}
+			}
+		} else {
+			ref_floyd(&rt->rng, taken, count, psi);
 		}
 		for (i = 0, n = 0; i < count; i++)
 			if (taken[i])
@@ -250,8 +281,14 @@ ref_tree_grow(struct ref_tree *rt, const struct ordstat *w, size_t max_sample,
 	rt->node = malloc(2 * psi * sizeof(*rt->node));
 	assert_non_null(rt->node);
 	rt->n = 0;
+	rt->halved = !isfinite(s[psi - 1] - s[0]);
+	rt->base = rt->halved ? s[0] / 2 : s[0];
+	rt->step = rt->halved ? s[psi - 1] / 2 - s[0] / 2 : s[psi - 1] - s[0];
+	if (rt->halved)
+		for (i = 0; i < psi; i++)
+			s[i] /= 2;
 	rt->s = s;
-	ref_grow(rt, 0, psi, 0, s[0], s[psi - 1]);
+	ref_grow(rt, 0, psi, 0);
 }
 
 static void
@@ -267,6 +304,8 @@ ref_ratio(const struct ref_tree *rt, double x)
 {
 	const struct ref_node *nd = &rt->node[0];
 
+	if (rt->halved)
+		x /= 2;
 	while (nd->internal)
 		nd = &rt->node[x >= nd->split ? nd->right : nd->left];
 	if (rt->psi < 2)

@@ -279,6 +279,27 @@ check_gather(struct pair *p)
 	for (i = 0; i < m; i++)
 		assert_same(p->out[i], p->ref.v[p->ranks[i]], "gather",
 		    p->ranks[i]);
+
+	/* The same ranks as a bitmap, whose bits past n are junk. */
+	{
+		size_t bytes = (n + 63) / 64 * 8, got;
+		unsigned char *bits = calloc(bytes, 1);
+
+		assert_non_null(bits);
+		for (i = n; i < bytes * 8; i++)
+			bits[i / 8] |= (unsigned char)(1u << (i % 8));
+		for (i = 0; i < m; i++)
+			bits[p->ranks[i] / 8] |= (unsigned char)(1u <<
+			    (p->ranks[i] % 8));
+		for (i = 0; i < m; i++)
+			p->out[i] = NAN;
+		got = ordstat_gather_bits(p->os, bits, p->out);
+		assert_int_equal(got, m);
+		for (i = 0; i < m; i++)
+			assert_same(p->out[i], p->ref.v[p->ranks[i]],
+			    "gather_bits", p->ranks[i]);
+		free(bits);
+	}
 }
 
 /* Compares everything; all ranks when full is set, else a sample. */
