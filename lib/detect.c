@@ -21,6 +21,7 @@
 #include "dd.h"
 #include "detect.h"
 #include "iforest.h"
+#include "le.h"
 #include "ordstat.h"
 #include "rng.h"
 
@@ -994,33 +995,25 @@ struct cursor {
 static void
 put_u64(struct cursor *c, uint64_t v)
 {
-	int i;
-
-	for (i = 0; i < 8; i++)
-		*c->w++ = (unsigned char)(v >> (8 * i));
+	c->w = le_put64(c->w, v);
 }
 
 static void
 put_f64(struct cursor *c, double x)
 {
-	uint64_t v;
-
-	memcpy(&v, &x, sizeof(v));
-	put_u64(c, v);
+	put_u64(c, le_double_bits(x));
 }
 
 static uint64_t
 get_u64(struct cursor *c)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
 	if (c->left < 8) {
 		c->bad = 1;
 		return 0;
 	}
-	for (i = 0; i < 8; i++)
-		v |= (uint64_t)c->r[i] << (8 * i);
+	v = le_get64(c->r);
 	c->r += 8;
 	c->left -= 8;
 	return v;
@@ -1029,11 +1022,7 @@ get_u64(struct cursor *c)
 static double
 get_f64(struct cursor *c)
 {
-	uint64_t v = get_u64(c);
-	double x;
-
-	memcpy(&x, &v, sizeof(x));
-	return x;
+	return le_bits_double(get_u64(c));
 }
 
 #define STATE_MAGIC	0x3174656461776e61ULL	/* "anwadet1" */

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "iforest.h"
+#include "le.h"
 #include "rng.h"
 
 #define EULER_GAMMA	0.5772156649015329
@@ -531,64 +532,6 @@ iforest_score(const struct iforest *f, double x)
  * Everything a tree does not use, and all of a tree not grown, is 0.
  */
 
-static unsigned char *
-put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	return p + 2;
-}
-
-static unsigned char *
-put32(unsigned char *p, uint32_t v)
-{
-	p = put16(p, (uint16_t)v);
-	return put16(p, (uint16_t)(v >> 16));
-}
-
-static unsigned char *
-put64(unsigned char *p, uint64_t v)
-{
-	p = put32(p, (uint32_t)v);
-	return put32(p, (uint32_t)(v >> 32));
-}
-
-static uint16_t
-get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t
-get64(const unsigned char *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static uint64_t
-double_bits(double v)
-{
-	uint64_t b;
-
-	memcpy(&b, &v, sizeof(b));
-	return b;
-}
-
-static double
-bits_double(uint64_t b)
-{
-	double v;
-
-	memcpy(&v, &b, sizeof(v));
-	return v;
-}
-
 static uint32_t
 float_bits(float v)
 {
@@ -630,22 +573,22 @@ iforest_save(const struct iforest *f, unsigned char *buf)
 	unsigned t;
 
 	memcpy(p, state_magic, sizeof(state_magic));
-	p = put32(p + sizeof(state_magic), f->ntrees);
-	p = put32(p, f->max_sample);
+	p = le_put32(p + sizeof(state_magic), f->ntrees);
+	p = le_put32(p, f->max_sample);
 	for (t = 0; t < f->ntrees; t++) {
 		tr = &f->tree[t];
 		fr = f->frac + (size_t)t * f->ninternal;
 		lf = f->leaf + (size_t)t * f->nleaf;
 		*p++ = tr->grown;
 		*p++ = tr->depth;
-		p = put16(p, tr->psi);
-		p = put64(p, tr->grown ? double_bits(tr->lo) : 0);
-		p = put64(p, tr->grown ? double_bits(tr->hi) : 0);
+		p = le_put16(p, tr->psi);
+		p = le_put64(p, tr->grown ? le_double_bits(tr->lo) : 0);
+		p = le_put64(p, tr->grown ? le_double_bits(tr->hi) : 0);
 		used = tr->grown ? (size_t)1 << tr->depth : 0;
 		for (k = 1; k <= f->ninternal; k++)
-			p = put32(p, k < used ? float_bits(fr[k - 1]) : 0);
+			p = le_put32(p, k < used ? float_bits(fr[k - 1]) : 0);
 		for (k = 0; k < f->nleaf; k++)
-			p = put16(p, k < used ? lf[k] : 0);
+			p = le_put16(p, k < used ? lf[k] : 0);
 	}
 }
 
@@ -656,9 +599,9 @@ load_tree(struct iforest *f, unsigned t, const unsigned char *p)
 {
 	float *fr = f->frac + (size_t)t * f->ninternal;
 	uint16_t *lf = f->leaf + (size_t)t * f->nleaf;
-	unsigned grown = p[0], depth = p[1], psi = get16(p + 2), d, n;
-	uint64_t lobits = get64(p + 4), hibits = get64(p + 12);
-	double lo = bits_double(lobits), hi = bits_double(hibits);
+	unsigned grown = p[0], depth = p[1], psi = le_get16(p + 2), d, n;
+	uint64_t lobits = le_get64(p + 4), hibits = le_get64(p + 12);
+	double lo = le_bits_double(lobits), hi = le_bits_double(hibits);
 	size_t k, used;
 	uint32_t b;
 	uint16_t w;
@@ -678,14 +621,14 @@ load_tree(struct iforest *f, unsigned t, const unsigned char *p)
 	}
 	p += STATE_TREE;
 	for (k = 1; k <= f->ninternal; k++, p += 4) {
-		b = get32(p);
+		b = le_get32(p);
 		v = bits_float(b);
 		if (k < used ? !isnan(v) && !(v >= 0.0f && v <= 1.0f) : b != 0)
 			return -1;
 		fr[k - 1] = v;
 	}
 	for (k = 0; k < f->nleaf; k++, p += 2) {
-		w = get16(p);
+		w = le_get16(p);
 		d = w >> LEAF_SHIFT;
 		n = (w & LEAF_MASK) + 1;
 		if (k < used ? d > depth || n > psi : w != 0)
@@ -711,7 +654,7 @@ iforest_load(struct iforest *f, const unsigned char *buf, size_t len)
 	iforest_clear(f);
 	if (len != iforest_state_size(f) ||
 	    memcmp(buf, state_magic, sizeof(state_magic)) != 0 ||
-	    get32(buf + 4) != f->ntrees || get32(buf + 8) != f->max_sample)
+	    le_get32(buf + 4) != f->ntrees || le_get32(buf + 8) != f->max_sample)
 		goto fail;
 	for (t = 0; t < f->ntrees; t++)
 		if (load_tree(f, t, buf + STATE_HEADER + t * rec) == -1)
