@@ -12,7 +12,6 @@
  * or on where memory lies.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "dd.h"
 #include "detect.h"
+#include "errmsg.h"
 #include "iforest.h"
 #include "le.h"
 #include "ordstat.h"
@@ -93,22 +93,6 @@ static const struct param_info {
 	[DETECT_P_HOLDOFF] = { "holdoff", 200, 0, 1e15, 1, 0 },
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ------------------------------------------------------------ settings */
 
 void
@@ -133,16 +117,16 @@ param_check(unsigned p, double v, char *err, size_t errlen)
 	if (!isfinite(v) || v < pi->min || v > pi->max ||
 	    (pi->open_min && v == pi->min)) {
 		if (pi->whole)
-			seterr(err, errlen, "%s must be a whole number from "
+			errmsg_set(err, errlen, "%s must be a whole number from "
 			    "%.15g to %.15g", pi->name, pi->min, pi->max);
 		else
-			seterr(err, errlen, "%s must be a number %s %.15g "
+			errmsg_set(err, errlen, "%s must be a number %s %.15g "
 			    "and at most %.15g", pi->name,
 			    pi->open_min ? "above" : "from", pi->min, pi->max);
 		return -1;
 	}
 	if (pi->whole && v != floor(v)) {
-		seterr(err, errlen, "%s must be a whole number", pi->name);
+		errmsg_set(err, errlen, "%s must be a whole number", pi->name);
 		return -1;
 	}
 	return 0;
@@ -155,12 +139,12 @@ detect_settings_check(const struct detect_settings *s, char *err,
 	unsigned p, enabled;
 
 	if (s->window < DETECT_WINDOW_MIN || s->window > DETECT_WINDOW_MAX) {
-		seterr(err, errlen, "window must be from %d to %d",
+		errmsg_set(err, errlen, "window must be from %d to %d",
 		    DETECT_WINDOW_MIN, DETECT_WINDOW_MAX);
 		return -1;
 	}
 	if (s->detectors == 0 || (s->detectors >> DETECT_KINDS) != 0) {
-		seterr(err, errlen, "detectors must name at least one "
+		errmsg_set(err, errlen, "detectors must name at least one "
 		    "detector");
 		return -1;
 	}
@@ -173,16 +157,16 @@ detect_settings_check(const struct detect_settings *s, char *err,
 	case DETECT_VOTE_ATLEAST:
 		if (s->vote_k >= 1 && s->vote_k <= enabled)
 			break;
-		seterr(err, errlen, "vote %u needs from 1 to %u detectors",
+		errmsg_set(err, errlen, "vote %u needs from 1 to %u detectors",
 		    s->vote_k, enabled);
 		return -1;
 	default:
-		seterr(err, errlen, "vote rule is not known");
+		errmsg_set(err, errlen, "vote rule is not known");
 		return -1;
 	}
 	if (s->alert != DETECT_ALERT_VOTE && (s->alert < DETECT_ALERT_DETECTOR ||
 	    s->alert >= DETECT_ALERT_DETECTOR + DETECT_KINDS)) {
-		seterr(err, errlen, "alert source is not known");
+		errmsg_set(err, errlen, "alert source is not known");
 		return -1;
 	}
 	for (p = 0; p < DETECT_PARAMS; p++)
@@ -222,7 +206,7 @@ detect_parse_detectors(struct detect_settings *s, const char *list,
 		end = strchr(p, ',');
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
 		if (len == 0 || len >= sizeof(name)) {
-			seterr(err, errlen, "detectors: expected a comma-"
+			errmsg_set(err, errlen, "detectors: expected a comma-"
 			    "separated list of zscore, iqr, ewma, ma, iforest, "
 			    "mzscore");
 			return -1;
@@ -230,7 +214,7 @@ detect_parse_detectors(struct detect_settings *s, const char *list,
 		memcpy(name, p, len);
 		name[len] = '\0';
 		if ((k = detect_kind_by_name(name)) == -1) {
-			seterr(err, errlen, "unknown detector '%s'", name);
+			errmsg_set(err, errlen, "unknown detector '%s'", name);
 			return -1;
 		}
 		mask |= 1u << k;
@@ -266,7 +250,7 @@ detect_parse_vote(struct detect_settings *s, const char *rule, char *err,
 	}
 	return 0;
 bad:
-	seterr(err, errlen, "vote must be any, majority, all or a count from "
+	errmsg_set(err, errlen, "vote must be any, majority, all or a count from "
 	    "1 to %d, not '%.32s'", DETECT_KINDS, rule);
 	return -1;
 }
@@ -282,7 +266,7 @@ detect_parse_alert(struct detect_settings *s, const char *source, char *err,
 		return 0;
 	}
 	if ((k = detect_kind_by_name(source)) == -1) {
-		seterr(err, errlen, "alert must be vote or a detector name, "
+		errmsg_set(err, errlen, "alert must be vote or a detector name, "
 		    "not '%.32s'", source);
 		return -1;
 	}
@@ -344,7 +328,7 @@ detect_param_set(struct detect_settings *s, unsigned p, double value,
     char *err, size_t errlen)
 {
 	if (p >= DETECT_PARAMS) {
-		seterr(err, errlen, "unknown parameter");
+		errmsg_set(err, errlen, "unknown parameter");
 		return -1;
 	}
 	if (param_check(p, value, err, errlen) == -1)
@@ -826,7 +810,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 	unsigned k, trees;
 
 	if (!isfinite(x)) {
-		seterr(err, errlen, "value is not a finite number");
+		errmsg_set(err, errlen, "value is not a finite number");
 		return -1;
 	}
 	memset(v, 0, sizeof(*v));
@@ -925,7 +909,7 @@ detector_new(const char *client_id, size_t len,
 	moments_reset(&d->res, 0);
 	return d;
 nomem:
-	seterr(err, errlen, "out of memory for a window of %u", s->window);
+	errmsg_set(err, errlen, "out of memory for a window of %u", s->window);
 	detector_free(d);
 	return NULL;
 }
@@ -1132,7 +1116,7 @@ detector_load(const char *client_id, size_t len,
 		return NULL;
 	/* The header and settings must equal what this detector would write. */
 	if ((mine = malloc(fixed)) == NULL) {
-		seterr(err, errlen, "out of memory");
+		errmsg_set(err, errlen, "out of memory");
 		goto fail;
 	}
 	{
@@ -1144,7 +1128,7 @@ detector_load(const char *client_id, size_t len,
 		put_u64(&w, d->key);
 		if (buflen < (size_t)(w.w - mine) ||
 		    memcmp(buf, mine, (size_t)(w.w - mine)) != 0) {
-			seterr(err, errlen, "detector state is of another "
+			errmsg_set(err, errlen, "detector state is of another "
 			    "format, client or settings");
 			goto fail;
 		}
@@ -1217,7 +1201,7 @@ detector_load(const char *client_id, size_t len,
 	free(mine);
 	return d;
 damaged:
-	seterr(err, errlen, "detector state is damaged");
+	errmsg_set(err, errlen, "detector state is damaged");
 fail:
 	free(mine);
 	detector_free(d);
