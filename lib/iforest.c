@@ -3,11 +3,11 @@
  *
  * A tree is grown on a sorted subsample s[0..psi) of the window, so a node
  * is a contiguous range [i, j) of it whose smallest value is s[i] and whose
- * largest is s[j - 1].  A split is stored as a float32 fraction of the tree's
- * range [lo, hi] = [s[0], s[psi - 1]] and decoded to a double by
- * decode_split() both when growing and when scoring, so both take the same
- * path; a split that cannot land strictly inside its node's values at that
- * precision makes the node external.  Values below the split go left, the
+ * largest is s[j - 1].  Values are compared by their position in the tree's
+ * range [lo, hi] = [s[0], s[psi - 1]], computed by position() both when
+ * growing and when scoring, so both take the same path; a split is a
+ * float32 position, and a node whose values no float32 separates is
+ * external.  Values below the split go left, the
  * others right.  The subsample is chosen in a bitmap of ranks (Floyd's
  * algorithm, or for a large share of the window a word of random bits per
  * eight ranks corrected to exactly psi) and read from the window in order.
@@ -47,10 +47,10 @@ static const unsigned char state_magic[4] = { 'A', 'I', 'F', '1' };
 struct tree {
 	double		 lo;		/* smallest value of the sample */
 	double		 hi;		/* largest value of the sample */
-	double		 base;		/* a split is base + fraction * step, */
-	double		 step;		/* in units halved when hi - lo */
-	uint8_t		 halved;	/* would overflow */
-	double		 c;		/* c(psi), 1 when psi < 2 */
+	double		 base;		/* x's position is (x - base) / step, */
+	double		 step;		/* x halved when hi - lo would */
+	double		 inv_step;	/* overflow; 1 / step, or 0 when that */
+	uint8_t		 halved;	/* overflows (then a division) */
 	uint16_t	 psi;		/* sample size, 0 when not grown */
 	uint8_t		 depth;		/* D = ceil(log2 psi) */
 	uint8_t		 grown;
@@ -72,8 +72,7 @@ struct iforest {
 };
 
 struct grow {
-	const double	*s;		/* the sorted sample, halved if the tree is */
-	double		 base, step, inv_step;
+	const double	*s;		/* the positions of the sorted sample */
 	float		*frac;		/* the tree's fractions (slot k: k-1) */
 	uint16_t	*leaf;		/* the tree's leaf words */
 	unsigned	 depth;		/* D */
@@ -104,42 +103,21 @@ avg_path(size_t n)
 	return n == 2 ? 1.0 : 0.0;
 }
 
-/* The split the fraction fr stands for in a tree with base and step: a
- * fraction of the root's range [lo, hi], so a descent needs no running
- * interval.  The only place a split is computed: growing and scoring must
- * agree to the last bit, and so must two builds for a saved state to score
- * alike (so no FMA contraction: ISO C modes such as -std=c11 leave it off).
- * A NaN fraction gives NaN, which no value compares >= to. */
+/* The position of x in tree tr: (x - lo) / (hi - lo), computed the same
+ * way when growing and when scoring, so both take the same path; a
+ * non-decreasing function of x, so a tree grown on positions isolates the
+ * values as one grown on them would, and a split is a float32 position.
+ * Values that the division cannot tell apart cannot be split, like equal
+ * ones.  Never overflows to NaN for finite x. */
 static inline double
-decode_split(float fr, double base, double step)
+position(const struct tree *tr, double x)
 {
-	return base + (double)fr * step;
+	double xs = tr->halved ? x / 2 : x;
+
+	return tr->inv_step != 0 ? (xs - tr->base) * tr->inv_step :
+	    (xs - tr->base) / tr->step;
 }
 
-/* The fraction at p, near enough: the decoded split is checked. */
-static float
-encode_split(const struct grow *g, double p)
-{
-	double fr = isfinite(g->inv_step) ? (p - g->base) * g->inv_step :
-	    (p - g->base) / g->step;
-
-	if (!(fr >= 0.0))
-		return 0.0f;
-	if (fr > 1.0)
-		return 1.0f;
-	return (float)fr;
-}
-
-/* A value drawn uniformly in [a, b] (a < b), also when b - a overflows. */
-static double
-draw_split(double a, double b, double u)
-{
-	double span = b - a;
-
-	if (isfinite(span))
-		return a + u * span;
-	return (a / 2 + u * (b / 2 - a / 2)) * 2;
-}
 
 /* The first index of [i, j) whose value is >= v; s[j - 1] >= v. */
 static size_t
@@ -197,9 +175,10 @@ grow_node(struct grow *g, size_t k, unsigned d, size_t i, size_t j)
 	size_t m;
 	int tries;
 
-	fr = encode_split(g, draw_split(a, b, rng_double(&g->rng)));
+	/* positions of the sample lie in [0, 1] */
+	fr = (float)(a + rng_double(&g->rng) * (b - a));
 	for (tries = 0;; tries++) {
-		split = decode_split(fr, g->base, g->step);
+		split = (double)fr;
 		if (a < split && split <= b)
 			break;
 		if (tries == SPLIT_TRIES) {
@@ -316,7 +295,6 @@ tree_reset(struct iforest *f, unsigned t)
 	struct tree *tr = &f->tree[t];
 
 	tr->lo = tr->hi = 0.0;
-	tr->c = 1.0;
 	tr->psi = 0;
 	tr->depth = 0;
 	tr->grown = 0;
@@ -335,9 +313,11 @@ tree_set(struct iforest *f, unsigned t, double lo, double hi, unsigned psi)
 	tr->halved = !isfinite(hi - lo);
 	tr->base = tr->halved ? lo / 2 : lo;
 	tr->step = tr->halved ? hi / 2 - lo / 2 : hi - lo;
+	tr->inv_step = 1.0 / tr->step;
+	if (!isfinite(tr->inv_step))	/* a flat or subnormal range */
+		tr->inv_step = 0;
 	tr->psi = (uint16_t)psi;
 	tr->depth = (uint8_t)ceil_log2(psi);
-	tr->c = psi >= 2 ? avg_path(psi) : 1.0;
 	if (!tr->grown)
 		f->ngrown++;
 	tr->grown = 1;
@@ -437,13 +417,10 @@ iforest_grow(struct iforest *f, unsigned t, const struct ordstat *window,
 	sample_values(f, &g.rng, window, (uint32_t)count, psi);
 
 	tree_set(f, t, f->sample[0], f->sample[psi - 1], psi);
-	if (f->tree[t].halved)
+	if (psi >= 2 && f->sample[0] != f->sample[psi - 1])
 		for (i = 0; i < psi; i++)
-			f->sample[i] /= 2;
+			f->sample[i] = position(&f->tree[t], f->sample[i]);
 	g.s = f->sample;
-	g.base = f->tree[t].base;
-	g.step = f->tree[t].step;
-	g.inv_step = 1.0 / g.step;
 	g.frac = f->frac + (size_t)t * f->ninternal;
 	g.leaf = f->leaf + (size_t)t * f->nleaf;
 	g.depth = ceil_log2(psi);
@@ -470,7 +447,7 @@ iforest_score(const struct iforest *f, double x)
 {
 	const struct tree *tr;
 	const float *fr[SCORE_BATCH];
-	double base[SCORE_BATCH], step[SCORE_BATCH], xs[SCORE_BATCH];
+	double xs[SCORE_BATCH];
 	double sum = 0.0, h;
 	size_t k[SCORE_BATCH];
 	unsigned depth[SCORE_BATCH], t0, nb, nbatch, b, d, dmin, dmax, w;
@@ -489,9 +466,7 @@ iforest_score(const struct iforest *f, double x)
 		for (b = 0; b < nb; b++) {
 			tr = &f->tree[t0 + b];
 			fr[b] = f->frac + (size_t)(t0 + b) * f->ninternal;
-			base[b] = tr->base;
-			step[b] = tr->step;
-			xs[b] = tr->halved ? x / 2 : x;
+			xs[b] = tr->psi >= 2 ? position(tr, x) : 0;
 			k[b] = 1;
 			depth[b] = tr->depth;
 			dmin = depth[b] < dmin ? depth[b] : dmin;
@@ -502,15 +477,14 @@ iforest_score(const struct iforest *f, double x)
 		if (dmin == dmax) {
 			for (d = 0; d < dmax; d++)
 				for (b = 0; b < nb; b++)
-					k[b] = 2 * k[b] + (xs[b] >= decode_split(
-					    fr[b][k[b] - 1], base[b], step[b]));
+					k[b] = 2 * k[b] + (xs[b] >=
+					    (double)fr[b][k[b] - 1]);
 		} else {
 			for (d = 0; d < dmax; d++)
 				for (b = 0; b < nb; b++)
 					if (d < depth[b])
 						k[b] = 2 * k[b] + (xs[b] >=
-						    decode_split(fr[b][k[b] - 1],
-						    base[b], step[b]));
+						    (double)fr[b][k[b] - 1]);
 		}
 		for (b = 0; b < nb; b++) {
 			tr = &f->tree[t0 + b];
@@ -519,7 +493,7 @@ iforest_score(const struct iforest *f, double x)
 			h = (double)(w >> LEAF_SHIFT) + f->cleaf[w & LEAF_MASK];
 			/* A division, not a product with 1/c: c/c is exactly
 			 * 1, so a flat window scores exactly 0.5. */
-			sum += tr->psi >= 2 ? h / tr->c : 1.0;
+			sum += tr->psi >= 2 ? h / f->cleaf[tr->psi - 1] : 1.0;
 		}
 	}
 	return exp2(-sum / f->ntrees);

@@ -148,29 +148,14 @@ struct ref_tree {
 	double		 base, step;	/* split = base + fraction * step */
 };
 
+/* The position of x in the tree's range, as iforest.c defines it. */
 static double
-ref_draw(double a, double b, double u)
+ref_position(const struct ref_tree *rt, double x)
 {
-	if (isfinite(b - a))
-		return a + u * (b - a);
-	return (a / 2 + u * (b / 2 - a / 2)) * 2;
-}
+	double xs = rt->halved ? x / 2 : x, inv = 1.0 / rt->step;
 
-static float
-ref_encode(const struct ref_tree *rt, double p)
-{
-	double inv = 1.0 / rt->step, fr;
-
-	fr = isfinite(inv) ? (p - rt->base) * inv : (p - rt->base) / rt->step;
-	if (!(fr >= 0.0))
-		return 0.0f;
-	return fr > 1.0 ? 1.0f : (float)fr;
-}
-
-static double
-ref_decode(const struct ref_tree *rt, float fr)
-{
-	return rt->base + (double)fr * rt->step;
+	return isfinite(inv) ? (xs - rt->base) * inv : (xs - rt->base) /
+	    rt->step;
 }
 
 static size_t
@@ -188,9 +173,9 @@ ref_grow(struct ref_tree *rt, size_t i, size_t j, unsigned d)
 	nd->size = j - i;
 	if (j - i <= 1 || d == rt->depth || s[i] == s[j - 1])
 		return id;
-	fr = ref_encode(rt, ref_draw(s[i], s[j - 1], rng_double(&rt->rng)));
+	fr = (float)(s[i] + rng_double(&rt->rng) * (s[j - 1] - s[i]));
 	for (tries = 0; tries <= 4; tries++) {
-		split = ref_decode(rt, fr);
+		split = (double)fr;
 		if (s[i] < split && split <= s[j - 1]) {
 			ok = 1;
 			break;
@@ -284,9 +269,9 @@ ref_tree_grow(struct ref_tree *rt, const struct ordstat *w, size_t max_sample,
 	rt->halved = !isfinite(s[psi - 1] - s[0]);
 	rt->base = rt->halved ? s[0] / 2 : s[0];
 	rt->step = rt->halved ? s[psi - 1] / 2 - s[0] / 2 : s[psi - 1] - s[0];
-	if (rt->halved)
+	if (s[0] != s[psi - 1])
 		for (i = 0; i < psi; i++)
-			s[i] /= 2;
+			s[i] = ref_position(rt, s[i]);
 	rt->s = s;
 	ref_grow(rt, 0, psi, 0);
 }
@@ -304,8 +289,7 @@ ref_ratio(const struct ref_tree *rt, double x)
 {
 	const struct ref_node *nd = &rt->node[0];
 
-	if (rt->halved)
-		x /= 2;
+	x = ref_position(rt, x);
 	while (nd->internal)
 		nd = &rt->node[x >= nd->split ? nd->right : nd->left];
 	if (rt->psi < 2)
