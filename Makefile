@@ -26,7 +26,7 @@ LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
-	libwebsockets-dev libncurses-dev libcsv-dev python3
+	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3
 
 LIB_SRC	= $(wildcard lib/*.c)
 LIB_OBJ	= $(LIB_SRC:%.c=build/%.o)
@@ -39,12 +39,19 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 SAN_BIN  = $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 BENCH_BIN = build/bench/bench_detect
 TOOL_BIN = build/tests/tools/vectors
+ANOMALYD_SRC = $(wildcard cmd/anomalyd/*.c)
+ANOMALYD_OBJ = $(ANOMALYD_SRC:%.c=build/%.o)
+ANOMALYD = build/anomalyd
+WSRAW	= build/tests/tools/wsraw
 
-all: $(LIB)
+all: $(LIB) $(ANOMALYD)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $(LIB_OBJ)
+
+$(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(SAN_LIB): $(SAN_OBJ)
 	@rm -f $@
@@ -81,10 +88,11 @@ build/bench/%: tests/bench/%.c $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN)
+check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
-	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh
+	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
+	    tests/wsraw-selftest.sh tests/anomalyd.sh
 
 bench: $(BENCH_BIN)
 	@$(BENCH_BIN)
@@ -115,4 +123,4 @@ clean:
 .PHONY: all test check bench deps start clean
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
-	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d)
+	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d)

@@ -1,0 +1,184 @@
+/*
+ * anomalyd.h: what the files of anomalyd share, and nothing else.
+ *
+ * main.c parses the options, owns the lws context and the service loop;
+ * ws.c speaks the WebSocket protocol of SPEC §2; http.c serves pages and
+ * the JSON API of SPEC §5; clients.c keeps the registry of connected
+ * clients, their detectors, the group commit and the replies that wait for
+ * it (SPEC §3.1, §4).  One thread runs all of it.
+ */
+#ifndef ANOMALYD_H
+#define ANOMALYD_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#include "detect.h"
+#include "proto.h"
+#include "store.h"
+
+#define ANOMALYD_VERSION	"0.1"
+
+/* What the command line sets. */
+struct config {
+	const char	*iface;		/* listen address, NULL: all */
+	int		 port;
+	const char	*db;
+	struct detect_settings defaults;	/* for new clients */
+	uint32_t	 max_clients;
+	uint32_t	 max_window;
+	size_t		 max_message;
+	size_t		 max_batch;
+	size_t		 max_pending;
+	unsigned	 hello_timeout;	/* seconds */
+	unsigned	 ping_timeout;	/* seconds */
+	size_t		 batch_rows;
+	int64_t		 snapshot_every;
+	enum store_sync	 sync;
+	int		 verbose;
+};
+
+/* One reply, waiting for its commit or queued for sending.  Its text is at
+ * mem + LWS_PRE.  alt, when not NULL, is the error reply that replaces it
+ * when the points it answers are not stored (same layout). */
+struct reply {
+	STAILQ_ENTRY(reply) entry;
+	char		*mem;
+	size_t		 len;
+	char		*alt;
+	size_t		 altlen;
+};
+STAILQ_HEAD(replyq, reply);
+
+struct session;
+
+/* A connected client: its detector and what must match the database. */
+struct client {
+	LIST_ENTRY(client) hash;
+	LIST_ENTRY(client) touched;	/* it has points in the open tx */
+	int		 in_tx;
+	char		 id[PROTO_ID_MAX + 1];
+	struct detect_settings set;
+	struct detector	*det;		/* NULL while it could not be rebuilt */
+	int64_t		 last_seq;
+	int64_t		 snap_n;	/* ordinal of its newest snapshot */
+	struct session	*sess;
+};
+
+enum phase {
+	PHASE_HELLO,		/* waiting for a hello message */
+	PHASE_FIRST,		/* URL hello: a settings message may come */
+	PHASE_READY		/* points */
+};
+
+/* A WebSocket connection (lws per-session data, zeroed by lws). */
+struct session {
+	TAILQ_ENTRY(session) all;
+	TAILQ_ENTRY(session) dirty;	/* it has waiting replies */
+	int		 registered;
+	int		 is_dirty;
+	struct lws	*wsi;
+	struct client	*client;
+	enum phase	 phase;
+	int		 v2;
+	int		 detail;
+	char		 url_id[PROTO_ID_MAX + 1];
+	uint32_t	 url_window;
+	int64_t		 born_ms;
+	char		 peer[64];
+
+	char		*rx;		/* a message in pieces */
+	size_t		 rxlen, rxcap;
+	int		 in_msg;
+
+	struct replyq	 waiting;	/* until the commit that covers them */
+	struct replyq	 sendq;		/* committed, to write */
+	size_t		 queued;	/* bytes in sendq */
+	int		 paused;	/* not reading: too much is queued */
+	int64_t		 wrote_ms;	/* when a reply last went out */
+
+	int		 close_code;	/* 0, or close with it when writable */
+	char		 close_reason[124];
+};
+
+struct server {
+	struct config	 cfg;
+	struct store	*st;
+	struct proto_parser *parser;
+	struct lws_context *ctx;
+	TAILQ_HEAD(, session) sessions;
+	TAILQ_HEAD(, session) dirty;
+	LIST_HEAD(, client) touched;
+	LIST_HEAD(clienthead, client) *buckets;
+	size_t		 nbuckets;
+	size_t		 nsessions;
+	int		 in_tx;		/* a store transaction is open */
+	int		 failed;	/* the open tx failed in this message */
+	char		 fail_why[256];
+	int		 stopping;
+	lws_sorted_usec_list_t sweep;
+};
+
+/* main.c */
+/* Prints one line on stderr when the verbosity is at least level (0:
+ * errors, 1: connections and hellos). */
+void logmsg(const struct server *srv, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Milliseconds since the epoch. */
+int64_t now_ms(void);
+
+/* ws.c */
+/* protocols[1]: the anomaly protocol. */
+extern const struct lws_protocols ws_protocol;
+/* Asks that s be closed with code and reason once it is writable; drops
+ * what it had queued when drop is set. */
+void session_close(struct session *s, int code, const char *reason, int drop);
+/* Frees every reply of q. */
+void replyq_free(struct replyq *q);
+/* Closes the sessions that waited too long for a hello, or that read
+ * nothing while their replies pile up; call every second. */
+void ws_sweep(struct server *srv);
+/* Asks every session to close with 1001. */
+void ws_shutdown(struct server *srv);
+
+/* http.c */
+/* protocols[0]: pages and the JSON API. */
+extern const struct lws_protocols http_protocol;
+
+/* clients.c */
+/* Sets up the registry; returns 0 or -1 when memory is short. */
+int clients_init(struct server *srv);
+/* Frees the registry and every client in it. */
+void clients_free(struct server *srv);
+/* Gives session s the client id with the hello h (its window and settings
+ * keys): commits what is open, reads or creates the stored client, builds
+ * or keeps its detector, takes it over from another session.  Returns 0;
+ * or -1 with the close code in *code and why in why (4001: bad settings,
+ * 1011: the database failed). */
+int client_hello(struct server *srv, struct session *s, const char *id,
+    const struct proto_hello *h, int *code, char *why, size_t whylen);
+/* Lets go of s's client at disconnect: snapshot, inactive, free. */
+void client_detach(struct server *srv, struct session *s);
+/* Judges and stores good point pt of s's client, appending its reply to
+ * out and its error alternative to alt; *holds is set when the reply
+ * answers a stored point.  Bad points get their error in both. */
+void client_point(struct server *srv, struct session *s,
+    const struct proto_point *pt, struct proto_buf *out,
+    struct proto_buf *alt, int *holds);
+/* Appends a reply (out, with alt when holds) to s's waiting list; takes
+ * the memory of both buffers.  Returns 0 or -1 when memory is short. */
+int reply_wait(struct server *srv, struct session *s, struct proto_buf *out,
+    struct proto_buf *alt, int holds);
+/* Ends the message being handled: turns a failure of the open transaction
+ * into error replies and rebuilds, and commits when batch_rows points are
+ * pending. */
+void message_done(struct server *srv);
+/* Commits the open transaction, if any, then moves every waiting reply to
+ * its send queue and asks for writeable. */
+void flush(struct server *srv);
+
+#endif

@@ -1,0 +1,458 @@
+/*
+ * anomalyd: the anomaly detection server (SPEC §2-§6).
+ *
+ * main.c: options, the lws context, the service loop with its group commit
+ * after every pass, signals and shutdown.
+ */
+#include <sys/resource.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "anomalyd.h"
+
+#define SHUTDOWN_MS	1500	/* closing handshakes get this long */
+
+enum {
+	OPT_DETECTORS = 256, OPT_VOTE, OPT_ALERT, OPT_MAX_CLIENTS,
+	OPT_MAX_WINDOW, OPT_MAX_MESSAGE, OPT_MAX_BATCH, OPT_MAX_PENDING,
+	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_BATCH_ROWS,
+	OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION,
+	OPT_PARAM = 1000		/* + enum detect_param */
+};
+
+static const struct option longopts[] = {
+	{ "listen",		required_argument, NULL, 'l' },
+	{ "db",			required_argument, NULL, 'd' },
+	{ "detectors",		required_argument, NULL, OPT_DETECTORS },
+	{ "vote",		required_argument, NULL, OPT_VOTE },
+	{ "alert",		required_argument, NULL, OPT_ALERT },
+	{ "zscore-k",		required_argument, NULL,
+	    OPT_PARAM + DETECT_P_ZSCORE_K },
+	{ "iqr-k",		required_argument, NULL,
+	    OPT_PARAM + DETECT_P_IQR_K },
+	{ "ewma-lambda",	required_argument, NULL,
+	    OPT_PARAM + DETECT_P_EWMA_LAMBDA },
+	{ "ewma-l",		required_argument, NULL,
+	    OPT_PARAM + DETECT_P_EWMA_L },
+	{ "ma-m",		required_argument, NULL,
+	    OPT_PARAM + DETECT_P_MA_M },
+	{ "ma-k",		required_argument, NULL,
+	    OPT_PARAM + DETECT_P_MA_K },
+	{ "mzscore-k",		required_argument, NULL,
+	    OPT_PARAM + DETECT_P_MZSCORE_K },
+	{ "iforest-trees",	required_argument, NULL,
+	    OPT_PARAM + DETECT_P_IFOREST_TREES },
+	{ "iforest-sample",	required_argument, NULL,
+	    OPT_PARAM + DETECT_P_IFOREST_SAMPLE },
+	{ "iforest-threshold",	required_argument, NULL,
+	    OPT_PARAM + DETECT_P_IFOREST_THRESHOLD },
+	{ "min-points",		required_argument, NULL,
+	    OPT_PARAM + DETECT_P_MIN_POINTS },
+	{ "holdoff",		required_argument, NULL,
+	    OPT_PARAM + DETECT_P_HOLDOFF },
+	{ "max-clients",	required_argument, NULL, OPT_MAX_CLIENTS },
+	{ "max-window",		required_argument, NULL, OPT_MAX_WINDOW },
+	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
+	{ "max-batch",		required_argument, NULL, OPT_MAX_BATCH },
+	{ "max-pending",	required_argument, NULL, OPT_MAX_PENDING },
+	{ "hello-timeout",	required_argument, NULL, OPT_HELLO_TIMEOUT },
+	{ "ping-timeout",	required_argument, NULL, OPT_PING_TIMEOUT },
+	{ "batch-rows",		required_argument, NULL, OPT_BATCH_ROWS },
+	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
+	{ "sync",		required_argument, NULL, OPT_SYNC },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ NULL,			0,		   NULL, 0 }
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: anomalyd [-v] [-l ADDR:PORT] [-d DB] [--detectors LIST] [--vote RULE]\n"
+"                [--alert SOURCE] [--zscore-k K] [--iqr-k K] [--ewma-lambda L]\n"
+"                [--ewma-l L] [--ma-m M] [--ma-k K] [--mzscore-k K]\n"
+"                [--iforest-trees T] [--iforest-sample S]\n"
+"                [--iforest-threshold T] [--min-points N] [--holdoff N]\n"
+"                [--max-clients N] [--max-window N] [--max-message BYTES]\n"
+"                [--max-batch BYTES] [--max-pending BYTES] [--hello-timeout S]\n"
+"                [--ping-timeout S] [--batch-rows N] [--snapshot-every N]\n"
+"                [--sync normal|full]\n"
+"       anomalyd -h | --help | --version\n");
+}
+
+/* A usage error: one line on stderr, exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "anomalyd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (anomalyd --help for usage)\n");
+	exit(2);
+}
+
+void
+logmsg(const struct server *srv, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > srv->cfg.verbose)
+		return;
+	fprintf(stderr, "anomalyd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An integer option from lo to hi, with an optional k, m or g (1024s). */
+static unsigned long long
+number(const char *opt, const char *s, unsigned long long lo,
+    unsigned long long hi, int suffix)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		bad("--%s: '%s' is not a number", opt, s);
+	v = strtoull(s, &end, 10);
+	if (suffix && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': mul = 1024; end++; break;
+		case 'm': case 'M': mul = 1024 * 1024; end++; break;
+		case 'g': case 'G': mul = 1024 * 1024 * 1024; end++; break;
+		}
+	}
+	if (errno != 0 || *end != '\0' || v > hi / mul || v * mul < lo)
+		bad("--%s: '%s' must be a whole number from %llu to %llu", opt,
+		    s, lo, hi);
+	return v * mul;
+}
+
+static void
+parse_listen(struct config *cfg, const char *arg)
+{
+	static char addr[256];
+	const char *colon = strrchr(arg, ':');
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - arg)) >= sizeof(addr))
+		bad("--listen: '%s' is not ADDR:PORT", arg);
+	memcpy(addr, arg, n);
+	addr[n] = '\0';
+	if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+		memmove(addr, addr + 1, n - 2);
+		addr[n - 2] = '\0';
+	}
+	cfg->iface = addr[0] == '\0' || strcmp(addr, "*") == 0 ? NULL : addr;
+	cfg->port = (int)number("listen", colon + 1, 1, 65535, 0);
+}
+
+static void
+param(struct config *cfg, unsigned p, const char *arg)
+{
+	char err[PROTO_ERR_MAX], *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0')
+		bad("--%s: '%s' is not a number", longopts[p + 5].name, arg);
+	if (detect_param_set(&cfg->defaults, p, v, err, sizeof(err)) == -1)
+		bad("--%s: %s", longopts[p + 5].name, err);
+}
+
+static void
+options(struct config *cfg, int argc, char *argv[])
+{
+	char err[PROTO_ERR_MAX];
+	struct detect_settings t;
+	int ch;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->iface = "127.0.0.1";
+	cfg->port = 3000;
+	detect_settings_default(&cfg->defaults, 0);
+	cfg->max_clients = 10000;
+	cfg->max_window = 100000;
+	cfg->max_message = 64 * 1024;
+	cfg->max_batch = 1024 * 1024;
+	cfg->max_pending = 4 * 1024 * 1024;
+	cfg->hello_timeout = 10;
+	cfg->ping_timeout = 60;
+	cfg->batch_rows = 4096;
+	cfg->snapshot_every = 4096;
+	cfg->sync = STORE_SYNC_NORMAL;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":l:d:vh", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'l':
+			parse_listen(cfg, optarg);
+			break;
+		case 'd':
+			cfg->db = optarg;
+			break;
+		case OPT_DETECTORS:
+			if (detect_parse_detectors(&cfg->defaults, optarg, err,
+			    sizeof(err)) == -1)
+				bad("--detectors: %s", err);
+			break;
+		case OPT_VOTE:
+			if (detect_parse_vote(&cfg->defaults, optarg, err,
+			    sizeof(err)) == -1)
+				bad("--vote: %s", err);
+			break;
+		case OPT_ALERT:
+			if (detect_parse_alert(&cfg->defaults, optarg, err,
+			    sizeof(err)) == -1)
+				bad("--alert: %s", err);
+			break;
+		case OPT_MAX_CLIENTS:
+			cfg->max_clients = (uint32_t)number("max-clients",
+			    optarg, 1, 1000000, 0);
+			break;
+		case OPT_MAX_WINDOW:
+			cfg->max_window = (uint32_t)number("max-window", optarg,
+			    DETECT_WINDOW_MIN, DETECT_WINDOW_MAX, 0);
+			break;
+		case OPT_MAX_MESSAGE:
+			cfg->max_message = number("max-message", optarg, 64,
+			    (unsigned long long)1 << 30, 1);
+			break;
+		case OPT_MAX_BATCH:
+			cfg->max_batch = number("max-batch", optarg, 64,
+			    (unsigned long long)1 << 30, 1);
+			break;
+		case OPT_MAX_PENDING:
+			cfg->max_pending = number("max-pending", optarg, 1024,
+			    (unsigned long long)1 << 40, 1);
+			break;
+		case OPT_HELLO_TIMEOUT:
+			cfg->hello_timeout = (unsigned)number("hello-timeout",
+			    optarg, 1, 86400, 0);
+			break;
+		case OPT_PING_TIMEOUT:
+			cfg->ping_timeout = (unsigned)number("ping-timeout",
+			    optarg, 1, 30000, 0);
+			break;
+		case OPT_BATCH_ROWS:
+			cfg->batch_rows = number("batch-rows", optarg, 1,
+			    10000000, 0);
+			break;
+		case OPT_SNAPSHOT_EVERY:
+			cfg->snapshot_every = (int64_t)number("snapshot-every",
+			    optarg, 1, (unsigned long long)INT64_MAX, 0);
+			break;
+		case OPT_SYNC:
+			if (strcmp(optarg, "normal") == 0)
+				cfg->sync = STORE_SYNC_NORMAL;
+			else if (strcmp(optarg, "full") == 0)
+				cfg->sync = STORE_SYNC_FULL;
+			else
+				bad("--sync: '%s' is not normal or full",
+				    optarg);
+			break;
+		case 'v':
+			cfg->verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("anomalyd %s\n", ANOMALYD_VERSION);
+			exit(0);
+		case ':':
+			bad("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (ch >= OPT_PARAM && ch < OPT_PARAM + DETECT_PARAMS) {
+				param(cfg, (unsigned)(ch - OPT_PARAM), optarg);
+				break;
+			}
+			if (optopt != 0)
+				bad("unknown option '-%c'", optopt);
+			bad("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0)
+		bad("unexpected argument '%s'", argv[0]);
+	if (cfg->max_batch < cfg->max_message)
+		cfg->max_batch = cfg->max_message;
+	t = cfg->defaults;
+	t.window = DETECT_WINDOW_MIN;
+	if (detect_settings_check(&t, err, sizeof(err)) == -1)
+		bad("%s", err);
+}
+
+/* Raises the soft limit of open files to the hard one; returns it. */
+static rlim_t
+raise_nofile(const struct config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		warn("getrlimit");
+		return 1024;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			warn("setrlimit");
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)cfg->max_clients + 64)
+		warnx("open files limited to %llu: fewer than --max-clients "
+		    "%u connections fit", (unsigned long long)rl.rlim_cur,
+		    cfg->max_clients);
+	return rl.rlim_cur;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+lws_emit(int level, const char *line)
+{
+	(void)level;
+	fprintf(stderr, "anomalyd: lws: %s", line);
+}
+
+static void
+sweep(lws_sorted_usec_list_t *sul)
+{
+	struct server *srv = lws_container_of(sul, struct server, sweep);
+
+	if (!srv->stopping)
+		ws_sweep(srv);
+	lws_sul_schedule(srv->ctx, 0, &srv->sweep, sweep,
+	    srv->stopping ? 50 * LWS_US_PER_MS : LWS_US_PER_SEC);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct lws_protocol_vhost_options pvo_default = {
+		.name = "default", .value = ""
+	};
+	static struct lws_protocol_vhost_options pvo = {
+		.options = &pvo_default, .name = "anomaly", .value = ""
+	};
+	static struct server srv;
+	struct lws_protocols protocols[3];
+	struct lws_context_creation_info info;
+	lws_retry_bo_t retry;
+	struct sigaction sa;
+	char err[512];
+	rlim_t files;
+	int64_t deadline;
+
+	options(&srv.cfg, argc, argv);
+	files = raise_nofile(&srv.cfg);
+	TAILQ_INIT(&srv.sessions);
+	TAILQ_INIT(&srv.dirty);
+	if ((srv.st = store_open_writer(store_resolve_path(srv.cfg.db,
+	    getenv("ANOMALY_DB")), srv.cfg.sync, err, sizeof(err))) == NULL)
+		errx(1, "%s", err);
+	if ((srv.parser = proto_parser_new(srv.cfg.max_window)) == NULL ||
+	    clients_init(&srv) == -1)
+		errx(1, "out of memory");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	lws_set_log_level(srv.cfg.verbose >= 2 ? LLL_ERR | LLL_WARN |
+	    LLL_NOTICE : srv.cfg.verbose ? LLL_ERR | LLL_WARN : LLL_ERR,
+	    lws_emit);
+	memset(protocols, 0, sizeof(protocols));
+	protocols[0] = http_protocol;
+	protocols[1] = ws_protocol;
+	memset(&retry, 0, sizeof(retry));
+	retry.secs_since_valid_ping = (uint16_t)(srv.cfg.ping_timeout > 30000 ?
+	    30000 : srv.cfg.ping_timeout);
+	retry.secs_since_valid_hangup = (uint16_t)(2 * retry.secs_since_valid_ping);
+	memset(&info, 0, sizeof(info));
+	info.port = srv.cfg.port;
+	info.iface = srv.cfg.iface;
+	info.protocols = protocols;
+	info.pvo = &pvo;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.user = &srv;
+	info.retry_and_idle_policy = &retry;
+	info.fd_limit_per_thread = files == RLIM_INFINITY ||
+	    files > (rlim_t)srv.cfg.max_clients + 256 ?
+	    srv.cfg.max_clients + 256 : (unsigned)files;
+	if ((srv.ctx = lws_create_context(&info)) == NULL) {
+		store_close(srv.st);
+		errx(1, "cannot listen on %s:%d", srv.cfg.iface != NULL ?
+		    srv.cfg.iface : "*", srv.cfg.port);
+	}
+	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, LWS_US_PER_SEC);
+	logmsg(&srv, 1, "listening on %s:%d", srv.cfg.iface != NULL ?
+	    srv.cfg.iface : "*", srv.cfg.port);
+
+	while (!stop) {
+		if (lws_service(srv.ctx, 0) < 0)
+			break;
+		flush(&srv);
+	}
+
+	/* stop accepting, commit, close every connection with 1001 */
+	logmsg(&srv, 1, "shutting down");
+	srv.stopping = 1;
+	flush(&srv);
+	ws_shutdown(&srv);
+	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, 50 * LWS_US_PER_MS);
+	deadline = now_ms() + SHUTDOWN_MS;
+	while (srv.nsessions > 0 && now_ms() < deadline) {
+		if (lws_service(srv.ctx, 0) < 0)
+			break;
+		flush(&srv);
+	}
+	lws_context_destroy(srv.ctx);	/* the rest: snapshots, inactive */
+	flush(&srv);
+	if (store_clients_deactivate(srv.st, err, sizeof(err)) == -1)
+		warnx("%s", err);
+	clients_free(&srv);
+	proto_parser_free(srv.parser);
+	store_close(srv.st);
+	return 0;
+}

@@ -1,0 +1,505 @@
+/*
+ * ws.c: the WebSocket side of anomalyd (SPEC §2): the path, the hello in
+ * the URL or the first message, messages assembled from their pieces,
+ * points and batches handed to clients.c, replies written one per
+ * WRITEABLE callback, and the closes of §2.3.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anomalyd.h"
+
+#define RX_KEEP		16384	/* an assembly buffer above this is freed */
+#define STALL_MS	10000	/* paused with nothing written: too slow */
+
+/* Closes wsi from within its callback: the caller returns -1. */
+static int
+close_now(struct server *srv, struct session *s, int code, const char *why)
+{
+	size_t len = strlen(why);
+
+	if (len > 123)
+		len = 123;
+	logmsg(srv, 1, "close %s %d %.*s", s->client != NULL ?
+	    s->client->id : s->peer, code, (int)len, why);
+	lws_close_reason(s->wsi, (enum lws_close_status)code,
+	    (unsigned char *)(uintptr_t)why, len);
+	return -1;
+}
+
+void
+session_close(struct session *s, int code, const char *reason, int drop)
+{
+	if (s->close_code != 0)
+		return;
+	s->close_code = code;
+	snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
+	if (drop) {
+		replyq_free(&s->waiting);
+		replyq_free(&s->sendq);
+		s->queued = 0;
+	}
+	/* a peer that reads nothing never makes us writable again */
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, 5);
+	lws_callback_on_writable(s->wsi);
+}
+
+void
+ws_sweep(struct server *srv)
+{
+	struct session *s;
+	int64_t now = now_ms();
+
+	TAILQ_FOREACH(s, &srv->sessions, all) {
+		if (s->close_code != 0)
+			continue;
+		if (s->phase == PHASE_HELLO &&
+		    now - s->born_ms >= (int64_t)srv->cfg.hello_timeout * 1000)
+			session_close(s, 4001, "no hello", 0);
+		else if (s->paused && now - s->wrote_ms >= STALL_MS) {
+			logmsg(srv, 0, "%s: reads no replies: too slow",
+			    s->client != NULL ? s->client->id : s->peer);
+			session_close(s, 4008, "too slow", 1);
+		}
+	}
+}
+
+void
+ws_shutdown(struct server *srv)
+{
+	struct session *s;
+
+	TAILQ_FOREACH(s, &srv->sessions, all)
+		session_close(s, 1001, "server shutdown", 0);
+}
+
+/* ------------------------------------------------------------ replies */
+
+static int
+ready(struct server *srv, struct session *s)
+{
+	struct proto_buf out, alt;
+	struct client *c = s->client;
+
+	proto_buf_init(&out, LWS_PRE);
+	proto_buf_init(&alt, LWS_PRE);
+	proto_format_ready(&out, c->id, c->set.window, c->last_seq,
+	    detector_count(c->det));
+	return reply_wait(srv, s, &out, &alt, 0);
+}
+
+/* Answers the message m, after the hello. */
+static int
+points(struct server *srv, struct session *s, const struct proto_msg *m)
+{
+	struct proto_buf out, alt;
+	size_t i;
+	int holds = 0;
+
+	proto_buf_init(&out, LWS_PRE);
+	proto_buf_init(&alt, LWS_PRE);
+	switch (m->kind) {
+	case PROTO_INVALID:
+		proto_format_error(&out, m->error, NULL, 0);
+		break;
+	case PROTO_SETTINGS:
+		proto_format_error(&out, m->hello.has != 0 ?
+		    "hello already received" : "missing timestamp", NULL, 0);
+		break;
+	case PROTO_POINT:
+		client_point(srv, s, &m->point, &out, &alt, &holds);
+		break;
+	case PROTO_BATCH:
+		proto_batch_begin(&out);
+		proto_batch_begin(&alt);
+		for (i = 0; i < m->nitems; i++) {
+			proto_batch_next(&out);
+			proto_batch_next(&alt);
+			client_point(srv, s, &m->items[i], &out, &alt, &holds);
+		}
+		proto_batch_end(&out);
+		proto_batch_end(&alt);
+		break;
+	}
+	if (reply_wait(srv, s, &out, &alt, holds) == -1) {
+		message_done(srv);
+		return close_now(srv, s, 1011, "out of memory");
+	}
+	message_done(srv);
+	return 0;
+}
+
+/* ------------------------------------------------------------- hellos */
+
+static int
+hello_failed(struct server *srv, struct session *s, int code,
+    const char *what, const char *why)
+{
+	char reason[124];
+
+	snprintf(reason, sizeof(reason), "%s%s", what, why);
+	if (code == 4001)
+		logmsg(srv, 1, "%s: bad hello: %s", s->peer, reason);
+	return close_now(srv, s, code, reason);
+}
+
+/* The first message without a hello in the URL. */
+static int
+hello_message(struct server *srv, struct session *s, const char *msg,
+    size_t len)
+{
+	const struct proto_msg *m;
+	const struct proto_hello *h;
+	char why[PROTO_ERR_MAX];
+	int code;
+
+	m = proto_parse(srv->parser, msg, len, 0);
+	if (m->kind == PROTO_INVALID)
+		return hello_failed(srv, s, 4001, "hello: ", m->error);
+	if (m->kind != PROTO_SETTINGS)
+		return hello_failed(srv, s, 4001, "hello expected, got ",
+		    "a point");
+	h = &m->hello;
+	if (h->error[0] != '\0')
+		return hello_failed(srv, s, 4001, "hello: ", h->error);
+	if (!(h->has & PROTO_HAS_CLIENT_ID))
+		return hello_failed(srv, s, 4001, "hello: ",
+		    "client_id missing");
+	if (h->has & PROTO_HAS_VERSION)
+		s->v2 = 1;
+	if (h->has & PROTO_HAS_DETAIL)
+		s->detail = h->detail;
+	if (client_hello(srv, s, h->client_id, h, &code, why,
+	    sizeof(why)) == -1)
+		return hello_failed(srv, s, code, code == 4001 ? "hello: " : "",
+		    why);
+	s->phase = PHASE_READY;
+	if (s->v2 && ready(srv, s) == -1)
+		return close_now(srv, s, 1011, "out of memory");
+	return 0;
+}
+
+/* The first message after a hello in the URL without version=2. */
+static int
+first_message(struct server *srv, struct session *s, const char *msg,
+    size_t len)
+{
+	const struct proto_msg *m;
+	const struct proto_hello *h;
+	char why[PROTO_ERR_MAX];
+	int code;
+
+	m = proto_parse(srv->parser, msg, len, 0);
+	s->phase = PHASE_READY;
+	if (m->kind != PROTO_SETTINGS)
+		return points(srv, s, m);
+	h = &m->hello;
+	if (h->error[0] != '\0')
+		return hello_failed(srv, s, 4001, "settings: ", h->error);
+	if ((h->has & PROTO_HAS_CLIENT_ID) &&
+	    strcmp(h->client_id, s->url_id) != 0)
+		return hello_failed(srv, s, 4001, "settings: ",
+		    "client_id differs from the URL's");
+	if ((h->has & PROTO_HAS_WINDOW) && h->window != s->url_window)
+		return hello_failed(srv, s, 4001, "settings: ",
+		    "window differs from the URL's");
+	if (h->has & PROTO_HAS_VERSION)
+		s->v2 = 1;
+	if (h->has & PROTO_HAS_DETAIL)
+		s->detail = h->detail;
+	if ((h->has & (PROTO_HAS_DETECTORS | PROTO_HAS_VOTE |
+	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS)) &&
+	    client_hello(srv, s, s->url_id, h, &code, why, sizeof(why)) == -1)
+		return hello_failed(srv, s, code,
+		    code == 4001 ? "settings: " : "", why);
+	if (s->v2 && ready(srv, s) == -1)
+		return close_now(srv, s, 1011, "out of memory");
+	return 0;
+}
+
+/* Reads URL argument name ("window=") into out: 1 when there, 0 when not,
+ * -1 when its value does not fit in outlen bytes with its NUL.  lws stops
+ * looking at the first argument longer than its buffer, so on a miss every
+ * argument is read here. */
+static int
+url_arg(struct lws *wsi, const char *name, char *out, size_t outlen)
+{
+	char buf[PROTO_ID_MAX + 64], *frag;
+	const char *v;
+	size_t nlen = strlen(name), vlen;
+	int i, flen, rc = 0;
+
+	if ((v = lws_get_urlarg_by_name(wsi, name, buf, sizeof(buf))) ==
+	    NULL) {
+		for (i = 0; rc == 0 && (flen = lws_hdr_fragment_length(wsi,
+		    WSI_TOKEN_HTTP_URI_ARGS, i)) > 0; i++) {
+			if ((frag = malloc((size_t)flen + 1)) == NULL)
+				return -1;
+			if (lws_hdr_copy_fragment(wsi, frag, flen + 1,
+			    WSI_TOKEN_HTTP_URI_ARGS, i) >= 0 &&
+			    strncmp(frag, name, nlen) == 0) {
+				vlen = strlen(frag + nlen);
+				rc = vlen < outlen ? 1 : -1;
+				if (rc == 1)
+					memcpy(out, frag + nlen, vlen + 1);
+			}
+			free(frag);
+		}
+		return rc;
+	}
+	if ((vlen = strlen(v)) >= outlen)
+		return -1;
+	memcpy(out, v, vlen + 1);
+	return 1;
+}
+
+/* A hello in the URL, if any.  Returns 0 or -1 to close. */
+static int
+url_hello(struct server *srv, struct session *s)
+{
+	struct proto_hello h;
+	char win[16], ver[8], det[8], why[PROTO_ERR_MAX];
+	int hid, hwin, hver, hdet, code;
+
+	hid = url_arg(s->wsi, "client_id=", s->url_id, sizeof(s->url_id));
+	hwin = url_arg(s->wsi, "window=", win, sizeof(win));
+	hver = url_arg(s->wsi, "version=", ver, sizeof(ver));
+	hdet = url_arg(s->wsi, "detail=", det, sizeof(det));
+	if (hid == 0 && hwin == 0 && hver == 0 && hdet == 0) {
+		s->phase = PHASE_HELLO;
+		return 0;
+	}
+	if (hid == 0)
+		return hello_failed(srv, s, 4001, "URL: ", "client_id missing");
+	if (hid == -1 || proto_check_client_id(s->url_id, strlen(s->url_id),
+	    why, sizeof(why)) == -1)
+		return hello_failed(srv, s, 4001, "URL: ", "client_id must be "
+		    "1 to 64 bytes of A-Z a-z 0-9 . _ : -");
+	if (hwin == 0)
+		return hello_failed(srv, s, 4001, "URL: ", "window missing");
+	if (hwin == -1 || proto_parse_window(win, strlen(win),
+	    srv->cfg.max_window, &s->url_window, why, sizeof(why)) == -1) {
+		proto_parse_window("", 0, srv->cfg.max_window, &s->url_window,
+		    why, sizeof(why));
+		return hello_failed(srv, s, 4001, "URL: ", why);
+	}
+	if (hver != 0 && (hver == -1 || strcmp(ver, "2") != 0))
+		return hello_failed(srv, s, 4001, "URL: ", "version must be 2");
+	if (hdet == 1 && (strcmp(det, "1") == 0 || strcmp(det, "true") == 0))
+		s->detail = 1;
+	else if (hdet != 0 && !(hdet == 1 && (strcmp(det, "0") == 0 ||
+	    strcmp(det, "false") == 0)))
+		return hello_failed(srv, s, 4001, "URL: ",
+		    "detail must be 0 or 1");
+	s->v2 = hver == 1;
+	memset(&h, 0, sizeof(h));
+	h.has = PROTO_HAS_CLIENT_ID | PROTO_HAS_WINDOW;
+	memcpy(h.client_id, s->url_id, sizeof(h.client_id));
+	h.window = s->url_window;
+	if (client_hello(srv, s, s->url_id, &h, &code, why, sizeof(why)) == -1)
+		return hello_failed(srv, s, code, code == 4001 ? "URL: " : "",
+		    why);
+	if (s->v2) {
+		s->phase = PHASE_READY;
+		if (ready(srv, s) == -1)
+			return close_now(srv, s, 1011, "out of memory");
+	} else
+		s->phase = PHASE_FIRST;
+	return 0;
+}
+
+/* ---------------------------------------------------------- callbacks */
+
+static int
+established(struct server *srv, struct session *s, struct lws *wsi)
+{
+	s->wsi = wsi;
+	STAILQ_INIT(&s->waiting);
+	STAILQ_INIT(&s->sendq);
+	s->born_ms = now_ms();
+	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
+	TAILQ_INSERT_TAIL(&srv->sessions, s, all);
+	s->registered = 1;
+	srv->nsessions++;
+	logmsg(srv, 1, "connect %s", s->peer);
+	if (srv->nsessions > srv->cfg.max_clients)
+		return close_now(srv, s, 4029, "too many clients");
+	return url_hello(srv, s);
+}
+
+static int
+handle(struct server *srv, struct session *s, const char *msg, size_t len)
+{
+	switch (s->phase) {
+	case PHASE_HELLO:
+		return hello_message(srv, s, msg, len);
+	case PHASE_FIRST:
+		return first_message(srv, s, msg, len);
+	default:
+		return points(srv, s, proto_parse(srv->parser, msg, len,
+		    s->v2 ? PROTO_V2 : 0));
+	}
+}
+
+/* The largest message s may send, judged by its first bytes a and b. */
+static size_t
+limit(const struct server *srv, const struct session *s, const char *a,
+    size_t alen, const char *b, size_t blen)
+{
+	size_t i;
+	char c = 0;
+
+	for (i = 0; i < alen + blen; i++) {
+		c = i < alen ? a[i] : b[i - alen];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+	}
+	if (s->v2 && s->phase == PHASE_READY && c == '[' &&
+	    srv->cfg.max_batch > srv->cfg.max_message)
+		return srv->cfg.max_batch;
+	return srv->cfg.max_message;
+}
+
+static int
+receive(struct server *srv, struct session *s, const char *in, size_t len)
+{
+	size_t need, cap;
+	char *p;
+	int final, rc;
+
+	if (s->close_code != 0)
+		return 0;
+	if (lws_frame_is_binary(s->wsi))
+		return close_now(srv, s, 1003, "binary frames are not accepted");
+	final = lws_is_final_fragment(s->wsi) &&
+	    lws_remaining_packet_payload(s->wsi) == 0;
+	if (!s->in_msg && final) {
+		if (len > limit(srv, s, in, len, NULL, 0))
+			return close_now(srv, s, 1009, "message too big");
+		return handle(srv, s, in, len);
+	}
+	s->in_msg = 1;
+	need = s->rxlen + len;
+	if (need > limit(srv, s, s->rx, s->rxlen, in, len))
+		return close_now(srv, s, 1009, "message too big");
+	if (need > s->rxcap) {
+		for (cap = s->rxcap ? s->rxcap : 4096; cap < need; cap *= 2)
+			;
+		if ((p = realloc(s->rx, cap)) == NULL)
+			return close_now(srv, s, 1011, "out of memory");
+		s->rx = p;
+		s->rxcap = cap;
+	}
+	if (len > 0)
+		memcpy(s->rx + s->rxlen, in, len);
+	s->rxlen = need;
+	if (!final)
+		return 0;
+	s->in_msg = 0;
+	rc = handle(srv, s, s->rx, s->rxlen);
+	s->rxlen = 0;
+	if (s->rxcap > RX_KEEP) {
+		free(s->rx);
+		s->rx = NULL;
+		s->rxcap = 0;
+	}
+	return rc;
+}
+
+static int
+writeable(struct server *srv, struct session *s)
+{
+	struct reply *r;
+	int n;
+
+	if ((r = STAILQ_FIRST(&s->sendq)) == NULL) {
+		if (s->close_code != 0)
+			return close_now(srv, s, s->close_code,
+			    s->close_reason);
+		return 0;
+	}
+	STAILQ_REMOVE_HEAD(&s->sendq, entry);
+	s->queued -= r->len;
+	n = lws_write(s->wsi, (unsigned char *)r->mem + LWS_PRE, r->len,
+	    LWS_WRITE_TEXT);
+	free(r->mem);
+	free(r->alt);
+	if (n < (int)r->len) {
+		free(r);
+		logmsg(srv, 1, "%s: write failed", s->peer);
+		return -1;
+	}
+	free(r);
+	if (s->paused) {
+		s->wrote_ms = now_ms();
+		if (s->queued <= srv->cfg.max_pending / 8) {
+			s->paused = 0;
+			lws_rx_flow_control(s->wsi, 1);
+		}
+	}
+	if (!STAILQ_EMPTY(&s->sendq) || s->close_code != 0)
+		lws_callback_on_writable(s->wsi);
+	return 0;
+}
+
+static void
+closed(struct server *srv, struct session *s)
+{
+	if (!s->registered)
+		return;
+	logmsg(srv, 1, "disconnect %s", s->client != NULL ? s->client->id :
+	    s->peer);
+	client_detach(srv, s);
+	replyq_free(&s->waiting);
+	replyq_free(&s->sendq);
+	if (s->is_dirty)
+		TAILQ_REMOVE(&srv->dirty, s, dirty);
+	TAILQ_REMOVE(&srv->sessions, s, all);
+	srv->nsessions--;
+	free(s->rx);
+	s->registered = 0;
+}
+
+static int
+callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct server *srv = lws_context_user(lws_get_context(wsi));
+	struct session *s = user;
+	char uri[16];
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (srv->stopping ||
+		    lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 ||
+		    strcmp(uri, "/ws") != 0)
+			return 1;
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		return established(srv, s, wsi);
+	case LWS_CALLBACK_RECEIVE:
+		return receive(srv, s, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return writeable(srv, s);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (len >= 2)
+			logmsg(srv, 1, "%s: peer closes with %d",
+			    s->client != NULL ? s->client->id : s->peer,
+			    ((unsigned char *)in)[0] << 8 |
+			    ((unsigned char *)in)[1]);
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+		closed(srv, s);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+const struct lws_protocols ws_protocol = {
+	.name = "anomaly",
+	.callback = callback,
+	.per_session_data_size = sizeof(struct session),
+	.rx_buffer_size = 4096,
+};

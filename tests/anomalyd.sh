@@ -1,0 +1,309 @@
+#!/bin/sh
+# anomalyd.sh: integration tests of anomalyd over real sockets (TAP).
+# Starts build/anomalyd on a free port with a temporary database and drives
+# it with tests/tools/wsraw (the original protocol as SPEC §2.4 shows it,
+# protocol 2, the closes of §2.3), curl or python3 (HTTP) and sqlite3 (what
+# was stored).  ANOMALYD and WSRAW name the binaries.
+anomalyd=${ANOMALYD:-build/anomalyd}
+wsraw=${WSRAW:-build/tests/tools/wsraw}
+tmp=$(mktemp -d) || exit 1
+db=$tmp/t.db
+pid=
+port=
+n=0
+cleanup() {
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "$KEEP" ] && echo "# kept $tmp" && return
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+echo "1..26"
+
+# ok CONDITION-STATUS DESCRIPTION: one TAP line; on failure the last
+# output ($out) and the server's log as diagnostics.
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		tail -n 5 "$tmp/log" 2>/dev/null | sed 's/^/# log: /'
+	fi
+}
+
+# The body of URL on stdout; status 0 on a 2xx answer.
+http_get() {
+	if command -v curl >/dev/null 2>&1; then
+		curl -sf --max-time 2 "$1"
+	else
+		python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$1"
+	fi
+}
+
+# The HTTP status of URL and its headers, "STATUS" then "name: value" lines.
+http_head() {
+	if command -v curl >/dev/null 2>&1; then
+		curl -s --max-time 2 -o /dev/null -D - "$1" | tr -d '\r' |
+		    sed -n 's/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p; /^[a-zA-Z-]*:/p'
+	else
+		python3 -c 'import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=2)
+except urllib.error.HTTPError as e:
+    r = e
+print(r.status if hasattr(r, "status") else r.code)
+for k, v in r.headers.items():
+    print("%s: %s" % (k.lower(), v))' "$1"
+	fi
+}
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# start [OPTION]...: anomalyd on a free port with $db, up when /healthz
+# answers (5 s at most).
+start() {
+	port=$(free_port)
+	"$anomalyd" -l "127.0.0.1:$port" -d "$db" "$@" 2>>"$tmp/log" &
+	pid=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(http_get "http://127.0.0.1:$port/healthz" 2>/dev/null)" = ok ] &&
+		    return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "Bail out! anomalyd did not start"
+	exit 1
+}
+
+ws() {
+	"$wsraw" 127.0.0.1 "$port" "$@"
+}
+
+# waitfor FILE TEXT: until FILE holds TEXT (5 s at most).
+waitfor() {
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+sql() {
+	sqlite3 "$db" "$1"
+}
+
+# series FROM TO: protocol-2 points FROM..TO of a deterministic series with
+# spikes, one "send" line each.
+series() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		for (i = a; i <= b; i++) {
+			v = 50 + 10 * sin(i * 0.3) + (i * 7919 % 13) / 2
+			if (i % 97 == 0)
+				v += 200
+			printf "send {\"seq\":%d,\"timestamp\":%d,\"value\":%.4f}\n",
+			    i, 1600000000 + 60 * i, v
+		}
+	}'
+}
+
+start -v --hello-timeout 1 --snapshot-every 64
+
+# --- the original protocol, exactly as SPEC §2.4 shows it
+out=$(printf '%s\n' connect \
+    'send {"client_id": "AAPL_close", "window": 55}' \
+    'send {"timestamp": 1577923200, "value": 75.09}' recv \
+    'send {"timestamp": 1578009600, "value": "abc"}' recv \
+    'send {"timestamp": "2020-01-04", "value": 76.5}' recv | ws)
+exp='connected
+text {"timestamp":1577923200,"anomaly":0}
+text {"error":"value is not a finite number","timestamp":1578009600}
+text {"timestamp":"2020-01-04","anomaly":0}'
+[ "$out" = "$exp" ]
+ok $? "original protocol: hello, verdicts, the value error echoes the timestamp"
+
+script=$(awk 'BEGIN { print "connect"
+	print "send {\"client_id\":\"orig\",\"window\":20}"
+	for (i = 1; i <= 60; i++)
+		printf "send {\"timestamp\":%d,\"value\":%d}\nexpect \"anomaly\":0}\n",
+		    i, i % 5 }')
+out=$(printf '%s\n' "$script" | ws 2>&1)
+[ $? -eq 0 ] && [ "$(sql "select count(*), max(n) from points where client_id = 'orig'")" = "60|60" ]
+ok $? "original protocol: 60 points one at a time, each answered and stored"
+
+# --- protocol 2 with the hello in the URL
+url='/ws?client_id=web01&window=100&version=2'
+out=$(printf '%s\n' connect recv \
+    'send [{"seq":1,"timestamp":"2014-07-01 00:00:00","value":10844},{"seq":2,"timestamp":2,"value":"x"},{"seq":3,"timestamp":3.5,"value":8127}]' recv \
+    'send {"seq":1,"timestamp":9,"value":9}' recv \
+    'send {"seq":2,"timestamp":9,"value":9}' recv | ws "$url")
+exp='connected
+text {"ready":true,"client_id":"web01","window":100,"last_seq":0,"points":0}
+text [{"seq":1,"timestamp":"2014-07-01 00:00:00","anomaly":0},{"error":"value is not a finite number","timestamp":2,"seq":2},{"seq":3,"timestamp":3.5,"anomaly":0}]
+text {"seq":1,"timestamp":"2014-07-01 00:00:00","anomaly":0,"duplicate":1}
+text {"error":"seq already used","timestamp":9,"seq":2}'
+[ "$out" = "$exp" ]
+ok $? "protocol 2: ready, a batch with a bad element, duplicate and used seqs"
+
+out=$(printf '%s\n' connect recv \
+    'send [{"seq":1,"timestamp":"2014-07-01 00:00:00","value":10844},{"seq":3,"timestamp":3.5,"value":8127},{"seq":4,"timestamp":4,"value":1}]' recv | ws "$url&detail=1")
+echo "$out" | grep -q '"last_seq":3,"points":2}' &&
+    echo "$out" | grep -q '^text \[{"seq":1,.*"duplicate":1},{"seq":3,.*"duplicate":1},{"seq":4,"timestamp":4,"anomaly":0,"alert":0,"score":0.0,"votes":{' &&
+    [ "$(sql "select count(*), max(seq) from points where client_id = 'web01'")" = "3|4" ]
+ok $? "protocol 2: reconnect and resend the same seqs: nothing doubled"
+
+out=$(printf '%s\n' connect \
+    'send {"version": 2, "detail": true}' recv \
+    'send {"seq":5,"timestamp":5,"value":5}' recv | ws '/ws?client_id=web01&window=100')
+echo "$out" | grep -q '^text {"ready":true,"client_id":"web01","window":100,"last_seq":4,"points":3}$' &&
+    echo "$out" | grep -q '^text {"seq":5,"timestamp":5,"anomaly":0,"alert":0,"score":0.0,"votes":{.*"warmup":true}$'
+ok $? "protocol 2: settings message after a URL hello gets ready"
+
+# --- bad messages of §2.3 keep the connection open
+out=$(printf '%s\n' connect 'send {"client_id":"bad","window":10}' \
+    'send {"timestamp":1,' 'expect "error":"invalid JSON"' \
+    'send {"timestamp":1,"value":2} x' 'expect "error":"invalid JSON"' \
+    'send {"timestamp":01,"value":2}' 'expect "error":"invalid JSON"' \
+    'send {"timestamp":1}' 'expect {"error":"missing value","timestamp":1}' \
+    'send {"timestamp":1,"value":NaN}' 'expect "error":"invalid JSON"' \
+    'send {"timestamp":1,"value":1e999}' 'expect "error":"value is not a finite number"' \
+    'send [{"timestamp":1,"value":1}]' 'expect "error":"not a JSON object"' \
+    'send {"client_id":"bad","window":10}' 'expect {"error":"hello already received"}' \
+    'send {"timestamp":7,"value":2}' 'expect {"timestamp":7,"anomaly":0}' | ws 2>&1)
+ok $? "bad messages: each answered with an error, the connection goes on"
+[ "$(sql "select count(*) from points where client_id = 'bad'")" = 1 ]
+ok $? "bad messages: nothing of them stored"
+
+# --- closes
+out=$(printf '%s\n' connect 'send {"client_id":"c1","window":10}' \
+    'sendbin 0102' 'expectclose 1003' | ws 2>&1)
+ok $? "a binary frame closes 1003"
+out=$(printf '%s\n' connect 'send {"client_id":"c1","window":10}' \
+    'sendbig 70000 a' 'expectclose 1009' | ws 2>&1)
+ok $? "a message over --max-message closes 1009"
+out=$(printf '%s\n' connect 'send {"timestamp":1,"value":2}' recv | ws 2>&1)
+echo "$out" | grep -q '^close 4001 hello expected'
+ok $? "a point before the hello closes 4001"
+out=$(printf '%s\n' connect 'send {"client_id":"a b","window":10}' recv | ws 2>&1)
+echo "$out" | grep -q '^close 4001 hello: client_id must be'
+ok $? "a bad client_id closes 4001 naming it"
+out=$(printf '%s\n' connect recv | ws '/ws?client_id=ok&window=3' 2>&1)
+echo "$out" | grep -q '^close 4001 URL: window must be'
+ok $? "a bad window in the URL closes 4001 naming it"
+out=$(printf '%s\n' connect 'send {"client_id":"p","window":10,"params":{"zscore.q":1}}' recv | ws 2>&1)
+echo "$out" | grep -q "^close 4001 hello: unknown parameter 'zscore.q'"
+ok $? "an unknown parameter closes 4001 naming it"
+out=$(printf '%s\n' connect 'timeout 4000' recv | ws 2>&1)
+echo "$out" | grep -q '^close 4001 no hello$'
+ok $? "no hello within --hello-timeout closes 4001"
+out=$(printf '%s\n' connect | ws '/wrong?client_id=x&window=10' 2>&1)
+echo "$out" | grep -q '^handshake failed'
+ok $? "an upgrade on another path than /ws is refused"
+
+# --- takeover
+printf '%s\n' connect recv 'timeout 5000' recv |
+    ws '/ws?client_id=tk&window=10&version=2' >"$tmp/first" 2>&1 &
+first=$!
+waitfor "$tmp/first" ready
+out=$(printf '%s\n' connect recv 'send {"seq":1,"timestamp":1,"value":1}' recv |
+    ws '/ws?client_id=tk&window=10&version=2' 2>&1)
+wait $first
+echo "$out" | grep -q '{"seq":1,"timestamp":1,"anomaly":0}' &&
+    grep -q '^close 4002 replaced$' "$tmp/first"
+ok $? "a second connection with the same id takes over; the first closes 4002"
+
+# --- pipelining: replies wait while reading pauses, nothing is dropped
+out=$(printf '%s\n' connect recv \
+    'pipeline 20000 {"seq":%d,"timestamp":%d,"value":1.5}' |
+    ws '/ws?client_id=flood&window=100&version=2' 2>&1)
+echo "$out" | grep -q '^received 20000$' &&
+    [ "$(sql "select count(*) from points where client_id = 'flood'")" = 20000 ]
+ok $? "a pipelining client gets all 20000 verdicts, all stored"
+
+# --- HTTP
+out=$(http_get "http://127.0.0.1:$port/api/clients")
+echo "$out" | grep -q '"client_id":"AAPL_close","window":55,' &&
+    echo "$out" | grep -q '"client_id":"web01",.*"points":4,'
+ok $? "/api/clients lists the clients"
+out=$(http_get "http://127.0.0.1:$port/api/clients/web01/points?after=1&limit=2")
+[ "$out" = "$(printf '%s' "$out" | grep '^\[{"n":2,"seq":3,"timestamp":3.5,"t_ms":3500,"value":8127,.*},{"n":3,"seq":4,"timestamp":4,"t_ms":4000,')" ]  && [ -n "$out" ]
+ok $? "/api/clients/ID/points: after, limit, typed timestamps"
+out=$(http_get "http://127.0.0.1:$port/" && http_get "http://127.0.0.1:$port/client/web01")
+echo "$out" | grep -q '<a href="/client/AAPL_close">AAPL_close</a>' &&
+    echo "$out" | grep -q '<td>2014-07-01 00:00:00</td>'
+ok $? "the pages list the clients and a client's points"
+out=$(http_head "http://127.0.0.1:$port/client/nobody"; http_head "http://127.0.0.1:$port/nope")
+[ "$(echo "$out" | grep -c '^404$')" = 2 ] &&
+    [ "$(echo "$out" | grep -ci "^content-security-policy: default-src 'self'$")" = 2 ] &&
+    [ "$(echo "$out" | grep -ci '^x-content-type-options: nosniff$')" = 2 ]
+ok $? "unknown ids and paths get 404, with CSP and nosniff"
+
+# --- restart-exactness
+{ echo connect; echo recv; series 1 300; echo 'recvn 300'; } |
+    ws '/ws?client_id=A&window=64&version=2&detail=1' >"$tmp/A" 2>&1
+for c in B C; do
+	{ echo connect; echo recv; series 1 150; echo 'recvn 150'; } |
+	    ws "/ws?client_id=$c&window=64&version=2&detail=1" >"$tmp/$c" 2>&1
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+pid=
+sql "delete from client_state where client_id = 'C'"	# replay it all
+start -v --hello-timeout 1 --snapshot-every 64
+for c in B C; do
+	{ echo connect; echo recv; series 151 300; echo 'recvn 150'; } |
+	    ws "/ws?client_id=$c&window=64&version=2&detail=1" >>"$tmp/$c" 2>&1
+done
+grep '^text {"seq"' "$tmp/A" >"$tmp/A.v"
+grep -c '"anomaly":1' "$tmp/A.v" >/dev/null &&
+    [ "$(wc -l <"$tmp/A.v")" -eq 300 ] &&
+    grep '^text {"seq"' "$tmp/B" | cmp -s - "$tmp/A.v"
+out=$(grep '^text {"seq"' "$tmp/B" | diff "$tmp/A.v" - | head -5)
+ok $? "restart-exact: cut, kill -9, restart (from a snapshot): same verdicts"
+grep '^text {"seq"' "$tmp/C" | cmp -s - "$tmp/A.v"
+out=$(grep '^text {"seq"' "$tmp/C" | diff "$tmp/A.v" - | head -5)
+ok $? "restart-exact: cut, kill -9, restart (full replay): same verdicts"
+
+# --- a second server on the same database
+out=$("$anomalyd" -l "127.0.0.1:$(free_port)" -d "$db" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [ -n "$out" ]
+ok $? "a second anomalyd on the same database exits 1"
+
+"$anomalyd" --no-such-option >/dev/null 2>&1
+rc1=$?
+"$anomalyd" --zscore-k x >/dev/null 2>&1
+rc2=$?
+out="exit $rc1 and $rc2"
+[ $rc1 -eq 2 ] && [ $rc2 -eq 2 ]
+ok $? "usage errors exit 2"
+
+# --- SIGTERM: close with 1001, mark inactive, exit 0 at once
+printf '%s\n' connect recv 'timeout 5000' recv |
+    ws '/ws?client_id=term&window=10&version=2' >"$tmp/term" 2>&1 &
+client=$!
+waitfor "$tmp/term" ready
+t0=$(date +%s%N)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+t1=$(date +%s%N)
+pid=
+wait $client
+out="rc $rc, $(((t1 - t0) / 1000000)) ms; $(cat "$tmp/term")"
+[ $rc -eq 0 ] && [ $(((t1 - t0) / 1000000)) -lt 2000 ] &&
+    grep -q '^close 1001' "$tmp/term" &&
+    [ "$(sql 'select count(*) from clients where active = 1')" = 0 ]
+ok $? "SIGTERM: 1001 to the clients, all inactive, exit 0 within 2 s"
