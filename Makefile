@@ -21,8 +21,9 @@ LWS_CFLAGS    != pkg-config --cflags libwebsockets 2>/dev/null || true
 LWS_LIBS      != pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets
 SQLITE_CFLAGS != pkg-config --cflags sqlite3 2>/dev/null || true
 SQLITE_LIBS   != pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3
+CSV_LIBS      != pkg-config --libs libcsv 2>/dev/null || echo -lcsv
 LIB_CFLAGS = $(LWS_CFLAGS) $(SQLITE_CFLAGS)
-LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) -lm
+LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
@@ -43,8 +44,11 @@ ANOMALYD_SRC = $(wildcard cmd/anomalyd/*.c)
 ANOMALYD_OBJ = $(ANOMALYD_SRC:%.c=build/%.o)
 ANOMALYD = build/anomalyd
 WSRAW	= build/tests/tools/wsraw
+SEND_SRC = $(wildcard cmd/anomaly-send/*.c)
+SEND_OBJ = $(SEND_SRC:%.c=build/%.o)
+SEND	= build/anomaly-send
 
-all: $(LIB) $(ANOMALYD)
+all: $(LIB) $(ANOMALYD) $(SEND)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -52,6 +56,9 @@ $(LIB): $(LIB_OBJ)
 
 $(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
+
+$(SEND): $(SEND_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
 $(SAN_LIB): $(SAN_OBJ)
 	@rm -f $@
@@ -75,7 +82,7 @@ build/san/tests/%: tests/unit/%.c $(SAN_LIB)
 
 build/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(CSV_LIBS) -lm
 
 build/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
@@ -88,14 +95,24 @@ build/bench/%: tests/bench/%.c $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW)
+check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
-	    tests/wsraw-selftest.sh tests/anomalyd.sh
+	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/send.sh
 
 bench: $(BENCH_BIN)
 	@$(BENCH_BIN)
+
+# Detection quality: the default alert stream of every NAB file, scored by
+# the project's scorer with a fixed threshold of 1 (SPEC §3.3).
+NAB_DATA = $(SHARED)/data/nab
+nab: build/tests/tools/nab
+	@rm -rf build/nab
+	@build/tests/tools/nab build/nab $(NAB_DATA)/data/*/*.csv
+	@$(SHARED)/tools/nab-score --data $(NAB_DATA)/data \
+	    --windows $(NAB_DATA)/labels/combined_windows.json \
+	    --threshold 1 --profile all build/nab
 
 # Installs the missing Debian packages (as root), else says what to run.
 deps:
@@ -120,7 +137,8 @@ start: deps
 clean:
 	rm -rf build
 
-.PHONY: all test check bench deps start clean
+.PHONY: all test check bench nab deps start clean
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
-	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d)
+	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
+	$(SEND_OBJ:.o=.d)

@@ -1,0 +1,252 @@
+#!/bin/sh
+# send.sh: integration tests of anomaly-send against the real anomalyd
+# (TAP).  Starts build/anomalyd on a free port with a temporary database,
+# streams CSV through build/anomaly-send and checks the verdicts printed,
+# the exit status and, with the sqlite3 CLI, what was stored.
+# ANOMALYD and SEND name the binaries.
+anomalyd=${ANOMALYD:-build/anomalyd}
+send=${SEND:-build/anomaly-send}
+case $send in /*) ;; *) send=$PWD/$send ;; esac
+tmp=$(mktemp -d) || exit 1
+db=$tmp/t.db
+pid=
+spid=
+port=
+n=0
+cleanup() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "$KEEP" ] && echo "# kept $tmp" && return
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+echo "1..23"
+
+# ok CONDITION-STATUS DESCRIPTION: one TAP line; on failure the last
+# output ($out), stderr ($tmp/err) and the server's log as diagnostics.
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		printf '%s\n' "$out" | tail -n 5 | sed 's/^/# /'
+		tail -n 5 "$tmp/err" 2>/dev/null | sed 's/^/# err: /'
+		tail -n 5 "$tmp/log" 2>/dev/null | sed 's/^/# log: /'
+	fi
+}
+
+http_get() {
+	if command -v curl >/dev/null 2>&1; then
+		curl -sf --max-time 2 "$1"
+	else
+		python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$1"
+	fi
+}
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# start: anomalyd on $port (a free one when unset) with $db, up when
+# /healthz answers (5 s at most).
+start() {
+	[ -n "$port" ] || port=$(free_port)
+	"$anomalyd" -l "127.0.0.1:$port" -d "$db" "$@" 2>>"$tmp/log" &
+	pid=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(http_get "http://127.0.0.1:$port/healthz" 2>/dev/null)" = ok ] &&
+		    return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "Bail out! anomalyd did not start"
+	exit 1
+}
+
+sql() {
+	sqlite3 "$db" "$1"
+}
+
+# stored ID: "rows distinct-seqs" stored for client ID.
+stored() {
+	sql "select count(*) || ' ' || count(distinct seq) from points
+	    where client_id = '$1'"
+}
+
+# asend ARG...: anomaly-send to the test server, no log, from $tmp;
+# stdout in $out, stderr in $tmp/err, status in $rc.
+asend() {
+	out=$(cd "$tmp" && "$send" -u "ws://127.0.0.1:$port/ws" "$@" \
+	    2>"$tmp/err")
+	rc=$?
+}
+
+# series N: a CSV of N rows with a spike every 97th.
+series() {
+	awk -v n="$1" 'BEGIN {
+		print "timestamp,value"
+		for (i = 1; i <= n; i++) {
+			v = 50 + 10 * sin(i * 0.3) + (i * 7919 % 13) / 2
+			if (i % 97 == 0)
+				v += 200
+			printf "%d,%.4f\n", 1600000000 + 60 * i, v
+		}
+	}'
+}
+
+start
+
+# --- a file, then the same through a pipe: every row stored once
+series 500 >"$tmp/web-01.csv"
+asend --no-log web-01.csv
+ok $rc "a file: exit 0"
+[ "$(stored web-01)" = "500 500" ]
+ok $? "a file: every row stored once (client id from the file name)"
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 501 ] &&
+    [ "$(printf '%s\n' "$out" | head -n 1)" = timestamp,value,anomaly ] &&
+    printf '%s\n' "$out" | grep -q '^1600005820,[0-9.]*,1$'
+ok $? "a file: a header and one verdict line per row, the spike flagged"
+grep -q 'web-01: 500 points, [1-9][0-9]* anomalies, [0-9]* alerts, 0 rejected rows' "$tmp/err"
+ok $? "a file: the summary on stderr"
+
+out=$(cd "$tmp" && series 300 | "$send" -u "ws://127.0.0.1:$port/ws" \
+    --no-log - 2>"$tmp/err")
+rc=$?
+ok $rc "a pipe: exit 0"
+[ "$(stored stdin)" = "300 300" ] &&
+    [ "$(printf '%s\n' "$out" | wc -l)" -eq 301 ]
+ok $? "a pipe: client stdin, every row stored once, a verdict each"
+
+# --- a Yahoo Finance download, -t Date -v Close
+cat >"$tmp/AAPL.csv" <<'EOF'
+Date,Open,High,Low,Close,Adj Close,Volume
+2020-01-02,74.059998,75.150002,73.797501,75.087502,73.347923,135480400
+2020-01-03,74.287498,75.144997,74.125000,74.357498,72.634842,146322800
+2020-01-06,73.447502,74.989998,73.187500,74.949997,73.213608,118387200
+2020-01-07,74.959999,75.224998,74.370003,74.597504,72.869301,108872000
+EOF
+asend --no-log -t Date -v Close AAPL.csv
+[ $rc -eq 0 ] && [ "$(sql "select group_concat(timestamp || '=' || value, ' ')
+    from points where client_id = 'AAPL'")" = "2020-01-02=75.087502 2020-01-03=74.357498 2020-01-06=74.949997 2020-01-07=74.597504" ]
+ok $? "-t Date -v Close reads a Yahoo download, dates as strings"
+
+# --- quoted fields, CRLF, a BOM, a comma inside a timestamp
+printf '\357\273\277"value","timestamp"\r\n"1.5","a, ""quoted"" time"\r\n2.5,\r\n3.5,"b"\r\n' \
+    >"$tmp/quoted.csv"
+asend --no-log -i quoted quoted.csv
+[ $rc -eq 3 ] &&
+    [ "$(sql "select group_concat(timestamp || '=' || value, '|')
+    from points where client_id = 'quoted'")" = 'a, "quoted" time=1.5|b=3.5' ] &&
+    printf '%s\n' "$out" | grep -qx '"a, ""quoted"" time",1.5,0'
+ok $? "quoted fields, CRLF and a BOM; the output quoted as CSV"
+grep -q 'quoted.csv:3: empty timestamp' "$tmp/err"
+ok $? "the row with an empty timestamp reported with its line number"
+
+# --- bad rows: reported with line numbers, skipped, exit 3
+{
+	echo timestamp,value
+	echo 1,10
+	echo 2,abc
+	echo 3
+	echo 4,1e999
+	echo 5,11
+	printf '%070d,12\n' 6
+	echo 7,13
+} >"$tmp/bad.csv"
+asend --no-log bad.csv
+ok $(test $rc -eq 3; echo $?) "bad rows: exit 3"
+grep -q '^anomaly-send: bad.csv:3: value is not a finite number' "$tmp/err" &&
+    grep -q '^anomaly-send: bad.csv:4: no value column' "$tmp/err" &&
+    grep -q '^anomaly-send: bad.csv:5: value is not a finite number' "$tmp/err" &&
+    grep -q '^anomaly-send: bad.csv:7: timestamp over 64 bytes' "$tmp/err"
+ok $? "bad rows: each reported with its line number"
+[ "$(sql "select group_concat(timestamp, ' ') from points
+    where client_id = 'bad'")" = "1 5 7" ] &&
+    [ "$(stored bad)" = "3 3" ]
+ok $? "bad rows: the good rows stored once each"
+
+asend --no-log --fail-on-anomaly -i web-01 web-01.csv
+ok $(test $rc -eq 4; echo $?) "--fail-on-anomaly: exit 4"
+
+# --- --json
+series 100 >"$tmp/js.csv"
+asend --no-log --json js.csv
+[ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 100 ] &&
+    printf '%s\n' "$out" | python3 -c 'import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert [r["seq"] for r in rows] == list(range(1, 101))
+assert rows[0]["warmup"] is True and rows[0]["timestamp"] == 1600000060
+last = rows[96]
+assert last["anomaly"] == 1 and last["alert"] == 1, last
+assert set(last["votes"]) == {"zscore", "iqr", "ewma", "ma", "iforest"}
+assert 0 < last["score"] <= 1'
+ok $? "--json: one object per verdict with seq, score, votes, alert"
+
+# --- the log
+series 20 >"$tmp/logged.csv"
+asend --log-dir logs2 logged.csv
+[ $rc -eq 0 ] && [ -f "$tmp/logs2/logged.log" ] &&
+    grep -q '^[0-9-]*T[0-9:.]*Z < {"ready":true' "$tmp/logs2/logged.log" &&
+    grep -q '^[0-9-]*T[0-9:.]*Z > \[{"seq":1,"timestamp":1600000060,' "$tmp/logs2/logged.log" &&
+    grep -q '^[0-9-]*T[0-9:.]*Z < \[{"seq":1,' "$tmp/logs2/logged.log"
+ok $? "the log: ISO time, > and <, the JSON"
+asend logged.csv
+[ $rc -eq 0 ] && [ -s "$tmp/logs/logged.log" ]
+ok $? "the log goes to logs/CLIENT_ID.log by default"
+
+# --- usage errors and a server that is not there
+asend --no-such-option x.csv
+ok $(test $rc -eq 2 && grep -q usage "$tmp/err"; echo $?) "a bad option: exit 2 with the usage"
+asend -w 2 x.csv
+ok $(test $rc -eq 2; echo $?) "a bad window: exit 2"
+dead=$(free_port)
+out=$(cd "$tmp" && "$send" --no-log --retries 0 -u "ws://127.0.0.1:$dead/ws" \
+    web-01.csv 2>&1)
+rc=$?
+[ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q "ws://127.0.0.1:$dead/ws"
+ok $? "nothing listening: exit 1 naming the URL"
+
+# --- kill -9 and restart of the server mid-stream, with --retries
+series 100000 >"$tmp/long.csv"
+(cd "$tmp" && exec "$send" -u "ws://127.0.0.1:$port/ws" --no-log \
+    --retries 20 long.csv >"$tmp/long.out" 2>"$tmp/err") &
+spid=$!
+i=0
+while [ $i -lt 200 ]; do
+	c=$(sql "select count(*) from points where client_id = 'long'" 2>/dev/null)
+	[ "${c:-0}" -gt 5000 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+pid=
+start
+i=0
+while [ $i -lt 600 ] && kill -0 "$spid" 2>/dev/null; do
+	sleep 0.05
+	i=$((i + 1))
+done
+wait "$spid"
+rc=$?
+spid=
+out=$(tail -n 3 "$tmp/err")
+ok $rc "kill -9 mid-stream: anomaly-send reconnects and exits 0"
+[ "$(stored long)" = "100000 100000" ] &&
+    [ "$(sql "select min(seq) || ' ' || max(seq) from points
+    where client_id = 'long'")" = "1 100000" ]
+ok $? "kill -9 mid-stream: every row stored exactly once"
+[ "$(wc -l <"$tmp/long.out")" -eq 100001 ] &&
+    [ "$(tail -n +2 "$tmp/long.out" | cut -d, -f1 | sort -u | wc -l)" -eq 100000 ]
+ok $? "kill -9 mid-stream: a verdict printed for every row"
+grep -q 'reconnecting' "$tmp/err"
+ok $? "kill -9 mid-stream: the reconnect is reported"
