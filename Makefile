@@ -99,7 +99,7 @@ check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
-	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/send.sh
+	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh
 
 bench: $(BENCH_BIN)
 	@$(BENCH_BIN)

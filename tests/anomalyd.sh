@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-echo "1..26"
+echo "1..45"
 
 # ok CONDITION-STATUS DESCRIPTION: one TAP line; on failure the last
 # output ($out) and the server's log as diagnostics.
@@ -69,10 +69,10 @@ print(s.getsockname()[1])'
 }
 
 # start [OPTION]...: anomalyd on a free port with $db, up when /healthz
-# answers (5 s at most).
+# answers (5 s at most); run through the command $wrap when it is set.
 start() {
 	port=$(free_port)
-	"$anomalyd" -l "127.0.0.1:$port" -d "$db" "$@" 2>>"$tmp/log" &
+	$wrap "$anomalyd" -l "127.0.0.1:$port" -d "$db" "$@" 2>>"$tmp/log" &
 	pid=$!
 	i=0
 	while [ $i -lt 100 ]; do
@@ -86,8 +86,20 @@ start() {
 	exit 1
 }
 
+# stop: SIGTERM to anomalyd, and wait for it.
+stop() {
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null
+	pid=
+}
+
 ws() {
 	"$wsraw" 127.0.0.1 "$port" "$@"
+}
+
+# ms_since T0: milliseconds since T0 (from date +%s%N).
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
 }
 
 # waitfor FILE TEXT: until FILE holds TEXT (5 s at most).
@@ -276,6 +288,16 @@ grep '^text {"seq"' "$tmp/C" | cmp -s - "$tmp/A.v"
 out=$(grep '^text {"seq"' "$tmp/C" | diff "$tmp/A.v" - | head -5)
 ok $? "restart-exact: cut, kill -9, restart (full replay): same verdicts"
 
+# sendrecv FROM TO: protocol-2 points FROM..TO, each sent after the
+# previous one's reply, as "send" and "recv" lines.
+sendrecv() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		for (i = a; i <= b; i++)
+			printf "send {\"seq\":%d,\"timestamp\":%d,\"value\":%d}\nrecv\n",
+			    i, 1600000000 + i, i % 7
+	}'
+}
+
 # --- a second server on the same database
 out=$("$anomalyd" -l "127.0.0.1:$(free_port)" -d "$db" 2>&1)
 rc=$?
@@ -307,3 +329,220 @@ out="rc $rc, $(((t1 - t0) / 1000000)) ms; $(cat "$tmp/term")"
     grep -q '^close 1001' "$tmp/term" &&
     [ "$(sql 'select count(*) from clients where active = 1')" = 0 ]
 ok $? "SIGTERM: 1001 to the clients, all inactive, exit 0 within 2 s"
+
+# --- closes of §2.3 not seen above, on a server of their own
+db=$tmp/closes.db
+start -v --max-pending 1k --ping-timeout 1 --max-clients 2
+out=$(printf '%s\n' connect 'send {"client_id":"u8","window":10}' \
+    'sendhex 7b 22 74 c3 28 22 3a 31 7d' 'expectclose 1007' | ws 2>&1)
+ok $? "invalid UTF-8 in a text frame closes 1007"
+
+key=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "k" }')
+out=$(printf '%s\n' connect 'send {"client_id":"lk","window":10}' \
+    "send {\"$key\":1,\"timestamp\":1,\"value\":2}" \
+    'expect {"error":"object key longer than 64 bytes"}' \
+    "send {\"seq\":1,\"$key\":{\"timestamp\":1},\"timestamp\":3,\"value\":2}" \
+    'expect {"error":"object key longer than 64 bytes"}' \
+    'send {"timestamp":2,"value":3}' 'expect {"timestamp":2,"anomaly":0}' |
+    ws 2>&1)
+[ $? -eq 0 ] && [ "$(sql "select count(*), max(timestamp) from points where client_id = 'lk'")" = "1|2" ]
+ok $? "a 300-byte key before timestamp is an error (LEJP guard); the connection goes on"
+
+t0=$(date +%s%N)
+out=$(printf '%s\n' connect 'send {"client_id":"deaf","window":10}' \
+    'autopong off' 'recvn 5 6000' | ws 2>&1)
+ms=$(ms_since "$t0")
+out="$out (after $ms ms)"
+echo "$out" | grep -q '^ping' && echo "$out" | grep -q '^eof' && [ "$ms" -lt 5000 ]
+ok $? "no pong within --ping-timeout 1: the server drops the connection"
+
+# a client that pipelines a flood and reads nothing until it is closed
+out=$(python3 - "$port" <<'PY' 2>&1
+import os, socket, struct, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+head = b""
+while b"\r\n\r\n" not in head:
+    head += s.recv(1)
+def frame(text):
+    p, m = text.encode(), os.urandom(4)
+    return (bytes([0x81, 0x80 | len(p)]) + m +
+        bytes(b ^ m[i % 4] for i, b in enumerate(p)))
+data = frame('{"client_id":"slow","window":10}') + b"".join(
+    frame('{"timestamp":%d,"value":1}' % i) for i in range(1, 20001))
+s.settimeout(5)
+try:
+    s.sendall(data)
+except OSError:
+    pass
+buf, end = b"", time.time() + 5
+while time.time() < end:
+    try:
+        chunk = s.recv(65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    buf += chunk
+    while len(buf) >= 2:
+        op, n, off = buf[0] & 15, buf[1] & 127, 2
+        if n == 126:
+            n, off = struct.unpack("!H", buf[2:4])[0], 4
+        if len(buf) < off + n:
+            break
+        if op == 8:
+            print("close %d %s" % (struct.unpack("!H", buf[off:off + 2])[0],
+                buf[off + 2:off + n].decode()))
+            sys.exit(0)
+        buf = buf[off + n:]
+print("no close frame")
+PY
+)
+[ "$out" = "close 4008 too slow" ] && [ "$(http_get "http://127.0.0.1:$port/healthz")" = ok ]
+ok $? "a client that floods and reads nothing closes 4008 (--max-pending 1k)"
+
+printf '%s\n' connect 'send {"client_id":"m1","window":10}' 'timeout 5000' recv |
+    ws >"$tmp/m1" 2>&1 &
+m1=$!
+printf '%s\n' connect 'send {"client_id":"m2","window":10}' 'timeout 5000' recv |
+    ws >"$tmp/m2" 2>&1 &
+m2=$!
+waitfor "$tmp/log" 'hello m1 ' && waitfor "$tmp/log" 'hello m2 '
+out=$(printf '%s\n' connect recv | ws 2>&1)
+echo "$out" | grep -q '^close 4029 too many clients$'
+ok $? "a connection over --max-clients 2 closes 4029"
+stop
+wait $m1 $m2
+out=$(cat "$tmp/m1" "$tmp/m2")
+[ "$(grep -c '^close 1001' "$tmp/m1" "$tmp/m2" | grep -c ':1$')" = 2 ]
+ok $? "the two clients within --max-clients stay connected"
+
+# --- --token-file (§2.1)
+printf 's3cret/T0ken\n' >"$tmp/token"
+: >"$tmp/empty"
+"$anomalyd" --token-file "$tmp/empty" >/dev/null 2>&1
+rc1=$?
+"$anomalyd" --token-file "$tmp/none" >/dev/null 2>&1
+rc2=$?
+out="exit $rc1 and $rc2"
+[ $rc1 -eq 2 ] && [ $rc2 -eq 1 ]
+ok $? "--token-file: an empty file exits 2, an unreadable one 1"
+out=$("$anomalyd" -l "0.0.0.0:$(free_port)" -d "$tmp/no/such.db" 2>&1;
+    "$anomalyd" -l "0.0.0.0:$(free_port)" -d "$tmp/no/such.db" \
+    --token-file "$tmp/token" 2>&1)
+[ "$(echo "$out" | grep -c 'warning: listening on 0.0.0.0 without --token-file')" = 1 ]
+ok $? "listening on a non-loopback address without --token-file warns"
+
+db=$tmp/token.db
+start -v --token-file "$tmp/token" --hello-timeout 1 --batch-ms 0 --batch-rows 7
+out=$(printf '%s\n' connect 'send {"client_id":"t1","window":10}' recv | ws 2>&1;
+    printf '%s\n' connect 'send {"client_id":"t1","window":10,"token":"s3cret/T0ke"}' recv | ws 2>&1;
+    printf '%s\n' connect 'send {"client_id":"t1","window":10,"token":"s3cret/T0ken!"}' recv | ws 2>&1)
+[ "$(echo "$out" | grep -c '^close 4003 token missing or wrong$')" = 3 ]
+ok $? "token: a hello without it, or with a wrong one, closes 4003"
+out=$(printf '%s\n' connect 'send {"client_id":"t1","window":10,"token":"s3cret/T0ken"}' \
+    'send {"timestamp":1,"value":1}' recv | ws 2>&1)
+echo "$out" | grep -q '^text {"timestamp":1,"anomaly":0}$'
+ok $? "token: in the hello"
+out=$(printf '%s\n' connect recv | ws '/ws?client_id=t2&window=10&version=2&token=s3cret%2FT0ken' 2>&1;
+    printf '%s\n' connect recv | ws '/ws?client_id=t2&window=10&version=2&token=s3cret' 2>&1;
+    printf '%s\n' connect recv | ws '/ws?client_id=t2&window=10&version=2' 2>&1)
+[ "$(echo "$out" | grep -c '^text {"ready":true,"client_id":"t2"')" = 1 ] &&
+    [ "$(echo "$out" | grep -c '^close 4003 ')" = 2 ]
+ok $? "token: in the URL (token=); a wrong or missing one closes 4003"
+out=$(printf '%s\n' 'connect Authorization: Bearer s3cret/T0ken' recv |
+    ws '/ws?client_id=t2&window=10&version=2' 2>&1;
+    printf '%s\n' 'connect Authorization: Bearer s3cret/T0ke' recv |
+    ws '/ws?client_id=t2&window=10&version=2' 2>&1)
+[ "$(echo "$out" | grep -c '^text {"ready":true,"client_id":"t2"')" = 1 ] &&
+    [ "$(echo "$out" | grep -c '^close 4003 ')" = 1 ]
+ok $? "token: in an Authorization: Bearer header"
+out=$(printf '%s\n' connect 'send {"version":2,"token":"s3cret/T0ken"}' recv |
+    ws '/ws?client_id=t3&window=10' 2>&1;
+    printf '%s\n' connect 'send {"timestamp":1,"value":1}' recv |
+    ws '/ws?client_id=t3&window=10' 2>&1;
+    printf '%s\n' connect 'timeout 4000' recv | ws '/ws?client_id=t3&window=10' 2>&1)
+[ "$(echo "$out" | grep -c '^text {"ready":true,"client_id":"t3"')" = 1 ] &&
+    [ "$(echo "$out" | grep -c '^close 4003 ')" = 2 ]
+ok $? "token: in the settings message after a URL hello; a point or nothing instead closes 4003"
+printf '%s\n' connect recv 'timeout 5000' recv 'send {"seq":2,"timestamp":2,"value":1}' recv |
+    ws '/ws?client_id=tk&window=10&version=2&token=s3cret%2FT0ken' >"$tmp/tk" 2>&1 &
+first=$!
+waitfor "$tmp/tk" ready
+out=$(printf '%s\n' connect 'send {"client_id":"tk","window":10,"version":2,"token":"x"}' \
+    recv | ws 2>&1)
+wait $first
+out="$out
+$(cat "$tmp/tk")"
+echo "$out" | grep -q '^close 4003 ' && grep -q '^timeout$' "$tmp/tk" &&
+    grep -q '^text {"seq":2,"timestamp":2,"anomaly":0}$' "$tmp/tk" &&
+    ! grep -q 4002 "$tmp/tk"
+ok $? "token: a connection with a wrong token does not take over"
+out=$(printf '%s\n' connect recv \
+    'pipeline 5000 {"seq":%d,"timestamp":%d,"value":1.5}' |
+    ws '/ws?client_id=bms&window=100&version=2&token=s3cret%2FT0ken' 2>&1)
+echo "$out" | grep -q '^received 5000$' &&
+    [ "$(sql "select count(*), max(n) from points where client_id = 'bms'")" = "5000|5000" ]
+ok $? "--batch-ms 0 --batch-rows 7: a pipelining client gets every verdict, all stored"
+stop
+
+# --- storage failure (§2.3): the disk fills up under a file size limit
+db=$tmp/full.db
+start -v
+{ echo connect; echo recv; sendrecv 1 10; } |
+    ws '/ws?client_id=full&window=10&version=2' >/dev/null 2>&1
+stop
+wrap="prlimit --fsize=65536"
+start -v
+wrap=
+{ echo connect; echo 'send {"client_id":"orig_full","window":10}'
+  echo 'send {"timestamp":1,"value":1}'; echo recv
+  waitfor "$tmp/full" '"seq":40}$'
+  echo 'send {"timestamp":2,"value":1}'; echo recv
+  echo 'send {"timestamp":3,"value":1}'; echo recv
+} | ws >"$tmp/orig_full" 2>&1 &
+orig=$!
+waitfor "$tmp/orig_full" '^text {"timestamp":1,'
+{ echo connect; echo recv; sendrecv 11 40
+  waitfor "$tmp/full" '"seq":40}$'
+  S=$(sed -n 's/.*"error":"not stored: [^r].*"seq":\([0-9]*\)}$/\1/p' "$tmp/full" | head -1)
+  echo "send {\"seq\":$((S + 2)),\"timestamp\":0,\"value\":1}"; echo recv
+  echo "send {\"seq\":$S,\"timestamp\":0,\"value\":1}"; echo recv
+} | ws '/ws?client_id=full&window=10&version=2' >"$tmp/full" 2>&1
+wait $orig
+S=$(sed -n 's/.*"error":"not stored: [^r].*"seq":\([0-9]*\)}$/\1/p' "$tmp/full" | head -1)
+out=$(cat "$tmp/full")
+# seq 11..S-1 answered, S not stored, S+1..40 refused, in order
+exp=$(awk -v s="$S" 'BEGIN {
+	for (i = 11; i < s; i++) print "ok " i
+	print "failed " s
+	for (i = s + 1; i <= 40; i++) print "resend " i
+	print "resend " s + 2
+	print "failed " s }')
+got=$(sed -n 's/^text {"seq":\([0-9]*\),.*"anomaly":0}$/ok \1/p
+    s/^text {"error":"not stored: resend from seq '"$S"'",.*"seq":\([0-9]*\)}$/resend \1/p
+    s/^text {"error":"not stored: [^r].*"seq":\([0-9]*\)}$/failed \1/p' "$tmp/full")
+[ -n "$S" ] && [ "$got" = "$exp" ]
+ok $? "disk full: verdicts, then not stored, then 'resend from seq S', in order"
+[ "$(sql "select count(*), max(seq), max(n) from points where client_id = 'full'")" = "$((S - 1))|$((S - 1))|$((S - 1))" ]
+ok $? "disk full: the database holds exactly the acknowledged points"
+out=$(cat "$tmp/orig_full")
+[ "$(grep -c '"error":"not stored: ' "$tmp/orig_full")" = 2 ] &&
+    ! grep -q resend "$tmp/orig_full" &&
+    [ "$(sql "select count(*) from points where client_id = 'orig_full'")" = 1 ]
+ok $? "disk full: an original client gets its errors and simply goes on"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+pid=
+start -v
+out=$({ echo connect; echo recv; sendrecv "$S" 40; } |
+    ws '/ws?client_id=full&window=10&version=2' 2>&1)
+echo "$out" | grep -q "^text {\"ready\":true,\"client_id\":\"full\",\"window\":10,\"last_seq\":$((S - 1)),\"points\":$((S - 1))}$" &&
+    [ "$(echo "$out" | grep -c '^text {"seq":[0-9]*,"timestamp":[0-9]*,"anomaly":0}$')" = $((41 - S)) ] &&
+    [ "$(sql "select count(*), count(distinct seq), min(seq), max(seq), max(n) from points where client_id = 'full'")" = "40|40|1|40|40" ]
+ok $? "disk full: after the cause is gone, resending from S stores all 40 points once"
+stop

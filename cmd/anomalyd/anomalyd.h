@@ -37,9 +37,13 @@ struct config {
 	unsigned	 hello_timeout;	/* seconds */
 	unsigned	 ping_timeout;	/* seconds */
 	size_t		 batch_rows;
+	int64_t		 batch_us;	/* --batch-ms, in microseconds */
 	int64_t		 snapshot_every;
 	enum store_sync	 sync;
 	int		 verbose;
+	const char	*www;		/* --www, NULL: share/anomaly/www */
+	char		*token;		/* --token-file's token, or NULL */
+	size_t		 token_len;
 };
 
 /* One reply, waiting for its commit or queued for sending.  Its text is at
@@ -65,6 +69,9 @@ struct client {
 	struct detect_settings set;
 	struct detector	*det;		/* NULL while it could not be rebuilt */
 	int64_t		 last_seq;
+	int		 resend;	/* protocol 2, after points were not
+					 * stored: refuse points until seq
+					 * last_seq + 1 comes */
 	int64_t		 snap_n;	/* ordinal of its newest snapshot */
 	struct session	*sess;
 };
@@ -79,8 +86,14 @@ enum phase {
 struct session {
 	TAILQ_ENTRY(session) all;
 	TAILQ_ENTRY(session) dirty;	/* it has waiting replies */
+	TAILQ_ENTRY(session) kick;	/* it has replies to write now */
 	int		 registered;
 	int		 is_dirty;
+	int		 is_kicked;
+	int		 authed;	/* it showed the token (or none is
+					 * required) */
+	int		 deferred;	/* URL hello held until the settings
+					 * message brings the token */
 	struct lws	*wsi;
 	struct client	*client;
 	enum phase	 phase;
@@ -105,6 +118,13 @@ struct session {
 	char		 close_reason[124];
 };
 
+/* The commits counted for /metrics (http.c): le[i] of them took at most
+ * the i-th bound of http.c's histogram. */
+#define COMMIT_BUCKETS	10
+struct commit_stats {
+	uint64_t	 count, points, usec, le[COMMIT_BUCKETS];
+};
+
 struct server {
 	struct config	 cfg;
 	struct store	*st;
@@ -112,15 +132,19 @@ struct server {
 	struct lws_context *ctx;
 	TAILQ_HEAD(, session) sessions;
 	TAILQ_HEAD(, session) dirty;
+	TAILQ_HEAD(, session) kick;
 	LIST_HEAD(, client) touched;
 	LIST_HEAD(clienthead, client) *buckets;
 	size_t		 nbuckets;
 	size_t		 nsessions;
 	int		 in_tx;		/* a store transaction is open */
+	int64_t		 tx_since;	/* monotonic us of its first point */
+	int64_t		 rx_us;		/* monotonic us of the last message */
 	int		 failed;	/* the open tx failed in this message */
 	char		 fail_why[256];
 	int		 stopping;
 	lws_sorted_usec_list_t sweep;
+	struct commit_stats commits;
 };
 
 /* main.c */
@@ -130,6 +154,8 @@ void logmsg(const struct server *srv, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Milliseconds since the epoch. */
 int64_t now_ms(void);
+/* Microseconds of a monotonic clock. */
+int64_t mono_us(void);
 
 /* ws.c */
 /* protocols[1]: the anomaly protocol. */
@@ -144,10 +170,25 @@ void replyq_free(struct replyq *q);
 void ws_sweep(struct server *srv);
 /* Asks every session to close with 1001. */
 void ws_shutdown(struct server *srv);
+/* Writes at once to the sessions flush() gave replies, without waiting
+ * for poll(2) to say they are writable; call between service passes,
+ * never from a callback. */
+void ws_write_now(struct server *srv);
 
 /* http.c */
 /* protocols[0]: pages and the JSON API. */
 extern const struct lws_protocols http_protocol;
+/* flush(), counting the commit it makes (time, points) for /metrics. */
+void flush_counted(struct server *srv);
+
+/* static.c */
+/* Opens name (a path relative to www, as after /static/): a regular file
+ * inside the directory www once links are resolved, its size in *size.
+ * Returns the descriptor, or -1 when there is no such file or name is not
+ * a plain relative path. */
+int static_open(const char *www, const char *name, int64_t *size);
+/* The Content-Type of name, by its extension. */
+const char *static_type(const char *name);
 
 /* clients.c */
 /* Sets up the registry; returns 0 or -1 when memory is short. */
@@ -175,10 +216,11 @@ int reply_wait(struct server *srv, struct session *s, struct proto_buf *out,
     struct proto_buf *alt, int holds);
 /* Ends the message being handled: turns a failure of the open transaction
  * into error replies and rebuilds, and commits when batch_rows points are
- * pending. */
+ * pending or the first of them has waited batch_ms. */
 void message_done(struct server *srv);
 /* Commits the open transaction, if any, then moves every waiting reply to
- * its send queue and asks for writeable. */
+ * its send queue, asks for writeable and marks the session for
+ * ws_write_now(). */
 void flush(struct server *srv);
 
 #endif

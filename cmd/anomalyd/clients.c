@@ -320,7 +320,8 @@ reply_fail(struct reply *r, const char *why)
 
 /* The open transaction failed (and was rolled back): every waiting reply
  * that answers stored points becomes its error, and the clients it touched
- * are rebuilt from the database. */
+ * are rebuilt from the database; those that speak protocol 2 must resend
+ * from their last stored seq + 1 (SPEC §2.3). */
 static void
 fail_now(struct server *srv, const char *why)
 {
@@ -340,6 +341,8 @@ fail_now(struct server *srv, const char *why)
 		c->in_tx = 0;
 		if (reload(srv, c, err, sizeof(err)) == -1)
 			logmsg(srv, 0, "client %s: rebuild: %s", c->id, err);
+		if (c->sess != NULL && c->sess->v2)
+			c->resend = 1;
 	}
 }
 
@@ -382,6 +385,10 @@ flush(struct server *srv)
 			lws_rx_flow_control(s->wsi, 0);
 		}
 		lws_callback_on_writable(s->wsi);
+		if (!s->is_kicked) {
+			s->is_kicked = 1;
+			TAILQ_INSERT_TAIL(&srv->kick, s, kick);
+		}
 	}
 }
 
@@ -390,7 +397,8 @@ message_done(struct server *srv)
 {
 	if (srv->failed)
 		fail_now(srv, srv->fail_why);
-	if (srv->in_tx && store_pending(srv->st) >= srv->cfg.batch_rows)
+	if (srv->in_tx && (store_pending(srv->st) >= srv->cfg.batch_rows ||
+	    mono_us() - srv->tx_since >= srv->cfg.batch_us))
 		flush(srv);
 }
 
@@ -507,18 +515,29 @@ client_point(struct server *srv, struct session *s,
 		both_error(out, alt, pt->error, pt);
 		return;
 	}
+	if (srv->failed)
+		goto not_stored;
+	/* after a failure c->last_seq is right only once c is rebuilt */
+	if (c->det == NULL && reload(srv, c, err, sizeof(err)) == -1)
+		goto refuse;
 	if (s->v2 && pt->seq > 0 && pt->seq <= c->last_seq) {
 		duplicate(srv, s, pt, out, alt);
 		return;
 	}
-	if (srv->failed)
-		goto not_stored;
-	if (c->det == NULL && reload(srv, c, err, sizeof(err)) == -1)
-		goto refuse;
+	if (c->resend) {
+		if (pt->seq != c->last_seq + 1) {
+			snprintf(msg, sizeof(msg), "not stored: resend from "
+			    "seq %lld", (long long)c->last_seq + 1);
+			both_error(out, alt, msg, pt);
+			return;
+		}
+		c->resend = 0;
+	}
 	if (!srv->in_tx) {
 		if (store_begin(srv->st, err, sizeof(err)) == -1)
 			goto refuse;
 		srv->in_tx = 1;
+		srv->tx_since = mono_us();
 	}
 	if (detector_push(c->det, pt->value, &v, err, sizeof(err)) == -1)
 		goto refuse;
@@ -557,6 +576,8 @@ refuse:
 	logmsg(srv, 0, "client %s: %s", c->id, err);
 	snprintf(msg, sizeof(msg), "not stored: %s", err);
 	both_error(out, alt, msg, pt);
+	if (s->v2)
+		c->resend = 1;
 }
 
 /* -------------------------------------------------------------- hello */
@@ -643,6 +664,8 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		snprintf(c->id, sizeof(c->id), "%s", id);
 		LIST_INSERT_HEAD(&srv->buckets[bucket_of(srv, id)], c, hash);
 	}
+	if (c->sess != s)
+		c->resend = 0;	/* ready tells the new session where to go on */
 	c->sess = s;
 	s->client = c;
 	if (c->det == NULL || memcmp(&c->set, &set, sizeof(set)) != 0) {

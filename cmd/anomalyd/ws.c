@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "anomalyd.h"
 
 #define RX_KEEP		16384	/* an assembly buffer above this is freed */
 #define STALL_MS	10000	/* paused with nothing written: too slow */
+#define NO_TOKEN	"token missing or wrong"
 
 /* Closes wsi from within its callback: the caller returns -1. */
 static int
@@ -54,9 +56,10 @@ ws_sweep(struct server *srv)
 	TAILQ_FOREACH(s, &srv->sessions, all) {
 		if (s->close_code != 0)
 			continue;
-		if (s->phase == PHASE_HELLO &&
+		if ((s->phase == PHASE_HELLO || s->deferred) &&
 		    now - s->born_ms >= (int64_t)srv->cfg.hello_timeout * 1000)
-			session_close(s, 4001, "no hello", 0);
+			session_close(s, s->deferred ? 4003 : 4001,
+			    s->deferred ? NO_TOKEN : "no hello", 0);
 		else if (s->paused && now - s->wrote_ms >= STALL_MS) {
 			logmsg(srv, 0, "%s: reads no replies: too slow",
 			    s->client != NULL ? s->client->id : s->peer);
@@ -72,6 +75,56 @@ ws_shutdown(struct server *srv)
 
 	TAILQ_FOREACH(s, &srv->sessions, all)
 		session_close(s, 1001, "server shutdown", 0);
+}
+
+/*
+ * A send-and-wait client is answered faster when its verdict goes out
+ * right after the commit than after one more poll(2) that only says the
+ * socket is writable: this hands lws the POLLOUT event it would get.  The
+ * reply is still written in the WRITEABLE callback; should the socket not
+ * take it all, lws keeps the rest and finishes on a real POLLOUT.
+ */
+void
+ws_write_now(struct server *srv)
+{
+	struct lws_pollfd pfd;
+	struct session *s;
+
+	while ((s = TAILQ_FIRST(&srv->kick)) != NULL) {
+		TAILQ_REMOVE(&srv->kick, s, kick);
+		s->is_kicked = 0;
+		memset(&pfd, 0, sizeof(pfd));
+		pfd.fd = lws_get_socket_fd(s->wsi);
+		pfd.events = LWS_POLLIN | LWS_POLLOUT;
+		pfd.revents = LWS_POLLOUT;
+		if (pfd.fd >= 0 && lws_service_fd(srv->ctx, &pfd) < 0)
+			break;
+	}
+}
+
+/* -------------------------------------------------------------- token */
+
+/* Whether the len bytes at t are the token of --token-file, in a time that
+ * depends only on the token's length. */
+static int
+token_equal(const struct server *srv, const char *t, size_t len)
+{
+	const volatile unsigned char *k =
+	    (const volatile unsigned char *)srv->cfg.token;
+	size_t i, klen = srv->cfg.token_len;
+	unsigned d = len != klen;
+
+	for (i = 0; i < klen; i++)
+		d |= k[i] ^ (i < len ? (unsigned char)t[i] : 0u);
+	return d == 0;
+}
+
+/* Whether the hello or settings object h carries the token. */
+static int
+hello_token(const struct server *srv, const struct proto_hello *h)
+{
+	return (h->has & PROTO_HAS_TOKEN) &&
+	    token_equal(srv, h->token, h->token_len);
 }
 
 /* ------------------------------------------------------------ replies */
@@ -161,6 +214,9 @@ hello_message(struct server *srv, struct session *s, const char *msg,
 		return hello_failed(srv, s, 4001, "hello expected, got ",
 		    "a point");
 	h = &m->hello;
+	if (!s->authed && !hello_token(srv, h))
+		return hello_failed(srv, s, 4003, "", NO_TOKEN);
+	s->authed = 1;
 	if (h->error[0] != '\0')
 		return hello_failed(srv, s, 4001, "hello: ", h->error);
 	if (!(h->has & PROTO_HAS_CLIENT_ID))
@@ -187,11 +243,15 @@ first_message(struct server *srv, struct session *s, const char *msg,
 {
 	const struct proto_msg *m;
 	const struct proto_hello *h;
+	struct proto_hello full;
 	char why[PROTO_ERR_MAX];
 	int code;
 
 	m = proto_parse(srv->parser, msg, len, 0);
 	s->phase = PHASE_READY;
+	if (s->deferred && (m->kind != PROTO_SETTINGS ||
+	    !hello_token(srv, &m->hello)))
+		return hello_failed(srv, s, 4003, "", NO_TOKEN);
 	if (m->kind != PROTO_SETTINGS)
 		return points(srv, s, m);
 	h = &m->hello;
@@ -208,9 +268,20 @@ first_message(struct server *srv, struct session *s, const char *msg,
 		s->v2 = 1;
 	if (h->has & PROTO_HAS_DETAIL)
 		s->detail = h->detail;
-	if ((h->has & (PROTO_HAS_DETECTORS | PROTO_HAS_VOTE |
-	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS)) &&
-	    client_hello(srv, s, s->url_id, h, &code, why, sizeof(why)) == -1)
+	if (s->deferred) {
+		/* the URL's hello, held until the token came */
+		full = *h;
+		full.has |= PROTO_HAS_CLIENT_ID | PROTO_HAS_WINDOW;
+		memcpy(full.client_id, s->url_id, sizeof(full.client_id));
+		full.window = s->url_window;
+		s->deferred = 0;
+		s->authed = 1;
+		h = &full;
+	} else if (!(h->has & (PROTO_HAS_DETECTORS | PROTO_HAS_VOTE |
+	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS)))
+		h = NULL;
+	if (h != NULL && client_hello(srv, s, s->url_id, h, &code, why,
+	    sizeof(why)) == -1)
 		return hello_failed(srv, s, code,
 		    code == 4001 ? "settings: " : "", why);
 	if (s->v2 && ready(srv, s) == -1)
@@ -293,6 +364,15 @@ url_hello(struct server *srv, struct session *s)
 		return hello_failed(srv, s, 4001, "URL: ",
 		    "detail must be 0 or 1");
 	s->v2 = hver == 1;
+	if (!s->authed) {
+		/* protocol 2 goes on at once; else a settings message may
+		 * still bring the token: no takeover before it is checked */
+		if (s->v2)
+			return hello_failed(srv, s, 4003, "", NO_TOKEN);
+		s->deferred = 1;
+		s->phase = PHASE_FIRST;
+		return 0;
+	}
 	memset(&h, 0, sizeof(h));
 	h.has = PROTO_HAS_CLIENT_ID | PROTO_HAS_WINDOW;
 	memcpy(h.client_id, s->url_id, sizeof(h.client_id));
@@ -307,6 +387,32 @@ url_hello(struct server *srv, struct session *s)
 	} else
 		s->phase = PHASE_FIRST;
 	return 0;
+}
+
+/* Sets s->authed when no token is required, or when the URL (token=) or
+ * an Authorization: Bearer header carries it. */
+static void
+url_token(struct server *srv, struct session *s)
+{
+	char buf[PROTO_TOKEN_MAX + 64], *t;
+	int n;
+
+	if (srv->cfg.token == NULL) {
+		s->authed = 1;
+		return;
+	}
+	if (url_arg(s->wsi, "token=", buf, PROTO_TOKEN_MAX + 1) == 1 &&
+	    token_equal(srv, buf, strlen(buf)))
+		s->authed = 1;
+	n = lws_hdr_copy(s->wsi, buf, sizeof(buf),
+	    WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n > 7 && strncasecmp(buf, "Bearer ", 7) == 0) {
+		for (t = buf + 7; *t == ' '; t++)
+			;
+		if (token_equal(srv, t, strlen(t)))
+			s->authed = 1;
+	}
+	explicit_bzero(buf, sizeof(buf));
 }
 
 /* ---------------------------------------------------------- callbacks */
@@ -325,6 +431,7 @@ established(struct server *srv, struct session *s, struct lws *wsi)
 	logmsg(srv, 1, "connect %s", s->peer);
 	if (srv->nsessions > srv->cfg.max_clients)
 		return close_now(srv, s, 4029, "too many clients");
+	url_token(srv, s);
 	return url_hello(srv, s);
 }
 
@@ -455,6 +562,8 @@ closed(struct server *srv, struct session *s)
 	replyq_free(&s->sendq);
 	if (s->is_dirty)
 		TAILQ_REMOVE(&srv->dirty, s, dirty);
+	if (s->is_kicked)
+		TAILQ_REMOVE(&srv->kick, s, kick);
 	TAILQ_REMOVE(&srv->sessions, s, all);
 	srv->nsessions--;
 	free(s->rx);
@@ -479,6 +588,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_ESTABLISHED:
 		return established(srv, s, wsi);
 	case LWS_CALLBACK_RECEIVE:
+		srv->rx_us = mono_us();
 		return receive(srv, s, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return writeable(srv, s);

@@ -1,0 +1,423 @@
+#!/bin/sh
+# http.sh: integration tests of anomalyd's HTTP side (SPEC §5) over real
+# sockets (TAP): /metrics, /static/ and its containment, escaping of
+# client strings in pages and JSON, query parsing, headers, methods and
+# keep-alive.  Starts build/anomalyd on a free port with a temporary
+# database, feeds it with tests/tools/wsraw and reads it with python3's
+# http.client, which sends a path exactly as given (no normalisation of
+# "..", no percent-decoding).  ANOMALYD and WSRAW name the binaries.
+anomalyd=${ANOMALYD:-build/anomalyd}
+wsraw=${WSRAW:-build/tests/tools/wsraw}
+tmp=$(mktemp -d) || exit 1
+db=$tmp/t.db
+www=$tmp/www
+pid=
+port=
+n=0
+cleanup() {
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "$KEEP" ] && echo "# kept $tmp" && return
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+echo "1..29"
+
+# ok CONDITION-STATUS DESCRIPTION: one TAP line; on failure the last
+# output ($out) and the server's log as diagnostics.
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		tail -n 5 "$tmp/log" 2>/dev/null | sed 's/^/# log: /'
+	fi
+}
+
+# req [METHOD] PATH...: one request per PATH on one keep-alive connection;
+# for each, "status N" (or "status none" when the server closed without an
+# answer), "header NAME: VALUE" lines (names in lower case), "body" and
+# the body.  Also "conn N" before each answer: the local port, so that a
+# test can see the connection was kept.
+cat >"$tmp/req.py" <<'EOF'
+import http.client, sys
+port, method, paths = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+out = sys.stdout.buffer
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
+for path in paths:
+    try:
+        c.putrequest(method, path, skip_accept_encoding=True)
+        c.endheaders()
+        r = c.getresponse()
+        body = r.read()
+    except (http.client.HTTPException, OSError):
+        out.write(b"status none\n")
+        c.close()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
+        continue
+    out.write(b"conn %d\nstatus %d\n" % (c.sock.getsockname()[1]
+        if c.sock else 0, r.status))
+    for k, v in r.getheaders():
+        out.write(("header %s: %s\n" % (k.lower(), v)).encode())
+    out.write(b"body\n" + body + b"\n")
+EOF
+req() {
+	case $1 in
+	/*) python3 "$tmp/req.py" "$port" GET "$@" ;;
+	*) python3 "$tmp/req.py" "$port" "$@" ;;
+	esac
+}
+
+# get PATH: the body alone.
+get() {
+	req "$1" | sed '1,/^body$/d'
+}
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# start [OPTION]...: anomalyd on a free port with $db, up when /healthz
+# answers (5 s at most).
+start() {
+	port=$(free_port)
+	"$anomalyd" -l "127.0.0.1:$port" -d "$db" "$@" 2>>"$tmp/log" &
+	pid=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(get /healthz 2>/dev/null)" = ok ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "Bail out! anomalyd did not start"
+	exit 1
+}
+
+stop() {
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	pid=
+}
+
+ws() {
+	"$wsraw" 127.0.0.1 "$port" "$@"
+}
+
+# waitfor FILE TEXT: until FILE holds TEXT (5 s at most).
+waitfor() {
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# metric NAME: its value in /metrics (NAME may hold {labels}).
+metric() {
+	get /metrics | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# The www directory, and a secret next to it that must never be served.
+mkdir -p "$www/sub" "$tmp/outside"
+echo 'SECRET-7f3a' >"$tmp/secret.txt"
+echo 'SECRET-7f3a' >"$tmp/outside/x.css"
+echo 'SECRET-7f3a' >"$www/.hidden"
+printf '<!DOCTYPE html><title>t</title>\n' >"$www/a.html"
+printf 'body { color: red }\n' >"$www/b.css"
+printf 'console.log(1);\n' >"$www/c.js"
+printf '<svg xmlns="http://www.w3.org/2000/svg"/>\n' >"$www/d.svg"
+printf '\211PNG\r\n\032\n' >"$www/e.png"
+printf '{"a":1}\n' >"$www/f.json"
+printf 'hello\n' >"$www/g.txt"
+printf 'x\n' >"$www/h.bin"
+printf 'p { margin: 0 }\n' >"$www/sub/i.css"
+ln -s b.css "$www/in-link.css"
+ln -s ../secret.txt "$www/out-link.txt"
+ln -s ../outside "$www/outdir"
+mkfifo "$www/fifo.txt" 2>/dev/null
+
+start --www "$www" --min-points 10 --holdoff 5
+
+# --- /metrics
+out=$(req /metrics)
+echo "$out" | grep -q '^status 200$' &&
+    echo "$out" | grep -q '^header content-type: text/plain; version=0.0.4' &&
+    echo "$out" | grep -q '^anomalyd_points_total 0$' &&
+    echo "$out" | grep -q '^anomalyd_sessions 0$' &&
+    echo "$out" | grep -q '^# TYPE anomalyd_commit_duration_seconds histogram$'
+ok $? "/metrics: Prometheus text format, zero before any point"
+
+script=$(awk 'BEGIN { print "connect"
+	print "send {\"client_id\":\"m1\",\"window\":20}"
+	for (i = 1; i <= 30; i++)
+		printf "send {\"timestamp\":%d,\"value\":%d}\nrecv\n", i, i % 5
+	print "send {\"timestamp\":31,\"value\":1000000}"
+	print "recv" }')
+wsout=$(printf '%s\n' "$script" | ws 2>&1)
+out=$(get /metrics)
+echo "$wsout" | grep -q '"timestamp":31,"anomaly":1' &&
+    echo "$out" | grep -q '^anomalyd_points_total 31$' &&
+    echo "$out" | grep -q '^anomalyd_anomalies_total [1-9]' &&
+    echo "$out" | grep -q '^anomalyd_alerts_total [1-9]' &&
+    echo "$out" | grep -q '^anomalyd_clients{state="inactive"} 1$'
+ok $? "/metrics: points, anomalies, alerts and clients move when points are stored"
+
+out=$(get /metrics)
+c=$(echo "$out" | awk '$1 == "anomalyd_commits_total" { print $2 }')
+inf=$(echo "$out" | awk '$1 == "anomalyd_commit_duration_seconds_bucket{le=\"+Inf\"}" { print $2 }')
+cnt=$(echo "$out" | awk '$1 == "anomalyd_commit_duration_seconds_count" { print $2 }')
+rows=$(echo "$out" | awk '$1 == "anomalyd_commit_points_total" { print $2 }')
+sum=$(echo "$out" | awk '$1 == "anomalyd_commit_duration_seconds_sum" { print $2 }')
+# buckets never decrease
+mono=$(echo "$out" | awk '/^anomalyd_commit_duration_seconds_bucket/ {
+	if ($2 < last) bad = 1; last = $2 } END { print bad ? "no" : "yes" }')
+[ "${c:-0}" -ge 1 ] && [ "$inf" = "$c" ] && [ "$cnt" = "$c" ] &&
+    [ "${rows:-0}" -ge 1 ] && [ "$rows" -le 31 ] && [ -n "$sum" ] &&
+    [ "$mono" = yes ]
+ok $? "/metrics: commits counted, latency histogram consistent ($c commits, $rows points)"
+
+printf '%s\n' connect recv 'sleep 4000' |
+    ws '/ws?client_id=live&window=10&version=2' >"$tmp/live" 2>&1 &
+live=$!
+waitfor "$tmp/live" ready
+out=$(get /metrics)
+kill "$live" 2>/dev/null
+wait "$live" 2>/dev/null
+echo "$out" | grep -q '^anomalyd_sessions 1$' &&
+    echo "$out" | grep -q '^anomalyd_clients{state="active"} 1$'
+ok $? "/metrics: a connected client counts as a session and active"
+
+# --- /static/
+out=""
+bad=0
+for f in a.html:text/html b.css:text/css c.js:text/javascript \
+    d.svg:image/svg+xml e.png:image/png f.json:application/json \
+    g.txt:text/plain h.bin:application/octet-stream sub/i.css:text/css \
+    in-link.css:text/css; do
+	name=${f%%:*}
+	type=${f#*:}
+	r=$(req "/static/$name")
+	if ! echo "$r" | grep -q '^status 200$' ||
+	    ! echo "$r" | grep -q "^header content-type: $type" ||
+	    ! echo "$r" | grep -q "^header content-length: $(wc -c <"$www/$name" | tr -d ' ')$"; then
+		bad=1
+		out="$out
+$name: $r"
+	fi
+done
+[ $bad -eq 0 ]
+ok $? "/static/: each file with the Content-Type of its extension and its length"
+
+out=$(get /static/b.css)
+[ "$out" = "body { color: red }" ]
+ok $? "/static/: the file's bytes"
+
+out=$(req /static/nope.css /static/ /static/sub /static/sub/ /static/.hidden \
+    /static/out-link.txt /static/outdir/x.css /static/fifo.txt \
+    /static/B.CSS "/static/b.css/")
+[ "$(echo "$out" | grep -c '^status 404$')" = 10 ] && ! echo "$out" | grep -q SECRET
+ok $? "/static/: missing, directory, dot file, links out of www, FIFO: 404"
+
+# every way up and out: never the secret, never a 200
+out=$(req "/static/../secret.txt" "/static/%2e%2e/secret.txt" \
+    "/static/%2E%2E/secret.txt" "/static/..%2fsecret.txt" \
+    "/static/..%2Fsecret.txt" "/static/%2e%2e%2fsecret.txt" \
+    "/static/.%2e/secret.txt" "/static/%2e./secret.txt" \
+    "/static/%252e%252e/secret.txt" "/static/%252e%252e%252fsecret.txt" \
+    "/static/..%252fsecret.txt" "/static/..\\secret.txt" \
+    "/static/..%5csecret.txt" "/static/..%5Csecret.txt" \
+    "/static/%5c..%5csecret.txt" "/static/....//secret.txt" \
+    "/static/..;/secret.txt" "/static/%c0%ae%c0%ae/secret.txt" \
+    "/static/%c0%af../secret.txt" "/static/..%00/secret.txt" \
+    "/static/secret.txt%00.css" "/static/b.css%00" \
+    "/static/sub/../../secret.txt" "/static/sub/%2e%2e/%2e%2e/secret.txt" \
+    "/static/%2fetc%2fpasswd" "/static//etc/passwd" \
+    "/static/../../../../../../etc/passwd" \
+    "/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd" \
+    "/static/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd" \
+    "/static/$tmp/secret.txt" "/static/%2f${tmp#/}/secret.txt" \
+    "/../secret.txt" "/%2e%2e/secret.txt")
+echo "$out" | grep -q '^status 200$' && bad=1 || bad=0
+echo "$out" | grep -q 'SECRET-7f3a\|root:' && bad=1
+[ $bad -eq 0 ] &&
+    [ "$(echo "$out" | grep -c '^status \(404\|400\|none\)$')" = 33 ]
+ok $? "/static/: .., percent-encoded, double-encoded, backslash, NUL, absolute: never out of www"
+
+out=$(get /static/b.css)
+[ "$out" = "body { color: red }" ]
+ok $? "/static/: still serving after the hostile requests"
+
+# --- hostile client strings
+out=$(printf '%s\n' connect 'send {"client_id":"x:s-s.1","window":10}' \
+    'send {"timestamp":"<img src=x onerror=alert(1)>","value":1}' recv \
+    "send {\"timestamp\":\"\\\"'><script>alert(2)</script>\",\"value\":2}" \
+    recv 'send {"timestamp":"a&amp;b\u2028","value":3}' recv | ws 2>&1)
+echo "$out" | grep -q 'alert(2)' && [ "$(echo "$out" | grep -c '"anomaly":0')" = 3 ]
+ok $? "hostile timestamps are stored"
+
+page=$(get "/client/x:s-s.1")
+out=$page
+echo "$page" | grep -qF '<td>&lt;img src=x onerror=alert(1)&gt;</td>' &&
+    echo "$page" | grep -qF '<td>&quot;&#39;&gt;&lt;script&gt;alert(2)&lt;/script&gt;</td>' &&
+    echo "$page" | grep -qF '<td>a&amp;amp;b' &&
+    ! echo "$page" | grep -q '<img\|<script\|onerror=alert(1)>'
+ok $? "/client/ID: timestamps escaped as HTML text, no markup of theirs"
+
+out=$(req "/api/clients/x:s-s.1/points")
+echo "$out" | grep -q '^header content-type: application/json' &&
+    echo "$out" | grep -qF '"timestamp":"\u003cimg src=x onerror=alert(1)\u003e"' &&
+    echo "$out" | grep -qF '"timestamp":"\"'"'"'\u003e\u003cscript\u003ealert(2)\u003c/script\u003e"' &&
+    ! echo "$out" | grep -q '<img\|<script'
+ok $? "/api/clients/ID/points: timestamps as JSON strings with < > escaped"
+
+out=$(get "/api/clients/x:s-s.1/points" | python3 -c 'import json, sys
+ts = [p["timestamp"] for p in json.load(sys.stdin)]
+assert ts == ["<img src=x onerror=alert(1)>", "\"'"'"'><script>alert(2)</script>",
+    "a&amp;b\u2028"], ts
+print("same")' 2>&1)
+[ "$out" = same ]
+ok $? "/api/clients/ID/points: the JSON reads back as the strings sent"
+
+out=$(get /)
+echo "$out" | grep -qF '<a href="/client/x%3As-s.1">x:s-s.1</a>' &&
+    echo "$out" | grep -qF '<a href="/client/m1">m1</a>'
+ok $? "/: ids percent-encoded in links, escaped in text"
+
+out=$(req "/client/x%3As-s.1" "/clients/x:s-s.1")
+[ "$(echo "$out" | grep -c '^status 200$')" = 2 ]
+ok $? "/client/ID and /clients/ID: an encoded id finds the client"
+
+out=$(get / ; get /client/m1; get /nope)
+[ "$(echo "$out" | grep -c '<link rel="stylesheet" href="/static/style.css">')" = 3 ] &&
+    ! echo "$out" | grep -qi '<script\|<style\| style=\| on[a-z]*='
+ok $? "pages link /static/style.css; no inline script, style or handler"
+
+# --- query parsing of /api/clients/ID/points
+p="/api/clients/m1/points"
+out=$(req "$p?after=abc" "$p?after=-1" "$p?after=" "$p?after=1.5" \
+    "$p?limit=0" "$p?limit=-5" "$p?limit=x" "$p?limit=1e3" "$p?limit=%205" \
+    "$p?limit=+5" "$p?limit=5x" "$p?after=99999999999999999999999" \
+    "$p?limit=1&after=2&limit=y")
+[ "$(echo "$out" | grep -c '^status 400$')" = 13 ] &&
+    [ "$(echo "$out" | grep -c '^{"error":"[a-z]')" = 13 ] &&
+    [ "$(echo "$out" | grep -c '^header content-type: application/json')" = 13 ]
+ok $? "points: bad after or limit: 400 with a short JSON error"
+
+out=$(get "$p?after=2&limit=3&foo=bar&after")
+echo "$out" | grep -q '^\[{"n":3,.*},{"n":4,.*},{"n":5,[^{]*}\]$'
+ok $? "points: after and limit honoured, unknown keys ignored"
+
+a=$(get "$p?limit=99999999999999999999999")
+b=$(get "$p?limit=100001")
+c=$(get "$p?limit=%33&after=%32%38")
+out="$a
+$b
+$c"
+[ "$(echo "$a" | grep -o '"n":' | wc -l)" = 31 ] &&
+    [ "$(echo "$b" | grep -o '"n":' | wc -l)" = 31 ] &&
+    [ "$(echo "$c" | grep -o '"n":[0-9]*' | tr '\n' ' ')" = '"n":29 "n":30 "n":31 ' ]
+ok $? "points: a huge limit is capped, percent-encoded digits read"
+
+out=$(req "/api/clients/nobody/points" "/api/clients/a%20b/points")
+[ "$(echo "$out" | grep -c '^status 404$')" = 2 ] &&
+    [ "$(echo "$out" | grep -c '^{"error":"no such client"}$')" = 2 ]
+ok $? "points: unknown or impossible id: 404 with a JSON error"
+
+# --- headers on every response
+out=$(req / /healthz /metrics /static/b.css /api/clients /nope \
+    /static/nope "$p?limit=x" /client/nobody)
+[ "$(echo "$out" | grep -c '^status ')" = 9 ] &&
+    [ "$(echo "$out" | grep -c "^header content-security-policy: default-src 'self'$")" = 9 ] &&
+    [ "$(echo "$out" | grep -c '^header x-content-type-options: nosniff$')" = 9 ] &&
+    [ "$(echo "$out" | grep -c '^status 200$')" = 5 ] &&
+    [ "$(echo "$out" | grep -c '^status 404$')" = 3 ] &&
+    [ "$(echo "$out" | grep -c '^status 400$')" = 1 ]
+ok $? "CSP and nosniff on 200, 404 and 400 responses"
+
+# --- methods
+out=$(req HEAD /metrics /client/m1 /nope /static/b.css)
+get=$(req /metrics | sed -n 's/^header content-length: //p')
+[ "$(echo "$out" | grep -c '^status ')" = 4 ] &&
+    [ "$(echo "$out" | sed -n 's/^status //p' | tr '\n' ' ')" = "200 200 404 200 " ] &&
+    [ "$(echo "$out" | grep -c "^header content-security-policy: default-src 'self'$")" = 4 ] &&
+    [ "$(echo "$out" | sed -n 's/^header content-length: //p' | head -n 1)" = "$get" ] &&
+    [ "$(echo "$out" | sed -n '/^body$/{n;p;}' | grep -c .)" = 0 ] &&
+    [ "$(echo "$out" | sed -n 's/^conn //p' | sort -u | wc -l)" = 1 ]
+ok $? "HEAD: the headers of GET, no body, on a kept connection"
+
+out=$(req POST /healthz; req PUT /; req DELETE /api/clients; req OPTIONS /)
+[ "$(echo "$out" | grep -c '^status 405$')" = 4 ] &&
+    [ "$(echo "$out" | grep -c '^header allow: GET, HEAD$')" = 4 ] &&
+    [ "$(echo "$out" | grep -c "^header content-security-policy: default-src 'self'$")" = 4 ]
+ok $? "POST, PUT, DELETE, OPTIONS: 405 with Allow: GET, HEAD"
+
+out=$(python3 - "$port" <<'EOF' 2>&1
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=3)
+c.request("POST", "/api/clients", body=b'{"a":1}' * 1000,
+    headers={"Content-Type": "application/json"})
+r = c.getresponse()
+r.read()
+print(r.status)
+EOF
+)
+[ "$out" = 405 ] && [ "$(get /healthz)" = ok ]
+ok $? "a POST with a body gets 405, the server goes on"
+
+# --- keep-alive
+out=$(req /healthz /api/clients /static/b.css /nope "$p?limit=x" /healthz)
+[ "$(echo "$out" | sed -n 's/^conn //p' | wc -l)" = 6 ] &&
+    [ "$(echo "$out" | sed -n 's/^conn //p' | sort -u | wc -l)" = 1 ] &&
+    [ "$(echo "$out" | sed -n 's/^status //p' | tr '\n' ' ')" = "200 200 200 404 400 200 " ]
+ok $? "keep-alive: six requests, 200, 404 and 400 among them, on one connection"
+
+out=$(python3 - "$port" <<'EOF' 2>&1
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+          b"GET /static/b.css HTTP/1.1\r\nHost: x\r\n\r\n")
+data = b""
+while data.count(b"HTTP/1.1 200") < 2 or not data.endswith(b"}\n"):
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+print(data.count(b"HTTP/1.1 200"), b"color: red" in data)
+EOF
+)
+[ "$out" = "2 True" ]
+ok $? "keep-alive: two pipelined requests in one write, both answered"
+
+stop
+
+# --- the default www directory, and a missing one
+start
+out=$(req /static/style.css)
+echo "$out" | grep -q '^status 200$' &&
+    echo "$out" | grep -q '^header content-type: text/css' &&
+    [ "$(get /static/style.css)" = "$(cat share/anomaly/www/style.css)" ]
+ok $? "default www: share/anomaly/www/style.css"
+stop
+
+start --www "$tmp/no-such-dir"
+out=$(req /static/style.css /healthz)
+[ "$(echo "$out" | sed -n 's/^status //p' | tr '\n' ' ')" = "404 200 " ]
+ok $? "--www DIR that does not exist: 404 for files, the server runs"
+stop
+
+"$anomalyd" --www >/dev/null 2>&1
+rc=$?
+"$anomalyd" --help | grep -q -- '--www DIR'
+rc2=$?
+out="exit $rc, help $rc2"
+[ $rc -eq 2 ] && [ $rc2 -eq 0 ]
+ok $? "--www: needs an argument; in --help"
