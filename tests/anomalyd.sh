@@ -4,45 +4,9 @@
 # it with tests/tools/wsraw (the original protocol as SPEC §2.4 shows it,
 # protocol 2, the closes of §2.3), curl or python3 (HTTP) and sqlite3 (what
 # was stored).  ANOMALYD and WSRAW name the binaries.
-anomalyd=${ANOMALYD:-build/anomalyd}
-wsraw=${WSRAW:-build/tests/tools/wsraw}
-tmp=$(mktemp -d) || exit 1
-db=$tmp/t.db
-pid=
-port=
-n=0
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	[ -n "$KEEP" ] && echo "# kept $tmp" && return
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. tests/lib.sh
 
 echo "1..45"
-
-# ok CONDITION-STATUS DESCRIPTION: one TAP line; on failure the last
-# output ($out) and the server's log as diagnostics.
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		printf '%s\n' "$out" | sed 's/^/# /'
-		tail -n 5 "$tmp/log" 2>/dev/null | sed 's/^/# log: /'
-	fi
-}
-
-# The body of URL on stdout; status 0 on a 2xx answer.
-http_get() {
-	if command -v curl >/dev/null 2>&1; then
-		curl -sf --max-time 2 "$1"
-	else
-		python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$1"
-	fi
-}
 
 # The HTTP status of URL and its headers, "STATUS" then "name: value" lines.
 http_head() {
@@ -61,56 +25,9 @@ for k, v in r.headers.items():
 	fi
 }
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# start [OPTION]...: anomalyd on a free port with $db, up when /healthz
-# answers (5 s at most); run through the command $wrap when it is set.
-start() {
-	port=$(free_port)
-	$wrap "$anomalyd" -l "127.0.0.1:$port" -d "$db" "$@" 2>>"$tmp/log" &
-	pid=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(http_get "http://127.0.0.1:$port/healthz" 2>/dev/null)" = ok ] &&
-		    return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "Bail out! anomalyd did not start"
-	exit 1
-}
-
-# stop: SIGTERM to anomalyd, and wait for it.
-stop() {
-	kill -TERM "$pid"
-	wait "$pid" 2>/dev/null
-	pid=
-}
-
-ws() {
-	"$wsraw" 127.0.0.1 "$port" "$@"
-}
-
 # ms_since T0: milliseconds since T0 (from date +%s%N).
 ms_since() {
 	echo $((($(date +%s%N) - $1) / 1000000))
-}
-
-# waitfor FILE TEXT: until FILE holds TEXT (5 s at most).
-waitfor() {
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
 }
 
 sql() {

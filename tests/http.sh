@@ -6,36 +6,10 @@
 # database, feeds it with tests/tools/wsraw and reads it with python3's
 # http.client, which sends a path exactly as given (no normalisation of
 # "..", no percent-decoding).  ANOMALYD and WSRAW name the binaries.
-anomalyd=${ANOMALYD:-build/anomalyd}
-wsraw=${WSRAW:-build/tests/tools/wsraw}
-tmp=$(mktemp -d) || exit 1
-db=$tmp/t.db
+. tests/lib.sh
 www=$tmp/www
-pid=
-port=
-n=0
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	[ -n "$KEEP" ] && echo "# kept $tmp" && return
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 echo "1..29"
-
-# ok CONDITION-STATUS DESCRIPTION: one TAP line; on failure the last
-# output ($out) and the server's log as diagnostics.
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		printf '%s\n' "$out" | sed 's/^/# /'
-		tail -n 5 "$tmp/log" 2>/dev/null | sed 's/^/# log: /'
-	fi
-}
 
 # req [METHOD] PATH...: one request per PATH on one keep-alive connection;
 # for each, "status N" (or "status none" when the server closed without an
@@ -74,51 +48,6 @@ req() {
 # get PATH: the body alone.
 get() {
 	req "$1" | sed '1,/^body$/d'
-}
-
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# start [OPTION]...: anomalyd on a free port with $db, up when /healthz
-# answers (5 s at most).
-start() {
-	port=$(free_port)
-	"$anomalyd" -l "127.0.0.1:$port" -d "$db" "$@" 2>>"$tmp/log" &
-	pid=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(get /healthz 2>/dev/null)" = ok ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "Bail out! anomalyd did not start"
-	exit 1
-}
-
-stop() {
-	kill "$pid"
-	wait "$pid" 2>/dev/null
-	pid=
-}
-
-ws() {
-	"$wsraw" 127.0.0.1 "$port" "$@"
-}
-
-# waitfor FILE TEXT: until FILE holds TEXT (5 s at most).
-waitfor() {
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
 }
 
 # metric NAME: its value in /metrics (NAME may hold {labels}).

@@ -4,73 +4,12 @@
 # streams CSV through build/anomaly-send and checks the verdicts printed,
 # the exit status and, with the sqlite3 CLI, what was stored.
 # ANOMALYD and SEND name the binaries.
-anomalyd=${ANOMALYD:-build/anomalyd}
+. tests/lib.sh
 send=${SEND:-build/anomaly-send}
 case $send in /*) ;; *) send=$PWD/$send ;; esac
-tmp=$(mktemp -d) || exit 1
-db=$tmp/t.db
-pid=
-spid=
-port=
-n=0
-cleanup() {
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	[ -n "$KEEP" ] && echo "# kept $tmp" && return
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+keep_port=1
 
 echo "1..23"
-
-# ok CONDITION-STATUS DESCRIPTION: one TAP line; on failure the last
-# output ($out), stderr ($tmp/err) and the server's log as diagnostics.
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		printf '%s\n' "$out" | tail -n 5 | sed 's/^/# /'
-		tail -n 5 "$tmp/err" 2>/dev/null | sed 's/^/# err: /'
-		tail -n 5 "$tmp/log" 2>/dev/null | sed 's/^/# log: /'
-	fi
-}
-
-http_get() {
-	if command -v curl >/dev/null 2>&1; then
-		curl -sf --max-time 2 "$1"
-	else
-		python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$1"
-	fi
-}
-
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# start: anomalyd on $port (a free one when unset) with $db, up when
-# /healthz answers (5 s at most).
-start() {
-	[ -n "$port" ] || port=$(free_port)
-	"$anomalyd" -l "127.0.0.1:$port" -d "$db" "$@" 2>>"$tmp/log" &
-	pid=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(http_get "http://127.0.0.1:$port/healthz" 2>/dev/null)" = ok ] &&
-		    return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "Bail out! anomalyd did not start"
-	exit 1
-}
 
 sql() {
 	sqlite3 "$db" "$1"
