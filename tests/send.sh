@@ -9,7 +9,7 @@ send=${SEND:-build/anomaly-send}
 case $send in /*) ;; *) send=$PWD/$send ;; esac
 keep_port=1
 
-echo "1..23"
+echo "1..33"
 
 sql() {
 	sqlite3 "$db" "$1"
@@ -189,3 +189,67 @@ ok $? "kill -9 mid-stream: every row stored exactly once"
 ok $? "kill -9 mid-stream: a verdict printed for every row"
 grep -q 'reconnecting' "$tmp/err"
 ok $? "kill -9 mid-stream: the reconnect is reported"
+
+# --- pacing: --rate, --realtime --speed
+# elapsed ARG...: asend, with the time it took in ms in $ms.
+elapsed() {
+	t0=$(date +%s%N)
+	asend "$@"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+}
+series 100 >"$tmp/rate.csv"
+elapsed --no-log --rate 200 rate.csv
+[ $rc -eq 0 ] && [ "$(stored rate)" = "100 100" ] &&
+    [ $ms -ge 400 ] && [ $ms -le 2000 ]
+ok $? "--rate 200: 100 rows in 0.4 to 2 s ($ms ms)"
+series 20 >"$tmp/rt.csv"
+elapsed --no-log --realtime --speed 600 rt.csv
+[ $rc -eq 0 ] && [ "$(stored rt)" = "20 20" ] &&
+    [ $ms -ge 1500 ] && [ $ms -le 4000 ]
+ok $? "--realtime --speed 600: rows a minute apart, ~10 a second ($ms ms)"
+printf 'timestamp,value\n1,1\nnot a time,2\n2,3\n' >"$tmp/rtbad.csv"
+asend --no-log --realtime --speed 1000 rtbad.csv
+[ $rc -eq 3 ] && grep -q 'rtbad.csv:3: timestamp is neither' "$tmp/err" &&
+    [ "$(stored rtbad)" = "2 2" ]
+ok $? "--realtime: a row whose timestamp is no time is rejected"
+
+# --- --loop: dates shifted by span + median step on each lap, until SIGTERM
+printf 'timestamp,value\n2014-07-01 00:00:00,1\n2014-07-01 00:01:00,2\n2014-07-01 00:02:00,3\n2014-07-01 00:03:00,2\n2014-07-01 00:04:00,1\n' \
+    >"$tmp/lap.csv"
+(cd "$tmp" && exec "$send" -u "ws://127.0.0.1:$port/ws" --no-log \
+    --rate 100 --loop lap.csv >"$tmp/lap.out" 2>"$tmp/err") &
+spid=$!
+i=0
+while [ $i -lt 200 ]; do
+	c=$(sql "select count(*) from points where client_id = 'lap'" 2>/dev/null)
+	[ "${c:-0}" -ge 12 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM "$spid"
+wait "$spid"
+rc=$?
+spid=
+ok $rc "--loop: SIGTERM ends it cleanly, exit 0"
+out=$(sql "select seq || ' ' || timestamp from points where client_id = 'lap'
+    order by seq")
+printf '%s\n' "$out" | awk 'BEGIN { e = 1 }
+	$2 !~ /^2014-07-01$/ || $3 !~ /^[0-2][0-9]:[0-5][0-9]:00$/ { exit 1 }
+	NR > 1 && ($1 != ps + 1 || $2 " " $3 <= pt) { exit 1 }
+	{ ps = $1; pt = $2 " " $3 }
+	END { exit NR < 12 }' &&
+    printf '%s\n' "$out" | grep -qx '6 2014-07-01 00:05:00' &&
+    printf '%s\n' "$out" | grep -qx '11 2014-07-01 00:10:00'
+ok $? "--loop: timestamps increase across laps in the input's format, seq rises"
+grep -q 'lap: [0-9]* points, .* 0 rejected rows' "$tmp/err"
+ok $? "--loop: the summary printed after SIGTERM"
+
+# --- usage errors of the pacing options
+asend --rate 10 --realtime x.csv
+ok $(test $rc -eq 2 && grep -q usage "$tmp/err"; echo $?) "--rate with --realtime: exit 2"
+asend --speed 2 x.csv
+ok $(test $rc -eq 2; echo $?) "--speed without --realtime: exit 2"
+asend --loop - </dev/null
+ok $(test $rc -eq 2; echo $?) "--loop with stdin: exit 2"
+asend --rate 0 x.csv
+ok $(test $rc -eq 2; echo $?) "--rate 0: exit 2"

@@ -17,6 +17,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
+#include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,8 @@
 #define RX_MAX		(64 << 20)	/* bytes of a reply message */
 
 enum { OPT_NO_HEADER = 256, OPT_INFLIGHT, OPT_JSON, OPT_LOG_DIR, OPT_NO_LOG,
-    OPT_RETRIES, OPT_TOKEN_FILE, OPT_FAIL_ON_ANOMALY, OPT_VERSION };
+    OPT_RETRIES, OPT_TOKEN_FILE, OPT_FAIL_ON_ANOMALY, OPT_VERSION,
+    OPT_RATE, OPT_REALTIME, OPT_SPEED, OPT_LOOP };
 
 static const struct option longopts[] = {
 	{ "url",		required_argument, NULL, 'u' },
@@ -51,7 +54,11 @@ static const struct option longopts[] = {
 	{ "time-column",	required_argument, NULL, 't' },
 	{ "value-column",	required_argument, NULL, 'v' },
 	{ "no-header",		no_argument,	   NULL, OPT_NO_HEADER },
+	{ "rate",		required_argument, NULL, OPT_RATE },
+	{ "realtime",		no_argument,	   NULL, OPT_REALTIME },
+	{ "speed",		required_argument, NULL, OPT_SPEED },
 	{ "inflight",		required_argument, NULL, OPT_INFLIGHT },
+	{ "loop",		no_argument,	   NULL, OPT_LOOP },
 	{ "json",		no_argument,	   NULL, OPT_JSON },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "log-dir",		required_argument, NULL, OPT_LOG_DIR },
@@ -87,6 +94,10 @@ struct sender {
 	const char	*log_dir;
 	int		 retries;
 	char		*token;
+	double		 rate;		/* points per second; 0: no pacing */
+	int		 realtime;
+	double		 speed;		/* of --realtime */
+	int		 loop;
 
 	/* Where to connect. */
 	char		 address[256];
@@ -108,6 +119,24 @@ struct sender {
 	int		 progress;	/* draw a progress bar */
 	off_t		 fsize;
 	uint64_t	 last_draw_ms;
+
+	/* Pacing (--rate, --realtime): a row read but not yet due waits in
+	 * the ring's next slot, outside [head, head + count). */
+	lws_sorted_usec_list_t pace_sul;
+	int		 pending;
+	int64_t		 pending_due_us;
+	int64_t		 pace_start_us;	/* monotonic time of the first row */
+	uint64_t	 paced;		/* rows let through */
+	int64_t		 t0_ms;		/* --realtime: the first row's time */
+
+	/* --loop: the lap, the shift of a lap, lap 0's row times. */
+	uint64_t	 lap;
+	int64_t		 lap_shift_ms;
+	uint64_t	 lap_rows;	/* good rows read in this lap */
+	int64_t		*times;
+	size_t		 ntimes, times_cap;
+	lws_sorted_usec_list_t tick_sul;
+	int		 stopping;	/* a signal came: finish */
 
 	/* Connection state. */
 	int		 ready;		/* ready seen on this connection */
@@ -147,9 +176,11 @@ usage(void)
 {
 	fprintf(stderr, "usage: anomaly-send [-q] [-u URL] [-i CLIENT_ID] "
 	    "[-w WINDOW] [-t TS_COLUMN]\n"
-	    "\t[-v VALUE_COLUMN] [--no-header] [--inflight N] [--json]\n"
-	    "\t[--log-dir DIR | --no-log] [--retries N] [--token-file F]\n"
-	    "\t[--fail-on-anomaly] [FILE|-]...\n");
+	    "\t[-v VALUE_COLUMN] [--no-header] [--rate N | --realtime "
+	    "[--speed X]]\n"
+	    "\t[--inflight N] [--loop] [--json] [--log-dir DIR | --no-log]\n"
+	    "\t[--retries N] [--token-file F] [--fail-on-anomaly] "
+	    "[FILE|-]...\n");
 	exit(2);
 }
 
@@ -158,9 +189,11 @@ help(void)
 {
 	printf("usage: anomaly-send [-q] [-u URL] [-i CLIENT_ID] "
 	    "[-w WINDOW] [-t TS_COLUMN]\n"
-	    "\t[-v VALUE_COLUMN] [--no-header] [--inflight N] [--json]\n"
-	    "\t[--log-dir DIR | --no-log] [--retries N] [--token-file F]\n"
-	    "\t[--fail-on-anomaly] [FILE|-]...\n\n"
+	    "\t[-v VALUE_COLUMN] [--no-header] [--rate N | --realtime "
+	    "[--speed X]]\n"
+	    "\t[--inflight N] [--loop] [--json] [--log-dir DIR | --no-log]\n"
+	    "\t[--retries N] [--token-file F] [--fail-on-anomaly] "
+	    "[FILE|-]...\n\n"
 	    "Streams CSV rows (timestamp, value) to anomalyd and prints a "
 	    "verdict per row.\n\n"
 	    "  -u, --url URL          server (default $ANOMALY_URL or "
@@ -173,6 +206,14 @@ help(void)
 	    "  -v, --value-column C   value column, name or number "
 	    "(default value, else 2)\n"
 	    "      --no-header        the first row is data\n"
+	    "      --rate N           send N points per second "
+	    "(may be fractional)\n"
+	    "      --realtime         space points by their timestamps\n"
+	    "      --speed X          with --realtime: X times faster "
+	    "(default 1)\n"
+	    "      --loop             replay the files for ever, time "
+	    "shifted on each lap\n"
+	    "                         (until SIGINT or SIGTERM)\n"
 	    "      --inflight N       points sent before their verdicts "
 	    "(default 256; 1: wait for each)\n"
 	    "      --json             verdicts as NDJSON with their details\n"
@@ -418,19 +459,189 @@ close_file(void)
 	S.progress = 0;
 }
 
-/* Reads rows into the ring until it is full or the input ends. */
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The time of a timestamp in epoch ms: a number is seconds, else a date.
+ * Returns 0, or -1 when it is neither. */
+static int
+row_time(const char *ts, size_t len, int is_num, int64_t *ms)
+{
+	char *end;
+	double d;
+
+	if (!is_num)
+		return timefmt_parse(ts, len, ms);
+	errno = 0;
+	d = strtod(ts, &end);
+	if (end == ts || errno == ERANGE)
+		return -1;
+	return timefmt_from_seconds_real(d, ms);
+}
+
+/* Writes the number ts (epoch seconds) shifted by shift ms to out. */
 static void
-fill(void)
+shift_number(const char *ts, int64_t shift, char *out, size_t size)
+{
+	char *end;
+	long long n;
+	size_t k;
+
+	errno = 0;
+	n = strtoll(ts, &end, 10);
+	if (*end == '\0' && errno == 0 && shift % 1000 == 0 &&
+	    shift / 1000 <= LLONG_MAX - (n > 0 ? n : 0)) {
+		snprintf(out, size, "%lld", n + shift / 1000);
+		return;
+	}
+	snprintf(out, size, "%.3f", strtod(ts, NULL) + (double)shift / 1000);
+	if (strchr(out, '.') == NULL)
+		return;
+	for (k = strlen(out); out[k - 1] == '0'; k--)
+		out[k - 1] = '\0';
+	if (out[k - 1] == '.')
+		out[k - 1] = '\0';
+}
+
+static int
+digits(const char *s, size_t n)
+{
+	for (; n > 0; n--, s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* Writes the date ts (len bytes, ms its time) moved to ms + shift to out,
+ * in ts's layout: the same separator, precision and zone.  Returns 0, or
+ * -1 when out is too small. */
+static int
+shift_date(const char *ts, size_t len, int64_t ms, int64_t shift, char *out,
+    size_t size)
+{
+	char iso[TIMEFMT_BUFSIZE];
+	int64_t wall;
+	size_t p, fd = 0, zone;
+	int n;
+
+	if (len < 10 || ts[4] != '-' || !digits(ts, 4)) {
+		/* An expanded year: ISO 8601 in UTC. */
+		if (timefmt_format(ms + shift, iso, sizeof(iso)) >= size)
+			return -1;
+		strcpy(out, iso);
+		return 0;
+	}
+	if (len == 10) {
+		timefmt_format(ms + shift, iso, sizeof(iso));
+		if (iso[0] == '+' || iso[0] == '-')
+			return -1;
+		snprintf(out, size, "%.10s", iso);
+		return 0;
+	}
+	/* YYYY-MM-DDThh:mm[:ss[.f...]][zone] */
+	p = 16;
+	if (p < len && ts[p] == ':')
+		p += 3;
+	if (p < len && (ts[p] == '.' || ts[p] == ',')) {
+		for (fd = 0; p + 1 + fd < len && ts[p + 1 + fd] >= '0' &&
+		    ts[p + 1 + fd] <= '9'; fd++)
+			;
+	}
+	zone = p + (fd > 0 ? 1 + fd : 0);
+	/* The wall clock of the zone: the text without it read as UTC. */
+	if (timefmt_parse(ts, zone, &wall) == -1)
+		wall = ms;
+	timefmt_format(wall + shift, iso, sizeof(iso));
+	if (iso[0] == '+' || iso[0] == '-')
+		return -1;
+	/* iso: YYYY-MM-DDThh:mm:ss.mmmZ */
+	n = snprintf(out, size, "%.10s%c%.*s", iso, ts[10],
+	    p >= 19 ? 8 : 5, iso + 11);
+	if (fd > 0)
+		n += snprintf(out + n, size > (size_t)n ? size - (size_t)n : 0,
+		    "%c%.*s%.*s", ts[p], (int)(fd < 3 ? fd : 3), iso + 20,
+		    (int)(fd > 3 ? fd - 3 : 0), "000000000000000000000000000000"
+		    "000000000000000000000000000000000000");
+	n += snprintf(out + n, size > (size_t)n ? size - (size_t)n : 0,
+	    "%.*s", (int)(len - zone), ts + zone);
+	return (size_t)n < size ? 0 : -1;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* At the end of lap 0: the shift of a lap, the input's span plus its
+ * median step (1 s when that is not positive). */
+static void
+lap_shift(void)
+{
+	int64_t lo, hi, med = 0;
+	size_t i;
+
+	S.lap_shift_ms = 0;
+	if (S.ntimes > 0) {
+		lo = hi = S.times[0];
+		for (i = 1; i < S.ntimes; i++) {
+			if (S.times[i] < lo)
+				lo = S.times[i];
+			if (S.times[i] > hi)
+				hi = S.times[i];
+			S.times[i - 1] = S.times[i] - S.times[i - 1];
+		}
+		if (S.ntimes > 1) {
+			qsort(S.times, S.ntimes - 1, sizeof(*S.times),
+			    cmp_i64);
+			med = S.times[(S.ntimes - 2) / 2];
+		}
+		S.lap_shift_ms = hi - lo + med;
+	}
+	if (S.lap_shift_ms <= 0)
+		S.lap_shift_ms = 1000;
+	free(S.times);
+	S.times = NULL;
+	S.ntimes = S.times_cap = 0;
+}
+
+static void
+pace_wake(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	if (S.wsi != NULL)
+		lws_callback_on_writable(S.wsi);
+}
+
+/* Reads the next good row into the ring's next slot as the pending row;
+ * returns 0, or -1 when the input ended. */
+static int
+read_row(void)
 {
 	struct csvin_record rec;
 	struct row *w;
-	char e[256];
-	int rc;
+	char e[256], shifted[CSVIN_TS_MAX + 32];
+	int64_t ms = 0, *m;
+	int rc, has_time;
 
-	while (!S.input_done && S.count < S.inflight) {
+	for (;;) {
 		if (S.reader == NULL && open_next() == -1) {
-			S.input_done = 1;
-			break;
+			if (!S.loop || S.lap_rows == 0)
+				return -1;
+			if (S.lap == 0)
+				lap_shift();
+			S.lap++;
+			S.lap_rows = 0;
+			S.fileno = 0;
+			continue;
 		}
 		rc = csvin_next(S.reader, S.fp, &rec, e, sizeof(e));
 		if (rc == CSVIN_EOF || rc == CSVIN_ERROR) {
@@ -447,14 +658,88 @@ fill(void)
 			S.rejected++;
 			continue;
 		}
-		w = &S.ring[(S.head + S.count) % S.inflight];
-		w->seq = S.next_seq++;
-		w->line = rec.line;
-		w->v = rec.v;
-		w->ts_len = (unsigned char)rec.timestamp_len;
-		w->ts_num = (unsigned char)rec.timestamp_is_number;
-		memcpy(w->ts, rec.timestamp, rec.timestamp_len + 1);
-		memcpy(w->val, rec.value, rec.value_len + 1);
+		has_time = row_time(rec.timestamp, rec.timestamp_len,
+		    rec.timestamp_is_number, &ms) == 0;
+		if (!has_time && S.realtime) {
+			warnx("%s:%llu: timestamp is neither a number nor a "
+			    "date", S.fname, (unsigned long long)rec.line);
+			S.rejected++;
+			continue;
+		}
+		break;
+	}
+	S.lap_rows++;
+	w = &S.ring[(S.head + S.count) % S.inflight];
+	w->seq = S.next_seq++;
+	w->line = rec.line;
+	w->v = rec.v;
+	w->ts_len = (unsigned char)rec.timestamp_len;
+	w->ts_num = (unsigned char)rec.timestamp_is_number;
+	memcpy(w->ts, rec.timestamp, rec.timestamp_len + 1);
+	memcpy(w->val, rec.value, rec.value_len + 1);
+	if (S.loop && S.lap == 0 && has_time) {
+		if (S.ntimes == S.times_cap) {
+			S.times_cap = S.times_cap ? S.times_cap * 2 : 1024;
+			if ((m = realloc(S.times, S.times_cap *
+			    sizeof(*m))) == NULL)
+				err(1, NULL);
+			S.times = m;
+		}
+		S.times[S.ntimes++] = ms;
+	}
+	if (S.lap > 0 && has_time) {
+		int64_t shift = (int64_t)S.lap * S.lap_shift_ms;
+
+		if (rec.timestamp_is_number)
+			shift_number(rec.timestamp, shift, shifted,
+			    sizeof(shifted));
+		else if (shift_date(rec.timestamp, rec.timestamp_len, ms,
+		    shift, shifted, sizeof(shifted)) == -1)
+			shifted[0] = '\0';
+		if (shifted[0] != '\0' && strlen(shifted) <= CSVIN_TS_MAX) {
+			w->ts_len = (unsigned char)strlen(shifted);
+			memcpy(w->ts, shifted, w->ts_len + 1);
+		}
+		ms += shift;
+	}
+	/* When it is due, from the time of the first row. */
+	S.pending_due_us = 0;
+	if (S.rate > 0 || S.realtime) {
+		if (S.paced == 0) {
+			S.pace_start_us = mono_us();
+			S.t0_ms = ms;
+		}
+		if (S.rate > 0)
+			S.pending_due_us = S.pace_start_us +
+			    (int64_t)((double)S.paced * 1e6 / S.rate);
+		else
+			S.pending_due_us = S.pace_start_us +
+			    (int64_t)((double)(ms - S.t0_ms) * 1000 / S.speed);
+	}
+	S.pending = 1;
+	return 0;
+}
+
+/* Lets rows into the ring, when they are due, until it is full or the
+ * input ends; a row not yet due sets a timer for its time. */
+static void
+fill(void)
+{
+	int64_t now;
+
+	while (!S.input_done && !S.stopping && S.count < S.inflight) {
+		if (!S.pending && read_row() == -1) {
+			S.input_done = 1;
+			break;
+		}
+		if (S.pending_due_us > 0 &&
+		    (now = mono_us()) < S.pending_due_us) {
+			lws_sul_schedule(S.ctx, 0, &S.pace_sul, pace_wake,
+			    (lws_usec_t)(S.pending_due_us - now));
+			break;
+		}
+		S.pending = 0;
+		S.paced++;
 		S.count++;
 		progress(0);
 	}
@@ -805,6 +1090,38 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	}
 }
 
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	got_signal++;
+}
+
+/* With --loop: acts on a signal.  The first stops reading and lets the
+ * rows in flight be answered before the close; a second ends at once. */
+static void
+tick(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	if (got_signal > 0 && !S.stopping) {
+		S.stopping = 1;
+		S.input_done = 1;
+		S.pending = 0;
+		if (S.wsi != NULL)
+			lws_callback_on_writable(S.wsi);
+		else {
+			lws_sul_schedule(S.ctx, 0, &S.sul, connect_now,
+			    LWS_SET_TIMER_USEC_CANCEL);
+			S.job_over = 1;
+		}
+	} else if (got_signal > 1)
+		S.job_over = 1;
+	lws_sul_schedule(S.ctx, 0, &S.tick_sul, tick,
+	    100 * LWS_US_PER_MS);
+}
+
 static const struct lws_protocols protocols[] = {
 	{ .name = "anomaly-send", .callback = callback,
 	  .rx_buffer_size = 65536 },
@@ -827,12 +1144,25 @@ run_job(void)
 	S.attempts = 0;
 	S.points = S.anomalies = S.alerts = S.rejected = 0;
 	S.fname = NULL;
+	S.pending = 0;
+	S.paced = 0;
+	S.lap = S.lap_rows = 0;
+	S.stopping = 0;
 	log_open();
 	S.start_ms = now_ms();
+	if (S.loop)
+		tick(NULL);
 	connect_now(NULL);
 	while (!S.job_over)
 		if (lws_service(S.ctx, 0) < 0)
 			break;
+	lws_sul_schedule(S.ctx, 0, &S.pace_sul, pace_wake,
+	    LWS_SET_TIMER_USEC_CANCEL);
+	lws_sul_schedule(S.ctx, 0, &S.tick_sul, tick,
+	    LWS_SET_TIMER_USEC_CANCEL);
+	free(S.times);
+	S.times = NULL;
+	S.ntimes = S.times_cap = 0;
 	close_file();
 	log_close();
 	fflush(stdout);
@@ -893,6 +1223,22 @@ parse_url(void)
 	free(copy);
 }
 
+static double
+positive(const char *s, const char *what)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(d) ||
+	    d <= 0) {
+		warnx("%s: %s: not a number above 0", what, s);
+		usage();
+	}
+	return d;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -936,6 +1282,18 @@ main(int argc, char *argv[])
 		case OPT_NO_HEADER:
 			S.csv.no_header = 1;
 			break;
+		case OPT_RATE:
+			S.rate = positive(optarg, "rate");
+			break;
+		case OPT_REALTIME:
+			S.realtime = 1;
+			break;
+		case OPT_SPEED:
+			S.speed = positive(optarg, "speed");
+			break;
+		case OPT_LOOP:
+			S.loop = 1;
+			break;
 		case OPT_INFLIGHT:
 			S.inflight = (size_t)number(optarg, 1, INFLIGHT_MAX,
 			    "inflight");
@@ -978,6 +1336,27 @@ main(int argc, char *argv[])
 		argc = 1;
 		argv = dash;
 	}
+	if (S.rate > 0 && S.realtime) {
+		warnx("--rate and --realtime exclude each other");
+		usage();
+	}
+	if (S.speed > 0 && !S.realtime) {
+		warnx("--speed goes with --realtime");
+		usage();
+	}
+	if (S.speed == 0)
+		S.speed = 1;
+	if (S.loop) {
+		for (i = 0; i < argc; i++)
+			if (strcmp(argv[i], "-") == 0) {
+				warnx("--loop needs files, not stdin");
+				usage();
+			}
+		if (argc > 1 && S.id_opt == NULL) {
+			warnx("--loop with several files needs -i");
+			usage();
+		}
+	}
 	{
 		/* Column options are checked before anything is sent. */
 		struct csvin *r = csvin_new(&S.csv, e, sizeof(e));
@@ -1001,6 +1380,15 @@ main(int argc, char *argv[])
 	info.uid = -1;
 	if ((S.ctx = lws_create_context(&info)) == NULL)
 		errx(1, "cannot create the libwebsockets context");
+	if (S.loop) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 
 	if (!S.quiet && !S.json)
 		printf("timestamp,value,anomaly\n");
