@@ -9,7 +9,7 @@ send=${SEND:-build/anomaly-send}
 case $send in /*) ;; *) send=$PWD/$send ;; esac
 keep_port=1
 
-echo "1..33"
+echo "1..36"
 
 sql() {
 	sqlite3 "$db" "$1"
@@ -253,3 +253,20 @@ asend --loop - </dev/null
 ok $(test $rc -eq 2; echo $?) "--loop with stdin: exit 2"
 asend --rate 0 x.csv
 ok $(test $rc -eq 2; echo $?) "--rate 0: exit 2"
+
+# --- a server that wants a token: sent in the settings message, never the URL
+stop
+printf 's3cret\n' >"$tmp/tok"
+printf 'wrong\n' >"$tmp/bad"
+start --token-file "$tmp/tok"
+printf 'timestamp,value\n1,2\n2,3\n' >"$tmp/tok.csv"
+asend --token-file "$tmp/tok" -i tokened "$tmp/tok.csv"
+ok $(test $rc -eq 0 && test "$(stored tokened)" = "2 2"; echo $?) \
+    "--token-file: accepted, every row stored once"
+asend --token-file "$tmp/bad" -i badtoken "$tmp/tok.csv"
+ok $(test $rc -eq 1 && grep -q 4003 "$tmp/err" &&
+    test "$(stored badtoken)" = "0 0"; echo $?) \
+    "a wrong token: exit 1 naming 4003, nothing stored"
+asend -i notoken "$tmp/tok.csv"
+ok $(test $rc -eq 1 && grep -q 4003 "$tmp/err"; echo $?) \
+    "no token: exit 1 naming 4003"
