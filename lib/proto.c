@@ -1478,6 +1478,12 @@ put(struct proto_buf *b, const char *s, size_t n)
 
 #define PUTS(b, lit)	put((b), (lit), sizeof(lit) - 1)
 
+int
+proto_put_raw(struct proto_buf *b, const char *s, size_t len)
+{
+	return put(b, s, len);
+}
+
 /* Writes v in decimal at out (21 bytes); returns the length. */
 static size_t
 fmt_uint(char *out, uint64_t v)

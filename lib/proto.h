@@ -181,6 +181,10 @@ void proto_buf_free(struct proto_buf *b);
  * written; valid until the next append or free. */
 char *proto_buf_text(const struct proto_buf *b);
 
+/* Appends the len bytes at s as they are.  Returns 0, or -1 when memory is
+ * short. */
+int proto_put_raw(struct proto_buf *b, const char *s, size_t len);
+
 /* Appends s (len bytes) as a JSON string.  Escapes ", \, control
  * characters, <, >, & and U+2028/U+2029 so that the text is safe inside an
  * HTML <script> block too; replaces bytes that are not UTF-8 by U+FFFD.

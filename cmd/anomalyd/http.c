@@ -30,57 +30,31 @@ static const uint64_t commit_le[COMMIT_BUCKETS] = {
 	250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 1000000
 };
 
-/* A response body with LWS_PRE bytes of headroom. */
-struct body {
-	char	*mem;
-	size_t	 len, cap;
-	int	 oom;
-};
-
+/* An HTTP connection's response being written. */
 struct http_session {
-	struct body	 body;
+	struct proto_buf body;	/* LWS_PRE bytes of headroom */
 	size_t		 off;
 	int		 close;		/* close the connection after it */
 };
 
-static struct proto_buf scratch;	/* one thread */
-
 static void
-put(struct body *b, const char *s, size_t n)
+put(struct proto_buf *b, const char *s, size_t n)
 {
-	size_t cap;
-	char *p;
-
-	if (b->oom)
-		return;
-	if (LWS_PRE + b->len + n + 1 > b->cap) {
-		for (cap = b->cap ? b->cap : 4096; cap < LWS_PRE + b->len + n + 1;
-		    cap *= 2)
-			;
-		if ((p = realloc(b->mem, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->mem = p;
-		b->cap = cap;
-	}
-	memcpy(b->mem + LWS_PRE + b->len, s, n);
-	b->len += n;
-	b->mem[LWS_PRE + b->len] = '\0';
+	proto_put_raw(b, s, n);		/* a failure is kept in b->oom */
 }
 
 static void
-puts_(struct body *b, const char *s)
+puts_(struct proto_buf *b, const char *s)
 {
 	put(b, s, strlen(s));
 }
 
 static void
-printf_(struct body *b, const char *fmt, ...)
+printf_(struct proto_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
-printf_(struct body *b, const char *fmt, ...)
+printf_(struct proto_buf *b, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -96,7 +70,7 @@ printf_(struct body *b, const char *fmt, ...)
 
 /* s as HTML text or attribute value. */
 static void
-put_html(struct body *b, const char *s, size_t n)
+put_html(struct proto_buf *b, const char *s, size_t n)
 {
 	size_t i, run = 0;
 	const char *e;
@@ -120,7 +94,7 @@ put_html(struct body *b, const char *s, size_t n)
 /* s as one URL path segment: everything but unreserved characters
  * (RFC 3986) percent-encoded, so it is safe in an attribute too. */
 static void
-put_url(struct body *b, const char *s, size_t n)
+put_url(struct proto_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
@@ -143,36 +117,27 @@ put_url(struct body *b, const char *s, size_t n)
 }
 
 static void
-put_jstring(struct body *b, const char *s, size_t n)
+put_jstring(struct proto_buf *b, const char *s, size_t n)
 {
-	proto_buf_clear(&scratch);
-	if (proto_put_string(&scratch, s, n) == -1)
-		b->oom = 1;
-	else
-		put(b, proto_buf_text(&scratch), scratch.len);
+	proto_put_string(b, s, n);
 }
 
 /* d as a JSON number (null when not finite); a real keeps a fraction
  * when real is set, so that it reads back as a real. */
 static void
-put_number(struct body *b, double d, int real)
+put_number(struct proto_buf *b, double d, int real)
 {
-	const char *t;
+	size_t from = b->len;
 
-	proto_buf_clear(&scratch);
-	if (proto_put_double(&scratch, d) == -1) {
-		b->oom = 1;
+	if (proto_put_double(b, d) == -1)
 		return;
-	}
-	t = proto_buf_text(&scratch);
-	put(b, t, scratch.len);
-	if (real && strpbrk(t, ".eEn") == NULL)
+	if (real && strpbrk(proto_buf_text(b) + from, ".eEn") == NULL)
 		puts_(b, ".0");
 }
 
 /* A stored timestamp as JSON (typed as stored) or as HTML text. */
 static void
-put_ts(struct body *b, const struct store_ts *ts, int html)
+put_ts(struct proto_buf *b, const struct store_ts *ts, int html)
 {
 	switch (ts->type) {
 	case STORE_TS_INTEGER:
@@ -191,7 +156,7 @@ put_ts(struct body *b, const struct store_ts *ts, int html)
 }
 
 static void
-put_time(struct body *b, int64_t ms)
+put_time(struct proto_buf *b, int64_t ms)
 {
 	char buf[TIMEFMT_BUFSIZE];
 
@@ -249,7 +214,7 @@ add_client(void *arg, const struct store_client *c)
 }
 
 static void
-metric(struct body *b, const char *name, const char *type, const char *help)
+metric(struct proto_buf *b, const char *name, const char *type, const char *help)
 {
 	printf_(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -257,7 +222,7 @@ metric(struct body *b, const char *name, const char *type, const char *help)
 /* Prometheus text format 0.0.4: the totals of the clients table (no scan
  * of points) and the counters of this process. */
 static int
-metrics(struct server *srv, struct body *b, const char **why)
+metrics(struct server *srv, struct proto_buf *b, const char **why)
 {
 	const struct commit_stats *cs = &srv->commits;
 	struct totals t = { 0 };
@@ -311,7 +276,7 @@ metrics(struct server *srv, struct body *b, const char **why)
 
 /* The file name (as after /static/) of the www directory into b. */
 static int
-static_file(struct server *srv, const char *name, struct body *b,
+static_file(struct server *srv, const char *name, struct proto_buf *b,
     const char **ctype)
 {
 	const char *www = srv->cfg.www != NULL ? srv->cfg.www : WWW_DEFAULT;
@@ -349,7 +314,7 @@ static_file(struct server *srv, const char *name, struct body *b,
 static int
 json_client(void *arg, const struct store_client *c)
 {
-	struct body *b = arg;
+	struct proto_buf *b = arg;
 
 	if (b->len > 1)
 		puts_(b, ",");
@@ -378,7 +343,7 @@ json_client(void *arg, const struct store_client *c)
 }
 
 static int
-api_clients(struct server *srv, struct body *b, const char **why)
+api_clients(struct server *srv, struct proto_buf *b, const char **why)
 {
 	char err[256];
 
@@ -446,7 +411,7 @@ points_query(struct lws *wsi, struct store_range *r)
 }
 
 static void
-json_point(struct body *b, const struct store_point *p)
+json_point(struct proto_buf *b, const struct store_point *p)
 {
 	printf_(b, "{\"n\":%" PRId64 ",\"seq\":", p->n);
 	if (p->seq > 0)
@@ -471,7 +436,7 @@ json_point(struct body *b, const struct store_point *p)
 
 static int
 api_points(struct server *srv, struct lws *wsi, const char *id,
-    struct body *b, const char **why)
+    struct proto_buf *b, const char **why)
 {
 	struct store_client *c;
 	struct store_range r = { .limit = LIMIT_DEFAULT };
@@ -513,7 +478,7 @@ fail:
 /* -------------------------------------------------------------- pages */
 
 static void
-page_head(struct body *b, const char *title, size_t tlen)
+page_head(struct proto_buf *b, const char *title, size_t tlen)
 {
 	puts_(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
@@ -524,7 +489,7 @@ page_head(struct body *b, const char *title, size_t tlen)
 }
 
 struct index {
-	struct body	*b;
+	struct proto_buf	*b;
 	int		 section;	/* 0: none yet, 1: active, 2: inactive */
 };
 
@@ -537,7 +502,7 @@ static int
 html_client_row(void *arg, const struct store_client *c)
 {
 	struct index *ix = arg;
-	struct body *b = ix->b;
+	struct proto_buf *b = ix->b;
 	size_t n = strlen(c->client_id);
 	int section = c->active ? 1 : 2;
 
@@ -566,7 +531,7 @@ html_client_row(void *arg, const struct store_client *c)
 }
 
 static int
-page_index(struct server *srv, struct body *b, const char **why)
+page_index(struct server *srv, struct proto_buf *b, const char **why)
 {
 	struct index ix = { .b = b };
 	char err[256];
@@ -587,7 +552,7 @@ page_index(struct server *srv, struct body *b, const char **why)
 }
 
 static int
-page_client(struct server *srv, const char *id, struct body *b,
+page_client(struct server *srv, const char *id, struct proto_buf *b,
     const char **why)
 {
 	struct store_client *c;
@@ -688,7 +653,7 @@ id_in(const char *path, const char *prefix, const char *suffix, char *id)
 /* Builds the response to path in b; returns its status, its content type
  * and, for an error, a short reason (static text) in *why. */
 static int
-route(struct server *srv, struct lws *wsi, const char *path, struct body *b,
+route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b,
     const char **ctype, const char **why)
 {
 	char id[PROTO_ID_MAX + 1];
@@ -738,10 +703,10 @@ status_text(int status)
 
 /* Replaces b by the error page of status: JSON under /api/, else HTML. */
 static void
-error_body(struct body *b, const char *path, int status, const char *why,
+error_body(struct proto_buf *b, const char *path, int status, const char *why,
     const char **ctype)
 {
-	b->len = 0;
+	proto_buf_clear(b);
 	if (why == NULL)
 		why = status_text(status);
 	if (strncmp(path, "/api/", 5) == 0) {
@@ -782,8 +747,8 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	enum method m = method_of(wsi);
 	int status;
 
-	hs->body.len = 0;
-	hs->body.oom = 0;
+	hs->body.headroom = LWS_PRE;
+	proto_buf_clear(&hs->body);
 	hs->off = 0;
 	hs->close = m == M_OTHER;
 	if (m == M_OTHER) {
@@ -814,8 +779,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		return -1;
 	if (m == M_HEAD) {
 		/* the headers of GET, no body */
-		free(hs->body.mem);
-		memset(&hs->body, 0, sizeof(hs->body));
+		proto_buf_free(&hs->body);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	lws_callback_on_writable(wsi);
@@ -833,7 +797,7 @@ write_body(struct lws *wsi, struct http_session *hs)
 		final = 0;
 	}
 	/* the LWS_PRE bytes before a later chunk were sent already */
-	if (lws_write(wsi, (unsigned char *)hs->body.mem + LWS_PRE + hs->off,
+	if (lws_write(wsi, (unsigned char *)proto_buf_text(&hs->body) + hs->off,
 	    n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
 		return -1;
 	hs->off += n;
@@ -841,8 +805,7 @@ write_body(struct lws *wsi, struct http_session *hs)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	free(hs->body.mem);
-	memset(&hs->body, 0, sizeof(hs->body));
+	proto_buf_free(&hs->body);
 	hs->off = 0;
 	if (hs->close)
 		return -1;
@@ -873,14 +836,9 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return write_body(wsi, hs);
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (hs != NULL) {
-			free(hs->body.mem);
-			memset(&hs->body, 0, sizeof(hs->body));
-		}
+		if (hs != NULL)
+			proto_buf_free(&hs->body);
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
-	case LWS_CALLBACK_PROTOCOL_DESTROY:
-		proto_buf_free(&scratch);
-		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}

@@ -1671,6 +1671,10 @@ test_buf(void **state)
 	assert_int_equal(b.len, 0);
 	assert_ptr_equal(b.mem, mem);
 	assert_string_equal(proto_buf_text(&b), "");
+	/* Raw bytes go in as they are, NULs and quotes included. */
+	assert_int_equal(proto_put_raw(&b, "<a \"b\">\0z", 9), 0);
+	assert_int_equal(b.len, 9);
+	assert_memory_equal(proto_buf_text(&b), "<a \"b\">\0z", 10);
 	proto_buf_free(&b);
 	assert_null(b.mem);
 	assert_int_equal(b.headroom, 16);
