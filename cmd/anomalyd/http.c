@@ -883,12 +883,13 @@ page_client(struct server *srv, const char *id, struct proto_buf *b,
 	puts_(b, "<section class=\"chart-box\">\n<div id=\"chart\" "
 	    "class=\"chart\">");
 	svg_chart(b, dots, ndots);
-	printf_(b, "</div>\n<p class=\"hint\"><span class=\"key-line\"></span>"
-	    " value <span class=\"key-anomaly\"></span> anomaly "
-	    "<span class=\"key-alert\"></span> alert "
-	    "<span class=\"how\">\xc2\xb7 the latest %d points \xc2\xb7 "
-	    "drag to zoom, double-click to reset</span></p>\n</section>\n",
-	    CHART_POINTS);
+	printf_(b, "</div>\n<p class=\"hint\"><span class=\"keys\">"
+	    "<span class=\"key-line\"></span> value "
+	    "<span class=\"key-anomaly\"></span> anomaly "
+	    "<span class=\"key-alert\"></span> alert</span> "
+	    "<span class=\"how\">the latest %d points"
+	    "<span class=\"zoom\">: drag to zoom, double-click to reset"
+	    "</span></span></p>\n</section>\n", CHART_POINTS);
 	printf_(b, "<h2>Latest points</h2>\n<p class=\"sub\">newest first, "
 	    "at most %d \xc2\xb7 <a href=\"/api/clients/", PAGE_POINTS);
 	put_url(b, c->client_id, idlen);

@@ -398,8 +398,10 @@
 		    base = '/api/clients/' + encodeURIComponent(c.client_id),
 		    chart = null, lastN = pts.length ? pts[pts.length - 1].n : 0;
 
-		if (box && typeof uPlot === 'function')
+		if (box && typeof uPlot === 'function') {
 			chart = new Chart(box, pts);
+			box.parentNode.classList.add('js');
+		}
 		body.setAttribute('data-chart', chart ? 'uplot' : 'static');
 		poll(function () {
 			return getJSON(base).then(function (fresh) {
