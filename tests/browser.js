@@ -45,7 +45,9 @@ function ok(cond, what, diag) {
 
 class Browser {
 	constructor() {
-		this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chr-'));
+		/* the profile: in browser.sh's directory, removed with it */
+		this.dir = env.PROFILE ||
+		    fs.mkdtempSync(path.join(os.tmpdir(), 'chr-'));
 		this.proc = spawn(CHROMIUM, ['--headless=new', '--no-sandbox',
 		    '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
 		    '--no-default-browser-check', '--disable-extensions',
@@ -111,9 +113,21 @@ class Browser {
 		return new Page(this, sessionId);
 	}
 
+	/* asks Chromium to quit, and waits until it has (3 s at most) */
 	close() {
-		this.proc.kill('SIGKILL');
-		fs.rmSync(this.dir, { recursive: true, force: true });
+		return new Promise((resolve) => {
+			if (this.proc.exitCode !== null ||
+			    this.proc.signalCode !== null)
+				return resolve();
+			const t = setTimeout(() => {
+				this.proc.kill('SIGKILL');
+			}, 3000);
+			this.proc.on('exit', () => {
+				clearTimeout(t);
+				resolve();
+			});
+			this.send('Browser.close').catch(() => {});
+		});
 	}
 }
 
@@ -404,7 +418,7 @@ async function tests(b) {
 	const b = new Browser();
 	const guard = setTimeout(() => {
 		console.log('Bail out! browser tests over 90 s');
-		b.close();
+		b.proc.kill('SIGKILL');
 		process.exit(1);
 	}, 90000);
 	console.log('1..11');
@@ -414,6 +428,6 @@ async function tests(b) {
 		ok(false, 'browser tests ran to the end', e.stack);
 	}
 	clearTimeout(guard);
-	b.close();
+	await b.close();
 	process.exit(failed ? 1 : 0);
 })();
