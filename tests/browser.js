@@ -305,6 +305,8 @@ async function tests(b) {
 	    Number(v[2]) === stored.length,
 	    'client page: stats and the latest points, newest first', v);
 
+	await p.shot(`${env.SHOTS}/steady-1280x800.png`);
+
 	/* drag to zoom */
 	const box = await p.eval(`(function () {
 		var r = document.querySelector('#chart .u-over').getBoundingClientRect();
@@ -319,6 +321,7 @@ async function tests(b) {
 	v = await p.until(`document.getElementById('chart')
 	    .getAttribute('data-zoomed') === '1' && document.getElementById('chart')
 	    .getAttribute('data-range')`, 3000);
+	await p.shot(`${env.SHOTS}/steady-zoomed-1280x800.png`);
 	const r = typeof v === 'string' ? v.split(' ').map(Number) : [];
 	ok(r.length === 4 && r[0] > r[2] && r[1] < r[3],
 	    'chart: a drag zooms in on the x axis', { v, box });

@@ -251,6 +251,13 @@
 		return [xs, v, an, al];
 	};
 
+	/* the legend of the anomaly and alert series: yes or no */
+	function flag(u, v, si, i) {
+		if (i === null || i === undefined)
+			return '--';
+		return v === null || v === undefined ? 'no' : 'yes';
+	}
+
 	Chart.prototype.make = function () {
 		var self = this, fg = cssVar('--muted', '#5f6368'),
 		    grid = cssVar('--line', '#d7dadd'),
@@ -279,10 +286,12 @@
 				{ label: 'value', stroke: line, width: 1.5,
 				    points: { show: false } },
 				{ label: 'anomaly', stroke: red, fill: red, width: 0,
+				    value: flag,
 				    paths: function () { return null; },
 				    points: { show: true, size: 7, width: 1,
 				    stroke: red, fill: red } },
 				{ label: 'alert', stroke: alertc, width: 0,
+				    value: flag,
 				    paths: function () { return null; },
 				    points: { show: true, size: 13, width: 2,
 				    stroke: alertc, fill: 'rgba(0,0,0,0)' } }
