@@ -32,7 +32,7 @@ foreign_script() {
 	} END { print bad ? "foreign" : "clean" }'
 }
 
-echo "1..33"
+echo "1..34"
 
 # req [METHOD] PATH...: one request per PATH on one keep-alive connection;
 # for each, "status N" (or "status none" when the server closed without an
@@ -398,6 +398,14 @@ echo "$out" | grep -q '^status 200$' &&
     echo "$out" | grep -q '^header content-type: text/css' &&
     [ "$(get /static/style.css)" = "$(cat share/anomaly/www/style.css)" ]
 ok $? "default www: share/anomaly/www/style.css"
+out=$(req /static/app.js /static/uplot/uPlot.iife.min.js \
+    /static/uplot/uPlot.min.css /static/favicon.svg)
+[ "$(echo "$out" | sed -n 's/^status //p' | tr '\n' ' ')" = "200 200 200 200 " ] &&
+    [ "$(echo "$out" | grep -c '^header content-type: text/javascript')" = 2 ] &&
+    echo "$out" | grep -q '^header content-type: text/css' &&
+    echo "$out" | grep -q '^header content-type: image/svg+xml' &&
+    echo "$out" | grep -q 'var uPlot'
+ok $? "default www: app.js, uPlot (installed by make from npm) and the icon"
 stop
 
 start --www "$tmp/no-such-dir"
