@@ -28,6 +28,11 @@ LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
 	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3
+# The web pages: npm installs uPlot (package-lock.json); the browser tests
+# drive headless Chromium from node (tests/cdp.js).  A package counts as
+# present when it is installed or a command of its name is on the PATH
+# (NodeSource's nodejs brings npm without Debian's npm package).
+DEB_PACKAGES += nodejs npm chromium fonts-liberation
 
 LIB_SRC	= $(wildcard lib/*.c)
 LIB_OBJ	= $(LIB_SRC:%.c=build/%.o)
@@ -48,7 +53,22 @@ SEND_SRC = $(wildcard cmd/anomaly-send/*.c)
 SEND_OBJ = $(SEND_SRC:%.c=build/%.o)
 SEND	= build/anomaly-send
 
-all: $(LIB) $(ANOMALYD) $(SEND)
+# uPlot, the pages' chart, from the npm registry at the version locked in
+# package-lock.json, copied under share/anomaly/www/uplot/ (not committed)
+# so that anomalyd serves it from /static/uplot/ with no CDN.
+UPLOT_DIR = share/anomaly/www/uplot
+UPLOT	= $(UPLOT_DIR)/uPlot.iife.min.js $(UPLOT_DIR)/uPlot.min.css \
+	  $(UPLOT_DIR)/LICENSE
+
+all: $(LIB) $(ANOMALYD) $(SEND) $(UPLOT)
+
+node_modules/uplot/package.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(UPLOT): node_modules/uplot/package.json
+	@mkdir -p $(UPLOT_DIR)
+	cp node_modules/uplot/$(if $(filter LICENSE,$(@F)),,dist/)$(@F) $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -95,11 +115,12 @@ build/bench/%: tests/bench/%.c $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND)
+check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) $(UPLOT)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
-	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh
+	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
+	    tests/browser.sh
 
 bench: $(BENCH_BIN) $(ANOMALYD) $(SEND)
 	@$(BENCH_BIN)
@@ -118,6 +139,7 @@ nab: build/tests/tools/nab
 # Installs the missing Debian packages (as root), else says what to run.
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
+	    command -v $$p >/dev/null 2>&1 || \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	        grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -136,7 +158,7 @@ start: deps
 	@echo "make start: built yet; run the server by hand as README.md shows."
 
 clean:
-	rm -rf build
+	rm -rf build $(UPLOT_DIR)
 
 .PHONY: all test check bench nab deps start clean
 

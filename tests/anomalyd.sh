@@ -175,7 +175,7 @@ echo "$out" | grep -q '<a href="/client/AAPL_close">AAPL_close</a>' &&
 ok $? "the pages list the clients and a client's points"
 out=$(http_head "http://127.0.0.1:$port/client/nobody"; http_head "http://127.0.0.1:$port/nope")
 [ "$(echo "$out" | grep -c '^404$')" = 2 ] &&
-    [ "$(echo "$out" | grep -ci "^content-security-policy: default-src 'self'$")" = 2 ] &&
+    [ "$(echo "$out" | grep -ci "^content-security-policy: default-src 'self'; ")" = 2 ] &&
     [ "$(echo "$out" | grep -ci '^x-content-type-options: nosniff$')" = 2 ]
 ok $? "unknown ids and paths get 404, with CSP and nosniff"
 

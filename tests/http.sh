@@ -8,8 +8,31 @@
 # "..", no percent-decoding).  ANOMALYD and WSRAW name the binaries.
 . tests/lib.sh
 www=$tmp/www
+# the Content-Security-Policy of every response
+csp="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-echo "1..29"
+# foreign_script: reads a page, says "foreign" when it holds a script tag
+# other than a /static/ file or the page's JSON data block, or an event
+# handler attribute.
+foreign_script() {
+	tr '\n' ' ' | awk '{
+		s = $0
+		while ((i = index(s, "<script")) > 0) {
+			s = substr(s, i)
+			j = index(s, ">")
+			tag = substr(s, 1, j)
+			if (tag !~ /^<script src="\/static\/[A-Za-z0-9\/._-]*">$/ &&
+			    tag != "<script type=\"application/json\" id=\"page-data\">")
+				bad = 1
+			s = substr(s, j + 1)
+		}
+		if ($0 ~ /<[^>]* on[a-z]+=/ || $0 ~ /<img/ || $0 ~ /<style/ ||
+		    $0 ~ / style=/)
+			bad = 1
+	} END { print bad ? "foreign" : "clean" }'
+}
+
+echo "1..34"
 
 # req [METHOD] PATH...: one request per PATH on one keep-alive connection;
 # for each, "status N" (or "status none" when the server closed without an
@@ -198,7 +221,7 @@ out=$page
 echo "$page" | grep -qF '<td>&lt;img src=x onerror=alert(1)&gt;</td>' &&
     echo "$page" | grep -qF '<td>&quot;&#39;&gt;&lt;script&gt;alert(2)&lt;/script&gt;</td>' &&
     echo "$page" | grep -qF '<td>a&amp;amp;b' &&
-    ! echo "$page" | grep -q '<img\|<script\|onerror=alert(1)>'
+    [ "$(echo "$page" | foreign_script)" = clean ]
 ok $? "/client/ID: timestamps escaped as HTML text, no markup of theirs"
 
 out=$(req "/api/clients/x:s-s.1/points")
@@ -227,8 +250,48 @@ ok $? "/client/ID and /clients/ID: an encoded id finds the client"
 
 out=$(get / ; get /client/m1; get /nope)
 [ "$(echo "$out" | grep -c '<link rel="stylesheet" href="/static/style.css">')" = 3 ] &&
-    ! echo "$out" | grep -qi '<script\|<style\| style=\| on[a-z]*='
-ok $? "pages link /static/style.css; no inline script, style or handler"
+    [ "$(echo "$out" | grep -c '<script src="/static/app.js"></script>')" = 3 ] &&
+    [ "$(echo "$out" | foreign_script)" = clean ]
+ok $? "pages link /static/style.css and app.js; no inline script, style or handler"
+
+# the page's data block: JSON that reads back as the strings sent, and
+# that no "</script>" in them can end early
+out=$(get "/client/x:s-s.1" | python3 -c 'import json, re, sys
+page = sys.stdin.read()
+m = re.findall(r"<script type=\"application/json\" id=\"page-data\">(.*?)</script>", page, re.S)
+assert len(m) == 1, len(m)
+d = json.loads(m[0])
+ts = [p["timestamp"] for p in d["points"]]
+assert ts == ["<img src=x onerror=alert(1)>", "\"'"'"'><script>alert(2)</script>",
+    "a&amp;b\u2028"], ts
+assert d["client"]["client_id"] == "x:s-s.1" and d["page"] == "client"
+assert "<" not in m[0] and ">" not in m[0]
+print("same")' 2>&1)
+[ "$out" = same ]
+ok $? "/client/ID: the data block is JSON with < > escaped, read back exactly"
+
+out=$(req "/api/clients/x:s-s.1" "/api/clients/x%3As-s.1" /api/clients/nobody \
+    "/api/clients/a%20b")
+[ "$(echo "$out" | sed -n 's/^status //p' | tr '\n' ' ')" = "200 200 404 404 " ] &&
+    echo "$out" | grep -q '^{"client_id":"x:s-s.1","window":10,.*"points":3,' &&
+    [ "$(echo "$out" | grep -c '^{"error":"no such client"}$')" = 2 ]
+ok $? "/api/clients/ID: the client's object; 404 with a JSON error"
+
+# a hostile id in a page's path: a 404 page that shows it as text
+out=$(req "/client/%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E" \
+    "/clients/'%22%3E%3Cscript%3Ealert(1)%3C/script%3E" /client/nobody)
+echo "$out" | grep -qF 'No client is named <code>&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</code>.' &&
+    echo "$out" | grep -qF 'No client is named <code>&#39;&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</code>.' &&
+    echo "$out" | grep -qF 'No client is named <code>nobody</code>.' &&
+    [ "$(echo "$out" | grep -c '^status 404$')" = 3 ] &&
+    [ "$(echo "$out" | foreign_script)" = clean ]
+ok $? "/client/ID: unknown or hostile id: 404 page showing it escaped"
+
+out=$(req / /client/m1 /api/clients /static/b.css)
+[ "$(echo "$out" | grep -c '^header referrer-policy: no-referrer$')" = 4 ] &&
+    [ "$(echo "$out" | grep -c '^header cache-control: no-store$')" = 3 ] &&
+    [ "$(echo "$out" | grep -c '^header cache-control: no-cache$')" = 1 ]
+ok $? "Referrer-Policy on all; pages and API not stored in caches, files revalidated"
 
 # --- query parsing of /api/clients/ID/points
 p="/api/clients/m1/points"
@@ -265,7 +328,7 @@ ok $? "points: unknown or impossible id: 404 with a JSON error"
 out=$(req / /healthz /metrics /static/b.css /api/clients /nope \
     /static/nope "$p?limit=x" /client/nobody)
 [ "$(echo "$out" | grep -c '^status ')" = 9 ] &&
-    [ "$(echo "$out" | grep -c "^header content-security-policy: default-src 'self'$")" = 9 ] &&
+    [ "$(echo "$out" | grep -c "^header content-security-policy: $csp$")" = 9 ] &&
     [ "$(echo "$out" | grep -c '^header x-content-type-options: nosniff$')" = 9 ] &&
     [ "$(echo "$out" | grep -c '^status 200$')" = 5 ] &&
     [ "$(echo "$out" | grep -c '^status 404$')" = 3 ] &&
@@ -277,7 +340,7 @@ out=$(req HEAD /metrics /client/m1 /nope /static/b.css)
 get=$(req /metrics | sed -n 's/^header content-length: //p')
 [ "$(echo "$out" | grep -c '^status ')" = 4 ] &&
     [ "$(echo "$out" | sed -n 's/^status //p' | tr '\n' ' ')" = "200 200 404 200 " ] &&
-    [ "$(echo "$out" | grep -c "^header content-security-policy: default-src 'self'$")" = 4 ] &&
+    [ "$(echo "$out" | grep -c "^header content-security-policy: $csp$")" = 4 ] &&
     [ "$(echo "$out" | sed -n 's/^header content-length: //p' | head -n 1)" = "$get" ] &&
     [ "$(echo "$out" | sed -n '/^body$/{n;p;}' | grep -c .)" = 0 ] &&
     [ "$(echo "$out" | sed -n 's/^conn //p' | sort -u | wc -l)" = 1 ]
@@ -286,7 +349,7 @@ ok $? "HEAD: the headers of GET, no body, on a kept connection"
 out=$(req POST /healthz; req PUT /; req DELETE /api/clients; req OPTIONS /)
 [ "$(echo "$out" | grep -c '^status 405$')" = 4 ] &&
     [ "$(echo "$out" | grep -c '^header allow: GET, HEAD$')" = 4 ] &&
-    [ "$(echo "$out" | grep -c "^header content-security-policy: default-src 'self'$")" = 4 ]
+    [ "$(echo "$out" | grep -c "^header content-security-policy: $csp$")" = 4 ]
 ok $? "POST, PUT, DELETE, OPTIONS: 405 with Allow: GET, HEAD"
 
 out=$(python3 - "$port" <<'EOF' 2>&1
@@ -335,6 +398,14 @@ echo "$out" | grep -q '^status 200$' &&
     echo "$out" | grep -q '^header content-type: text/css' &&
     [ "$(get /static/style.css)" = "$(cat share/anomaly/www/style.css)" ]
 ok $? "default www: share/anomaly/www/style.css"
+out=$(req /static/app.js /static/uplot/uPlot.iife.min.js \
+    /static/uplot/uPlot.min.css /static/favicon.svg)
+[ "$(echo "$out" | sed -n 's/^status //p' | tr '\n' ' ')" = "200 200 200 200 " ] &&
+    [ "$(echo "$out" | grep -c '^header content-type: text/javascript')" = 2 ] &&
+    echo "$out" | grep -q '^header content-type: text/css' &&
+    echo "$out" | grep -q '^header content-type: image/svg+xml' &&
+    echo "$out" | grep -q 'var uPlot'
+ok $? "default www: app.js, uPlot (installed by make from npm) and the icon"
 stop
 
 start --www "$tmp/no-such-dir"

@@ -21,7 +21,8 @@
 #define CHUNK		65536	/* bytes per HTTP write */
 #define LIMIT_DEFAULT	1000
 #define LIMIT_MAX	100000
-#define PAGE_POINTS	100
+#define PAGE_POINTS	100	/* rows of the client page's table */
+#define CHART_POINTS	1000	/* points of the client page's chart */
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
 
@@ -311,13 +312,10 @@ static_file(struct server *srv, const char *name, struct proto_buf *b,
 
 /* ---------------------------------------------------------------- API */
 
-static int
-json_client(void *arg, const struct store_client *c)
+/* c as the JSON object of /api/clients. */
+static void
+json_client_object(struct proto_buf *b, const struct store_client *c)
 {
-	struct proto_buf *b = arg;
-
-	if (b->len > 1)
-		puts_(b, ",");
 	puts_(b, "{\"client_id\":");
 	put_jstring(b, c->client_id, strlen(c->client_id));
 	printf_(b, ",\"window\":%" PRId64 ",\"settings\":", c->window);
@@ -339,6 +337,16 @@ json_client(void *arg, const struct store_client *c)
 	printf_(b, ",\"last_seq\":%" PRId64 ",\"peer\":", c->last_seq);
 	put_jstring(b, c->peer, strlen(c->peer));
 	puts_(b, "}");
+}
+
+static int
+json_client(void *arg, const struct store_client *c)
+{
+	struct proto_buf *b = arg;
+
+	if (b->len > 1)
+		puts_(b, ",");
+	json_client_object(b, c);
 	return 0;
 }
 
@@ -355,6 +363,35 @@ api_clients(struct server *srv, struct proto_buf *b, const char **why)
 		return 500;
 	}
 	puts_(b, "]\n");
+	return 200;
+}
+
+/* /api/clients/{id}: the client's object alone. */
+static int
+api_client(struct server *srv, const char *id, struct proto_buf *b,
+    const char **why)
+{
+	struct store_client *c;
+	char err[256];
+	int rc;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return 500;
+	rc = store_client_get(srv->st, id, c, err, sizeof(err));
+	if (rc == 1) {
+		json_client_object(b, c);
+		puts_(b, "\n");
+	}
+	free(c);
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1) {
+		logmsg(srv, 0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
 	return 200;
 }
 
@@ -477,26 +514,117 @@ fail:
 
 /* -------------------------------------------------------------- pages */
 
+/* The page's head, its title escaped, and the start of its body.  The
+ * body's data-page names the page for /static/app.js. */
 static void
-page_head(struct proto_buf *b, const char *title, size_t tlen)
+page_head(struct proto_buf *b, const char *title, size_t tlen,
+    const char *page)
 {
 	puts_(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\">\n<title>");
+	    "content=\"width=device-width, initial-scale=1\">\n"
+	    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
 	put_html(b, title, tlen);
-	puts_(b, "</title>\n<link rel=\"stylesheet\" "
-	    "href=\"/static/style.css\">\n</head>\n<body>\n");
+	puts_(b, " \xc2\xb7 anomalyd</title>\n<link rel=\"icon\" "
+	    "href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
+	    "<link rel=\"stylesheet\" href=\"/static/style.css\">\n");
+	if (strcmp(page, "client") == 0)
+		puts_(b, "<link rel=\"stylesheet\" "
+		    "href=\"/static/uplot/uPlot.min.css\">\n");
+	printf_(b, "</head>\n<body data-page=\"%s\">\n<header class=\"bar\">"
+	    "<a class=\"brand\" href=\"/\">anomalyd</a>"
+	    "<span class=\"live\" id=\"live\" hidden></span></header>\n"
+	    "<main>\n", page);
+}
+
+/* The end of a page: its data as JSON in a script block that is never
+ * run (every '<' in it is escaped by the JSON writer, so "</script>"
+ * cannot end it early), and the page's code, a static file (the CSP
+ * forbids inline script). */
+static void
+page_tail(struct proto_buf *b, const struct proto_buf *data, int chart)
+{
+	puts_(b, "</main>\n<footer><a href=\"/api/clients\">JSON</a> "
+	    "\xc2\xb7 <a href=\"/metrics\">metrics</a></footer>\n");
+	if (data != NULL) {
+		puts_(b, "<script type=\"application/json\" id=\"page-data\">");
+		put(b, proto_buf_text(data), data->len);
+		puts_(b, "</script>\n");
+	}
+	if (chart)
+		puts_(b, "<script src=\"/static/uplot/uPlot.iife.min.js\">"
+		    "</script>\n");
+	puts_(b, "<script src=\"/static/app.js\"></script>\n</body></html>\n");
+}
+
+/* How long ago ms was, as now - ms reads to a person. */
+static void
+put_ago(struct proto_buf *b, int64_t now, int64_t ms)
+{
+	int64_t s = (now - ms) / 1000;
+
+	if (ms <= 0)
+		puts_(b, "never");
+	else if (s < 2)
+		puts_(b, "just now");
+	else if (s < 60)
+		printf_(b, "%" PRId64 " s ago", s);
+	else if (s < 3600)
+		printf_(b, "%" PRId64 " min ago", s / 60);
+	else if (s < 86400)
+		printf_(b, "%" PRId64 " h ago", s / 3600);
+	else
+		printf_(b, "%" PRId64 " d ago", s / 86400);
+}
+
+/* A moment as relative time, the exact UTC time in its attributes. */
+static void
+put_when(struct proto_buf *b, int64_t now, int64_t ms)
+{
+	puts_(b, "<time datetime=\"");
+	put_time(b, ms);
+	puts_(b, "\" title=\"");
+	put_time(b, ms);
+	printf_(b, "\" data-ms=\"%" PRId64 "\">", ms);
+	put_ago(b, now, ms);
+	puts_(b, "</time>");
 }
 
 struct index {
 	struct proto_buf	*b;
+	int64_t		 now;
 	int		 section;	/* 0: none yet, 1: active, 2: inactive */
+	int64_t		 count[3];
 };
 
-static const char index_th[] = "<div class=\"scroll\"><table>\n<tr>"
-    "<th>client</th><th class=\"num\">window</th><th class=\"num\">points"
-    "</th><th class=\"num\">anomalies</th><th class=\"num\">alerts</th>"
-    "<th class=\"num\">last value</th><th>last seen</th></tr>\n";
+static const char index_th[] = "<div class=\"scroll\"><table class=\"clients\">"
+    "\n<thead><tr><th>client</th><th class=\"num\">window</th>"
+    "<th class=\"num\">points</th><th class=\"num\">anomalies</th>"
+    "<th class=\"num\">alerts</th><th class=\"num\">last value</th>"
+    "<th>last seen</th></tr></thead>\n<tbody>\n";
+
+static void
+index_section(struct index *ix, int section)
+{
+	static const char *const name[] = { "", "active", "inactive" },
+	    *const title[] = { "", "Active", "Inactive" };
+	struct proto_buf *b = ix->b;
+
+	for (; ix->section < section; ix->section++) {
+		if (ix->section != 0) {
+			if (ix->count[ix->section] == 0)
+				printf_(b, "<tr class=\"none\"><td colspan=\"7\">"
+				    "No %s client.</td></tr>\n",
+				    name[ix->section]);
+			puts_(b, "</tbody></table></div>\n</section>\n");
+		}
+		if (ix->section + 1 == 3)
+			break;
+		printf_(b, "<section id=\"%s\">\n<h2>%s</h2>\n",
+		    name[ix->section + 1], title[ix->section + 1]);
+		puts_(b, index_th);
+	}
+}
 
 static int
 html_client_row(void *arg, const struct store_client *c)
@@ -506,26 +634,22 @@ html_client_row(void *arg, const struct store_client *c)
 	size_t n = strlen(c->client_id);
 	int section = c->active ? 1 : 2;
 
-	if (ix->section != section) {
-		if (ix->section != 0)
-			puts_(b, "</table></div>\n");
-		puts_(b, section == 1 ? "<h2>Active</h2>\n" :
-		    "<h2>Inactive</h2>\n");
-		puts_(b, index_th);
-		ix->section = section;
-	}
-	puts_(b, "<tr><td><a href=\"/client/");
+	index_section(ix, section);
+	ix->count[section]++;
+	puts_(b, "<tr><td data-label=\"client\"><a href=\"/client/");
 	put_url(b, c->client_id, n);
 	puts_(b, "\">");
 	put_html(b, c->client_id, n);
-	printf_(b, "</a></td><td class=\"num\">%" PRId64 "</td>"
-	    "<td class=\"num\">%" PRId64 "</td><td class=\"num\">%" PRId64
-	    "</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">",
+	printf_(b, "</a></td><td class=\"num\" data-label=\"window\">%" PRId64
+	    "</td><td class=\"num\" data-label=\"points\">%" PRId64 "</td>"
+	    "<td class=\"num\" data-label=\"anomalies\">%" PRId64 "</td>"
+	    "<td class=\"num\" data-label=\"alerts\">%" PRId64 "</td>"
+	    "<td class=\"num\" data-label=\"last value\">",
 	    c->window, c->points, c->anomalies, c->alerts);
 	if (!isnan(c->last_value))
 		put_number(b, c->last_value, 0);
-	puts_(b, "</td><td>");
-	put_time(b, c->last_seen_ms);
+	puts_(b, "</td><td data-label=\"last seen\">");
+	put_when(b, ix->now, c->last_seen_ms);
 	puts_(b, "</td></tr>\n");
 	return 0;
 }
@@ -533,10 +657,11 @@ html_client_row(void *arg, const struct store_client *c)
 static int
 page_index(struct server *srv, struct proto_buf *b, const char **why)
 {
-	struct index ix = { .b = b };
+	struct index ix = { .b = b, .now = now_ms() };
+	struct proto_buf data;
 	char err[256];
 
-	page_head(b, "anomalyd", 8);
+	page_head(b, "clients", 7, "index");
 	puts_(b, "<h1>Clients</h1>\n");
 	if (store_clients_each(srv->st, html_client_row, &ix, err,
 	    sizeof(err)) == -1) {
@@ -544,11 +669,173 @@ page_index(struct server *srv, struct proto_buf *b, const char **why)
 		*why = "database error";
 		return 500;
 	}
-	puts_(b, ix.section != 0 ? "</table></div>\n" :
-	    "<p>No client has connected yet.</p>\n");
-	puts_(b, "<p><a href=\"/api/clients\">JSON</a> &middot; "
-	    "<a href=\"/metrics\">metrics</a></p>\n</body></html>\n");
+	index_section(&ix, 3);
+	proto_buf_init(&data, 0);
+	printf_(&data, "{\"page\":\"index\",\"now_ms\":%" PRId64 "}", ix.now);
+	page_tail(b, &data, 0);
+	if (data.oom)
+		b->oom = 1;
+	proto_buf_free(&data);
 	return 200;
+}
+
+/* A stat of the client page: a label and a value that app.js updates. */
+static void
+stat_open(struct proto_buf *b, const char *key, const char *label)
+{
+	printf_(b, "<div class=\"stat\"><div class=\"k\">%s</div>"
+	    "<div class=\"v\" data-stat=\"%s\">", label, key);
+}
+
+#define STAT_CLOSE	"</div></div>\n"
+
+static void
+client_stats(struct proto_buf *b, const struct store_client *c, int64_t now)
+{
+	puts_(b, "<div class=\"stats\">\n");
+	stat_open(b, "points", "points");
+	printf_(b, "%" PRId64 STAT_CLOSE, c->points);
+	stat_open(b, "anomalies", "anomalies");
+	printf_(b, "%" PRId64, c->anomalies);
+	if (c->points > 0)
+		printf_(b, " <small>(%.1f%%)</small>",
+		    100.0 * (double)c->anomalies / (double)c->points);
+	puts_(b, STAT_CLOSE);
+	stat_open(b, "alerts", "alerts");
+	printf_(b, "%" PRId64 STAT_CLOSE, c->alerts);
+	stat_open(b, "last_value", "last value");
+	if (!isnan(c->last_value))
+		put_number(b, c->last_value, 0);
+	puts_(b, STAT_CLOSE);
+	stat_open(b, "last_seen", "last seen");
+	put_when(b, now, c->last_seen_ms);
+	puts_(b, STAT_CLOSE);
+	stat_open(b, "window", "window");
+	printf_(b, "%" PRId64 STAT_CLOSE, c->window);
+	puts_(b, "</div>\n");
+}
+
+/* What the chart without JavaScript draws of a point. */
+struct dot {
+	double	 value;
+	int	 anomaly, alert;
+};
+
+#define SVG_W	1000
+#define SVG_H	260
+#define SVG_PAD	10
+
+/* The values of dots as a static SVG chart: the picture the page shows
+ * when JavaScript is off (app.js replaces it with the live uPlot chart). */
+static void
+svg_chart(struct proto_buf *b, const struct dot *d, size_t n)
+{
+	double lo = INFINITY, hi = -INFINITY, x, y;
+	size_t i;
+
+	printf_(b, "<svg class=\"static-chart\" viewBox=\"0 0 %d %d\" "
+	    "role=\"img\" aria-label=\"values of the latest %zu points\">",
+	    SVG_W, SVG_H, n);
+	for (i = 0; i < n; i++) {
+		if (d[i].value < lo)
+			lo = d[i].value;
+		if (d[i].value > hi)
+			hi = d[i].value;
+	}
+#define SX(i)	(SVG_PAD + (n > 1 ? (double)(i) * (SVG_W - 2 * SVG_PAD) / \
+		    (double)(n - 1) : (SVG_W - 2 * SVG_PAD) / 2.0))
+#define SY(v)	(hi > lo ? SVG_PAD + (hi - (v)) * (SVG_H - 2 * SVG_PAD) / \
+		    (hi - lo) : SVG_H / 2.0)
+	for (i = 0; i < n; i++)
+		if (d[i].alert)
+			printf_(b, "<line class=\"alert\" x1=\"%.1f\" y1=\"0\" "
+			    "x2=\"%.1f\" y2=\"%d\"/>", SX(i), SX(i), SVG_H);
+	if (n > 0) {
+		puts_(b, "<polyline class=\"values\" points=\"");
+		for (i = 0; i < n; i++) {
+			x = SX(i);
+			y = SY(d[i].value);
+			printf_(b, "%s%.1f,%.1f", i ? " " : "", x, y);
+		}
+		puts_(b, "\"/>");
+	}
+	for (i = 0; i < n; i++)
+		if (d[i].anomaly)
+			printf_(b, "<circle class=\"anomaly\" cx=\"%.1f\" "
+			    "cy=\"%.1f\" r=\"4\"/>", SX(i), SY(d[i].value));
+#undef SX
+#undef SY
+	puts_(b, "</svg>");
+	if (n > 0) {
+		puts_(b, "<p class=\"range\">min ");
+		put_number(b, lo, 0);
+		puts_(b, " \xc2\xb7 max ");
+		put_number(b, hi, 0);
+		puts_(b, "</p>");
+	}
+}
+
+/* The chart's points into data (a JSON array) and dots; their count in
+ * *ndots.  Returns 0 or -1 (err set). */
+static int
+chart_points(struct server *srv, const struct store_client *c,
+    struct proto_buf *data, struct dot *dots, size_t *ndots, char *err,
+    size_t errlen)
+{
+	struct store_range r = { .limit = CHART_POINTS };
+	struct store_point p;
+	int rc;
+
+	r.after = c->points > CHART_POINTS ? c->points - CHART_POINTS : 0;
+	*ndots = 0;
+	if (store_points_open(srv->st, c->client_id, &r, err, errlen) == -1)
+		return -1;
+	puts_(data, "[");
+	while ((rc = store_points_next(srv->st, &p, err, errlen)) == 1 &&
+	    *ndots < CHART_POINTS) {
+		if (*ndots > 0)
+			puts_(data, ",");
+		json_point(data, &p);
+		dots[*ndots].value = p.value;
+		dots[*ndots].anomaly = p.anomaly;
+		dots[*ndots].alert = p.alert;
+		(*ndots)++;
+	}
+	store_points_close(srv->st);
+	puts_(data, "]");
+	return rc == -1 ? -1 : 0;
+}
+
+static const char points_th[] = "<div class=\"scroll\"><table class=\"points\">"
+    "\n<thead><tr><th class=\"num\">n</th><th>timestamp</th>"
+    "<th class=\"num\">value</th><th class=\"num\">score</th>"
+    "<th>verdict</th></tr></thead>\n<tbody id=\"points\">\n";
+
+/* The latest PAGE_POINTS points of id as table rows, newest first. */
+static int
+points_rows(struct server *srv, const char *id, struct proto_buf *b,
+    char *err, size_t errlen)
+{
+	struct store_range r = { .limit = PAGE_POINTS, .descending = 1 };
+	struct store_point p;
+	int rc;
+
+	if (store_points_open(srv->st, id, &r, err, errlen) == -1)
+		return -1;
+	while ((rc = store_points_next(srv->st, &p, err, errlen)) == 1) {
+		printf_(b, "<tr%s><td class=\"num\">%" PRId64 "</td><td>",
+		    p.alert ? " class=\"alert\"" : p.anomaly ?
+		    " class=\"anomaly\"" : "", p.n);
+		put_ts(b, &p.ts, 1);
+		puts_(b, "</td><td class=\"num\">");
+		put_number(b, p.value, 0);
+		puts_(b, "</td><td class=\"num\">");
+		printf_(b, "%.2f", p.score);
+		printf_(b, "</td><td>%s</td></tr>\n", p.alert ? "alert" :
+		    p.anomaly ? "anomaly" : "");
+	}
+	store_points_close(srv->st);
+	return rc == -1 ? -1 : 0;
 }
 
 static int
@@ -556,76 +843,83 @@ page_client(struct server *srv, const char *id, struct proto_buf *b,
     const char **why)
 {
 	struct store_client *c;
-	struct store_range r = { .limit = PAGE_POINTS, .descending = 1 };
-	struct store_point p;
+	struct proto_buf data;
+	struct dot *dots = NULL;
 	char err[256];
-	size_t idlen;
-	int rc;
+	size_t idlen, ndots = 0;
+	int64_t now = now_ms();
+	int rc, status = 500;
 
-	if ((c = malloc(sizeof(*c))) == NULL)
-		return 500;
+	proto_buf_init(&data, 0);
+	if ((c = malloc(sizeof(*c))) == NULL ||
+	    (dots = malloc(CHART_POINTS * sizeof(*dots))) == NULL)
+		goto done;
 	if ((rc = store_client_get(srv->st, id, c, err, sizeof(err))) != 1) {
-		free(c);
 		if (rc == 0) {
 			*why = "no such client";
-			return 404;
+			status = 404;
+			goto done;
 		}
 		goto fail;
 	}
 	idlen = strlen(c->client_id);
-	page_head(b, c->client_id, idlen);
-	puts_(b, "<p><a href=\"/\">all clients</a></p>\n<h1>");
+	puts_(&data, "{\"page\":\"client\",\"chart_points\":");
+	printf_(&data, "%d,\"table_points\":%d,\"client\":", CHART_POINTS,
+	    PAGE_POINTS);
+	json_client_object(&data, c);
+	puts_(&data, ",\"points\":");
+	if (chart_points(srv, c, &data, dots, &ndots, err, sizeof(err)) == -1)
+		goto fail;
+	printf_(&data, ",\"now_ms\":%" PRId64 "}", now);
+
+	page_head(b, c->client_id, idlen, "client");
+	puts_(b, "<p class=\"back\"><a href=\"/\">&larr; all clients</a></p>\n"
+	    "<h1><span class=\"id\">");
 	put_html(b, c->client_id, idlen);
-	printf_(b, "</h1>\n<div class=\"scroll\"><table class=\"stats\">\n"
-	    "<tr><th>state</th><td>%s</td></tr>\n"
-	    "<tr><th>window</th><td>%" PRId64 "</td></tr>\n"
-	    "<tr><th>points</th><td>%" PRId64 "</td></tr>\n"
-	    "<tr><th>anomalies</th><td>%" PRId64 "</td></tr>\n"
-	    "<tr><th>alerts</th><td>%" PRId64 "</td></tr>\n"
-	    "<tr><th>last seq</th><td>%" PRId64 "</td></tr>\n"
-	    "<tr><th>first seen</th><td>", c->active ? "active" : "inactive",
-	    c->window, c->points, c->anomalies, c->alerts, c->last_seq);
-	put_time(b, c->first_seen_ms);
-	puts_(b, "</td></tr>\n<tr><th>last seen</th><td>");
-	put_time(b, c->last_seen_ms);
-	puts_(b, "</td></tr>\n<tr><th>settings</th><td><code>");
-	put_html(b, c->settings, strlen(c->settings));
-	puts_(b, "</code></td></tr>\n</table></div>\n<h2>Latest points</h2>\n"
-	    "<p><a href=\"/api/clients/");
+	printf_(b, "</span> <span class=\"state %s\" data-stat=\"state\">%s"
+	    "</span></h1>\n", c->active ? "active" : "inactive",
+	    c->active ? "active" : "inactive");
+	client_stats(b, c, now);
+	puts_(b, "<section class=\"chart-box\">\n<div id=\"chart\" "
+	    "class=\"chart\">");
+	svg_chart(b, dots, ndots);
+	printf_(b, "</div>\n<p class=\"hint\"><span class=\"keys\">"
+	    "<span class=\"key-line\"></span> value "
+	    "<span class=\"key-anomaly\"></span> anomaly "
+	    "<span class=\"key-alert\"></span> alert</span> "
+	    "<span class=\"how\">the latest %d points"
+	    "<span class=\"zoom\">: drag to zoom, double-click to reset"
+	    "</span></span></p>\n</section>\n", CHART_POINTS);
+	printf_(b, "<h2>Latest points</h2>\n<p class=\"sub\">newest first, "
+	    "at most %d \xc2\xb7 <a href=\"/api/clients/", PAGE_POINTS);
 	put_url(b, c->client_id, idlen);
-	puts_(b, "/points\">JSON</a></p>\n"
-	    "<div class=\"scroll\"><table class=\"points\">\n<tr>"
-	    "<th class=\"num\">n</th><th class=\"num\">seq</th>"
-	    "<th>timestamp</th><th class=\"num\">value</th>"
-	    "<th class=\"num\">anomaly</th><th class=\"num\">alert</th>"
-	    "<th class=\"num\">score</th></tr>\n");
-	free(c);
-	if (store_points_open(srv->st, id, &r, err, sizeof(err)) == -1)
+	puts_(b, "/points\">JSON</a></p>\n");
+	puts_(b, points_th);
+	if (points_rows(srv, c->client_id, b, err, sizeof(err)) == -1)
 		goto fail;
-	while ((rc = store_points_next(srv->st, &p, err, sizeof(err))) == 1) {
-		printf_(b, "<tr%s><td class=\"num\">%" PRId64 "</td>"
-		    "<td class=\"num\">", p.alert ? " class=\"alert\"" :
-		    p.anomaly ? " class=\"anomaly\"" : "", p.n);
-		if (p.seq > 0)
-			printf_(b, "%" PRId64, p.seq);
-		puts_(b, "</td><td>");
-		put_ts(b, &p.ts, 1);
-		puts_(b, "</td><td class=\"num\">");
-		put_number(b, p.value, 0);
-		printf_(b, "</td><td class=\"num\">%d</td><td class=\"num\">%d"
-		    "</td><td class=\"num\">", p.anomaly, p.alert);
-		put_number(b, p.score, 1);
-		puts_(b, "</td></tr>\n");
-	}
-	store_points_close(srv->st);
-	if (rc == -1)
-		goto fail;
-	puts_(b, "</table></div>\n</body></html>\n");
-	return 200;
+	puts_(b, "</tbody></table></div>\n<h2>Settings</h2>\n"
+	    "<table class=\"kv\">\n<tr><th>first seen</th><td>");
+	put_when(b, now, c->first_seen_ms);
+	printf_(b, "</td></tr>\n<tr><th>last seq</th><td data-stat=\"last_seq\">"
+	    "%" PRId64 "</td></tr>\n<tr><th>peer</th><td>", c->last_seq);
+	put_html(b, c->peer, strlen(c->peer));
+	puts_(b, "</td></tr>\n<tr><th>detection</th><td><code>");
+	put_html(b, c->settings, strlen(c->settings));
+	puts_(b, "</code></td></tr>\n</table>\n");
+	page_tail(b, &data, 1);
+	if (data.oom)
+		b->oom = 1;
+	status = 200;
+	goto done;
 fail:
 	logmsg(srv, 0, "http: %s", err);
 	*why = "database error";
-	return 500;
+	status = 500;
+done:
+	proto_buf_free(&data);
+	free(dots);
+	free(c);
+	return status;
 }
 
 /* ------------------------------------------------------------ routing */
@@ -654,7 +948,7 @@ id_in(const char *path, const char *prefix, const char *suffix, char *id)
  * and, for an error, a short reason (static text) in *why. */
 static int
 route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b,
-    const char **ctype, const char **why)
+    const char **ctype, const char **why, char *subject, size_t sublen)
 {
 	char id[PROTO_ID_MAX + 1];
 	int rc;
@@ -678,12 +972,17 @@ route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b
 		*why = "no such client";
 		return rc == 1 ? api_points(srv, wsi, id, b, why) : 404;
 	}
+	if ((rc = id_in(path, "/api/clients/", "", id)) != 0) {
+		*why = "no such client";
+		return rc == 1 ? api_client(srv, id, b, why) : 404;
+	}
 	*ctype = "text/html; charset=utf-8";
 	if (strcmp(path, "/") == 0)
 		return page_index(srv, b, why);
 	if ((rc = id_in(path, "/client/", "", id)) != 0 ||
 	    (rc = id_in(path, "/clients/", "", id)) != 0) {
 		*why = "no such client";
+		snprintf(subject, sublen, "%s", strchr(path + 1, '/') + 1);
 		return rc == 1 ? page_client(srv, id, b, why) : 404;
 	}
 	return 404;
@@ -704,7 +1003,7 @@ status_text(int status)
 /* Replaces b by the error page of status: JSON under /api/, else HTML. */
 static void
 error_body(struct proto_buf *b, const char *path, int status, const char *why,
-    const char **ctype)
+    const char *subject, const char **ctype)
 {
 	proto_buf_clear(b);
 	if (why == NULL)
@@ -717,11 +1016,16 @@ error_body(struct proto_buf *b, const char *path, int status, const char *why,
 		return;
 	}
 	*ctype = "text/html; charset=utf-8";
-	page_head(b, "error", 5);
+	page_head(b, "error", 5, "error");
 	printf_(b, "<h1>%d %s</h1>\n<p>", status, status_text(status));
-	put_html(b, why, strlen(why));
-	puts_(b, "</p>\n<p><a href=\"/\">all clients</a></p>\n"
-	    "</body></html>\n");
+	if (subject[0] != '\0') {
+		puts_(b, "No client is named <code>");
+		put_html(b, subject, strlen(subject));
+		puts_(b, "</code>.");
+	} else
+		put_html(b, why, strlen(why));
+	puts_(b, "</p>\n<p><a href=\"/\">&larr; all clients</a></p>\n");
+	page_tail(b, NULL, 0);
 }
 
 enum method { M_GET, M_HEAD, M_OTHER };
@@ -740,11 +1044,19 @@ static int
 respond(struct server *srv, struct lws *wsi, struct http_session *hs,
     const char *path)
 {
-	static const char csp[] = "default-src 'self'";
+	/* scripts and styles only from files of this server (no inline
+	 * code, no eval), nothing embedded, framed or posted anywhere */
+	static const char csp[] = "default-src 'self'; script-src 'self'; "
+	    "style-src 'self'; img-src 'self'; object-src 'none'; "
+	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
 	    *end = buf + sizeof(buf) - 1;
 	const char *ctype, *why = NULL;
+	char subject[128] = "";
 	enum method m = method_of(wsi);
+	/* pages and the API change every second; files revalidate */
+	const char *cache = strncmp(path, "/static/", 8) != 0 ? "no-store" :
+	    "no-cache";
 	int status;
 
 	hs->body.headroom = LWS_PRE;
@@ -755,9 +1067,10 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		status = 405;
 		why = "only GET and HEAD are served";
 	} else
-		status = route(srv, wsi, path, &hs->body, &ctype, &why);
+		status = route(srv, wsi, path, &hs->body, &ctype, &why,
+		    subject, sizeof(subject));
 	if (status != 200)
-		error_body(&hs->body, path, status, why, &ctype);
+		error_body(&hs->body, path, status, why, subject, &ctype);
 	if (hs->body.oom)
 		return -1;
 	logmsg(srv, 2, "http %s %d", path, status);
@@ -769,6 +1082,12 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)
 	    "x-content-type-options:", (const unsigned char *)"nosniff", 7,
 	    &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)
+	    "referrer-policy:", (const unsigned char *)"no-referrer", 11,
+	    &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)
+	    "cache-control:", (const unsigned char *)cache,
+	    (int)strlen(cache), &p, end) ||
 	    (status == 405 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"allow:", (const unsigned char *)
 	    "GET, HEAD", 9, &p, end)) ||
