@@ -19,7 +19,7 @@ top_cleanup() {
 }
 trap top_cleanup EXIT
 
-echo "1..30"
+echo "1..32"
 
 sql() {
 	sqlite3 "$db" "$1"
@@ -141,6 +141,24 @@ for o in -d --db -n --interval -c --client -b --batch --iterations -h \
 done
 [ $rc -eq 0 ] && [ -z "$missing" ]
 ok $? "--help: exit 0, every option named$missing"
+man=man/anomaly-top.1
+missing=
+for o in $("$top" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	grep -q "Fl Fl ${o#--}" "$man" || missing="$missing $o"
+done
+for o in $("$top" --help | grep -o -- '^  -[a-z]' | sort -u); do
+	grep -q "^\.It Fl ${o#*-} " "$man" || missing="$missing $o"
+done
+[ -z "$missing" ]
+ok $? "the man page documents every option of --help$missing"
+if command -v mandoc >/dev/null 2>&1; then
+	out=$(mandoc -T lint -W warning "$man" 2>&1)
+	[ -z "$out" ]
+	ok $? "mandoc -T lint -W warning: clean"
+else
+	n=$((n + 1))
+	echo "ok $n - mandoc -T lint # SKIP no mandoc"
+fi
 out=$("$top" --version)
 [ $? -eq 0 ] && printf '%s\n' "$out" | grep -q '^anomaly-top '
 ok $? "--version"

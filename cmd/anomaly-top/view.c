@@ -457,9 +457,10 @@ detail(struct canvas *c, const struct top_model *m,
 	canvas_style(c, 2, 0, c->cols, ST_TITLE);
 	x = canvas_printf(c, 2, 0, ST_TITLE, " %s", m->detail_id);
 	if (cl != NULL) {
-		x += canvas_printf(c, 2, x, ST_TITLE, "  %s  window %lld",
-		    cl->active ? "active" : "inactive",
-		    (long long)cl->window);
+		x += canvas_printf(c, 2, x, ST_TITLE, "  %s  window %lld  "
+		    "seen %s", cl->active ? "active" : "inactive",
+		    (long long)cl->window, fmt_age(env->now_ms -
+		    cl->last_seen_ms, e, sizeof(e)));
 		if (env->ndb > 1)
 			x += canvas_printf(c, 2, x, ST_TITLE, "  db %s",
 			    env->dbpaths[cl->db]);
@@ -477,10 +478,9 @@ detail(struct canvas *c, const struct top_model *m,
 		    fmt_percent(cl->anomalies, cl->points, b, sizeof(b)));
 		x += canvas_printf(c, 3, x, ST_ALERT, "%lld",
 		    (long long)cl->alerts);
-		canvas_printf(c, 3, x, ST_NORMAL, "  rate %s/s  last %s  "
-		    "seen %s", fmt_rate(cl->rate, d, sizeof(d)),
-		    fmt_value(cl->last_value, 10, a, sizeof(a)),
-		    fmt_age(env->now_ms - cl->last_seen_ms, e, sizeof(e)));
+		canvas_printf(c, 3, x, ST_NORMAL, "  rate %s/s  last %s",
+		    fmt_rate(cl->rate, d, sizeof(d)),
+		    fmt_value(cl->last_value, 10, a, sizeof(a)));
 	}
 	chart(c, m, env, 4, chart_rows);
 

@@ -416,6 +416,42 @@ test_view_table(void **state)
 	model_free(&m);
 }
 
+/* Tiny screens: everything is clipped, nothing is written outside. */
+static void
+test_view_tiny(void **state)
+{
+	static const char *const paths[] = { "/tmp/x.db" };
+	struct view_env env = { 1, 1, paths, 1, 103000 };
+	struct top_model m;
+	struct canvas c;
+	int sizes[][2] = { { 1, 1 }, { 3, 10 }, { 6, 20 }, { 24, 12 } };
+	size_t i, k;
+
+	(void)state;
+	model_init(&m);
+	refresh(&m, 100000);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		assert_int_equal(canvas_init(&c, sizes[i][0], sizes[i][1]), 0);
+		view_layout(&m, c.rows, c.cols, env.utf8);
+		view_draw(&c, &m, &env);
+		model_open_detail(&m, "web01", -1);
+		m.detail_found = 1;
+		m.nchart = m.detail_width;
+		for (k = 0; k < m.nchart; k++) {
+			m.chart[k].n = (int64_t)k + 1;
+			m.chart[k].value = (double)k;
+			m.chart[k].flags = 0;
+		}
+		view_draw(&c, &m, &env);
+		m.help = 1;
+		view_draw(&c, &m, &env);
+		m.help = 0;
+		m.view = VIEW_TABLE;
+		canvas_free(&c);
+	}
+	model_free(&m);
+}
+
 static void
 test_view_detail(void **state)
 {
@@ -447,7 +483,7 @@ test_view_detail(void **state)
 	m.anoms[0].votes = 0x0b;	/* zscore, iqr, ma */
 	m.anoms[0].alert = 1;
 	view_draw(&c, &m, &env);
-	assert_true(row_has(&c, 2, "web01  active  window 100"));
+	assert_true(row_has(&c, 2, "web01  active  window 100  seen 1m"));
 	assert_true(row_has(&c, 3, "points 2000"));
 	assert_true(row_has(&c, 4, "100"));		/* the top label */
 	assert_true(screen_has(&c, "@"));		/* the alert, mono */
@@ -618,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_model_keys),
 		cmocka_unit_test(test_model_scroll_and_pan),
 		cmocka_unit_test(test_view_table),
+		cmocka_unit_test(test_view_tiny),
 		cmocka_unit_test(test_view_detail),
 		cmocka_unit_test_setup_teardown(test_queries, db_setup,
 		    db_teardown),
