@@ -19,7 +19,7 @@ top_cleanup() {
 }
 trap top_cleanup EXIT
 
-echo "1..32"
+echo "1..35"
 
 sql() {
 	sqlite3 "$db" "$1"
@@ -278,6 +278,15 @@ ok $? "tmux: q quits with exit 0"
 tui -c web01
 waitscreen '^ web01  inactive' && waitscreen 'N TIMESTAMP'
 ok $? "tmux: -c ID opens on the client's detail view"
+keys PPage
+waitscreen 'up to n 318 \(End: live\)' && waitscreen 'n 137 .*n 318$'
+ok $? "tmux: PgUp pans the chart back by its width"
+keys End
+waitgone 'End: live' && waitscreen 'n 500 live$'
+ok $? "tmux: End goes back to the live end"
+keys p
+waitscreen ' PAUSED ' && keys p && waitgone ' PAUSED '
+ok $? "tmux: p pauses and resumes"
 keys q
 waitfor "$tmp/rc" '^0$'
 TUI_ENV=NO_COLOR=1 tui

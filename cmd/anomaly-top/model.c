@@ -188,7 +188,13 @@ model_refresh_end(struct top_model *m)
 		j++;
 	}
 	m->nclients = j;
-	qsort(m->clients, m->nclients, sizeof(*m->clients), cmp_client);
+	/* new clients were appended: sort only then (the structs are big) */
+	for (i = 1; i < m->nclients; i++)
+		if (cmp_client(&m->clients[i - 1], &m->clients[i]) > 0) {
+			qsort(m->clients, m->nclients, sizeof(*m->clients),
+			    cmp_client);
+			break;
+		}
 	m->nsorted = m->nclients;
 	for (i = 0; i < m->nclients; i++) {
 		sample(&m->clients[i], m->now_ms);
@@ -222,21 +228,15 @@ percent(const struct top_client *c)
 	return c->points > 0 ? (double)c->anomalies / (double)c->points : 0;
 }
 
-/* qsort_r is not in C11: the sort order travels in this file-local
- * variable only for the duration of one qsort() call. */
-static struct sortctx {
-	const struct top_client *clients;
-	enum top_sort sort;
-} sortctx;
-
+/* Orders the clients x and y for the table under sort: the biggest first,
+ * then by id and database. */
 static int
-cmp_row(const void *a, const void *b)
+cmp_row(const struct top_client *x, const struct top_client *y,
+    enum top_sort sort)
 {
-	const struct top_client *x = &sortctx.clients[*(const size_t *)a];
-	const struct top_client *y = &sortctx.clients[*(const size_t *)b];
 	double dx = 0, dy = 0;
 
-	switch (sortctx.sort) {
+	switch (sort) {
 	case SORT_ID:
 		break;
 	case SORT_POINTS:
@@ -259,8 +259,30 @@ cmp_row(const void *a, const void *b)
 		break;
 	}
 	if (dx != dy)
-		return dx > dy ? -1 : 1;	/* biggest first */
+		return dx > dy ? -1 : 1;
 	return cmp_key(x->db, x->id, y->db, y->id);
+}
+
+/* Sorts the n row indices in rows by cmp_row() (a merge sort: qsort()
+ * takes no context in C11), using tmp (n entries). */
+static void
+sort_rows(const struct top_client *cl, enum top_sort sort, size_t *rows,
+    size_t *tmp, size_t n)
+{
+	size_t mid = n / 2, i = 0, j = mid, k = 0;
+
+	if (n < 2)
+		return;
+	sort_rows(cl, sort, rows, tmp, mid);
+	sort_rows(cl, sort, rows + mid, tmp, n - mid);
+	while (i < mid && j < n)
+		tmp[k++] = cmp_row(&cl[rows[j]], &cl[rows[i]], sort) < 0 ?
+		    rows[j++] : rows[i++];
+	while (i < mid)
+		tmp[k++] = rows[i++];
+	while (j < n)
+		tmp[k++] = rows[j++];
+	memcpy(rows, tmp, n * sizeof(*rows));
 }
 
 /* Whether id holds the filter text, ignoring case. */
@@ -329,11 +351,14 @@ model_relist(struct top_model *m)
 			continue;
 		m->rows[m->nrows++] = i;
 	}
-	sortctx.clients = m->clients;
-	sortctx.sort = m->sort;
-	if (m->nrows > 1)
-		qsort(m->rows, m->nrows, sizeof(*m->rows), cmp_row);
-	sortctx.clients = NULL;
+	if (m->nrows > 1) {
+		size_t *tmp = malloc(m->nrows * sizeof(*tmp));
+
+		if (tmp != NULL)	/* else unsorted, still listed */
+			sort_rows(m->clients, m->sort, m->rows, tmp,
+			    m->nrows);
+		free(tmp);
+	}
 	if (m->sel_id[0] != '\0')
 		for (i = 0; i < m->nrows; i++) {
 			struct top_client *c = &m->clients[m->rows[i]];

@@ -176,11 +176,11 @@ header(struct canvas *c, const struct top_model *m,
 	x += canvas_printf(c, 0, x, ST_NORMAL, " (%s)", span);
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	if (m->paused && x + 8 <= c->cols)
-		canvas_text(c, 0, c->cols - 6, ST_PAUSED, "PAUSED", 0);
 
 	x = 0;
 	canvas_text(c, 1, c->cols - 8, ST_NORMAL, clock, 0);
+	if (m->paused)
+		canvas_text(c, 1, c->cols - 17, ST_PAUSED, " PAUSED ", 0);
 	if (m->error[0] != '\0') {
 		canvas_printf(c, 1, 0, ST_PAUSED, "%s", m->error);
 		return;

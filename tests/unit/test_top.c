@@ -143,6 +143,8 @@ test_chart(void **state)
 	assert_int_equal(cells[3 * 5 + 0], '*');
 }
 
+static int row_has(const struct canvas *c, int y, const char *s);
+
 /* -------------------------------------------------------------- model */
 
 static void
@@ -235,6 +237,16 @@ test_model_keys(void **state)
 	assert_int_equal(m.sort, SORT_POINTS);
 	assert_string_equal(model_row(&m, 0)->id, "web01");
 	assert_string_equal(model_row(&m, m.sel)->id, "old");
+	model_key(&m, 's');
+	model_key(&m, 's');
+	assert_int_equal(model_key(&m, 's'), ACT_FETCH);
+	assert_int_equal(m.sort, SORT_RATE);
+	model_key(&m, 's');
+	assert_int_equal(m.sort, SORT_SEEN);
+	model_key(&m, 's');
+	assert_int_equal(m.sort, SORT_ID);
+	model_key(&m, 's');
+	assert_int_equal(m.sort, SORT_POINTS);
 	assert_int_equal(model_key(&m, TOPK_END), ACT_REDRAW);
 	assert_int_equal(m.sel, 2);
 	assert_int_equal(model_key(&m, TOPK_HOME), ACT_REDRAW);
@@ -270,6 +282,16 @@ test_model_keys(void **state)
 	/* pause, help, quit */
 	assert_int_equal(model_key(&m, 'p'), ACT_REDRAW);
 	assert_int_equal(m.paused, 1);
+	{
+		static const char *const paths[] = { "x.db" };
+		struct view_env env = { 0, 0, paths, 1, 103000 };
+		struct canvas c;
+
+		canvas_init(&c, 24, 80);
+		view_draw(&c, &m, &env);
+		assert_true(row_has(&c, 1, " PAUSED "));
+		canvas_free(&c);
+	}
 	assert_int_equal(model_key(&m, '?'), ACT_REDRAW);
 	assert_int_equal(m.help, 1);
 	assert_int_equal(model_key(&m, 'x'), ACT_REDRAW);
