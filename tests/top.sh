@@ -19,7 +19,7 @@ top_cleanup() {
 }
 trap top_cleanup EXIT
 
-echo "1..35"
+echo "1..36"
 
 sql() {
 	sqlite3 "$db" "$1"
@@ -97,8 +97,11 @@ waitgone() {
 }
 
 # tui ARG...: anomaly-top in a new tmux session of 100x30; its exit status
-# goes to $tmp/rc.
+# goes to $tmp/rc.  A session "keep" keeps the server up between them (a
+# server whose last session goes exits, racing the next new-session).
 tui() {
+	tmux -S "$sock" has-session -t keep 2>/dev/null ||
+	    tmux -S "$sock" new-session -d -s keep "sleep 600"
 	rm -f "$tmp/rc"
 	tmux -S "$sock" kill-session -t top 2>/dev/null
 	tmux -S "$sock" new-session -d -x 100 -y 30 -s top \
@@ -287,6 +290,20 @@ ok $? "tmux: End goes back to the live end"
 keys p
 waitscreen ' PAUSED ' && keys p && waitgone ' PAUSED '
 ok $? "tmux: p pauses and resumes"
+keys q
+waitfor "$tmp/rc" '^0$'
+# dclick X Y: a double click at column X, row Y (from 0) as an xterm
+# sends it: press and release twice, in one write.
+dclick() {
+	b=$(printf "\\$(printf %o $((33 + $1)))\\$(printf %o $((33 + $2)))")
+	c="$(printf '\033[M ')$b$(printf '\033[M#')$b"
+	keys -l "$c$c"
+}
+tui
+keys a
+waitscreen '^web01 ' && dclick 2 5 &&
+    waitscreen '^ web01  inactive' && waitscreen 'N TIMESTAMP'
+ok $? "tmux: a double click opens the client clicked"
 keys q
 waitfor "$tmp/rc" '^0$'
 TUI_ENV=NO_COLOR=1 tui
