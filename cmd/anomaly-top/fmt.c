@@ -68,7 +68,7 @@ fmt_rate(double r, char *buf, size_t size)
 		snprintf(buf, size, "%.1f", r);
 	else if (r < 99999.5)
 		snprintf(buf, size, "%.0f", r);
-	else if (r < 9999.5e3)
+	else if (r < 999.95e3)
 		snprintf(buf, size, "%.1fk", r / 1e3);
 	else
 		snprintf(buf, size, "%.1fM", r / 1e6);

@@ -150,7 +150,8 @@ header(struct canvas *c, const struct top_model *m,
     const struct view_env *env)
 {
 	struct top_totals t;
-	char rate[16], clock[16], span[32];
+	char rate[16], clock[16], span[32], anoms[32], alerts[32];
+	int long_form;
 	time_t now = (time_t)(env->now_ms / 1000);
 	struct tm tm;
 	int x = 0;
@@ -162,18 +163,27 @@ header(struct canvas *c, const struct top_model *m,
 	else
 		snprintf(span, sizeof(span), "last %llds",
 		    (long long)(t.span_ms / 1000));
-	x += canvas_text(c, 0, x, ST_HEADER, "anomaly-top", 0);
-	x += canvas_printf(c, 0, x, ST_NORMAL, "  clients ");
+	fmt_count(t.anomalies, 6, anoms, sizeof(anoms));
+	fmt_count(t.alerts, 6, alerts, sizeof(alerts));
+	/* the long form when it fits, else without the name and shorter */
+	long_form = 56 + strlen(rate) + strlen(anoms) + strlen(alerts) +
+	    (size_t)snprintf(NULL, 0, "%zu%zu%s", t.active, t.total, span) <=
+	    (size_t)c->cols;
+	if (long_form)
+		x += canvas_text(c, 0, x, ST_HEADER, "anomaly-top  ", 0);
+	x += canvas_printf(c, 0, x, ST_NORMAL, "clients ");
 	x += canvas_printf(c, 0, x, ST_HEADER, "%zu/%zu", t.active, t.total);
-	x += canvas_printf(c, 0, x, ST_NORMAL, "  points/s ");
+	x += canvas_printf(c, 0, x, ST_NORMAL, long_form ? "  points/s " :
+	    " pts/s ");
 	x += canvas_printf(c, 0, x, ST_HEADER, "%s", rate);
-	x += canvas_printf(c, 0, x, ST_NORMAL, "  anomalies ");
+	x += canvas_printf(c, 0, x, ST_NORMAL, long_form ? "  anomalies " :
+	    " anom ");
 	x += canvas_printf(c, 0, x, t.anomalies ? ST_ANOMALY : ST_HEADER,
-	    "%lld", (long long)t.anomalies);
+	    "%s", anoms);
 	x += canvas_printf(c, 0, x, ST_NORMAL, " alerts ");
-	x += canvas_printf(c, 0, x, t.alerts ? ST_ALERT : ST_HEADER, "%lld",
-	    (long long)t.alerts);
-	x += canvas_printf(c, 0, x, ST_NORMAL, " (%s)", span);
+	x += canvas_printf(c, 0, x, t.alerts ? ST_ALERT : ST_HEADER, "%s",
+	    alerts);
+	canvas_printf(c, 0, x, ST_NORMAL, " (%s)", span);
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 

@@ -80,6 +80,7 @@ test_fmt_misc(void **state)
 	assert_string_equal(fmt_rate(NAN, b, sizeof(b)), "-");
 	assert_string_equal(fmt_rate(20, b, sizeof(b)), "20.0");
 	assert_string_equal(fmt_rate(123456, b, sizeof(b)), "123.5k");
+	assert_string_equal(fmt_rate(999999, b, sizeof(b)), "1.0M");
 	assert_string_equal(fmt_clock(1404172800000LL, b, sizeof(b)),
 	    "2014-07-01 00:00:00");
 	assert_int_equal(fmt_utf8(0x2581, b), 3);
@@ -400,7 +401,8 @@ test_view_table(void **state)
 		view_layout(&m, c.rows, c.cols, env.utf8);
 		view_draw(&c, &m, &env);
 		assert_true(row_has(&c, 0, "clients 2/3"));
-		assert_true(row_has(&c, 0, "points/s 25.0"));
+		assert_true(row_has(&c, 0, c.cols >= 80 ? "points/s 25.0" :
+		    "pts/s 25.0"));
 		assert_true(row_has(&c, VIEW_TABLE_Y - 1, "CLIENT"));
 		assert_true(row_has(&c, VIEW_TABLE_Y, "db "));
 		assert_true(row_has(&c, VIEW_TABLE_Y + 1, "web01"));
@@ -416,6 +418,24 @@ test_view_table(void **state)
 		}
 		canvas_free(&c);
 	}
+	/* big numbers: the header fits in 80 columns, shorter in 70 */
+	for (i = 0; i < (int)m.nclients; i++) {
+		m.clients[i].minute_anomalies = 123456789;
+		m.clients[i].minute_alerts = 1234567;
+		m.clients[i].rate = 333333;
+	}
+	canvas_init(&c, 24, 80);
+	view_draw(&c, &m, &env);
+	canvas_row(&c, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "anomaly-top  clients 2/3  points/s 1.0M  "
+	    "anomalies 370.4M alerts 3.70M (last 2s)");
+	canvas_free(&c);
+	canvas_init(&c, 24, 70);
+	view_draw(&c, &m, &env);
+	canvas_row(&c, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "clients 2/3 pts/s 1.0M anom 370.4M alerts "
+	    "3.70M (last 2s)");
+	canvas_free(&c);
 	/* monochrome: the anomaly in the sparkline is a '!' */
 	env.colour = 0;
 	canvas_init(&c, 24, 80);
