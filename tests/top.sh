@@ -222,6 +222,9 @@ ok $? "-b -c ID: that client only"
 sqlite3 "$db" ".backup '$tmp/shard.db'"
 out=$("$top" -b --iterations 1 -d "$db" -d "$tmp/shard.db" 2>"$tmp/err")
 [ "$(printf '%s\n' "$out" | grep -c '^web01 ')" -eq 2 ] &&
+    printf '%s\n' "$out" | grep -q '^web01  *1  *inactive ' &&
+    printf '%s\n' "$out" | grep -q '^web01  *2  *inactive ' &&
+    printf '%s\n' "$out" | sed -n 2p | grep -q '^CLIENT  *DB  *STATE ' &&
     printf '%s\n' "$out" | head -n 1 | grep -q "db $db $tmp/shard.db\$"
 ok $? "-b with two -d: the union of both databases"
 "$top" -b -n 0.1 -d "$db" 2>"$tmp/err" | head -n 3 >"$tmp/out"

@@ -198,7 +198,7 @@ run_screen(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 		crt_close(t);
 		errx(1, "out of memory");
 	}
-	view_layout(m, rows, cols, env->utf8);
+	view_layout(m, rows, cols, env->utf8, env->ndb);
 	for (;;) {
 		if (quit_signal)
 			break;
@@ -207,7 +207,7 @@ run_screen(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 		if (refresh || need) {
 			fetch(dbs, m, refresh || m->refreshes == 0);
 			/* the column widths follow the ids listed */
-			view_layout(m, rows, cols, env->utf8);
+			view_layout(m, rows, cols, env->utf8, env->ndb);
 			if (m->view == VIEW_TABLE)
 				fetch(dbs, m, 0);
 			if (refresh)
@@ -229,7 +229,7 @@ run_screen(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 				crt_close(t);
 				errx(1, "out of memory");
 			}
-			view_layout(m, rows, cols, env->utf8);
+			view_layout(m, rows, cols, env->utf8, env->ndb);
 			full = 1;
 		}
 		if (key == TOPK_CLICK || key == TOPK_DCLICK)

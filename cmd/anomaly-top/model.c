@@ -150,15 +150,19 @@ derive(const struct top_model *m, struct top_client *c)
 	int64_t now = m->now_ms;
 	int i;
 
+	/* the oldest sample of the last TOP_RATE_MS, else (refreshes further
+	 * apart) the newest before now */
 	c->rate = NAN;
-	for (i = 0; i < c->nhist; i++) {
-		s = &c->hist[i];
-		if (s->t_ms < now && now - s->t_ms <= TOP_RATE_MS) {
-			c->rate = (double)(c->points - s->points) * 1000.0 /
-			    (double)(now - s->t_ms);
-			break;
+	s = NULL;
+	for (i = 0; i < c->nhist; i++)
+		if (c->hist[i].t_ms < now) {
+			s = &c->hist[i];
+			if (now - s->t_ms <= TOP_RATE_MS)
+				break;
 		}
-	}
+	if (s != NULL)
+		c->rate = (double)(c->points - s->points) * 1000.0 /
+		    (double)(now - s->t_ms);
 	for (i = c->nhist - 1; i >= 0; i--)
 		if (now - c->hist[i].t_ms >= TOP_MINUTE_MS) {
 			base = &c->hist[i];

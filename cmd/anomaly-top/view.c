@@ -43,7 +43,7 @@ static const enum col drop_order[] = { C_WIN, C_PCT, C_SEEN, C_LAST, C_ST,
  * left; on a narrow screen the id shrinks to 12, then columns go, then the
  * sparkline. */
 static void
-table_layout(const struct top_model *m, int cols, int *w)
+table_layout(const struct top_model *m, int cols, int ndb, int *w)
 {
 	size_t r, len, longest = 6, k = 0;
 	int i, used;
@@ -51,6 +51,8 @@ table_layout(const struct top_model *m, int cols, int *w)
 	for (r = 0; r < m->nrows; r++)
 		if ((len = strlen(model_row(m, r)->id)) > longest)
 			longest = len;
+	if (ndb > 1)
+		longest += 3;		/* "@N", see table() */
 	for (i = 0; i < C_COUNT; i++)
 		w[i] = colspec[i].width;
 	w[C_ID] = longest > 24 ? 24 : (int)longest;
@@ -96,13 +98,13 @@ detail_layout(int rows, int *chart, int *list)
 }
 
 void
-view_layout(struct top_model *m, int rows, int cols, int utf8)
+view_layout(struct top_model *m, int rows, int cols, int utf8, int ndb)
 {
 	int w[C_COUNT], chart, list;
 	size_t pts;
 
 	model_set_page(m, rows - VIEW_TABLE_Y - 1);
-	table_layout(m, cols, w);
+	table_layout(m, cols, ndb, w);
 	m->spark_width = w[C_SPARK];
 	pts = fmt_chart_points(cols - AXIS_W, utf8);
 	m->detail_width = pts > TOP_CHART_MAX ? TOP_CHART_MAX : pts;
@@ -279,14 +281,14 @@ table(struct canvas *c, const struct top_model *m, const struct view_env *env)
 {
 	int w[C_COUNT], x, i, y, base, st;
 	size_t r;
-	char buf[64];
+	char buf[64], id[STORE_ID_MAX + 16];
 	const struct top_client *cl;
 	struct top_totals t;
 	static const char *const keys[] = { "Enter", "Open", "s", "Sort",
 	    "/", "Filter", "a", "Inactive", "p", "Pause", "?", "Help", "q",
 	    "Quit" };
 
-	table_layout(m, c->cols, w);
+	table_layout(m, c->cols, env->ndb, w);
 	y = VIEW_TABLE_Y - 1;
 	canvas_style(c, y, 0, c->cols, ST_TITLE);
 	for (i = x = 0; i < C_COUNT; i++) {
@@ -304,8 +306,13 @@ table(struct canvas *c, const struct top_model *m, const struct view_env *env)
 		if (r == m->sel)
 			canvas_style(c, y, 0, c->cols, ST_SELECTED);
 		x = 0;
-		field(c, y, x, w[C_ID], 0, base, cl->id);
-		if ((int)strlen(cl->id) > w[C_ID])
+		/* with shards, "id@N": N numbers its database (-d order) */
+		if (env->ndb > 1)
+			snprintf(id, sizeof(id), "%s@%d", cl->id, cl->db + 1);
+		else
+			snprintf(id, sizeof(id), "%s", cl->id);
+		field(c, y, x, w[C_ID], 0, base, id);
+		if ((int)strlen(id) > w[C_ID])
 			canvas_put(c, y, w[C_ID] - 1, base, env->utf8 ?
 			    0x2026 : '~');
 		x += w[C_ID] + 1;

@@ -24,10 +24,11 @@ struct view_env {
 /* The screen rows of the table's first client row. */
 #define VIEW_TABLE_Y	3
 
-/* Sets in m what depends on the screen size: the table's page, the width
- * of the sparklines, the points of the detail chart, the anomalies
- * listed. */
-void view_layout(struct top_model *m, int rows, int cols, int utf8);
+/* Sets in m what depends on the screen size (and on ndb, the number of
+ * databases): the table's page, the width of the sparklines, the points of
+ * the detail chart, the anomalies listed. */
+void view_layout(struct top_model *m, int rows, int cols, int utf8,
+    int ndb);
 
 /* Draws the model's current view (and the help, the filter prompt) into
  * c, the whole grid. */

@@ -210,8 +210,12 @@ test_model_rates(void **state)
 	assert_int_equal(t.span_ms, 60000);
 	assert_true(t.anomalies >= 6 && t.anomalies <= 7);
 	assert_true(fabs(t.rate - 25.0) < 1e-9);
+	/* refreshes 30 s apart (-n 30) still give a rate */
+	refresh(&m, 230000);
+	refresh(&m, 260000);
+	assert_true(fabs(model_row(&m, 1)->rate - 20.0) < 1e-9);
 	/* a client gone from the database is forgotten */
-	model_refresh_begin(&m, 201000);
+	model_refresh_begin(&m, 261000);
 	model_refresh_end(&m);
 	assert_int_equal(m.nclients, 0);
 	assert_int_equal(m.nrows, 0);
@@ -398,7 +402,7 @@ test_view_table(void **state)
 	cl->nspark = 8;
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(canvas_init(&c, sizes[i][0], sizes[i][1]), 0);
-		view_layout(&m, c.rows, c.cols, env.utf8);
+		view_layout(&m, c.rows, c.cols, env.utf8, env.ndb);
 		view_draw(&c, &m, &env);
 		assert_true(row_has(&c, 0, "clients 2/3"));
 		assert_true(row_has(&c, 0, c.cols >= 80 ? "points/s 25.0" :
@@ -439,7 +443,7 @@ test_view_table(void **state)
 	/* monochrome: the anomaly in the sparkline is a '!' */
 	env.colour = 0;
 	canvas_init(&c, 24, 80);
-	view_layout(&m, c.rows, c.cols, env.utf8);
+	view_layout(&m, c.rows, c.cols, env.utf8, env.ndb);
 	view_draw(&c, &m, &env);
 	canvas_row(&c, VIEW_TABLE_Y + 1, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\xe2\x96\x87!"));
@@ -448,6 +452,16 @@ test_view_table(void **state)
 	view_draw(&c, &m, &env);
 	assert_true(screen_has(&c, "anomaly-top keys"));
 	model_key(&m, ' ');
+	/* two databases: each id with the number of its own */
+	{
+		static const char *const two[] = { "/tmp/x.db", "/tmp/y.db" };
+		struct view_env env2 = { 1, 1, two, 2, 103000 };
+
+		view_draw(&c, &m, &env2);
+		assert_true(row_has(&c, VIEW_TABLE_Y, "db@1 "));
+		assert_true(row_has(&c, VIEW_TABLE_Y + 1, "web01@1 "));
+		assert_true(row_has(&c, 1, "db /tmp/x.db +1 more"));
+	}
 	/* the filter prompt in the footer */
 	model_key(&m, '/');
 	model_key(&m, 'z');
@@ -474,7 +488,7 @@ test_view_tiny(void **state)
 	refresh(&m, 100000);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		assert_int_equal(canvas_init(&c, sizes[i][0], sizes[i][1]), 0);
-		view_layout(&m, c.rows, c.cols, env.utf8);
+		view_layout(&m, c.rows, c.cols, env.utf8, env.ndb);
 		view_draw(&c, &m, &env);
 		model_open_detail(&m, "web01", -1);
 		m.detail_found = 1;
@@ -508,7 +522,7 @@ test_view_detail(void **state)
 	refresh(&m, 100000);
 	model_open_detail(&m, "web01", -1);
 	canvas_init(&c, 24, 80);
-	view_layout(&m, c.rows, c.cols, env.utf8);
+	view_layout(&m, c.rows, c.cols, env.utf8, env.ndb);
 	assert_int_equal(m.detail_width, 80 - 9);
 	m.detail_found = 1;
 	for (i = 0; i < m.detail_width; i++) {
