@@ -27,7 +27,8 @@ LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
-	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3
+	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3 \
+	tmux
 # The web pages: npm installs uPlot (package-lock.json); the browser tests
 # drive headless Chromium from node (tests/cdp.js).  A package counts as
 # present when it is installed or a command of its name is on the PATH
@@ -52,6 +53,17 @@ WSRAW	= build/tests/tools/wsraw
 SEND_SRC = $(wildcard cmd/anomaly-send/*.c)
 SEND_OBJ = $(SEND_SRC:%.c=build/%.o)
 SEND	= build/anomaly-send
+# anomaly-top: curses only in crt.c; links the store, never libwebsockets.
+NCURSES_CFLAGS != pkg-config --cflags ncursesw 2>/dev/null || true
+NCURSES_LIBS   != pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw
+TOP_SRC	= $(wildcard cmd/anomaly-top/*.c)
+TOP_OBJ	= $(TOP_SRC:%.c=build/%.o)
+TOP_MODEL_OBJ = $(filter-out build/cmd/anomaly-top/main.o \
+	build/cmd/anomaly-top/crt.o,$(TOP_OBJ))
+TOP_SAN_OBJ = $(TOP_MODEL_OBJ:build/%=build/san/%)
+TOP	= build/anomaly-top
+TOP_UNIT = build/tests/test_top
+TOP_SAN_UNIT = build/san/tests/test_top
 
 # uPlot, the pages' chart, from the npm registry at the version locked in
 # package-lock.json, copied under share/anomaly/www/uplot/ (not committed)
@@ -60,7 +72,7 @@ UPLOT_DIR = share/anomaly/www/uplot
 UPLOT	= $(UPLOT_DIR)/uPlot.iife.min.js $(UPLOT_DIR)/uPlot.min.css \
 	  $(UPLOT_DIR)/LICENSE
 
-all: $(LIB) $(ANOMALYD) $(SEND) $(UPLOT)
+all: $(LIB) $(ANOMALYD) $(SEND) $(TOP) $(UPLOT)
 
 node_modules/uplot/package.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -79,6 +91,23 @@ $(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
 
 $(SEND): $(SEND_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
+
+$(TOP): $(TOP_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_OBJ) $(LIB) $(SQLITE_LIBS) \
+	    $(NCURSES_LIBS) -lm
+
+build/cmd/anomaly-top/crt.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
+
+# test_top links anomaly-top's model, views and queries (not crt.o).
+$(TOP_UNIT): tests/unit/test_top.c $(TOP_MODEL_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
+	    $(TOP_MODEL_OBJ) $(LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+
+$(TOP_SAN_UNIT): tests/unit/test_top.c $(TOP_SAN_OBJ) $(SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
+	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
 
 $(SAN_LIB): $(SAN_OBJ)
 	@rm -f $@
@@ -115,12 +144,13 @@ build/bench/%: tests/bench/%.c $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) $(UPLOT)
+check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
+	    $(TOP) $(UPLOT)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
-	    tests/browser.sh
+	    tests/top.sh tests/browser.sh
 
 bench: $(BENCH_BIN) $(ANOMALYD) $(SEND)
 	@$(BENCH_BIN)
@@ -165,3 +195,4 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
 	$(SEND_OBJ:.o=.d)
+-include $(TOP_OBJ:.o=.d) $(TOP_SAN_OBJ:.o=.d)

@@ -1,0 +1,367 @@
+/*
+ * anomaly-top: a live full-screen monitor of anomalyd's database (SPEC
+ * §6), or with -b plain-text snapshots for pipes.
+ *
+ * The database is read through the store's read-only interface: no lock,
+ * no writes, never in the writer's way.  Each refresh reads the clients
+ * table, then only what the screen shows (the sparklines of the rows on
+ * screen, the detail chart), each through the primary key with a LIMIT.
+ * The model (model.c) holds the data, the views (view.c) draw it into a
+ * canvas, crt.c puts that on the terminal: curses is in crt.c alone.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "canvas.h"
+#include "crt.h"
+#include "model.h"
+#include "query.h"
+#include "store.h"
+#include "view.h"
+
+#define VERSION		"0.1"
+#define MAX_DBS		64
+
+enum { OPT_ITERATIONS = 256, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "db",		required_argument, NULL, 'd' },
+	{ "interval",	required_argument, NULL, 'n' },
+	{ "client",	required_argument, NULL, 'c' },
+	{ "batch",	no_argument,	   NULL, 'b' },
+	{ "iterations",	required_argument, NULL, OPT_ITERATIONS },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, OPT_VERSION },
+	{ NULL,		0,		   NULL, 0 }
+};
+
+/* Set by SIGINT, SIGTERM and SIGHUP: leave the screen cleanly. */
+static volatile sig_atomic_t quit_signal;
+
+static void
+on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: anomaly-top [-d DB]... [-n SECONDS] "
+	    "[-c CLIENT_ID] [-b [--iterations N]]\n"
+	    "try 'anomaly-top --help' for more\n");
+	exit(2);
+}
+
+static void
+help(void)
+{
+	printf("usage: anomaly-top [-d DB]... [-n SECONDS] [-c CLIENT_ID] "
+	    "[-b [--iterations N]]\n\n"
+	    "A live monitor of anomalyd's clients, read from its database "
+	    "(read-only).\n\n"
+	    "  -d, --db PATH          database (default $ANOMALY_DB or "
+	    "./anomaly.db);\n"
+	    "                         several -d show the union of shards\n"
+	    "  -n, --interval SECS    seconds between refreshes (default 1, "
+	    "at least 0.1)\n"
+	    "  -c, --client ID        open on the detail view of client ID\n"
+	    "                         (with -b: print only that client)\n"
+	    "  -b, --batch            plain-text snapshots for pipes, "
+	    "without curses\n"
+	    "      --iterations N     with -b: N snapshots, then exit "
+	    "(default: until interrupted)\n"
+	    "  -h, --help             this help\n"
+	    "      --version          the version\n\n"
+	    "Keys: arrows PgUp PgDn Home End move, Enter opens, Esc goes "
+	    "back, s sort,\n"
+	    "/ filter, a show inactive, p pause, ? help, q quit.\n"
+	    "Exit status: 0 ok, 1 failure (database), 2 usage "
+	    "(or no terminal without -b).\n");
+	exit(0);
+}
+
+/* The wall clock in epoch milliseconds. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= STORE_ID_MAX &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._:-") == n;
+}
+
+/* Sleeps ms milliseconds unless a signal comes. */
+static void
+nap(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000),
+	    (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+run_batch(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
+    const char *only, long iterations, int64_t interval_ms)
+{
+	char err[512];
+	size_t r;
+	long i;
+
+	m->show_inactive = 1;
+	for (i = 0; iterations == 0 || i < iterations; i++) {
+		if (i > 0)
+			nap(interval_ms);
+		if (quit_signal)
+			break;
+		env->now_ms = now_ms();
+		if (query_clients(dbs, m, env->now_ms, err, sizeof(err)) == -1)
+			errx(1, "%s", err);
+		for (r = 0; r < m->nrows; r++) {
+			struct top_client *c = model_row(m, r);
+
+			if (only != NULL && strcmp(c->id, only) != 0)
+				continue;
+			if (query_spark(dbs, c, BATCH_SPARK, err,
+			    sizeof(err)) == -1)
+				errx(1, "%s", err);
+		}
+		if (i > 0)
+			putchar('\n');
+		if (batch_print(stdout, m, env, only) == -1 ||
+		    fflush(stdout) == EOF)
+			errx(1, "stdout: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* Reads what the current view needs (a failure is shown in the header). */
+static void
+fetch(struct top_dbs *dbs, struct top_model *m, int clients)
+{
+	char err[512];
+	int rc = 0;
+
+	if (clients)
+		rc = query_clients(dbs, m, now_ms(), err, sizeof(err));
+	if (rc == 0) {
+		if (m->view == VIEW_DETAIL)
+			rc = query_detail(dbs, m, err, sizeof(err));
+		else
+			rc = query_sparks(dbs, m, err, sizeof(err));
+	}
+	if (rc == -1)
+		snprintf(m->error, sizeof(m->error), "error: %.240s", err);
+	else
+		m->error[0] = '\0';
+}
+
+static int
+run_screen(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
+    int64_t interval_ms, int colour)
+{
+	struct canvas cv = { 0, 0, NULL };
+	struct crt *t;
+	int64_t next = 0, now;
+	int rows, cols, key, y = 0, full = 1, need = 0, refresh;
+	enum top_action act;
+
+	if ((t = crt_open(colour)) == NULL)
+		errx(1, "cannot use the terminal (TERM=%s)",
+		    getenv("TERM") ? getenv("TERM") : "");
+	env->colour = crt_colour(t);
+	crt_size(t, &rows, &cols);
+	if (canvas_init(&cv, rows, cols) == -1) {
+		crt_close(t);
+		errx(1, "out of memory");
+	}
+	view_layout(m, rows, cols, env->utf8, env->ndb);
+	for (;;) {
+		if (quit_signal)
+			break;
+		now = now_ms();
+		refresh = !m->paused && now >= next;
+		if (refresh || need) {
+			fetch(dbs, m, refresh || m->refreshes == 0);
+			/* the column widths follow the ids listed */
+			view_layout(m, rows, cols, env->utf8, env->ndb);
+			if (m->view == VIEW_TABLE)
+				fetch(dbs, m, 0);
+			if (refresh)
+				next = now + interval_ms;
+			need = 0;
+		}
+		env->now_ms = now_ms();
+		view_draw(&cv, m, env);
+		crt_draw(t, &cv, full);
+		full = 0;
+		key = crt_key(t, m->paused ? 1000 : (int)(next - now_ms() > 0 ?
+		    next - now_ms() : 0), &y);
+		if (key == TOPK_NONE)
+			continue;
+		if (key == TOPK_RESIZE) {
+			crt_size(t, &rows, &cols);
+			canvas_free(&cv);
+			if (canvas_init(&cv, rows, cols) == -1) {
+				crt_close(t);
+				errx(1, "out of memory");
+			}
+			view_layout(m, rows, cols, env->utf8, env->ndb);
+			full = 1;
+		}
+		if (key == TOPK_CLICK || key == TOPK_DCLICK)
+			act = model_click(m, y - VIEW_TABLE_Y,
+			    key == TOPK_DCLICK);
+		else
+			act = model_key(m, key);
+		if (act == ACT_QUIT)
+			break;
+		if (act == ACT_FETCH)
+			need = 1;
+	}
+	crt_close(t);
+	canvas_free(&cv);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *paths[MAX_DBS], *client = NULL, *codeset;
+	struct store *stores[MAX_DBS];
+	struct top_dbs dbs = { paths, stores, 0 };
+	struct top_model m;
+	struct view_env env;
+	struct sigaction sa;
+	char err[512], *end;
+	double interval = 1.0;
+	long iterations = -1;
+	int ch, batch = 0, i, colour, rc;
+
+	while ((ch = getopt_long(argc, argv, "bc:d:hn:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			batch = 1;
+			break;
+		case 'c':
+			if (!valid_id(optarg)) {
+				warnx("-c %s: a client id is 1 to 64 of "
+				    "A-Z a-z 0-9 . _ : -", optarg);
+				usage();
+			}
+			client = optarg;
+			break;
+		case 'd':
+			if (dbs.n == MAX_DBS) {
+				warnx("at most %d databases", MAX_DBS);
+				usage();
+			}
+			paths[dbs.n++] = optarg;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'n':
+			errno = 0;
+			interval = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    !(interval >= 0.1 && interval <= 86400)) {
+				warnx("-n %s: seconds from 0.1 to 86400",
+				    optarg);
+				usage();
+			}
+			break;
+		case OPT_ITERATIONS:
+			errno = 0;
+			iterations = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    iterations < 1) {
+				warnx("--iterations %s: a number from 1",
+				    optarg);
+				usage();
+			}
+			break;
+		case OPT_VERSION:
+			printf("anomaly-top %s\n", VERSION);
+			exit(0);
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0) {
+		warnx("unexpected argument: %s", argv[0]);
+		usage();
+	}
+	if (iterations != -1 && !batch) {
+		warnx("--iterations goes with -b");
+		usage();
+	}
+	if (!batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		errx(2, "not a terminal: the monitor needs one on stdin and "
+		    "stdout (use -b for text snapshots)");
+	if (dbs.n == 0)
+		paths[dbs.n++] = store_resolve_path(NULL, getenv("ANOMALY_DB"));
+
+	setlocale(LC_ALL, "");
+	codeset = nl_langinfo(CODESET);
+	memset(&env, 0, sizeof(env));
+	env.utf8 = codeset != NULL && strcmp(codeset, "UTF-8") == 0;
+	colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	env.colour = batch ? 0 : colour;
+	env.dbpaths = paths;
+	env.ndb = dbs.n;
+
+	for (i = 0; i < dbs.n; i++)
+		if ((stores[i] = store_open_reader(paths[i], err,
+		    sizeof(err))) == NULL)
+			errx(1, "%s", err);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (!batch)
+		sigaction(SIGINT, &sa, NULL);
+
+	model_init(&m);
+	if (batch)
+		rc = run_batch(&dbs, &m, &env, client, iterations < 0 ? 0 :
+		    iterations, (int64_t)llround(interval * 1000));
+	else {
+		if (client != NULL)
+			model_open_detail(&m, client, -1);
+		rc = run_screen(&dbs, &m, &env,
+		    (int64_t)llround(interval * 1000), colour);
+	}
+	model_free(&m);
+	for (i = 0; i < dbs.n; i++)
+		store_close(stores[i]);
+	return rc;
+}

@@ -1,0 +1,185 @@
+/*
+ * query.c: anomaly-top's reads of the databases (see query.h).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "query.h"
+#include "store.h"
+
+struct fill {
+	struct top_model *m;
+	int	 db;
+	int	 oom;
+};
+
+static int
+add_client(void *arg, const struct store_client *c)
+{
+	struct fill *f = arg;
+
+	if (model_refresh_client(f->m, f->db, c) == -1) {
+		f->oom = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+query_clients(struct top_dbs *dbs, struct top_model *m, int64_t now_ms,
+    char *err, size_t errlen)
+{
+	struct fill f = { m, 0, 0 };
+	int i, rc = 0;
+
+	model_refresh_begin(m, now_ms);
+	for (i = 0; i < dbs->n; i++) {
+		f.db = i;
+		if (store_clients_each(dbs->stores[i], add_client, &f, err,
+		    errlen) != 0) {
+			if (f.oom)
+				snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+	}
+	model_refresh_end(m);
+	return rc;
+}
+
+int
+query_spark(struct top_dbs *dbs, struct top_client *c, int width, char *err,
+    size_t errlen)
+{
+	struct store *st = dbs->stores[c->db];
+	struct store_range r = { 0, 0, 0, 0, 1 };
+	struct store_point p;
+	int k = 0, rc, i;
+
+	if (width > TOP_SPARK_MAX)
+		width = TOP_SPARK_MAX;
+	if (width <= 0)
+		return 0;
+	if (c->spark_points == c->points && c->spark_asked >= width)
+		return 0;
+	r.limit = width;
+	if (store_points_open(st, c->id, &r, err, errlen) == -1)
+		return -1;
+	/* newest first: fill from the right, then move to the left */
+	while (k < width && (rc = store_points_next(st, &p, err, errlen)) == 1) {
+		c->spark[width - 1 - k] = (float)p.value;
+		c->sparkflags[width - 1 - k] = (p.anomaly ? FMT_ANOMALY : 0) |
+		    (p.alert ? FMT_ALERT : 0);
+		k++;
+	}
+	store_points_close(st);
+	if (k < width && rc == -1)
+		return -1;
+	for (i = 0; i < k; i++) {
+		c->spark[i] = c->spark[width - k + i];
+		c->sparkflags[i] = c->sparkflags[width - k + i];
+	}
+	c->nspark = k;
+	c->spark_points = c->points;
+	c->spark_asked = width;
+	return 0;
+}
+
+int
+query_sparks(struct top_dbs *dbs, struct top_model *m, char *err,
+    size_t errlen)
+{
+	size_t r;
+	struct top_client *c;
+
+	for (r = m->top; r < m->top + (size_t)m->page && r < m->nrows; r++) {
+		c = model_row(m, r);
+		if (query_spark(dbs, c, m->spark_width, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The timestamp t as text. */
+static void
+ts_text(const struct store_ts *t, char *buf, size_t size)
+{
+	switch (t->type) {
+	case STORE_TS_INTEGER:
+		snprintf(buf, size, "%lld", (long long)t->i);
+		break;
+	case STORE_TS_REAL:
+		snprintf(buf, size, "%.15g", t->r);
+		break;
+	case STORE_TS_TEXT:
+		snprintf(buf, size, "%s", t->text);
+		break;
+	}
+}
+
+int
+query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
+    size_t errlen)
+{
+	struct top_client *c = model_detail_client(m);
+	struct store_range r = { 0, 0, 0, 0, 1 };
+	struct store_point p;
+	struct store *st;
+	size_t width = m->detail_width, k = 0, i;
+	int rc = 0;
+
+	m->nchart = m->nanoms = 0;
+	m->detail_found = c != NULL;
+	if (c == NULL)
+		return 0;
+	st = dbs->stores[c->db];
+	if (width > TOP_CHART_MAX)
+		width = TOP_CHART_MAX;
+	r.before = m->detail_end > 0 ? m->detail_end + 1 : 0;
+	r.limit = (int64_t)width;
+	if (width > 0) {
+		if (store_points_open(st, c->id, &r, err, errlen) == -1)
+			return -1;
+		while (k < width &&
+		    (rc = store_points_next(st, &p, err, errlen)) == 1) {
+			struct top_point *t = &m->chart[width - 1 - k];
+
+			t->n = p.n;
+			t->value = p.value;
+			t->flags = (p.anomaly ? FMT_ANOMALY : 0) |
+			    (p.alert ? FMT_ALERT : 0);
+			k++;
+		}
+		store_points_close(st);
+		if (rc == -1)
+			return -1;
+		for (i = 0; i < k; i++)
+			m->chart[i] = m->chart[width - k + i];
+		m->nchart = k;
+	}
+	r.limit = TOP_ANOM_MAX;
+	r.anomalies_only = 1;
+	if (store_points_open(st, c->id, &r, err, errlen) == -1)
+		return -1;
+	while (m->nanoms < TOP_ANOM_MAX &&
+	    (rc = store_points_next(st, &p, err, errlen)) == 1) {
+		struct top_anomaly *a = &m->anoms[m->nanoms++];
+
+		a->n = p.n;
+		ts_text(&p.ts, a->ts, sizeof(a->ts));
+		a->value = p.value;
+		a->score = p.score;
+		a->votes = p.votes;
+		a->alert = p.alert;
+		a->received_ms = p.received_ms;
+	}
+	store_points_close(st);
+	if (rc == -1)
+		return -1;
+	if (m->anom_top >= m->nanoms)
+		m->anom_top = 0;
+	return 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * query.h: anomaly-top's reads of the databases, through the store's
+ * read-only interface (lib/store.h): every read is one indexed lookup or a
+ * range of the primary key (client_id, n) bounded by a LIMIT, so its cost
+ * does not grow with the size of the database.
+ */
+#ifndef TOP_QUERY_H
+#define TOP_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct store;
+
+/* The databases shown, in the order of the -d options. */
+struct top_dbs {
+	const char	**paths;
+	struct store	**stores;
+	int		  n;
+};
+
+/* Reads every client of every database into m (a refresh at now_ms: the
+ * clients table only).  Returns 0, or -1 with a message in err. */
+int query_clients(struct top_dbs *dbs, struct top_model *m, int64_t now_ms,
+    char *err, size_t errlen);
+
+/* Reads the sparklines of the rows on screen (m->top, m->page) that are
+ * stale: the newest m->spark_width values of each.  Returns 0 or -1. */
+int query_sparks(struct top_dbs *dbs, struct top_model *m, char *err,
+    size_t errlen);
+
+/* Reads the sparkline of the client c, at most width points. */
+int query_spark(struct top_dbs *dbs, struct top_client *c, int width,
+    char *err, size_t errlen);
+
+/* Reads the detail view's chart (m->detail_width points ending at
+ * m->detail_end, or the newest) and its recent anomalies.  Returns 0 or
+ * -1. */
+int query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
+    size_t errlen);
+
+#endif
