@@ -752,7 +752,13 @@ novelty_z(struct detector *d, uint64_t n, double x)
 	if (n > D && span > 0) {
 		for (j = 0; j + 1 < D; j++)
 			p[j] = (hist_at(d, n - D + 1 + j) - d->seen_lo) / span;
+		/* x alone may lie outside the range; far outside is the same
+		 * (and stays finite) */
 		p[D - 1] = (x - d->seen_lo) / span;
+		if (!(p[D - 1] < 1e9))
+			p[D - 1] = 1e9;
+		else if (p[D - 1] < -1e9)
+			p[D - 1] = -1e9;
 		novelty_push(d->novelty, p, &raw, &z);
 	} else
 		novelty_push(d->novelty, NULL, &raw, &z);

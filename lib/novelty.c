@@ -1,10 +1,14 @@
 /*
  * novelty.c: prototype novelty and its anomaly likelihood (novelty.h).
  *
- * Prototypes are rows of D doubles; a search starts with the last winner
- * (consecutive patterns are alike) and stops measuring a prototype as soon
- * as one of its differences reaches the best distance so far, so most
- * prototypes cost one or two comparisons.  The two rings (raw scores, their means) keep plain double running
+ * Prototypes are rows of D doubles, also kept in the order of their means
+ * (ties by row), an order that is a function of the rows alone and so is
+ * rebuilt, not saved.  Since |mean(p) - mean(row)| <= the L-infinity
+ * distance, a search starts with the last winner (consecutive patterns are
+ * alike), then walks outwards from p's mean in that order and stops when the
+ * gap of means reaches the best distance so far; a prototype's measuring
+ * stops as soon as one difference does.  A point costs a few prototypes,
+ * not K.  The two rings (raw scores, their means) keep plain double running
  * sums that the caller rebases at fixed ordinals; the values are in [0, 1],
  * so their rounding stays near 1e-16.
  */
@@ -22,6 +26,9 @@ struct novelty {
 	uint32_t last;		/* the last winner */
 	double *proto;		/* K rows of D */
 	uint64_t *used;		/* step of each prototype's last use */
+	double *key;		/* mean of each row */
+	uint32_t *order;	/* rows by (key, row) */
+	uint32_t *pos;		/* where each row is in order */
 	double *raws;		/* ring of S raw scores */
 	double *means;		/* ring of H means */
 	double rsum;		/* sum of raws */
@@ -38,10 +45,14 @@ novelty_new(const struct novelty_config *c)
 	nv->c = *c;
 	nv->proto = calloc((size_t)c->protos * c->dim, sizeof(double));
 	nv->used = calloc(c->protos, sizeof(uint64_t));
+	nv->key = calloc(c->protos, sizeof(double));
+	nv->order = calloc(c->protos, sizeof(uint32_t));
+	nv->pos = calloc(c->protos, sizeof(uint32_t));
 	nv->raws = calloc(c->average, sizeof(double));
 	nv->means = calloc(c->history, sizeof(double));
 	if (nv->proto == NULL || nv->used == NULL || nv->raws == NULL ||
-	    nv->means == NULL) {
+	    nv->means == NULL || nv->key == NULL || nv->order == NULL ||
+	    nv->pos == NULL) {
 		novelty_free(nv);
 		return NULL;
 	}
@@ -55,6 +66,9 @@ novelty_free(struct novelty *nv)
 		return;
 	free(nv->proto);
 	free(nv->used);
+	free(nv->key);
+	free(nv->order);
+	free(nv->pos);
 	free(nv->raws);
 	free(nv->means);
 	free(nv);
@@ -80,32 +94,106 @@ distance(const double *p, const double *row, uint32_t D, double bound)
 	return dist;
 }
 
+static double
+mean_of(const double *p, uint32_t D)
+{
+	double sum = 0;
+	uint32_t j;
+
+	for (j = 0; j < D; j++)
+		sum += p[j];
+	return sum / D;
+}
+
+/* Whether row a goes before row b in order. */
+static int
+before(const struct novelty *nv, uint32_t a, uint32_t b)
+{
+	return nv->key[a] < nv->key[b] || (nv->key[a] == nv->key[b] && a < b);
+}
+
+/* Moves row k, at position i of order, to its place after its key
+ * changed. */
+static void
+reorder(struct novelty *nv, uint32_t k)
+{
+	uint32_t i = nv->pos[k];
+
+	while (i > 0 && before(nv, k, nv->order[i - 1])) {
+		nv->order[i] = nv->order[i - 1];
+		nv->pos[nv->order[i]] = i;
+		i--;
+	}
+	while (i + 1 < nv->count && before(nv, nv->order[i + 1], k)) {
+		nv->order[i] = nv->order[i + 1];
+		nv->pos[nv->order[i]] = i;
+		i++;
+	}
+	nv->order[i] = k;
+	nv->pos[k] = i;
+}
+
+/* The row nearest to p (by L-infinity distance, ties to the first met) and
+ * its distance in *best; count must be above 0. */
+static uint32_t
+nearest(const struct novelty *nv, const double *p, double *best)
+{
+	uint32_t D = nv->c.dim, lo = 0, hi = nv->count, mid, k, best_k;
+	double pm = mean_of(p, D), d, gl, gr;
+	uint32_t left, right;
+
+	best_k = nv->last;
+	*best = distance(p, nv->proto + (size_t)best_k * D, D, INFINITY);
+	while (lo < hi) {		/* first position with key >= pm */
+		mid = lo + (hi - lo) / 2;
+		if (nv->key[nv->order[mid]] < pm)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	left = lo;			/* positions left-1, left-2... */
+	right = lo;			/* positions right, right+1... */
+	for (;;) {
+		gl = left > 0 ? pm - nv->key[nv->order[left - 1]] : INFINITY;
+		gr = right < nv->count ? nv->key[nv->order[right]] - pm :
+		    INFINITY;
+		if (gl <= gr) {
+			if (gl >= *best)
+				break;
+			k = nv->order[--left];
+		} else {
+			if (gr >= *best)
+				break;
+			k = nv->order[right++];
+		}
+		if (k == nv->last)
+			continue;
+		d = distance(p, nv->proto + (size_t)k * D, D, *best);
+		if (d < *best) {
+			*best = d;
+			best_k = k;
+		}
+	}
+	return best_k;
+}
+
 /* The raw score of pattern p, after which p is learnt. */
 static double
 score_and_learn(struct novelty *nv, const double *p)
 {
 	uint32_t D = nv->c.dim, k, j, best_k = 0;
-	double best = INFINITY, dist, *row;
+	double best = INFINITY, *row;
 
-	if (nv->count > 0) {
-		best_k = nv->last;
-		best = distance(p, nv->proto + (size_t)best_k * D, D, INFINITY);
-	}
-	for (k = 0; k < nv->count; k++) {
-		if (k == nv->last)
-			continue;
-		dist = distance(p, nv->proto + (size_t)k * D, D, best);
-		if (dist < best) {
-			best = dist;
-			best_k = k;
-		}
-	}
+	if (nv->count > 0)
+		best_k = nearest(nv, p, &best);
 	if (nv->count == 0 || best > nv->c.rho) {
 		/* a new category: the first free row, or the least recently
 		 * used one (the first of equals) */
-		if (nv->count < nv->c.protos)
+		if (nv->count < nv->c.protos) {
 			best_k = nv->count++;
-		else {
+			nv->order[best_k] = best_k;
+			nv->pos[best_k] = best_k;
+		} else {
 			best_k = 0;
 			for (k = 1; k < nv->count; k++)
 				if (nv->used[k] < nv->used[best_k])
@@ -117,6 +205,8 @@ score_and_learn(struct novelty *nv, const double *p)
 		for (j = 0; j < D; j++)
 			row[j] += nv->c.rate * (p[j] - row[j]);
 	}
+	nv->key[best_k] = mean_of(nv->proto + (size_t)best_k * D, D);
+	reorder(nv, best_k);
 	nv->used[best_k] = nv->steps;
 	nv->last = best_k;
 	return best < 1 ? best : 1;
@@ -248,7 +338,23 @@ novelty_load(struct novelty *nv, const unsigned char *buf, size_t len)
 		nv->raws[i] = get_finite(&buf, &bad);
 	for (i = 0; i < c->history; i++)
 		nv->means[i] = get_finite(&buf, &bad);
-	return bad ? -1 : 0;
+	if (bad)
+		return -1;
+	/* the order, by insertion as rows were added */
+	{
+		uint32_t k, n = nv->count;
+
+		for (k = 0; k < n; k++) {
+			nv->key[k] = mean_of(nv->proto + (size_t)k * c->dim,
+			    c->dim);
+			nv->count = k + 1;
+			nv->order[k] = k;
+			nv->pos[k] = k;
+			reorder(nv, k);
+		}
+		nv->count = n;
+	}
+	return 0;
 }
 
 size_t
@@ -256,6 +362,6 @@ novelty_memory(const struct novelty *nv)
 {
 	const struct novelty_config *c = &nv->c;
 
-	return sizeof(*nv) + 8 * ((size_t)c->protos * (c->dim + 1) +
-	    c->average + c->history);
+	return sizeof(*nv) + 8 * ((size_t)c->protos * (c->dim + 2) +
+	    c->average + c->history) + 8 * (size_t)c->protos;
 }
