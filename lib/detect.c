@@ -107,8 +107,10 @@ static const struct param_info {
 	[DETECT_P_NOVELTY_RATE] = { "novelty.rate", 0.1, 0, 1, 0, 0 },
 	[DETECT_P_NOVELTY_AVERAGE] = { "novelty.average", 10, 1,
 	    NOVELTY_AVERAGE_MAX, 1, 0 },
+	[DETECT_P_NOVELTY_HISTORY] = { "novelty.history", 1000, 1,
+	    NOVELTY_HISTORY_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_LEARN] = { "novelty.learn", 300, 1,
-	    DETECT_WINDOW_MAX, 1, 0 },
+	    NOVELTY_HISTORY_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_EPS] = { "novelty.eps", 1e-5, 0, 0.5, 0, 1 },
 	[DETECT_P_NOVELTY_SIGMA_MIN] = { "novelty.sigma_min", 0.005, 0, 1e9, 0,
 	    1 },
@@ -1040,9 +1042,9 @@ detector_new(const char *client_id, size_t len,
 		nc.dim = (uint32_t)s->param[DETECT_P_NOVELTY_DIM];
 		nc.protos = (uint32_t)s->param[DETECT_P_NOVELTY_PROTOS];
 		nc.average = (uint32_t)s->param[DETECT_P_NOVELTY_AVERAGE];
-		nc.history = W;
-		nc.learn = s->param[DETECT_P_NOVELTY_LEARN] < W ?
-		    (uint32_t)s->param[DETECT_P_NOVELTY_LEARN] : W;
+		nc.history = (uint32_t)s->param[DETECT_P_NOVELTY_HISTORY];
+		nc.learn = s->param[DETECT_P_NOVELTY_LEARN] < nc.history ?
+		    (uint32_t)s->param[DETECT_P_NOVELTY_LEARN] : nc.history;
 		nc.rho = s->param[DETECT_P_NOVELTY_RHO];
 		nc.rate = s->param[DETECT_P_NOVELTY_RATE];
 		nc.sigma_min = s->param[DETECT_P_NOVELTY_SIGMA_MIN];

@@ -26,12 +26,13 @@
 #define NOVELTY_DIM_MAX		32
 #define NOVELTY_PROTOS_MAX	4096
 #define NOVELTY_AVERAGE_MAX	100000
+#define NOVELTY_HISTORY_MAX	1000000
 
 struct novelty_config {
 	uint32_t dim;		/* D, 1..NOVELTY_DIM_MAX */
 	uint32_t protos;	/* K, 1..NOVELTY_PROTOS_MAX */
 	uint32_t average;	/* S, 1..NOVELTY_AVERAGE_MAX */
-	uint32_t history;	/* H, at least 1 */
+	uint32_t history;	/* H, 1..NOVELTY_HISTORY_MAX */
 	uint32_t learn;		/* means held before z is given, 1..H */
 	double rho;		/* vigilance, > 0 */
 	double rate;		/* learning rate, 0..1 */

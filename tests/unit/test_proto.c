@@ -1729,7 +1729,8 @@ test_settings_roundtrip(void **state)
 	    "\"min_points\":50,\"holdoff\":100,\"spatial.tol\":0.02,"
 	    "\"novelty.dim\":6,\"novelty.protos\":64,\"novelty.rho\":0.15,"
 	    "\"novelty.rate\":0.1,\"novelty.average\":10,"
-	    "\"novelty.learn\":300,\"novelty.eps\":1e-05,"
+	    "\"novelty.history\":1000,\"novelty.learn\":300,"
+	    "\"novelty.eps\":1e-05,"
 	    "\"novelty.sigma_min\":0.005}}");
 	/* Parsed over other settings, it gives them back. */
 	detect_settings_default(&t, 1000);
