@@ -752,8 +752,14 @@ novelty_z(struct detector *d, uint64_t n, double x)
 	uint32_t D = d->nov_dim, j;
 
 	if (n > D && span > 0) {
-		for (j = 0; j + 1 < D; j++)
-			p[j] = (hist_at(d, n - D + 1 + j) - d->seen_lo) / span;
+		/* ordinals n-D+1 .. n-1 from one division, then wrapping */
+		uint32_t at = (uint32_t)((n - D) % d->hcap);
+
+		for (j = 0; j + 1 < D; j++) {
+			p[j] = (d->hist[at] - d->seen_lo) / span;
+			if (++at == d->hcap)
+				at = 0;
+		}
 		/* x alone may lie outside the range; far outside is the same
 		 * (and stays finite) */
 		p[D - 1] = (x - d->seen_lo) / span;

@@ -31,6 +31,7 @@ struct novelty {
 	uint32_t *pos;		/* where each row is in order */
 	double *raws;		/* ring of S raw scores */
 	double *means;		/* ring of H means */
+	uint32_t rpos, mpos;	/* steps % S and steps % H */
 	double rsum;		/* sum of raws */
 	double msum, msum2;	/* sums of the held means and their squares */
 };
@@ -222,9 +223,11 @@ novelty_push(struct novelty *nv, const double *p, double *raw, double *z)
 
 	if (p != NULL)
 		r = score_and_learn(nv, p);
-	old = nv->raws[t % S];
+	old = nv->raws[nv->rpos];
 	nv->rsum += r - old;
-	nv->raws[t % S] = r;
+	nv->raws[nv->rpos] = r;
+	if (++nv->rpos == S)
+		nv->rpos = 0;
 	m = nv->rsum / (double)(t + 1 < S ? t + 1 : S);
 
 	*z = NAN;
@@ -238,11 +241,13 @@ novelty_push(struct novelty *nv, const double *p, double *raw, double *z)
 		*z = (m - mu) / sd;
 	}
 	if (t >= H) {
-		old = nv->means[t % H];
+		old = nv->means[nv->mpos];
 		nv->msum -= old;
 		nv->msum2 -= old * old;
 	}
-	nv->means[t % H] = m;
+	nv->means[nv->mpos] = m;
+	if (++nv->mpos == H)
+		nv->mpos = 0;
 	nv->msum += m;
 	nv->msum2 += m * m;
 	nv->steps = t + 1;
@@ -319,6 +324,8 @@ novelty_load(struct novelty *nv, const unsigned char *buf, size_t len)
 	if (len != novelty_state_size(nv))
 		return -1;
 	nv->steps = le_get64(buf);
+	nv->rpos = (uint32_t)(nv->steps % c->average);
+	nv->mpos = (uint32_t)(nv->steps % c->history);
 	nv->count = (uint32_t)le_get64(buf + 8);
 	nv->last = (uint32_t)le_get64(buf + 16);
 	if (le_get64(buf + 8) > c->protos || le_get64(buf + 16) >= c->protos ||
