@@ -70,10 +70,20 @@ struct detector {
 	struct novelty *novelty;
 	uint32_t nov_dim;
 	double nov_zstar;	/* z whose normal upper tail is novelty.eps */
+
+	/* novelty_long: blocks of `scale` values, each reduced to its extreme
+	 * farthest from a running mean of block means */
+	struct novelty *slow;
+	uint32_t scale;
+	double blk_lo, blk_hi, blk_sum;	/* of the block so far */
+	double blk_ma;		/* running mean of block means */
+	double agg[NOVELTY_DIM_MAX];	/* block extremes, ring */
+	uint64_t nagg;		/* blocks ended */
 };
 
 static const char *const kind_names[DETECT_KINDS] = {
-	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore", "spatial", "novelty"
+	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore", "spatial", "novelty",
+	"novelty_long"
 };
 
 /* Params table: key, default, minimum, maximum, whole number. */
@@ -114,6 +124,8 @@ static const struct param_info {
 	[DETECT_P_NOVELTY_EPS] = { "novelty.eps", 1e-5, 0, 0.5, 0, 1 },
 	[DETECT_P_NOVELTY_SIGMA_MIN] = { "novelty.sigma_min", 0.005, 0, 1e9, 0,
 	    1 },
+	[DETECT_P_NOVELTY_LONG_SCALE] = { "novelty_long.scale", 16, 1,
+	    DETECT_WINDOW_MAX, 1, 0 },
 };
 
 /* The detectors the alert source s->alert listens to (0 for the vote). */
@@ -254,7 +266,7 @@ detect_parse_detectors(struct detect_settings *s, const char *list,
 		if (len == 0 || len >= sizeof(name)) {
 			errmsg_set(err, errlen, "detectors: expected a comma-"
 			    "separated list of zscore, iqr, ewma, ma, iforest, "
-			    "mzscore, spatial, novelty");
+			    "mzscore, spatial, novelty, novelty_long");
 			return -1;
 		}
 		memcpy(name, p, len);
@@ -650,6 +662,8 @@ window_enter(struct detector *d, double x, struct dd r)
 		d->seen_hi = x;
 	if (d->novelty != NULL && n % W == 0)
 		novelty_rebase(d->novelty);
+	if (d->slow != NULL && n % W == 0)
+		novelty_rebase(d->slow);
 	if (n % W == 0 || moments_worn(&d->val) ||
 	    (d->resid != NULL && moments_worn(&d->res)))
 		rebase(d);
@@ -773,6 +787,53 @@ novelty_z(struct detector *d, uint64_t n, double x)
 	return z;
 }
 
+/* novelty_long's step at the value x of ordinal n: x joins its block; when
+ * the block ends (n a multiple of the scale) its extreme joins the ring and
+ * the pattern of the last novelty.dim extremes, scaled by the range of the
+ * values before x, is scored.  Returns the likelihood z (NAN while
+ * learning). */
+static double
+novelty_long_z(struct detector *d, uint64_t n, double x)
+{
+	double p[NOVELTY_DIM_MAX], span = d->seen_hi - d->seen_lo, raw, z;
+	double mean, a;
+	uint32_t D = d->nov_dim, j;
+	const double *pat = NULL;
+
+	if ((n - 1) % d->scale == 0) {
+		d->blk_lo = d->blk_hi = x;
+		d->blk_sum = 0;
+	}
+	if (x < d->blk_lo)
+		d->blk_lo = x;
+	if (x > d->blk_hi)
+		d->blk_hi = x;
+	d->blk_sum += x;
+	if (n % d->scale == 0) {
+		mean = d->blk_sum / d->scale;
+		if (d->nagg == 0)
+			d->blk_ma = mean;
+		d->blk_ma = 0.5 * (d->blk_ma + mean);
+		a = fabs(d->blk_hi - d->blk_ma) < fabs(d->blk_lo - d->blk_ma) ?
+		    d->blk_lo : d->blk_hi;
+		d->agg[d->nagg % NOVELTY_DIM_MAX] = a;
+		d->nagg++;
+		if (d->nagg > D && span > 0) {
+			for (j = 0; j < D; j++) {
+				p[j] = (d->agg[(d->nagg - D + j) %
+				    NOVELTY_DIM_MAX] - d->seen_lo) / span;
+				if (!(p[j] < 1e9))
+					p[j] = 1e9;
+				else if (p[j] < -1e9)
+					p[j] = -1e9;
+			}
+			pat = p;
+		}
+	}
+	novelty_push(d->slow, pat, &raw, &z);
+	return z;
+}
+
 /* The z above which the standard normal's upper tail is below eps. */
 static double
 normal_upper_quantile(double eps)
@@ -791,7 +852,7 @@ normal_upper_quantile(double eps)
 }
 
 static void
-judge(struct detector *d, double x, struct dd r, double nz,
+judge(struct detector *d, double x, struct dd r, double nz, double nzl,
     struct detect_verdict *v)
 {
 	const double *par = d->set.param;
@@ -928,6 +989,16 @@ judge(struct detector *d, double x, struct dd r, double nz,
 				v->votes |= 1u << DETECT_NOVELTY;
 		}
 	}
+	if (a & (1u << DETECT_NOVELTY_LONG)) {
+		if (isnan(nzl))
+			v->margin[DETECT_NOVELTY_LONG] = -INFINITY;
+		else {
+			v->margin[DETECT_NOVELTY_LONG] = margin_of(nzl,
+			    d->nov_zstar);
+			if (nzl > d->nov_zstar)
+				v->votes |= 1u << DETECT_NOVELTY_LONG;
+		}
+	}
 	if (a & (1u << DETECT_IFOREST)) {
 		double tau = par[DETECT_P_IFOREST_THRESHOLD];
 
@@ -966,7 +1037,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 {
 	uint64_t n = d->n + 1;
 	struct dd r = { NAN, 0 };
-	double nz = NAN;
+	double nz = NAN, nzl = NAN;
 	unsigned k, trees;
 
 	if (!isfinite(x)) {
@@ -982,6 +1053,8 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 		r = ma_residual(d, n, x);
 	if (d->novelty != NULL)
 		nz = novelty_z(d, n, x);
+	if (d->slow != NULL)
+		nzl = novelty_long_z(d, n, x);
 
 	if (n <= d->warmup) {
 		v->warmup = 1;
@@ -991,7 +1064,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 			for (k = 0; k < trees; k++)
 				grow_tree(d, k, n - 1);
 		}
-		judge(d, x, r, nz, v);
+		judge(d, x, r, nz, nzl, v);
 	}
 	window_enter(d, x, r);
 	if (d->forest != NULL && !v->warmup) {
@@ -1042,7 +1115,7 @@ detector_new(const char *client_id, size_t len,
 	    (uint32_t)s->param[DETECT_P_MIN_POINTS] : W;
 	d->ma_m = (uint32_t)s->param[DETECT_P_MA_M];
 	d->hcap = W;
-	if (d->active & (1u << DETECT_NOVELTY)) {
+	if (d->active & ((1u << DETECT_NOVELTY) | (1u << DETECT_NOVELTY_LONG))) {
 		struct novelty_config nc;
 
 		nc.dim = (uint32_t)s->param[DETECT_P_NOVELTY_DIM];
@@ -1059,7 +1132,12 @@ detector_new(const char *client_id, size_t len,
 		    s->param[DETECT_P_NOVELTY_EPS]);
 		if (nc.dim > d->hcap)
 			d->hcap = nc.dim;
-		if ((d->novelty = novelty_new(&nc)) == NULL)
+		d->scale = (uint32_t)s->param[DETECT_P_NOVELTY_LONG_SCALE];
+		if ((d->active & (1u << DETECT_NOVELTY)) &&
+		    (d->novelty = novelty_new(&nc)) == NULL)
+			goto nomem;
+		if ((d->active & (1u << DETECT_NOVELTY_LONG)) &&
+		    (d->slow = novelty_new(&nc)) == NULL)
 			goto nomem;
 	}
 	if (d->active & (1u << DETECT_MA)) {
@@ -1105,6 +1183,7 @@ detector_free(struct detector *d)
 	ordstat_free(d->sorted);
 	iforest_free(d->forest);
 	novelty_free(d->novelty);
+	novelty_free(d->slow);
 	free(d);
 }
 
@@ -1145,6 +1224,8 @@ detector_memory(const struct detector *d)
 		m += iforest_memory(d->forest);
 	if (d->novelty != NULL)
 		m += novelty_memory(d->novelty);
+	if (d->slow != NULL)
+		m += novelty_memory(d->slow);
 	return m;
 }
 
@@ -1211,7 +1292,8 @@ put_settings(struct cursor *c, const struct detector *d)
 static size_t
 state_fixed_size(void)
 {
-	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1 + 3);
+	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1 + 3 +
+	    6 + NOVELTY_DIM_MAX);
 }
 
 size_t
@@ -1226,6 +1308,8 @@ detector_state_size(const struct detector *d)
 		s += iforest_state_size(d->forest);
 	if (d->novelty != NULL)
 		s += novelty_state_size(d->novelty);
+	if (d->slow != NULL)
+		s += novelty_state_size(d->slow);
 	return s;
 }
 
@@ -1276,6 +1360,14 @@ detector_save(const struct detector *d, unsigned char *buf)
 	put_f64(&c, d->seen_lo);
 	put_f64(&c, d->seen_hi);
 	put_u64(&c, d->novelty != NULL ? novelty_state_size(d->novelty) : 0);
+	put_u64(&c, d->slow != NULL ? novelty_state_size(d->slow) : 0);
+	put_f64(&c, d->blk_lo);
+	put_f64(&c, d->blk_hi);
+	put_f64(&c, d->blk_sum);
+	put_f64(&c, d->blk_ma);
+	put_u64(&c, d->nagg);
+	for (t = 0; t < NOVELTY_DIM_MAX; t++)
+		put_f64(&c, d->agg[t]);
 	for (t = d->n - kept + 1; t <= d->n; t++)
 		put_f64(&c, hist_at(d, t));
 	if (d->resid != NULL)
@@ -1287,8 +1379,12 @@ detector_save(const struct detector *d, unsigned char *buf)
 		iforest_save(d->forest, c.w);
 		c.w += iforest_state_size(d->forest);
 	}
-	if (d->novelty != NULL)
+	if (d->novelty != NULL) {
 		novelty_save(d->novelty, c.w);
+		c.w += novelty_state_size(d->novelty);
+	}
+	if (d->slow != NULL)
+		novelty_save(d->slow, c.w);
 }
 
 struct detector *
@@ -1299,7 +1395,7 @@ detector_load(const char *client_id, size_t len,
 	struct detector *d;
 	struct cursor c = { NULL, buf, buflen, 0 };
 	unsigned char *mine = NULL;
-	uint64_t kept, t, forest_size, rescount, nov_size;
+	uint64_t kept, t, forest_size, rescount, nov_size, slow_size;
 	uint32_t wl;
 	size_t fixed = state_fixed_size();
 
@@ -1341,18 +1437,31 @@ detector_load(const char *client_id, size_t len,
 	d->seen_lo = get_f64(&c);
 	d->seen_hi = get_f64(&c);
 	nov_size = get_u64(&c);
+	slow_size = get_u64(&c);
+	d->blk_lo = get_f64(&c);
+	d->blk_hi = get_f64(&c);
+	d->blk_sum = get_f64(&c);
+	d->blk_ma = get_f64(&c);
+	d->nagg = get_u64(&c);
+	for (t = 0; t < NOVELTY_DIM_MAX; t++)
+		if (!isfinite(d->agg[t] = get_f64(&c)))
+			goto damaged;
 	if (c.bad || d->n > (uint64_t)1 << 62 || d->last_alert > d->n ||
 	    forest_size != (d->forest != NULL ?
 	    iforest_state_size(d->forest) : 0) ||
 	    nov_size != (d->novelty != NULL ?
 	    novelty_state_size(d->novelty) : 0) ||
+	    slow_size != (d->slow != NULL ?
+	    novelty_state_size(d->slow) : 0) ||
+	    !isfinite(d->blk_lo) || !isfinite(d->blk_hi) ||
+	    !isfinite(d->blk_sum) || !isfinite(d->blk_ma) ||
 	    !isfinite(d->seen_lo) || !isfinite(d->seen_hi) ||
 	    d->seen_lo > d->seen_hi)
 		goto damaged;
 	kept = d->n < d->hcap ? d->n : d->hcap;
 	wl = window_len(d);
 	if (c.left != kept * 8 + (d->resid != NULL ? (size_t)wl * 16 : 0) +
-	    forest_size + nov_size)
+	    forest_size + nov_size + slow_size)
 		goto damaged;
 	for (t = d->n - kept + 1; t <= d->n; t++) {
 		double x = get_f64(&c);
@@ -1398,8 +1507,13 @@ detector_load(const char *client_id, size_t len,
 		if ((d->n > d->warmup) != (iforest_ready(d->forest) != 0))
 			goto damaged;
 	}
-	if (d->novelty != NULL && (novelty_load(d->novelty, c.r, c.left) ==
-	    -1 || novelty_state_size(d->novelty) != c.left))
+	if (d->novelty != NULL) {
+		if (novelty_load(d->novelty, c.r, nov_size) == -1)
+			goto damaged;
+		c.r += nov_size;
+		c.left -= nov_size;
+	}
+	if (d->slow != NULL && novelty_load(d->slow, c.r, slow_size) == -1)
 		goto damaged;
 	free(mine);
 	return d;

@@ -6,8 +6,9 @@
  * a streaming Isolation Forest, combined by a vote rule into `anomaly`; and
  * for the alert stream two detectors of what a person would be paged for, a
  * new extreme beyond the range seen so far (`spatial`) and a novel pattern
- * by its anomaly likelihood (`novelty`), whose votes give the alert signal
- * that the hold-off turns into `alert`.  Pure computation: no I/O, no
+ * by its anomaly likelihood, of the last values (`novelty`) or of the
+ * extremes of the last blocks of values (`novelty_long`), whose votes give
+ * the alert signal that the hold-off turns into `alert`.  Pure computation: no I/O, no
  * SQL, no JSON.  Deterministic and restart-exact: the state after n points is
  * a function of the client_id, the settings and those n values only, and it
  * can be saved and loaded bit for bit.
@@ -28,7 +29,8 @@ enum detect_kind {
 	DETECT_MZSCORE = 5,
 	DETECT_SPATIAL = 6,
 	DETECT_NOVELTY = 7,
-	DETECT_KINDS = 8
+	DETECT_NOVELTY_LONG = 8,
+	DETECT_KINDS = 9
 };
 
 #define DETECT_DEFAULT_MASK	((1u << DETECT_ZSCORE) | (1u << DETECT_IQR) | \
@@ -58,6 +60,7 @@ enum detect_param {
 	DETECT_P_NOVELTY_LEARN,
 	DETECT_P_NOVELTY_EPS,
 	DETECT_P_NOVELTY_SIGMA_MIN,
+	DETECT_P_NOVELTY_LONG_SCALE,
 	DETECT_PARAMS
 };
 
@@ -79,9 +82,10 @@ enum detect_vote_rule {
  * that is not is refused). */
 #define DETECT_ALERT_TEXT_MAX	32
 
-/* The default alert source: a new extreme or a novel pattern. */
+/* The default alert source: a new extreme or a novel pattern, of values or
+ * of blocks of values. */
 #define DETECT_DEFAULT_ALERT	(DETECT_ALERT_ANY | (1u << DETECT_SPATIAL) | \
-	(1u << DETECT_NOVELTY))
+	(1u << DETECT_NOVELTY) | (1u << DETECT_NOVELTY_LONG))
 
 #define DETECT_WINDOW_MIN	4
 #define DETECT_WINDOW_MAX	10000000
@@ -145,7 +149,7 @@ int detect_parse_alert(struct detect_settings *s, const char *source,
     char *err, size_t errlen);
 
 /* Writes the text form of s's vote rule ("majority", "3") or alert source
- * ("vote", "zscore", "spatial,novelty") to buf; returns buf. */
+ * ("vote", "zscore", "spatial,novelty,novelty_long") to buf; returns buf. */
 const char *detect_vote_text(const struct detect_settings *s, char *buf,
     size_t len);
 const char *detect_alert_text(const struct detect_settings *s, char *buf,

@@ -922,6 +922,46 @@ test_novelty(void **state)
 	detector_free(d);
 }
 
+/* novelty_long sees the shape of the last novelty.dim blocks of 16 values:
+ * a slow wave that trembles for a while within its range is new to it, the
+ * wave is not. */
+static void
+test_novelty_long(void **state)
+{
+	struct detect_settings s;
+	struct detector *d;
+	struct detect_verdict v;
+	char err[128];
+	size_t n, votes_before = 0, votes_during = 0;
+	struct prng p = { 8 };
+
+	(void)state;
+	detect_settings_default(&s, 1000);
+	assert_int_equal(detect_parse_detectors(&s, "novelty_long", err,
+	    sizeof(err)), 0);
+	assert_int_equal(detect_parse_alert(&s, "novelty_long", err,
+	    sizeof(err)), 0);
+	d = detector_new("l", 1, &s, err, sizeof(err));
+	assert_non_null(d);
+	for (n = 1; n <= 12000; n++) {
+		double x = sin(2 * M_PI * (double)n / 480) +
+		    0.05 * prng_gauss(&p);
+
+		if (n > 11000 && n <= 11400)	/* it trembles */
+			x = 0.8 * sin(2 * M_PI * (double)n / 40);
+		push_ok(d, x, &v);
+		if (n <= 300)
+			assert_true(v.margin[DETECT_NOVELTY_LONG] == -INFINITY);
+		if (n > 4000 && n <= 11000)
+			votes_before += v.votes != 0;
+		if (n > 11000 && n <= 11400)
+			votes_during += v.votes != 0;
+	}
+	assert_int_equal(votes_before, 0);
+	assert_true(votes_during > 0);
+	detector_free(d);
+}
+
 /* Alert sources: the vote, one detector, or any of a list. */
 static void
 test_alert_sources(void **state)
@@ -932,7 +972,7 @@ test_alert_sources(void **state)
 	(void)state;
 	detect_settings_default(&s, 100);
 	assert_string_equal(detect_alert_text(&s, buf, sizeof(buf)),
-	    "spatial,novelty");
+	    "spatial,novelty,novelty_long");
 	assert_int_equal(s.param[DETECT_P_HOLDOFF], 100);
 	assert_int_equal(detect_parse_alert(&s, "novelty,zscore", err,
 	    sizeof(err)), 0);
@@ -950,7 +990,7 @@ test_alert_sources(void **state)
 	    sizeof(err)), -1);
 	assert_int_equal(s.alert, DETECT_ALERT_VOTE);
 	assert_int_equal(detect_parse_alert(&s, "zscore,iqr,ewma,ma,iforest,"
-	    "mzscore,spatial,novelty", err, sizeof(err)), 0);
+	    "mzscore,spatial,novelty,novelty_long", err, sizeof(err)), 0);
 	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "alert"));
 	s.alert = DETECT_ALERT_ANY | (1u << DETECT_ZSCORE);
@@ -1172,6 +1212,7 @@ main(void)
 		cmocka_unit_test(test_alert_holdoff),
 		cmocka_unit_test(test_spatial),
 		cmocka_unit_test(test_novelty),
+		cmocka_unit_test(test_novelty_long),
 		cmocka_unit_test(test_alert_sources),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_settings_errors),
