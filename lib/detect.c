@@ -124,7 +124,7 @@ static const struct param_info {
 	[DETECT_P_NOVELTY_EPS] = { "novelty.eps", 1e-5, 0, 0.5, 0, 1 },
 	[DETECT_P_NOVELTY_SIGMA_MIN] = { "novelty.sigma_min", 0.005, 0, 1e9, 0,
 	    1 },
-	[DETECT_P_NOVELTY_LONG_SCALE] = { "novelty_long.scale", 16, 1,
+	[DETECT_P_NOVELTY_LONG_SCALE] = { "novelty_long.scale", 12, 1,
 	    DETECT_WINDOW_MAX, 1, 0 },
 };
 

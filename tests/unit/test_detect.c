@@ -922,7 +922,7 @@ test_novelty(void **state)
 	detector_free(d);
 }
 
-/* novelty_long sees the shape of the last novelty.dim blocks of 16 values:
+/* novelty_long sees the shape of the last novelty.dim blocks of 12 values:
  * a slow wave that trembles for a while within its range is new to it, the
  * wave is not. */
 static void

@@ -1732,7 +1732,7 @@ test_settings_roundtrip(void **state)
 	    "\"novelty.rate\":0.1,\"novelty.average\":10,"
 	    "\"novelty.history\":1000,\"novelty.learn\":300,"
 	    "\"novelty.eps\":1e-05,"
-	    "\"novelty.sigma_min\":0.005,\"novelty_long.scale\":16}}");
+	    "\"novelty.sigma_min\":0.005,\"novelty_long.scale\":12}}");
 	/* Parsed over other settings, it gives them back. */
 	detect_settings_default(&t, 1000);
 	t.detectors = 1;
