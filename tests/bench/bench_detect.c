@@ -122,9 +122,9 @@ main(void)
 	    RUNS, RUN_SECONDS);
 	printf("%-44s %12s %9s %26s %8s\n", "what", "points/s", "ns/point",
 	    "range of runs", "KiB");
-	/* the defaults: the five vote, spatial and novelty alert */
+	/* the defaults: the five vote, spatial, novelty and novelty_long alert */
 	for (w = 0; w < 3; w++)
-		row("ensemble (the five + spatial,novelty)", windows[w],
+		row("defaults (the five + the alert's three)", windows[w],
 		    DETECT_DEFAULT_MASK, DETECT_DEFAULT_ALERT,
 		    windows[w] <= 1000 ? 200000 : 50000);
 	for (w = 0; w < 2; w++)
