@@ -7,7 +7,9 @@
  * sums (mean, variance, the EWMA over the window, the moving-average
  * residuals).  The sums are rebased, recomputed from the window around its
  * mean, whenever n is a multiple of W and whenever a departing value had
- * dominated them, so their error stays far below 1e-9 relative.  All of it
+ * dominated them, so their error stays far below 1e-9 relative.  The alert
+ * detectors keep the range of every value so far (spatial, and the scale of
+ * novelty's patterns) and novelty's model (novelty.c).  All of it
  * is a function of the client's values and settings: nothing depends on time
  * or on where memory lies.
  */
@@ -22,6 +24,7 @@
 #include "errmsg.h"
 #include "iforest.h"
 #include "le.h"
+#include "novelty.h"
 #include "ordstat.h"
 #include "rng.h"
 
@@ -62,10 +65,25 @@ struct detector {
 	uint32_t dq_max_head, dq_max_len, dq_min_head, dq_min_len;
 
 	struct iforest *forest;
+
+	double seen_lo, seen_hi;	/* range of all values so far */
+	struct novelty *novelty;
+	uint32_t nov_dim;
+	double nov_zstar;	/* z whose normal upper tail is novelty.eps */
+
+	/* novelty_long: blocks of `scale` values, each reduced to its extreme
+	 * farthest from a running mean of block means */
+	struct novelty *slow;
+	uint32_t scale;
+	double blk_lo, blk_hi, blk_sum;	/* of the block so far */
+	double blk_ma;		/* running mean of block means */
+	double agg[NOVELTY_DIM_MAX];	/* block extremes, ring */
+	uint64_t nagg;		/* blocks ended */
 };
 
 static const char *const kind_names[DETECT_KINDS] = {
-	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore"
+	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore", "spatial", "novelty",
+	"novelty_long"
 };
 
 /* Params table: key, default, minimum, maximum, whole number. */
@@ -90,8 +108,36 @@ static const struct param_info {
 	    0, 1 },
 	[DETECT_P_MIN_POINTS] = { "min_points", 50, 1, DETECT_WINDOW_MAX,
 	    1, 0 },
-	[DETECT_P_HOLDOFF] = { "holdoff", 200, 0, 1e15, 1, 0 },
+	[DETECT_P_HOLDOFF] = { "holdoff", 100, 0, 1e15, 1, 0 },
+	[DETECT_P_SPATIAL_TOL] = { "spatial.tol", 0.02, 0, 1e9, 0, 0 },
+	[DETECT_P_NOVELTY_DIM] = { "novelty.dim", 6, 1, NOVELTY_DIM_MAX, 1, 0 },
+	[DETECT_P_NOVELTY_PROTOS] = { "novelty.protos", 64, 1,
+	    NOVELTY_PROTOS_MAX, 1, 0 },
+	[DETECT_P_NOVELTY_RHO] = { "novelty.rho", 0.15, 0, 1e9, 0, 1 },
+	[DETECT_P_NOVELTY_RATE] = { "novelty.rate", 0.1, 0, 1, 0, 0 },
+	[DETECT_P_NOVELTY_AVERAGE] = { "novelty.average", 10, 1,
+	    NOVELTY_AVERAGE_MAX, 1, 0 },
+	[DETECT_P_NOVELTY_HISTORY] = { "novelty.history", 1000, 1,
+	    NOVELTY_HISTORY_MAX, 1, 0 },
+	[DETECT_P_NOVELTY_LEARN] = { "novelty.learn", 300, 1,
+	    NOVELTY_HISTORY_MAX, 1, 0 },
+	[DETECT_P_NOVELTY_EPS] = { "novelty.eps", 1e-5, 0, 0.5, 0, 1 },
+	[DETECT_P_NOVELTY_SIGMA_MIN] = { "novelty.sigma_min", 0.005, 0, 1e9, 0,
+	    1 },
+	[DETECT_P_NOVELTY_LONG_SCALE] = { "novelty_long.scale", 12, 1,
+	    DETECT_WINDOW_MAX, 1, 0 },
 };
+
+/* The detectors the alert source s->alert listens to (0 for the vote). */
+static uint32_t
+alert_mask(const struct detect_settings *s)
+{
+	if (s->alert == DETECT_ALERT_VOTE)
+		return 0;
+	if (s->alert & DETECT_ALERT_ANY)
+		return s->alert & ~DETECT_ALERT_ANY;
+	return 1u << (s->alert - DETECT_ALERT_DETECTOR);
+}
 
 /* ------------------------------------------------------------ settings */
 
@@ -104,7 +150,7 @@ detect_settings_default(struct detect_settings *s, uint32_t w)
 	s->window = w;
 	s->detectors = DETECT_DEFAULT_MASK;
 	s->vote = DETECT_VOTE_MAJORITY;
-	s->alert = DETECT_ALERT_VOTE;
+	s->alert = DETECT_DEFAULT_ALERT;
 	for (p = 0; p < DETECT_PARAMS; p++)
 		s->param[p] = param_info[p].def;
 }
@@ -164,10 +210,22 @@ detect_settings_check(const struct detect_settings *s, char *err,
 		errmsg_set(err, errlen, "vote rule is not known");
 		return -1;
 	}
-	if (s->alert != DETECT_ALERT_VOTE && (s->alert < DETECT_ALERT_DETECTOR ||
-	    s->alert >= DETECT_ALERT_DETECTOR + DETECT_KINDS)) {
+	if (s->alert & DETECT_ALERT_ANY ? __builtin_popcount(s->alert &
+	    ~DETECT_ALERT_ANY) < 2 || ((s->alert & ~DETECT_ALERT_ANY) >>
+	    DETECT_KINDS) != 0 : s->alert != DETECT_ALERT_VOTE &&
+	    s->alert >= DETECT_ALERT_DETECTOR + DETECT_KINDS) {
 		errmsg_set(err, errlen, "alert source is not known");
 		return -1;
+	}
+	{
+		char text[64];
+
+		if (strlen(detect_alert_text(s, text, sizeof(text))) >=
+		    DETECT_ALERT_TEXT_MAX) {
+			errmsg_set(err, errlen, "alert lists too many "
+			    "detectors");
+			return -1;
+		}
 	}
 	for (p = 0; p < DETECT_PARAMS; p++)
 		if (param_check(p, s->param[p], err, errlen) == -1)
@@ -208,7 +266,7 @@ detect_parse_detectors(struct detect_settings *s, const char *list,
 		if (len == 0 || len >= sizeof(name)) {
 			errmsg_set(err, errlen, "detectors: expected a comma-"
 			    "separated list of zscore, iqr, ewma, ma, iforest, "
-			    "mzscore");
+			    "mzscore, spatial, novelty, novelty_long");
 			return -1;
 		}
 		memcpy(name, p, len);
@@ -259,18 +317,41 @@ int
 detect_parse_alert(struct detect_settings *s, const char *source, char *err,
     size_t errlen)
 {
+	char name[32];
+	const char *p = source, *end;
+	uint32_t mask = 0;
+	size_t len;
 	int k;
 
 	if (strcmp(source, "vote") == 0) {
 		s->alert = DETECT_ALERT_VOTE;
 		return 0;
 	}
-	if ((k = detect_kind_by_name(source)) == -1) {
-		errmsg_set(err, errlen, "alert must be vote or a detector name, "
-		    "not '%.32s'", source);
-		return -1;
+	for (;;) {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		k = -1;
+		if (len > 0 && len < sizeof(name)) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			k = detect_kind_by_name(name);
+		}
+		if (k == -1) {
+			errmsg_set(err, errlen, "alert must be vote, a detector "
+			    "name or a comma-separated list of them, not "
+			    "'%.32s'", source);
+			return -1;
+		}
+		mask |= 1u << k;
+		if (end == NULL)
+			break;
+		p = end + 1;
 	}
-	s->alert = DETECT_ALERT_DETECTOR + (uint32_t)k;
+	if (__builtin_popcount(mask) == 1)
+		s->alert = DETECT_ALERT_DETECTOR +
+		    (uint32_t)__builtin_ctz(mask);
+	else
+		s->alert = DETECT_ALERT_ANY | mask;
 	return 0;
 }
 
@@ -297,12 +378,22 @@ detect_vote_text(const struct detect_settings *s, char *buf, size_t len)
 const char *
 detect_alert_text(const struct detect_settings *s, char *buf, size_t len)
 {
-	if (s->alert == DETECT_ALERT_VOTE)
+	uint32_t mask = alert_mask(s);
+	size_t used = 0;
+	unsigned k;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (mask == 0) {
 		snprintf(buf, len, "vote");
-	else
-		snprintf(buf, len, "%s",
-		    kind_names[(s->alert - DETECT_ALERT_DETECTOR) %
-		    DETECT_KINDS]);
+		return buf;
+	}
+	for (k = 0; k < DETECT_KINDS; k++) {
+		if (!(mask & (1u << k)) || used >= len)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    used > 0 ? "," : "", kind_names[k]);
+	}
 	return buf;
 }
 
@@ -565,6 +656,14 @@ window_enter(struct detector *d, double x, struct dd r)
 		}
 	}
 	d->n = n;
+	if (n == 1 || x < d->seen_lo)
+		d->seen_lo = x;
+	if (n == 1 || x > d->seen_hi)
+		d->seen_hi = x;
+	if (d->novelty != NULL && n % W == 0)
+		novelty_rebase(d->novelty);
+	if (d->slow != NULL && n % W == 0)
+		novelty_rebase(d->slow);
 	if (n % W == 0 || moments_worn(&d->val) ||
 	    (d->resid != NULL && moments_worn(&d->res)))
 		rebase(d);
@@ -657,8 +756,104 @@ median_abs_deviation(const struct ordstat *os, uint32_t len,
 	return a;
 }
 
+/* Scores the pattern of the last novelty.dim values ending with x, the
+ * value of ordinal n, scaled by the range of the values before it, and
+ * returns its likelihood z (NAN while the model is learning). */
+static double
+novelty_z(struct detector *d, uint64_t n, double x)
+{
+	double p[NOVELTY_DIM_MAX], span = d->seen_hi - d->seen_lo, raw, z;
+	uint32_t D = d->nov_dim, j;
+
+	if (n > D && span > 0) {
+		/* ordinals n-D+1 .. n-1 from one division, then wrapping */
+		uint32_t at = (uint32_t)((n - D) % d->hcap);
+
+		for (j = 0; j + 1 < D; j++) {
+			p[j] = (d->hist[at] - d->seen_lo) / span;
+			if (++at == d->hcap)
+				at = 0;
+		}
+		/* x alone may lie outside the range; far outside is the same
+		 * (and stays finite) */
+		p[D - 1] = (x - d->seen_lo) / span;
+		if (!(p[D - 1] < 1e9))
+			p[D - 1] = 1e9;
+		else if (p[D - 1] < -1e9)
+			p[D - 1] = -1e9;
+		novelty_push(d->novelty, p, &raw, &z);
+	} else
+		novelty_push(d->novelty, NULL, &raw, &z);
+	return z;
+}
+
+/* novelty_long's step at the value x of ordinal n: x joins its block; when
+ * the block ends (n a multiple of the scale) its extreme joins the ring and
+ * the pattern of the last novelty.dim extremes, scaled by the range of the
+ * values before x, is scored.  Returns the likelihood z (NAN while
+ * learning). */
+static double
+novelty_long_z(struct detector *d, uint64_t n, double x)
+{
+	double p[NOVELTY_DIM_MAX], span = d->seen_hi - d->seen_lo, raw, z;
+	double mean, a;
+	uint32_t D = d->nov_dim, j;
+	const double *pat = NULL;
+
+	if ((n - 1) % d->scale == 0) {
+		d->blk_lo = d->blk_hi = x;
+		d->blk_sum = 0;
+	}
+	if (x < d->blk_lo)
+		d->blk_lo = x;
+	if (x > d->blk_hi)
+		d->blk_hi = x;
+	d->blk_sum += x;
+	if (n % d->scale == 0) {
+		mean = d->blk_sum / d->scale;
+		if (d->nagg == 0)
+			d->blk_ma = mean;
+		d->blk_ma = 0.5 * (d->blk_ma + mean);
+		a = fabs(d->blk_hi - d->blk_ma) < fabs(d->blk_lo - d->blk_ma) ?
+		    d->blk_lo : d->blk_hi;
+		d->agg[d->nagg % NOVELTY_DIM_MAX] = a;
+		d->nagg++;
+		if (d->nagg > D && span > 0) {
+			for (j = 0; j < D; j++) {
+				p[j] = (d->agg[(d->nagg - D + j) %
+				    NOVELTY_DIM_MAX] - d->seen_lo) / span;
+				if (!(p[j] < 1e9))
+					p[j] = 1e9;
+				else if (p[j] < -1e9)
+					p[j] = -1e9;
+			}
+			pat = p;
+		}
+	}
+	novelty_push(d->slow, pat, &raw, &z);
+	return z;
+}
+
+/* The z above which the standard normal's upper tail is below eps. */
+static double
+normal_upper_quantile(double eps)
+{
+	double lo = 0, hi = 40, mid;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		mid = 0.5 * (lo + hi);
+		if (0.5 * erfc(mid / sqrt(2)) > eps)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
 static void
-judge(struct detector *d, double x, struct dd r, struct detect_verdict *v)
+judge(struct detector *d, double x, struct dd r, double nz, double nzl,
+    struct detect_verdict *v)
 {
 	const double *par = d->set.param;
 	uint32_t len = window_len(d), a = d->active;
@@ -769,6 +964,41 @@ judge(struct detector *d, double x, struct dd r, struct detect_verdict *v)
 			}
 		}
 	}
+	if (a & (1u << DETECT_SPATIAL)) {
+		double span = d->seen_hi - d->seen_lo;
+
+		if (span == 0) {
+			v->margin[DETECT_SPATIAL] = x != d->seen_lo ? INFINITY :
+			    -INFINITY;
+			if (x != d->seen_lo)
+				v->votes |= 1u << DETECT_SPATIAL;
+		} else {
+			stat = fmax(d->seen_lo - x, x - d->seen_hi);
+			thr = par[DETECT_P_SPATIAL_TOL] * span;
+			v->margin[DETECT_SPATIAL] = margin_of(stat, thr);
+			if (stat > thr)
+				v->votes |= 1u << DETECT_SPATIAL;
+		}
+	}
+	if (a & (1u << DETECT_NOVELTY)) {
+		if (isnan(nz))
+			v->margin[DETECT_NOVELTY] = -INFINITY;
+		else {
+			v->margin[DETECT_NOVELTY] = margin_of(nz, d->nov_zstar);
+			if (nz > d->nov_zstar)
+				v->votes |= 1u << DETECT_NOVELTY;
+		}
+	}
+	if (a & (1u << DETECT_NOVELTY_LONG)) {
+		if (isnan(nzl))
+			v->margin[DETECT_NOVELTY_LONG] = -INFINITY;
+		else {
+			v->margin[DETECT_NOVELTY_LONG] = margin_of(nzl,
+			    d->nov_zstar);
+			if (nzl > d->nov_zstar)
+				v->votes |= 1u << DETECT_NOVELTY_LONG;
+		}
+	}
 	if (a & (1u << DETECT_IFOREST)) {
 		double tau = par[DETECT_P_IFOREST_THRESHOLD];
 
@@ -807,6 +1037,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 {
 	uint64_t n = d->n + 1;
 	struct dd r = { NAN, 0 };
+	double nz = NAN, nzl = NAN;
 	unsigned k, trees;
 
 	if (!isfinite(x)) {
@@ -820,6 +1051,10 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 		v->margin[k] = (d->active & (1u << k)) ? -INFINITY : NAN;
 	if (d->resid != NULL && n > d->ma_m)
 		r = ma_residual(d, n, x);
+	if (d->novelty != NULL)
+		nz = novelty_z(d, n, x);
+	if (d->slow != NULL)
+		nzl = novelty_long_z(d, n, x);
 
 	if (n <= d->warmup) {
 		v->warmup = 1;
@@ -829,7 +1064,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 			for (k = 0; k < trees; k++)
 				grow_tree(d, k, n - 1);
 		}
-		judge(d, x, r, v);
+		judge(d, x, r, nz, nzl, v);
 	}
 	window_enter(d, x, r);
 	if (d->forest != NULL && !v->warmup) {
@@ -848,8 +1083,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 		if (d->set.alert == DETECT_ALERT_VOTE)
 			signal = v->anomaly;
 		else
-			signal = (v->votes >> (d->set.alert -
-			    DETECT_ALERT_DETECTOR)) & 1;
+			signal = (v->votes & alert_mask(&d->set)) != 0;
 		if (signal && (d->last_alert == 0 || n - d->last_alert >
 		    (uint64_t)d->set.param[DETECT_P_HOLDOFF])) {
 			v->alert = 1;
@@ -875,14 +1109,37 @@ detector_new(const char *client_id, size_t len,
 	d->set = *s;
 	W = s->window;
 	d->key = rng_hash(client_id, len);
-	d->active = s->detectors;
-	if (s->alert != DETECT_ALERT_VOTE)
-		d->active |= 1u << (s->alert - DETECT_ALERT_DETECTOR);
+	d->active = s->detectors | alert_mask(s);
 	d->enabled = (uint32_t)__builtin_popcount(s->detectors);
 	d->warmup = s->param[DETECT_P_MIN_POINTS] < W ?
 	    (uint32_t)s->param[DETECT_P_MIN_POINTS] : W;
 	d->ma_m = (uint32_t)s->param[DETECT_P_MA_M];
 	d->hcap = W;
+	if (d->active & ((1u << DETECT_NOVELTY) | (1u << DETECT_NOVELTY_LONG))) {
+		struct novelty_config nc;
+
+		nc.dim = (uint32_t)s->param[DETECT_P_NOVELTY_DIM];
+		nc.protos = (uint32_t)s->param[DETECT_P_NOVELTY_PROTOS];
+		nc.average = (uint32_t)s->param[DETECT_P_NOVELTY_AVERAGE];
+		nc.history = (uint32_t)s->param[DETECT_P_NOVELTY_HISTORY];
+		nc.learn = s->param[DETECT_P_NOVELTY_LEARN] < nc.history ?
+		    (uint32_t)s->param[DETECT_P_NOVELTY_LEARN] : nc.history;
+		nc.rho = s->param[DETECT_P_NOVELTY_RHO];
+		nc.rate = s->param[DETECT_P_NOVELTY_RATE];
+		nc.sigma_min = s->param[DETECT_P_NOVELTY_SIGMA_MIN];
+		d->nov_dim = nc.dim;
+		d->nov_zstar = normal_upper_quantile(
+		    s->param[DETECT_P_NOVELTY_EPS]);
+		if (nc.dim > d->hcap)
+			d->hcap = nc.dim;
+		d->scale = (uint32_t)s->param[DETECT_P_NOVELTY_LONG_SCALE];
+		if ((d->active & (1u << DETECT_NOVELTY)) &&
+		    (d->novelty = novelty_new(&nc)) == NULL)
+			goto nomem;
+		if ((d->active & (1u << DETECT_NOVELTY_LONG)) &&
+		    (d->slow = novelty_new(&nc)) == NULL)
+			goto nomem;
+	}
 	if (d->active & (1u << DETECT_MA)) {
 		if (d->ma_m > d->hcap)
 			d->hcap = d->ma_m;
@@ -925,6 +1182,8 @@ detector_free(struct detector *d)
 	free(d->dq_min);
 	ordstat_free(d->sorted);
 	iforest_free(d->forest);
+	novelty_free(d->novelty);
+	novelty_free(d->slow);
 	free(d);
 }
 
@@ -963,6 +1222,10 @@ detector_memory(const struct detector *d)
 		    2 * sizeof(uint32_t));
 	if (d->forest != NULL)
 		m += iforest_memory(d->forest);
+	if (d->novelty != NULL)
+		m += novelty_memory(d->novelty);
+	if (d->slow != NULL)
+		m += novelty_memory(d->slow);
 	return m;
 }
 
@@ -1029,7 +1292,8 @@ put_settings(struct cursor *c, const struct detector *d)
 static size_t
 state_fixed_size(void)
 {
-	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1);
+	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1 + 3 +
+	    6 + NOVELTY_DIM_MAX);
 }
 
 size_t
@@ -1042,6 +1306,10 @@ detector_state_size(const struct detector *d)
 		s += (size_t)window_len(d) * 16;
 	if (d->forest != NULL)
 		s += iforest_state_size(d->forest);
+	if (d->novelty != NULL)
+		s += novelty_state_size(d->novelty);
+	if (d->slow != NULL)
+		s += novelty_state_size(d->slow);
 	return s;
 }
 
@@ -1089,6 +1357,17 @@ detector_save(const struct detector *d, unsigned char *buf)
 	put_f64(&c, d->decay_l.hi);
 	put_f64(&c, d->decay_l.lo);
 	put_u64(&c, d->res.count);
+	put_f64(&c, d->seen_lo);
+	put_f64(&c, d->seen_hi);
+	put_u64(&c, d->novelty != NULL ? novelty_state_size(d->novelty) : 0);
+	put_u64(&c, d->slow != NULL ? novelty_state_size(d->slow) : 0);
+	put_f64(&c, d->blk_lo);
+	put_f64(&c, d->blk_hi);
+	put_f64(&c, d->blk_sum);
+	put_f64(&c, d->blk_ma);
+	put_u64(&c, d->nagg);
+	for (t = 0; t < NOVELTY_DIM_MAX; t++)
+		put_f64(&c, d->agg[t]);
 	for (t = d->n - kept + 1; t <= d->n; t++)
 		put_f64(&c, hist_at(d, t));
 	if (d->resid != NULL)
@@ -1096,8 +1375,16 @@ detector_save(const struct detector *d, unsigned char *buf)
 			put_f64(&c, resid_at(d, t).hi);
 			put_f64(&c, resid_at(d, t).lo);
 		}
-	if (d->forest != NULL)
+	if (d->forest != NULL) {
 		iforest_save(d->forest, c.w);
+		c.w += iforest_state_size(d->forest);
+	}
+	if (d->novelty != NULL) {
+		novelty_save(d->novelty, c.w);
+		c.w += novelty_state_size(d->novelty);
+	}
+	if (d->slow != NULL)
+		novelty_save(d->slow, c.w);
 }
 
 struct detector *
@@ -1108,7 +1395,7 @@ detector_load(const char *client_id, size_t len,
 	struct detector *d;
 	struct cursor c = { NULL, buf, buflen, 0 };
 	unsigned char *mine = NULL;
-	uint64_t kept, t, forest_size, rescount;
+	uint64_t kept, t, forest_size, rescount, nov_size, slow_size;
 	uint32_t wl;
 	size_t fixed = state_fixed_size();
 
@@ -1147,14 +1434,34 @@ detector_load(const char *client_id, size_t len,
 	d->decay_l.hi = get_f64(&c);
 	d->decay_l.lo = get_f64(&c);
 	rescount = get_u64(&c);
+	d->seen_lo = get_f64(&c);
+	d->seen_hi = get_f64(&c);
+	nov_size = get_u64(&c);
+	slow_size = get_u64(&c);
+	d->blk_lo = get_f64(&c);
+	d->blk_hi = get_f64(&c);
+	d->blk_sum = get_f64(&c);
+	d->blk_ma = get_f64(&c);
+	d->nagg = get_u64(&c);
+	for (t = 0; t < NOVELTY_DIM_MAX; t++)
+		if (!isfinite(d->agg[t] = get_f64(&c)))
+			goto damaged;
 	if (c.bad || d->n > (uint64_t)1 << 62 || d->last_alert > d->n ||
 	    forest_size != (d->forest != NULL ?
-	    iforest_state_size(d->forest) : 0))
+	    iforest_state_size(d->forest) : 0) ||
+	    nov_size != (d->novelty != NULL ?
+	    novelty_state_size(d->novelty) : 0) ||
+	    slow_size != (d->slow != NULL ?
+	    novelty_state_size(d->slow) : 0) ||
+	    !isfinite(d->blk_lo) || !isfinite(d->blk_hi) ||
+	    !isfinite(d->blk_sum) || !isfinite(d->blk_ma) ||
+	    !isfinite(d->seen_lo) || !isfinite(d->seen_hi) ||
+	    d->seen_lo > d->seen_hi)
 		goto damaged;
 	kept = d->n < d->hcap ? d->n : d->hcap;
 	wl = window_len(d);
 	if (c.left != kept * 8 + (d->resid != NULL ? (size_t)wl * 16 : 0) +
-	    forest_size)
+	    forest_size + nov_size + slow_size)
 		goto damaged;
 	for (t = d->n - kept + 1; t <= d->n; t++) {
 		double x = get_f64(&c);
@@ -1193,11 +1500,21 @@ detector_load(const char *client_id, size_t len,
 		d->res.count = have;
 	}
 	if (d->forest != NULL) {
-		if (iforest_load(d->forest, c.r, c.left) == -1)
+		if (iforest_load(d->forest, c.r, forest_size) == -1)
 			goto damaged;
+		c.r += forest_size;
+		c.left -= forest_size;
 		if ((d->n > d->warmup) != (iforest_ready(d->forest) != 0))
 			goto damaged;
 	}
+	if (d->novelty != NULL) {
+		if (novelty_load(d->novelty, c.r, nov_size) == -1)
+			goto damaged;
+		c.r += nov_size;
+		c.left -= nov_size;
+	}
+	if (d->slow != NULL && novelty_load(d->slow, c.r, slow_size) == -1)
+		goto damaged;
 	free(mine);
 	return d;
 damaged:

@@ -3,8 +3,12 @@
  *
  * One struct detector per client judges each new value against the previous
  * W values: z-score, IQR, EWMA, moving-average residual, modified z-score and
- * a streaming Isolation Forest, combined by a vote rule into `anomaly`, with
- * an alert signal and hold-off into `alert`.  Pure computation: no I/O, no
+ * a streaming Isolation Forest, combined by a vote rule into `anomaly`; and
+ * for the alert stream two detectors of what a person would be paged for, a
+ * new extreme beyond the range seen so far (`spatial`) and a novel pattern
+ * by its anomaly likelihood, of the last values (`novelty`) or of the
+ * extremes of the last blocks of values (`novelty_long`), whose votes give
+ * the alert signal that the hold-off turns into `alert`.  Pure computation: no I/O, no
  * SQL, no JSON.  Deterministic and restart-exact: the state after n points is
  * a function of the client_id, the settings and those n values only, and it
  * can be saved and loaded bit for bit.
@@ -23,7 +27,10 @@ enum detect_kind {
 	DETECT_MA = 3,
 	DETECT_IFOREST = 4,
 	DETECT_MZSCORE = 5,
-	DETECT_KINDS = 6
+	DETECT_SPATIAL = 6,
+	DETECT_NOVELTY = 7,
+	DETECT_NOVELTY_LONG = 8,
+	DETECT_KINDS = 9
 };
 
 #define DETECT_DEFAULT_MASK	((1u << DETECT_ZSCORE) | (1u << DETECT_IQR) | \
@@ -43,6 +50,17 @@ enum detect_param {
 	DETECT_P_IFOREST_THRESHOLD,
 	DETECT_P_MIN_POINTS,
 	DETECT_P_HOLDOFF,
+	DETECT_P_SPATIAL_TOL,
+	DETECT_P_NOVELTY_DIM,
+	DETECT_P_NOVELTY_PROTOS,
+	DETECT_P_NOVELTY_RHO,
+	DETECT_P_NOVELTY_RATE,
+	DETECT_P_NOVELTY_AVERAGE,
+	DETECT_P_NOVELTY_HISTORY,
+	DETECT_P_NOVELTY_LEARN,
+	DETECT_P_NOVELTY_EPS,
+	DETECT_P_NOVELTY_SIGMA_MIN,
+	DETECT_P_NOVELTY_LONG_SCALE,
 	DETECT_PARAMS
 };
 
@@ -53,10 +71,21 @@ enum detect_vote_rule {
 	DETECT_VOTE_ATLEAST	/* votes >= vote_k */
 };
 
-/* Where the alert signal comes from: the ensemble's verdict, or one
- * detector's own vote (DETECT_ALERT_DETECTOR + its kind). */
+/* Where the alert signal comes from: the ensemble's verdict, one
+ * detector's own vote (DETECT_ALERT_DETECTOR + its kind), or the vote of any
+ * detector of a set (DETECT_ALERT_ANY | mask of two or more kinds). */
 #define DETECT_ALERT_VOTE	0
 #define DETECT_ALERT_DETECTOR	1
+#define DETECT_ALERT_ANY	0x10000u
+
+/* The text of an alert source is shorter than this (a list of detectors
+ * that is not is refused). */
+#define DETECT_ALERT_TEXT_MAX	32
+
+/* The default alert source: a new extreme or a novel pattern, of values or
+ * of blocks of values. */
+#define DETECT_DEFAULT_ALERT	(DETECT_ALERT_ANY | (1u << DETECT_SPATIAL) | \
+	(1u << DETECT_NOVELTY) | (1u << DETECT_NOVELTY_LONG))
 
 #define DETECT_WINDOW_MIN	4
 #define DETECT_WINDOW_MAX	10000000
@@ -67,7 +96,8 @@ struct detect_settings {
 	uint32_t detectors;		/* mask of enabled detectors, not 0 */
 	enum detect_vote_rule vote;
 	uint32_t vote_k;		/* for DETECT_VOTE_ATLEAST */
-	uint32_t alert;			/* DETECT_ALERT_VOTE or _DETECTOR + kind */
+	uint32_t alert;			/* DETECT_ALERT_VOTE, _DETECTOR + kind or
+					 * _ANY | mask */
 	double param[DETECT_PARAMS];
 };
 
@@ -112,13 +142,14 @@ int detect_parse_detectors(struct detect_settings *s, const char *list,
 int detect_parse_vote(struct detect_settings *s, const char *rule, char *err,
     size_t errlen);
 
-/* Sets the alert source from "vote" or a detector name.  Returns 0, or -1
- * with a message (then s is unchanged). */
+/* Sets the alert source from "vote", a detector name or a comma-separated
+ * list of them (any of their votes).  Returns 0, or -1 with a message (then
+ * s is unchanged). */
 int detect_parse_alert(struct detect_settings *s, const char *source,
     char *err, size_t errlen);
 
 /* Writes the text form of s's vote rule ("majority", "3") or alert source
- * ("vote", "zscore") to buf; returns buf. */
+ * ("vote", "zscore", "spatial,novelty,novelty_long") to buf; returns buf. */
 const char *detect_vote_text(const struct detect_settings *s, char *buf,
     size_t len);
 const char *detect_alert_text(const struct detect_settings *s, char *buf,
@@ -164,7 +195,7 @@ uint64_t detector_last_alert(const struct detector *d);
 void detector_set_last_alert(struct detector *d, uint64_t n);
 
 /* The version of the state format detector_save() writes. */
-#define DETECT_STATE_FORMAT	1
+#define DETECT_STATE_FORMAT	2
 
 /* The number of bytes detector_save() writes now. */
 size_t detector_state_size(const struct detector *d);

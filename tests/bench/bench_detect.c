@@ -52,8 +52,8 @@ cmp_double(const void *a, const void *b)
 
 /* Returns the median points/s of RUNS runs; *lo and *hi get the extremes. */
 static double
-measure(uint32_t window, uint32_t mask, double *lo, double *hi,
-    size_t *memory)
+measure(uint32_t window, uint32_t mask, uint32_t alert, double *lo,
+    double *hi, size_t *memory)
 {
 	struct detect_settings s;
 	struct detector *d;
@@ -65,6 +65,7 @@ measure(uint32_t window, uint32_t mask, double *lo, double *hi,
 
 	detect_settings_default(&s, window);
 	s.detectors = mask;
+	s.alert = alert;
 	if ((d = detector_new("bench", 5, &s, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "bench_detect: %s\n", err);
 		exit(1);
@@ -92,14 +93,15 @@ measure(uint32_t window, uint32_t mask, double *lo, double *hi,
 }
 
 static void
-row(const char *what, uint32_t window, uint32_t mask, double target)
+row(const char *what, uint32_t window, uint32_t mask, uint32_t alert,
+    double target)
 {
 	char label[96];
 	double lo, hi, med;
 	size_t memory;
 
 	snprintf(label, sizeof(label), "%s W=%u", what, window);
-	med = measure(window, mask, &lo, &hi, &memory);
+	med = measure(window, mask, alert, &lo, &hi, &memory);
 	printf("%-44s %12.0f %9.0f %12.0f..%-12.0f %8.1f", label, med,
 	    1e9 / med, lo, hi, memory / 1024.0);
 	if (target > 0)
@@ -120,11 +122,17 @@ main(void)
 	    RUNS, RUN_SECONDS);
 	printf("%-44s %12s %9s %26s %8s\n", "what", "points/s", "ns/point",
 	    "range of runs", "KiB");
+	/* the defaults: the five vote, spatial, novelty and novelty_long alert */
 	for (w = 0; w < 3; w++)
-		row("ensemble (zscore,iqr,ewma,ma,iforest)", windows[w],
-		    DETECT_DEFAULT_MASK, windows[w] <= 1000 ? 200000 : 50000);
+		row("defaults (the five + the alert's three)", windows[w],
+		    DETECT_DEFAULT_MASK, DETECT_DEFAULT_ALERT,
+		    windows[w] <= 1000 ? 200000 : 50000);
+	for (w = 0; w < 2; w++)
+		row("the five alone (alert vote)", windows[w],
+		    DETECT_DEFAULT_MASK, DETECT_ALERT_VOTE, 0);
 	for (k = 0; k < DETECT_KINDS; k++)
 		for (w = 0; w < 3; w++)
-			row(detect_kind_name(k), windows[w], 1u << k, 0);
+			row(detect_kind_name(k), windows[w], 1u << k,
+			    DETECT_ALERT_DETECTOR + k, 0);
 	return 0;
 }

@@ -5,7 +5,9 @@
  * OUTDIR/<category>/<file>.csv with the columns timestamp,anomaly_score.
  * What make nab scores is what anomalyd's users get (SPEC §3.3).
  *
- * usage: nab OUTDIR FILE...   (each FILE is DATA/<category>/<file>.csv)
+ * usage: nab [-w W] [-d DETECTORS] [-a ALERT] [-p KEY=VALUE]... OUTDIR FILE...
+ * (each FILE is DATA/<category>/<file>.csv); the options change the settings
+ * from the defaults, to measure other ones (make nab uses none).
  */
 #include <err.h>
 #include <errno.h>
@@ -14,12 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "csvin.h"
 #include "detect.h"
 
 static void
-stream_file(const char *outdir, const char *path)
+stream_file(const char *outdir, const char *path,
+    const struct detect_settings *set)
 {
 	char *p1, *p2, out[4096], msg[256];
 	const char *file, *category;
@@ -46,7 +50,7 @@ stream_file(const char *outdir, const char *path)
 		err(1, "%s", out);
 	if ((in = csvin_new(&o, msg, sizeof(msg))) == NULL)
 		errx(1, "%s: %s", path, msg);
-	detect_settings_default(&s, 1000);
+	s = *set;
 	/* the client_id seeds the forest: the file name, as anomaly-send
 	 * would name the client */
 	if ((d = detector_new(file, strlen(file), &s, msg, sizeof(msg))) ==
@@ -76,15 +80,53 @@ stream_file(const char *outdir, const char *path)
 int
 main(int argc, char *argv[])
 {
-	int i;
+	struct detect_settings s;
+	char msg[256], *eq, *end;
+	double value;
+	int ch, i, p;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: nab OUTDIR FILE...\n");
-		return 2;
+	detect_settings_default(&s, 1000);
+	while ((ch = getopt(argc, argv, "w:d:a:p:")) != -1) {
+		switch (ch) {
+		case 'w':
+			s.window = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			if (detect_parse_detectors(&s, optarg, msg,
+			    sizeof(msg)) == -1)
+				errx(2, "%s", msg);
+			break;
+		case 'a':
+			if (detect_parse_alert(&s, optarg, msg,
+			    sizeof(msg)) == -1)
+				errx(2, "%s", msg);
+			break;
+		case 'p':
+			if ((eq = strchr(optarg, '=')) == NULL)
+				errx(2, "-p wants KEY=VALUE");
+			*eq = '\0';
+			if ((p = detect_param_by_name(optarg)) == -1)
+				errx(2, "unknown parameter %s", optarg);
+			value = strtod(eq + 1, &end);
+			if (*end != '\0' || detect_param_set(&s, (unsigned)p,
+			    value, msg, sizeof(msg)) == -1)
+				errx(2, "%s", *end != '\0' ? "bad value" : msg);
+			break;
+		default:
+			goto usage;
+		}
 	}
-	if (mkdir(argv[1], 0777) == -1 && errno != EEXIST)
-		err(1, "%s", argv[1]);
-	for (i = 2; i < argc; i++)
-		stream_file(argv[1], argv[i]);
+	if (argc - optind < 2)
+		goto usage;
+	if (detect_settings_check(&s, msg, sizeof(msg)) == -1)
+		errx(2, "%s", msg);
+	if (mkdir(argv[optind], 0777) == -1 && errno != EEXIST)
+		err(1, "%s", argv[optind]);
+	for (i = optind + 1; i < argc; i++)
+		stream_file(argv[optind], argv[i], &s);
 	return 0;
+usage:
+	fprintf(stderr, "usage: nab [-w W] [-d DETECTORS] [-a ALERT] "
+	    "[-p KEY=VALUE]... OUTDIR FILE...\n");
+	return 2;
 }

@@ -25,6 +25,9 @@ open_detector(unsigned long w, uint32_t mask)
 
 	detect_settings_default(&s, (uint32_t)w);
 	s.detectors = mask;
+	/* the golden files' alert4: the vote's, with a hold-off of 200 */
+	s.alert = DETECT_ALERT_VOTE;
+	s.param[DETECT_P_HOLDOFF] = 200;
 	if ((d = detector_new("vectors", 7, &s, msg, sizeof(msg))) == NULL)
 		errx(1, "%s", msg);
 	return d;

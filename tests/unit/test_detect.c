@@ -286,6 +286,16 @@ reference(const double *v, size_t n, size_t W, struct ref *out)
 
 /* ------------------------------------------------------------ helpers */
 
+/* The defaults of the original design, which the reference and the golden
+ * vectors judge by: the alert is the vote's, with a hold-off of 200. */
+static void
+legacy_defaults(struct detect_settings *s, uint32_t W)
+{
+	detect_settings_default(s, W);
+	s->alert = DETECT_ALERT_VOTE;
+	s->param[DETECT_P_HOLDOFF] = 200;
+}
+
 static struct detector *
 make_detector(uint32_t W, uint32_t mask, const char *id)
 {
@@ -293,7 +303,7 @@ make_detector(uint32_t W, uint32_t mask, const char *id)
 	struct detector *d;
 	char err[128];
 
-	detect_settings_default(&s, W);
+	legacy_defaults(&s, W);
 	s.detectors = mask;
 	d = detector_new(id, strlen(id), &s, err, sizeof(err));
 	if (d == NULL)
@@ -341,7 +351,7 @@ check_against_reference(enum stream_kind kind, size_t W, size_t len,
 		}
 		assert_int_equal(vd.warmup, 0);
 		reference(v, n, W, &ref);
-		for (k = 0; k < DETECT_KINDS; k++) {
+		for (k = 0; k <= DETECT_MZSCORE; k++) {
 			if (k == DETECT_IFOREST)
 				continue;
 			if (!margin_agrees(vd.margin[k], ref.margin[k]))
@@ -500,13 +510,32 @@ test_golden_vectors(void **state)
 /* Restart-exactness: a detector saved after k points and loaded again, and
  * one that replayed the first k values, judge the rest exactly as the one
  * that ran without interruption. */
+/* A detector of the original five and mzscore (legacy) or of every kind with
+ * today's defaults, the alert from spatial and novelty. */
+static struct detector *
+restart_detector(uint32_t W, int legacy)
+{
+	struct detect_settings s;
+	char err[128];
+	struct detector *d;
+
+	if (legacy)
+		return make_detector(W, DETECT_DEFAULT_MASK |
+		    (1u << DETECT_MZSCORE), "sensor-7");
+	detect_settings_default(&s, W);
+	s.detectors = (1u << DETECT_KINDS) - 1;
+	d = detector_new("sensor-7", 8, &s, err, sizeof(err));
+	if (d == NULL)
+		fail_msg("detector_new: %s", err);
+	return d;
+}
+
 static void
-check_restart(uint32_t W, enum stream_kind kind, size_t len)
+check_restart_of(uint32_t W, enum stream_kind kind, size_t len, int legacy)
 {
 	double *v = malloc(len * sizeof(*v));
 	struct detect_verdict *want = calloc(len, sizeof(*want));
-	struct detector *d = make_detector(W, DETECT_DEFAULT_MASK |
-	    (1u << DETECT_MZSCORE), "sensor-7");
+	struct detector *d = restart_detector(W, legacy);
 	size_t n, k;
 	char err[128];
 
@@ -518,8 +547,7 @@ check_restart(uint32_t W, enum stream_kind kind, size_t len)
 	detector_free(d);
 
 	for (k = 0; k < len; k += k < 2 * W ? 7 : 61) {
-		struct detector *a = make_detector(W, DETECT_DEFAULT_MASK |
-		    (1u << DETECT_MZSCORE), "sensor-7");
+		struct detector *a = restart_detector(W, legacy);
 		struct detector *b;
 		struct detect_verdict got;
 		unsigned char *buf;
@@ -556,12 +584,21 @@ check_restart(uint32_t W, enum stream_kind kind, size_t len)
 }
 
 static void
+check_restart(uint32_t W, enum stream_kind kind, size_t len)
+{
+	check_restart_of(W, kind, len, 1);
+	check_restart_of(W, kind, len, 0);
+}
+
+static void
 test_restart_exact(void **state)
 {
 	(void)state;
 	check_restart(4, S_GAUSS, 300);
 	check_restart(50, S_HEAVY, 400);
 	check_restart(100, S_STEPS, 700);
+	check_restart_of(100, S_QUANTIZED, 700, 0);
+	check_restart_of(100, S_HUGE, 700, 0);
 }
 
 /* The forest's random choices depend on the client_id and nothing else. */
@@ -680,7 +717,7 @@ test_vote_rules(void **state)
 		struct detect_verdict v;
 		int n;
 
-		detect_settings_default(&s, 20);
+		legacy_defaults(&s, 20);
 		assert_int_equal(detect_parse_detectors(&s, "zscore,iqr,ewma",
 		    err, sizeof(err)), 0);
 		assert_int_equal(detect_parse_vote(&s, cases[i].rule, err,
@@ -733,7 +770,7 @@ test_alert_holdoff(void **state)
 	struct prng p = { 5 };
 
 	(void)state;
-	detect_settings_default(&s, 100);
+	legacy_defaults(&s, 100);
 	s.detectors = DET4;
 	s.param[DETECT_P_HOLDOFF] = 30;
 	d = detector_new("h", 1, &s, err, sizeof(err));
@@ -783,6 +820,185 @@ test_alert_holdoff(void **state)
 	assert_true(v.votes & (1u << DETECT_ZSCORE));
 	assert_int_equal(v.alert, 1);
 	detector_free(d);
+}
+
+/* spatial votes for a value beyond the range of every value before it by
+ * more than spatial.tol of that range; a flat history takes any change. */
+static void
+test_spatial(void **state)
+{
+	struct detect_settings s;
+	struct detector *d;
+	struct detect_verdict v;
+	char err[128];
+	struct prng p = { 21 };
+	size_t n;
+
+	(void)state;
+	detect_settings_default(&s, 50);
+	assert_int_equal(detect_parse_detectors(&s, "spatial", err,
+	    sizeof(err)), 0);
+	assert_int_equal(detect_parse_alert(&s, "spatial", err, sizeof(err)),
+	    0);
+	s.param[DETECT_P_HOLDOFF] = 0;
+	d = detector_new("s", 1, &s, err, sizeof(err));
+	assert_non_null(d);
+	push_ok(d, 0, &v);
+	push_ok(d, 1, &v);
+	for (n = 0; n < 200; n++) {
+		push_ok(d, prng_unit(&p), &v);
+		if (!v.warmup)
+			assert_int_equal(v.votes, 0);
+	}
+	push_ok(d, 1.019, &v);		/* within 2 % of the range */
+	assert_int_equal(v.votes, 0);
+	assert_true(v.margin[DETECT_SPATIAL] < 0);
+	push_ok(d, 1.05, &v);
+	assert_int_equal(v.votes, 1u << DETECT_SPATIAL);
+	assert_int_equal(v.alert, 1);
+	/* the range was 0..1.019 */
+	assert_true(fabs(v.margin[DETECT_SPATIAL] - ((1.05 - 1.019) -
+	    0.02 * 1.019) / (0.02 * 1.019)) < 1e-9);
+	push_ok(d, 1.06, &v);		/* the range is now 0..1.05 */
+	assert_int_equal(v.votes, 0);
+	push_ok(d, -0.5, &v);
+	assert_int_equal(v.votes, 1u << DETECT_SPATIAL);
+	assert_true(isnan(v.margin[DETECT_ZSCORE]));
+	detector_free(d);
+
+	/* a flat history: any other value is beyond it */
+	s.param[DETECT_P_MIN_POINTS] = 5;
+	d = detector_new("s", 1, &s, err, sizeof(err));
+	assert_non_null(d);
+	for (n = 0; n < 20; n++)
+		push_ok(d, 7, &v);
+	assert_int_equal(v.votes, 0);
+	assert_true(v.margin[DETECT_SPATIAL] == -INFINITY);
+	push_ok(d, 7.001, &v);
+	assert_int_equal(v.votes, 1u << DETECT_SPATIAL);
+	assert_true(v.margin[DETECT_SPATIAL] == INFINITY);
+	detector_free(d);
+}
+
+/* novelty learns a repeating shape and votes when the shape changes within
+ * the range already seen; it stays silent while it learns. */
+static void
+test_novelty(void **state)
+{
+	struct detect_settings s;
+	struct detector *d;
+	struct detect_verdict v;
+	char err[128];
+	size_t n, votes_before = 0, votes_during = 0, judged = 0;
+	struct prng p = { 4 };
+
+	(void)state;
+	detect_settings_default(&s, 1000);
+	assert_int_equal(detect_parse_detectors(&s, "novelty", err,
+	    sizeof(err)), 0);
+	assert_int_equal(detect_parse_alert(&s, "novelty", err, sizeof(err)),
+	    0);
+	d = detector_new("n", 1, &s, err, sizeof(err));
+	assert_non_null(d);
+	for (n = 1; n <= 3000; n++) {
+		double x = sin(2 * M_PI * (double)n / 40) +
+		    0.01 * prng_gauss(&p);
+
+		if (n > 2500 && n <= 2540)
+			x = 0.3;	/* the wave stops half way up */
+		push_ok(d, x, &v);
+		if (n <= 300)
+			assert_true(v.margin[DETECT_NOVELTY] == -INFINITY);
+		else
+			judged += isfinite(v.margin[DETECT_NOVELTY]);
+		if (n > 1000 && n <= 2500)
+			votes_before += (v.votes >> DETECT_NOVELTY) & 1;
+		if (n > 2500 && n <= 2540)
+			votes_during += (v.votes >> DETECT_NOVELTY) & 1;
+	}
+	assert_true(judged > 2000);
+	assert_int_equal(votes_before, 0);
+	assert_true(votes_during > 0);
+	detector_free(d);
+}
+
+/* novelty_long sees the shape of the last novelty.dim blocks of 12 values:
+ * a slow wave that trembles for a while within its range is new to it, the
+ * wave is not. */
+static void
+test_novelty_long(void **state)
+{
+	struct detect_settings s;
+	struct detector *d;
+	struct detect_verdict v;
+	char err[128];
+	size_t n, votes_before = 0, votes_during = 0;
+	struct prng p = { 8 };
+
+	(void)state;
+	detect_settings_default(&s, 1000);
+	assert_int_equal(detect_parse_detectors(&s, "novelty_long", err,
+	    sizeof(err)), 0);
+	assert_int_equal(detect_parse_alert(&s, "novelty_long", err,
+	    sizeof(err)), 0);
+	d = detector_new("l", 1, &s, err, sizeof(err));
+	assert_non_null(d);
+	for (n = 1; n <= 12000; n++) {
+		double x = sin(2 * M_PI * (double)n / 480) +
+		    0.05 * prng_gauss(&p);
+
+		if (n > 11000 && n <= 11400)	/* it trembles */
+			x = 0.8 * sin(2 * M_PI * (double)n / 40);
+		push_ok(d, x, &v);
+		if (n <= 300)
+			assert_true(v.margin[DETECT_NOVELTY_LONG] == -INFINITY);
+		if (n > 4000 && n <= 11000)
+			votes_before += v.votes != 0;
+		if (n > 11000 && n <= 11400)
+			votes_during += v.votes != 0;
+	}
+	assert_int_equal(votes_before, 0);
+	assert_true(votes_during > 0);
+	detector_free(d);
+}
+
+/* Alert sources: the vote, one detector, or any of a list. */
+static void
+test_alert_sources(void **state)
+{
+	struct detect_settings s;
+	char err[128], buf[DETECT_ALERT_TEXT_MAX];
+
+	(void)state;
+	detect_settings_default(&s, 100);
+	assert_string_equal(detect_alert_text(&s, buf, sizeof(buf)),
+	    "spatial,novelty,novelty_long");
+	assert_int_equal(s.param[DETECT_P_HOLDOFF], 100);
+	assert_int_equal(detect_parse_alert(&s, "novelty,zscore", err,
+	    sizeof(err)), 0);
+	assert_string_equal(detect_alert_text(&s, buf, sizeof(buf)),
+	    "zscore,novelty");
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
+	assert_int_equal(detect_parse_alert(&s, "spatial", err, sizeof(err)),
+	    0);
+	assert_int_equal(s.alert, DETECT_ALERT_DETECTOR + DETECT_SPATIAL);
+	assert_int_equal(detect_parse_alert(&s, "vote", err, sizeof(err)), 0);
+	assert_int_equal(s.alert, DETECT_ALERT_VOTE);
+	assert_int_equal(detect_parse_alert(&s, "spatial,", err, sizeof(err)),
+	    -1);
+	assert_int_equal(detect_parse_alert(&s, "spatial,bogus", err,
+	    sizeof(err)), -1);
+	assert_int_equal(s.alert, DETECT_ALERT_VOTE);
+	assert_int_equal(detect_parse_alert(&s, "zscore,iqr,ewma,ma,iforest,"
+	    "mzscore,spatial,novelty,novelty_long", err, sizeof(err)), 0);
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "alert"));
+	s.alert = DETECT_ALERT_ANY | (1u << DETECT_ZSCORE);
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), -1);
+	s.alert = DETECT_ALERT_DETECTOR + DETECT_KINDS;
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), -1);
+	assert_string_equal(detect_kind_name(DETECT_NOVELTY), "novelty");
+	assert_int_equal(detect_kind_by_name("spatial"), DETECT_SPATIAL);
 }
 
 static void
@@ -914,12 +1130,17 @@ test_edge_settings(void **state)
 static void
 test_memory(void **state)
 {
-	struct detector *d = make_detector(1000, DETECT_DEFAULT_MASK, "m");
+	struct detect_settings s;
+	struct detector *d;
 	struct detect_verdict v;
 	struct prng p = { 9 };
+	char err[128];
 	size_t i;
 
 	(void)state;
+	detect_settings_default(&s, 1000);
+	d = detector_new("m", 1, &s, err, sizeof(err));
+	assert_non_null(d);
 	for (i = 0; i < 3000; i++)
 		push_ok(d, prng_gauss(&p), &v);
 	/* SPEC §9: at most 256 KiB per client at the defaults */
@@ -989,6 +1210,10 @@ main(void)
 		cmocka_unit_test(test_warmup),
 		cmocka_unit_test(test_vote_rules),
 		cmocka_unit_test(test_alert_holdoff),
+		cmocka_unit_test(test_spatial),
+		cmocka_unit_test(test_novelty),
+		cmocka_unit_test(test_novelty_long),
+		cmocka_unit_test(test_alert_sources),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_settings_errors),
 		cmocka_unit_test(test_edge_settings),

@@ -1311,16 +1311,17 @@ test_hello_bad(void **state)
 	expect_hello(state, "{\"detectors\": {\"zscore\": true}}",
 	    "detectors must be an array of detector names");
 	expect_hello(state, "{\"vote\": \"most\"}",
-	    "vote must be any, majority, all or a count from 1 to 6, "
+	    "vote must be any, majority, all or a count from 1 to 9, "
 	    "not 'most'");
-	expect_hello(state, "{\"vote\": \"7\"}",
-	    "vote must be any, majority, all or a count from 1 to 6, not '7'");
+	expect_hello(state, "{\"vote\": \"10\"}",
+	    "vote must be any, majority, all or a count from 1 to 9, not '10'");
 	expect_hello(state, "{\"vote\": 2}", "vote must be a string");
 	expect_hello(state, "{\"vote\": \"any\\u0000\"}",
-	    "vote must be any, majority, all or a count from 1 to 6, "
+	    "vote must be any, majority, all or a count from 1 to 9, "
 	    "not 'any?'");
 	expect_hello(state, "{\"alert\": \"likelihood\"}",
-	    "alert must be vote or a detector name, not 'likelihood'");
+	    "alert must be vote, a detector name or a comma-separated list of "
+	    "them, not 'likelihood'");
 	expect_hello(state, "{\"alert\": [\"vote\"]}",
 	    "alert must be a string");
 	expect_hello(state, "{\"params\": {\"zscore.q\": 1}}",
@@ -1721,10 +1722,17 @@ test_settings_roundtrip(void **state)
 	assert_int_equal(proto_settings_format(&f->b, &s), 0);
 	assert_string_equal(proto_buf_text(&f->b), "{\"detectors\":[\"zscore\","
 	    "\"iqr\",\"ewma\",\"ma\",\"iforest\"],\"vote\":\"majority\","
-	    "\"alert\":\"vote\",\"params\":{\"zscore.k\":6,\"iqr.k\":3,"
-	    "\"ewma.lambda\":0.3,\"ewma.l\":6,\"ma.m\":5,\"ma.k\":6,"
-	    "\"mzscore.k\":7,\"iforest.trees\":100,\"iforest.sample\":256,"
-	    "\"iforest.threshold\":0.8,\"min_points\":50,\"holdoff\":200}}");
+	    "\"alert\":\"spatial,novelty,novelty_long\",\"params\":{"
+	    "\"zscore.k\":6,"
+	    "\"iqr.k\":3,\"ewma.lambda\":0.3,\"ewma.l\":6,\"ma.m\":5,"
+	    "\"ma.k\":6,\"mzscore.k\":7,\"iforest.trees\":100,"
+	    "\"iforest.sample\":256,\"iforest.threshold\":0.8,"
+	    "\"min_points\":50,\"holdoff\":100,\"spatial.tol\":0.02,"
+	    "\"novelty.dim\":6,\"novelty.protos\":64,\"novelty.rho\":0.15,"
+	    "\"novelty.rate\":0.1,\"novelty.average\":10,"
+	    "\"novelty.history\":1000,\"novelty.learn\":300,"
+	    "\"novelty.eps\":1e-05,"
+	    "\"novelty.sigma_min\":0.005,\"novelty_long.scale\":12}}");
 	/* Parsed over other settings, it gives them back. */
 	detect_settings_default(&t, 1000);
 	t.detectors = 1;

@@ -1,0 +1,374 @@
+/*
+ * novelty.c: prototype novelty and its anomaly likelihood (novelty.h).
+ *
+ * Prototypes are rows of D doubles, also kept in the order of their means
+ * (ties by row), an order that is a function of the rows alone and so is
+ * rebuilt, not saved.  Since |mean(p) - mean(row)| <= the L-infinity
+ * distance, a search starts with the last winner (consecutive patterns are
+ * alike), then walks outwards from p's mean in that order and stops when the
+ * gap of means reaches the best distance so far; a prototype's measuring
+ * stops as soon as one difference does.  A point costs a few prototypes,
+ * not K.  The two rings (raw scores, their means) keep plain double running
+ * sums that the caller rebases at fixed ordinals; the values are in [0, 1],
+ * so their rounding stays near 1e-16.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "le.h"
+#include "novelty.h"
+
+struct novelty {
+	struct novelty_config c;
+	uint64_t steps;		/* patterns pushed (NULL ones included) */
+	uint32_t count;		/* prototypes held */
+	uint32_t last;		/* the last winner */
+	double *proto;		/* K rows of D */
+	uint64_t *used;		/* step of each prototype's last use */
+	double *key;		/* mean of each row */
+	uint32_t *order;	/* rows by (key, row) */
+	uint32_t *pos;		/* where each row is in order */
+	double *raws;		/* ring of S raw scores */
+	double *means;		/* ring of H means */
+	uint32_t rpos, mpos;	/* steps % S and steps % H */
+	double rsum;		/* sum of raws */
+	double msum, msum2;	/* sums of the held means and their squares */
+};
+
+struct novelty *
+novelty_new(const struct novelty_config *c)
+{
+	struct novelty *nv;
+
+	if ((nv = calloc(1, sizeof(*nv))) == NULL)
+		return NULL;
+	nv->c = *c;
+	nv->proto = calloc((size_t)c->protos * c->dim, sizeof(double));
+	nv->used = calloc(c->protos, sizeof(uint64_t));
+	nv->key = calloc(c->protos, sizeof(double));
+	nv->order = calloc(c->protos, sizeof(uint32_t));
+	nv->pos = calloc(c->protos, sizeof(uint32_t));
+	nv->raws = calloc(c->average, sizeof(double));
+	nv->means = calloc(c->history, sizeof(double));
+	if (nv->proto == NULL || nv->used == NULL || nv->raws == NULL ||
+	    nv->means == NULL || nv->key == NULL || nv->order == NULL ||
+	    nv->pos == NULL) {
+		novelty_free(nv);
+		return NULL;
+	}
+	return nv;
+}
+
+void
+novelty_free(struct novelty *nv)
+{
+	if (nv == NULL)
+		return;
+	free(nv->proto);
+	free(nv->used);
+	free(nv->key);
+	free(nv->order);
+	free(nv->pos);
+	free(nv->raws);
+	free(nv->means);
+	free(nv);
+}
+
+/* The L-infinity distance of p from row, or a value >= bound once it is
+ * known to reach bound. */
+static double
+distance(const double *p, const double *row, uint32_t D, double bound)
+{
+	double dist = 0;
+	uint32_t j;
+
+	for (j = 0; j < D; j++) {
+		double a = fabs(p[j] - row[j]);
+
+		if (a > dist) {
+			dist = a;
+			if (dist >= bound)
+				break;
+		}
+	}
+	return dist;
+}
+
+static double
+mean_of(const double *p, uint32_t D)
+{
+	double sum = 0;
+	uint32_t j;
+
+	for (j = 0; j < D; j++)
+		sum += p[j];
+	return sum / D;
+}
+
+/* Whether row a goes before row b in order. */
+static int
+before(const struct novelty *nv, uint32_t a, uint32_t b)
+{
+	return nv->key[a] < nv->key[b] || (nv->key[a] == nv->key[b] && a < b);
+}
+
+/* Moves row k, at position i of order, to its place after its key
+ * changed. */
+static void
+reorder(struct novelty *nv, uint32_t k)
+{
+	uint32_t i = nv->pos[k];
+
+	while (i > 0 && before(nv, k, nv->order[i - 1])) {
+		nv->order[i] = nv->order[i - 1];
+		nv->pos[nv->order[i]] = i;
+		i--;
+	}
+	while (i + 1 < nv->count && before(nv, nv->order[i + 1], k)) {
+		nv->order[i] = nv->order[i + 1];
+		nv->pos[nv->order[i]] = i;
+		i++;
+	}
+	nv->order[i] = k;
+	nv->pos[k] = i;
+}
+
+/* The row nearest to p (by L-infinity distance, ties to the first met) and
+ * its distance in *best; count must be above 0. */
+static uint32_t
+nearest(const struct novelty *nv, const double *p, double *best)
+{
+	uint32_t D = nv->c.dim, lo = 0, hi = nv->count, mid, k, best_k;
+	double pm = mean_of(p, D), d, gl, gr;
+	uint32_t left, right;
+
+	best_k = nv->last;
+	*best = distance(p, nv->proto + (size_t)best_k * D, D, INFINITY);
+	while (lo < hi) {		/* first position with key >= pm */
+		mid = lo + (hi - lo) / 2;
+		if (nv->key[nv->order[mid]] < pm)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	left = lo;			/* positions left-1, left-2... */
+	right = lo;			/* positions right, right+1... */
+	for (;;) {
+		gl = left > 0 ? pm - nv->key[nv->order[left - 1]] : INFINITY;
+		gr = right < nv->count ? nv->key[nv->order[right]] - pm :
+		    INFINITY;
+		if (gl <= gr) {
+			if (gl >= *best)
+				break;
+			k = nv->order[--left];
+		} else {
+			if (gr >= *best)
+				break;
+			k = nv->order[right++];
+		}
+		if (k == nv->last)
+			continue;
+		d = distance(p, nv->proto + (size_t)k * D, D, *best);
+		if (d < *best) {
+			*best = d;
+			best_k = k;
+		}
+	}
+	return best_k;
+}
+
+/* The raw score of pattern p, after which p is learnt. */
+static double
+score_and_learn(struct novelty *nv, const double *p)
+{
+	uint32_t D = nv->c.dim, k, j, best_k = 0;
+	double best = INFINITY, *row;
+
+	if (nv->count > 0)
+		best_k = nearest(nv, p, &best);
+	if (nv->count == 0 || best > nv->c.rho) {
+		/* a new category: the first free row, or the least recently
+		 * used one (the first of equals) */
+		if (nv->count < nv->c.protos) {
+			best_k = nv->count++;
+			nv->order[best_k] = best_k;
+			nv->pos[best_k] = best_k;
+		} else {
+			best_k = 0;
+			for (k = 1; k < nv->count; k++)
+				if (nv->used[k] < nv->used[best_k])
+					best_k = k;
+		}
+		memcpy(nv->proto + (size_t)best_k * D, p, D * sizeof(double));
+	} else {
+		row = nv->proto + (size_t)best_k * D;
+		for (j = 0; j < D; j++)
+			row[j] += nv->c.rate * (p[j] - row[j]);
+	}
+	nv->key[best_k] = mean_of(nv->proto + (size_t)best_k * D, D);
+	reorder(nv, best_k);
+	nv->used[best_k] = nv->steps;
+	nv->last = best_k;
+	return best < 1 ? best : 1;
+}
+
+void
+novelty_push(struct novelty *nv, const double *p, double *raw, double *z)
+{
+	uint64_t t = nv->steps;
+	uint32_t S = nv->c.average, H = nv->c.history;
+	uint64_t held = t < H ? t : H;
+	double r = 0, m, old;
+
+	if (p != NULL)
+		r = score_and_learn(nv, p);
+	old = nv->raws[nv->rpos];
+	nv->rsum += r - old;
+	nv->raws[nv->rpos] = r;
+	if (++nv->rpos == S)
+		nv->rpos = 0;
+	m = nv->rsum / (double)(t + 1 < S ? t + 1 : S);
+
+	*z = NAN;
+	if (held >= nv->c.learn) {
+		double mu = nv->msum / (double)held;
+		double var = nv->msum2 / (double)held - mu * mu;
+		double sd = var > 0 ? sqrt(var) : 0;
+
+		if (sd < nv->c.sigma_min)
+			sd = nv->c.sigma_min;
+		*z = (m - mu) / sd;
+	}
+	if (t >= H) {
+		old = nv->means[nv->mpos];
+		nv->msum -= old;
+		nv->msum2 -= old * old;
+	}
+	nv->means[nv->mpos] = m;
+	if (++nv->mpos == H)
+		nv->mpos = 0;
+	nv->msum += m;
+	nv->msum2 += m * m;
+	nv->steps = t + 1;
+	*raw = r;
+}
+
+void
+novelty_rebase(struct novelty *nv)
+{
+	uint64_t i, n;
+
+	nv->rsum = 0;
+	n = nv->steps < nv->c.average ? nv->steps : nv->c.average;
+	for (i = 0; i < n; i++)
+		nv->rsum += nv->raws[i];
+	nv->msum = nv->msum2 = 0;
+	n = nv->steps < nv->c.history ? nv->steps : nv->c.history;
+	for (i = 0; i < n; i++) {
+		nv->msum += nv->means[i];
+		nv->msum2 += nv->means[i] * nv->means[i];
+	}
+}
+
+size_t
+novelty_state_size(const struct novelty *nv)
+{
+	const struct novelty_config *c = &nv->c;
+
+	return 8 * (3 + 3 + (size_t)c->protos * (c->dim + 1) + c->average +
+	    c->history);
+}
+
+void
+novelty_save(const struct novelty *nv, unsigned char *buf)
+{
+	const struct novelty_config *c = &nv->c;
+	size_t i;
+
+	buf = le_put64(buf, nv->steps);
+	buf = le_put64(buf, nv->count);
+	buf = le_put64(buf, nv->last);
+	buf = le_put64(buf, le_double_bits(nv->rsum));
+	buf = le_put64(buf, le_double_bits(nv->msum));
+	buf = le_put64(buf, le_double_bits(nv->msum2));
+	for (i = 0; i < (size_t)c->protos * c->dim; i++)
+		buf = le_put64(buf, le_double_bits(nv->proto[i]));
+	for (i = 0; i < c->protos; i++)
+		buf = le_put64(buf, nv->used[i]);
+	for (i = 0; i < c->average; i++)
+		buf = le_put64(buf, le_double_bits(nv->raws[i]));
+	for (i = 0; i < c->history; i++)
+		buf = le_put64(buf, le_double_bits(nv->means[i]));
+}
+
+/* Reads the next double, flagging one that is not finite. */
+static double
+get_finite(const unsigned char **p, int *bad)
+{
+	double x = le_bits_double(le_get64(*p));
+
+	*p += 8;
+	if (!isfinite(x))
+		*bad = 1;
+	return x;
+}
+
+int
+novelty_load(struct novelty *nv, const unsigned char *buf, size_t len)
+{
+	const struct novelty_config *c = &nv->c;
+	int bad = 0;
+	size_t i;
+
+	if (len != novelty_state_size(nv))
+		return -1;
+	nv->steps = le_get64(buf);
+	nv->rpos = (uint32_t)(nv->steps % c->average);
+	nv->mpos = (uint32_t)(nv->steps % c->history);
+	nv->count = (uint32_t)le_get64(buf + 8);
+	nv->last = (uint32_t)le_get64(buf + 16);
+	if (le_get64(buf + 8) > c->protos || le_get64(buf + 16) >= c->protos ||
+	    (nv->count > 0 && nv->last >= nv->count))
+		return -1;
+	buf += 24;
+	nv->rsum = get_finite(&buf, &bad);
+	nv->msum = get_finite(&buf, &bad);
+	nv->msum2 = get_finite(&buf, &bad);
+	for (i = 0; i < (size_t)c->protos * c->dim; i++)
+		nv->proto[i] = get_finite(&buf, &bad);
+	for (i = 0; i < c->protos; i++) {
+		nv->used[i] = le_get64(buf);
+		buf += 8;
+	}
+	for (i = 0; i < c->average; i++)
+		nv->raws[i] = get_finite(&buf, &bad);
+	for (i = 0; i < c->history; i++)
+		nv->means[i] = get_finite(&buf, &bad);
+	if (bad)
+		return -1;
+	/* the order, by insertion as rows were added */
+	{
+		uint32_t k, n = nv->count;
+
+		for (k = 0; k < n; k++) {
+			nv->key[k] = mean_of(nv->proto + (size_t)k * c->dim,
+			    c->dim);
+			nv->count = k + 1;
+			nv->order[k] = k;
+			nv->pos[k] = k;
+			reorder(nv, k);
+		}
+		nv->count = n;
+	}
+	return 0;
+}
+
+size_t
+novelty_memory(const struct novelty *nv)
+{
+	const struct novelty_config *c = &nv->c;
+
+	return sizeof(*nv) + 8 * ((size_t)c->protos * (c->dim + 2) +
+	    c->average + c->history) + 8 * (size_t)c->protos;
+}
