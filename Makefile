@@ -28,6 +28,9 @@ LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
 	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3
+# anomaly-export's test measures max RSS with GNU time; man pages are linted
+# with mandoc.
+DEB_PACKAGES += time mandoc
 
 LIB_SRC	= $(wildcard lib/*.c)
 LIB_OBJ	= $(LIB_SRC:%.c=build/%.o)
@@ -47,8 +50,13 @@ WSRAW	= build/tests/tools/wsraw
 SEND_SRC = $(wildcard cmd/anomaly-send/*.c)
 SEND_OBJ = $(SEND_SRC:%.c=build/%.o)
 SEND	= build/anomaly-send
+# anomaly-export reads the database only: it links sqlite3, never lws.
+EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
+EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
+EXPORT	= build/anomaly-export
+CHECK_EXPORT = tests/export.sh
 
-all: $(LIB) $(ANOMALYD) $(SEND)
+all: $(LIB) $(ANOMALYD) $(SEND) $(EXPORT)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -59,6 +67,9 @@ $(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
 
 $(SEND): $(SEND_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
+
+$(EXPORT): $(EXPORT_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(SQLITE_LIBS) -lm
 
 $(SAN_LIB): $(SAN_OBJ)
 	@rm -f $@
@@ -95,11 +106,13 @@ build/bench/%: tests/bench/%.c $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND)
+check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
+    $(EXPORT)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
-	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh
+	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
+	    $(CHECK_EXPORT)
 
 bench: $(BENCH_BIN) $(ANOMALYD) $(SEND)
 	@$(BENCH_BIN)
@@ -142,4 +155,4 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
-	$(SEND_OBJ:.o=.d)
+	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d)
