@@ -54,7 +54,7 @@ SEND	= build/anomaly-send
 EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
 EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
-CHECK_EXPORT = tests/export.sh
+CHECK_EXPORT = tests/export.sh tests/man.sh
 
 all: $(LIB) $(ANOMALYD) $(SEND) $(EXPORT)
 
