@@ -54,7 +54,7 @@ SEND	= build/anomaly-send
 EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
 EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
-CHECK_EXPORT = tests/export.sh tests/man.sh
+CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh
 
 all: $(LIB) $(ANOMALYD) $(SEND) $(EXPORT)
 
@@ -144,9 +144,14 @@ deps:
 	    echo "deps: run: sudo apt-get install -y$$missing" >&2; exit 1; \
 	fi
 
+# The live demo: anomalyd on :$(DEMO_PORT) with ./demo.db and three clients
+# streaming share/anomaly/demo/ for ever; Ctrl-C stops all of it.
+DEMO_PORT ?= 3000
+DEMO_DB	?= ./demo.db
 start: deps
-	@echo "make start: the demo (demo data, anomalyd and three streaming clients) is not"
-	@echo "make start: built yet; run the server by hand as README.md shows."
+	@$(MAKE) --no-print-directory -j2 all
+	@PORT=$(DEMO_PORT) DB=$(DEMO_DB) BIN=$(CURDIR)/build \
+	    sh share/anomaly/demo/start.sh
 
 clean:
 	rm -rf build
