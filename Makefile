@@ -29,8 +29,9 @@ LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
 	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3
 # anomaly-export's test measures max RSS with GNU time; man pages are linted
-# with mandoc.
-DEB_PACKAGES += time mandoc
+# with mandoc; zsh and fish check their completions' syntax (skipped
+# without them).
+DEB_PACKAGES += time mandoc zsh fish
 
 LIB_SRC	= $(wildcard lib/*.c)
 LIB_OBJ	= $(LIB_SRC:%.c=build/%.o)
@@ -54,7 +55,8 @@ SEND	= build/anomaly-send
 EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
 EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
-CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh
+CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh \
+	tests/completion.sh
 
 all: $(LIB) $(ANOMALYD) $(SEND) $(EXPORT)
 
