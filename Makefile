@@ -56,7 +56,7 @@ EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
 EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
 CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh \
-	tests/completion.sh
+	tests/completion.sh tests/install.sh
 
 all: $(LIB) $(ANOMALYD) $(SEND) $(EXPORT)
 
@@ -146,6 +146,53 @@ deps:
 	    echo "deps: run: sudo apt-get install -y$$missing" >&2; exit 1; \
 	fi
 
+# `make install PREFIX=/usr/local DESTDIR=`: the programs of
+# INSTALL_PROGRAMS, the man pages of man/, completions for bash, zsh and
+# fish, and the whole share/anomaly tree (web assets, demo data, the
+# systemd unit with the paths written in).  `make uninstall` removes them.
+INSTALL_PROGRAMS = $(ANOMALYD) $(SEND) $(EXPORT)
+INSTALL_MAN	= $(wildcard man/*.[1-8])
+COMPLETION_CMDS	= anomalyd anomaly-send anomaly-top anomaly-export
+BINDIR	= $(PREFIX)/bin
+MANDIR	= $(PREFIX)/share/man
+DATADIR	= $(PREFIX)/share/anomaly
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
+INSTALL	?= install
+
+install: $(INSTALL_PROGRAMS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(BINDIR)
+	@set -e; for p in $(INSTALL_MAN); do \
+	    s=$${p##*.}; $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s; \
+	    echo "$(INSTALL) -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s"; \
+	    $(INSTALL) -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s; done
+	@set -e; for c in $(COMPLETION_CMDS); do \
+	    $(INSTALL) -m 0644 completions/anomaly.bash \
+	        $(DESTDIR)$(BASHCOMPDIR)/$$c; \
+	    $(INSTALL) -m 0644 completions/$$c.fish $(DESTDIR)$(FISHCOMPDIR); \
+	done
+	$(INSTALL) -m 0644 completions/_anomaly $(DESTDIR)$(ZSHCOMPDIR)
+	@set -e; cd share/anomaly && find . -type f | while read -r f; do \
+	    m=0644; [ -x "$$f" ] && m=0755; \
+	    $(INSTALL) -D -m $$m "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done
+	sed -i -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	    $(DESTDIR)$(DATADIR)/anomalyd.service
+
+uninstall:
+	@set -e; for p in $(INSTALL_PROGRAMS); do \
+	    rm -f $(DESTDIR)$(BINDIR)/$${p##*/}; done
+	@set -e; for p in $(INSTALL_MAN); do \
+	    rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; done
+	@set -e; for c in $(COMPLETION_CMDS); do \
+	    rm -f $(DESTDIR)$(BASHCOMPDIR)/$$c $(DESTDIR)$(FISHCOMPDIR)/$$c.fish; \
+	done
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_anomaly
+	rm -rf $(DESTDIR)$(DATADIR)
+
 # The live demo: anomalyd on :$(DEMO_PORT) with ./demo.db and three clients
 # streaming share/anomaly/demo/ for ever; Ctrl-C stops all of it.
 DEMO_PORT ?= 3000
@@ -158,7 +205,7 @@ start: deps
 clean:
 	rm -rf build
 
-.PHONY: all test check bench nab deps start clean
+.PHONY: all test check bench nab deps start clean install uninstall
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
