@@ -21,11 +21,11 @@ import sys
 # (business day index, kind, factor, days)
 TICKERS = [
     ("ACME", 75.0, 0.18, 0.28, [
-        (300, "spike", 1.55, 1),        # a one-day jump that reverts
+        (130, "spike", 1.55, 1),        # a one-day jump that reverts
         (520, "crash", 0.55, 6),        # a sudden fall that lasts a week
     ]),
     ("GLOBEX", 140.0, 0.06, 0.22, [
-        (250, "dip", 0.50, 1),          # a one-day fall (a bad print)
+        (170, "dip", 0.50, 1),          # a one-day fall (a bad print)
         (610, "spike", 1.70, 2),
     ]),
     ("INITECH", 32.0, 0.25, 0.35, [
