@@ -28,10 +28,11 @@ LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
 	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3
+# Only the tests need these (`make start` does not install them):
 # anomaly-export's test measures max RSS with GNU time; man pages are linted
-# with mandoc; zsh and fish check their completions' syntax (skipped
-# without them).
-DEB_PACKAGES += time mandoc zsh fish
+# with mandoc; zsh and fish check their completions' syntax.
+DEB_TEST_PACKAGES = time mandoc zsh fish
+DEB_PACKAGES += $(DEB_TEST_PACKAGES)
 
 LIB_SRC	= $(wildcard lib/*.c)
 LIB_OBJ	= $(LIB_SRC:%.c=build/%.o)
@@ -197,6 +198,7 @@ uninstall:
 # streaming share/anomaly/demo/ for ever; Ctrl-C stops all of it.
 DEMO_PORT ?= 3000
 DEMO_DB	?= ./demo.db
+start: DEB_TEST_PACKAGES =
 start: deps
 	@$(MAKE) --no-print-directory -j2 all
 	@PORT=$(DEMO_PORT) DB=$(DEMO_DB) BIN=$(CURDIR)/build \
