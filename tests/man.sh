@@ -10,7 +10,7 @@ n=0
 KNOWN_HELP_GAPS="anomalyd:--listen anomalyd:--db anomalyd:--verbose"
 pages=$(ls man/*.[1-8])
 cmds=$(ls man/*.[18] | sed 's|^man/||; s|\.[18]$||')
-echo "1..$(($(echo "$pages" | wc -l) + $(echo "$cmds" | wc -l)))"
+echo "1..$((2 * $(echo "$pages" | wc -l) + $(echo "$cmds" | wc -l)))"
 
 ok() {
 	n=$((n + 1))
@@ -55,6 +55,12 @@ for p in $pages; do
 	rc=$?
 	[ -s "$tmp/out" ] && rc=1
 	ok $rc "$p: mandoc -T lint -W warning is clean"
+	mandoc -T utf8 -O width=78 "$p" | python3 -c 'import re, sys
+wide = [l for l in (re.sub(".\b", "", l.rstrip("\n")) for l in sys.stdin)
+    if len(l) > 80]
+print("\n".join(wide))
+sys.exit(1 if wide else 0)' >"$tmp/out" 2>&1
+	ok $? "$p: renders within 80 columns"
 done
 
 for c in $cmds; do
