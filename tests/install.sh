@@ -17,9 +17,12 @@ rc=$?
 out=$(cat "$tmp/out")
 ok $rc "make install DESTDIR=... PREFIX=$prefix"
 
+# every program of the Makefile's INSTALL_PROGRAMS, at least these three
+programs=$(${MAKE:-make} -s --no-print-directory \
+    --eval='print-programs: ; @echo $(INSTALL_PROGRAMS)' print-programs)
 missing=
-for p in anomalyd anomaly-send anomaly-export; do
-	[ -x "$root$prefix/bin/$p" ] || missing="$missing bin/$p"
+for p in anomalyd anomaly-send anomaly-export $programs; do
+	[ -x "$root$prefix/bin/${p##*/}" ] || missing="$missing bin/${p##*/}"
 done
 for p in man/*.[1-8]; do
 	s=${p##*.}
