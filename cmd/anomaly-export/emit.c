@@ -37,6 +37,13 @@ put_double(FILE *out, double d)
 	char buf[40];
 	int prec;
 
+	/* integers, the commonest case (scores of 0, whole values), without
+	 * the cost of %g; beyond 1e15 %g would use an exponent */
+	if (d > -1e15 && d < 1e15 && d == (double)(int64_t)d &&
+	    !(d == 0 && signbit(d))) {
+		fprintf(out, "%" PRId64, (int64_t)d);
+		return;
+	}
 	for (prec = 15; prec < 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, d);
 		if (strtod(buf, NULL) == d)
