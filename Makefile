@@ -26,14 +26,19 @@ LIB_CFLAGS = $(LWS_CFLAGS) $(SQLITE_CFLAGS)
 LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
 # Debian packages the build, the tests and the demo need (`make deps`).
+# npm installs uPlot, the pages' chart (package-lock.json).  A package counts
+# as present when it is installed or a command of its name is on the PATH
+# (NodeSource's nodejs brings npm without Debian's npm package).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
 	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3 \
-	tmux
-# The web pages: npm installs uPlot (package-lock.json); the browser tests
-# drive headless Chromium from node (tests/cdp.js).  A package counts as
-# present when it is installed or a command of its name is on the PATH
-# (NodeSource's nodejs brings npm without Debian's npm package).
-DEB_PACKAGES += nodejs npm chromium fonts-liberation
+	nodejs npm
+# Only the tests need these (`make start` does not install them): the
+# browser tests drive headless Chromium from node (fonts for readable
+# screenshots); anomaly-top's run in tmux; anomaly-export's test measures max
+# RSS with GNU time; man pages are linted with mandoc; zsh and fish check
+# their completions' syntax.
+DEB_TEST_PACKAGES = chromium fonts-liberation tmux time mandoc zsh fish
+DEB_PACKAGES += $(DEB_TEST_PACKAGES)
 
 LIB_SRC	= $(wildcard lib/*.c)
 LIB_OBJ	= $(LIB_SRC:%.c=build/%.o)
@@ -72,7 +77,6 @@ UPLOT_DIR = share/anomaly/www/uplot
 UPLOT	= $(UPLOT_DIR)/uPlot.iife.min.js $(UPLOT_DIR)/uPlot.min.css \
 	  $(UPLOT_DIR)/LICENSE
 
-all: $(LIB) $(ANOMALYD) $(SEND) $(TOP) $(UPLOT)
 
 node_modules/uplot/package.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -81,6 +85,14 @@ node_modules/uplot/package.json: package.json package-lock.json
 $(UPLOT): node_modules/uplot/package.json
 	@mkdir -p $(UPLOT_DIR)
 	cp node_modules/uplot/$(if $(filter LICENSE,$(@F)),,dist/)$(@F) $@
+# anomaly-export reads the database only: it links sqlite3, never lws.
+EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
+EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
+EXPORT	= build/anomaly-export
+CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh \
+	tests/completion.sh tests/install.sh
+
+all: $(LIB) $(ANOMALYD) $(SEND) $(TOP) $(EXPORT) $(UPLOT)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -108,6 +120,9 @@ $(TOP_SAN_UNIT): tests/unit/test_top.c $(TOP_SAN_OBJ) $(SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
 	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+
+$(EXPORT): $(EXPORT_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(SQLITE_LIBS) -lm
 
 $(SAN_LIB): $(SAN_OBJ)
 	@rm -f $@
@@ -145,12 +160,12 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
-	    $(TOP) $(UPLOT)
+	    $(TOP) $(EXPORT) $(UPLOT)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
-	    tests/top.sh tests/browser.sh
+	    tests/top.sh tests/browser.sh $(CHECK_EXPORT)
 
 bench: $(BENCH_BIN) $(ANOMALYD) $(SEND)
 	@$(BENCH_BIN)
@@ -187,16 +202,69 @@ deps:
 	    echo "deps: run: sudo apt-get install -y$$missing" >&2; exit 1; \
 	fi
 
+# `make install PREFIX=/usr/local DESTDIR=`: the programs of
+# INSTALL_PROGRAMS, the man pages of man/, completions for bash, zsh and
+# fish, and the whole share/anomaly tree (web assets, demo data, the
+# systemd unit with the paths written in).  `make uninstall` removes them.
+INSTALL_PROGRAMS = $(ANOMALYD) $(SEND) $(TOP) $(EXPORT)
+INSTALL_MAN	= $(wildcard man/*.[1-8])
+COMPLETION_CMDS	= anomalyd anomaly-send anomaly-top anomaly-export
+BINDIR	= $(PREFIX)/bin
+MANDIR	= $(PREFIX)/share/man
+DATADIR	= $(PREFIX)/share/anomaly
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
+INSTALL	?= install
+
+install: $(INSTALL_PROGRAMS) $(UPLOT)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(BINDIR)
+	@set -e; for p in $(INSTALL_MAN); do \
+	    s=$${p##*.}; $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s; \
+	    echo "$(INSTALL) -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s"; \
+	    $(INSTALL) -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s; done
+	@set -e; for c in $(COMPLETION_CMDS); do \
+	    $(INSTALL) -m 0644 completions/anomaly.bash \
+	        $(DESTDIR)$(BASHCOMPDIR)/$$c; \
+	    $(INSTALL) -m 0644 completions/$$c.fish $(DESTDIR)$(FISHCOMPDIR); \
+	done
+	$(INSTALL) -m 0644 completions/_anomaly $(DESTDIR)$(ZSHCOMPDIR)
+	@set -e; cd share/anomaly && find . -type f | while read -r f; do \
+	    m=0644; [ -x "$$f" ] && m=0755; \
+	    $(INSTALL) -D -m $$m "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done
+	sed -i -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	    $(DESTDIR)$(DATADIR)/anomalyd.service
+
+uninstall:
+	@set -e; for p in $(INSTALL_PROGRAMS); do \
+	    rm -f $(DESTDIR)$(BINDIR)/$${p##*/}; done
+	@set -e; for p in $(INSTALL_MAN); do \
+	    rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; done
+	@set -e; for c in $(COMPLETION_CMDS); do \
+	    rm -f $(DESTDIR)$(BASHCOMPDIR)/$$c $(DESTDIR)$(FISHCOMPDIR)/$$c.fish; \
+	done
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_anomaly
+	rm -rf $(DESTDIR)$(DATADIR)
+
+# The live demo: anomalyd on :$(DEMO_PORT) with ./demo.db and three clients
+# streaming share/anomaly/demo/ for ever; Ctrl-C stops all of it.
+DEMO_PORT ?= 3000
+DEMO_DB	?= ./demo.db
+start: DEB_TEST_PACKAGES =
 start: deps
-	@echo "make start: the demo (demo data, anomalyd and three streaming clients) is not"
-	@echo "make start: built yet; run the server by hand as README.md shows."
+	@$(MAKE) --no-print-directory -j2 all
+	@PORT=$(DEMO_PORT) DB=$(DEMO_DB) BIN=$(CURDIR)/build \
+	    sh share/anomaly/demo/start.sh
 
 clean:
 	rm -rf build $(UPLOT_DIR)
 
-.PHONY: all test check bench nab deps start clean
+.PHONY: all test check bench nab deps start clean install uninstall
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
-	$(SEND_OBJ:.o=.d)
+	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d)
 -include $(TOP_OBJ:.o=.d) $(TOP_SAN_OBJ:.o=.d)

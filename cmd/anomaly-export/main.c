@@ -1,0 +1,384 @@
+/*
+ * anomaly-export: streams stored points (or the clients) of one or more
+ * databases as CSV, NDJSON or one JSON array (SPEC §6).
+ *
+ * Each database is opened read-only (it never blocks anomalyd) and read one
+ * after the other in the order of the -d options; within one, the clients
+ * in the order of the -c options, else by client_id, and each client's
+ * points in order of n through the store's cursor, one row at a time: the
+ * memory used does not grow with the number of points.  Only the list of
+ * client ids is held, to warn about a client found in several databases
+ * before any of its rows is written.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "store.h"
+#include "timefmt.h"
+
+#define VERSION		"0.1"
+
+enum { OPT_SINCE = 256, OPT_UNTIL, OPT_CLIENTS, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "db",			required_argument, NULL, 'd' },
+	{ "client",		required_argument, NULL, 'c' },
+	{ "since",		required_argument, NULL, OPT_SINCE },
+	{ "until",		required_argument, NULL, OPT_UNTIL },
+	{ "anomalies-only",	no_argument,	   NULL, 'a' },
+	{ "format",		required_argument, NULL, 'f' },
+	{ "output",		required_argument, NULL, 'o' },
+	{ "clients",		no_argument,	   NULL, OPT_CLIENTS },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ NULL,			0,		   NULL, 0 }
+};
+
+#define SYNOPSIS "usage: anomaly-export [-a] [-d DB]... [-c CLIENT_ID]... " \
+	"[--since T] [--until T]\n" \
+	"\t[-f csv|ndjson|json] [-o FILE] [--clients]\n"
+
+/* A list of strings that grows as needed. */
+struct strlist {
+	char	**v;
+	size_t	  n, cap;
+};
+
+/* What to export: the options, parsed. */
+struct query {
+	struct strlist	 dbs;		/* -d, in order */
+	struct strlist	 ids;		/* -c, in order; empty: all */
+	int		 has_since, has_until;
+	int64_t		 since_ms, until_ms;	/* since <= t < until */
+	int		 anomalies_only;
+	int		 clients;	/* --clients */
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs(SYNOPSIS, stderr);
+	fputs("Try 'anomaly-export --help'.\n", stderr);
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+help(void)
+{
+	fputs(SYNOPSIS, stdout);
+	fputs("\nStreams the stored points of anomalyd's database(s).\n\n"
+	    "  -d, --db DB            database (repeatable; default "
+	    "$ANOMALY_DB or ./anomaly.db)\n"
+	    "  -c, --client ID        only this client (repeatable)\n"
+	    "      --since T          points at or after T (epoch seconds "
+	    "or ISO 8601)\n"
+	    "      --until T          points before T (epoch seconds or "
+	    "ISO 8601)\n"
+	    "  -a, --anomalies-only   only points judged anomalies\n"
+	    "  -f, --format F         csv (default), ndjson or json\n"
+	    "  -o, --output FILE      write to FILE instead of stdout\n"
+	    "      --clients          list the clients instead of points\n"
+	    "  -h, --help             this help\n"
+	    "      --version          the version\n\n"
+	    "CSV columns: client_id,n,timestamp,value,anomaly,alert,score,"
+	    "votes\n"
+	    "Exit status: 0 ok, 1 failure, 2 usage.\n", stdout);
+	exit(0);
+}
+
+static void
+strlist_add(struct strlist *l, char *s)
+{
+	char **v;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL)
+			err(1, NULL);
+		l->v = v;
+	}
+	l->v[l->n++] = s;
+}
+
+/* Parses a --since/--until argument: epoch seconds (integer or decimal) or
+ * an ISO 8601 date.  Returns 0 and sets *ms, or -1. */
+static int
+parse_time(const char *s, int64_t *ms)
+{
+	char *end;
+	long long i;
+	double d;
+
+	if (timefmt_parse(s, strlen(s), ms) == 0)
+		return 0;
+	if (*s == '\0')
+		return -1;
+	errno = 0;
+	i = strtoll(s, &end, 10);
+	if (*end == '\0' && errno == 0)
+		return timefmt_from_seconds(i, ms);
+	d = strtod(s, &end);
+	if (*end != '\0' || !isfinite(d) || s[strspn(s, "+-0123456789.eE")])
+		return -1;
+	return timefmt_from_seconds_real(d, ms);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* store_clients_each() callback: adds the client's id to the list. */
+static int
+collect_id(void *arg, const struct store_client *c)
+{
+	char *id;
+
+	if ((id = strdup(c->client_id)) == NULL)
+		err(1, NULL);
+	strlist_add(arg, id);
+	return 0;
+}
+
+/* The client ids of each database, sorted: ids[i] for dbs[i]. */
+static struct strlist *
+read_ids(struct store **st, size_t nst, const struct query *q)
+{
+	struct strlist *ids;
+	char e[256];
+	size_t i;
+
+	if ((ids = calloc(nst, sizeof(*ids))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < nst; i++) {
+		if (store_clients_each(st[i], collect_id, &ids[i], e,
+		    sizeof(e)) == -1)
+			errx(1, "%s: %s", q->dbs.v[i], e);
+		qsort(ids[i].v, ids[i].n, sizeof(char *), cmp_str);
+	}
+	return ids;
+}
+
+static int
+has_id(const struct strlist *l, const char *id)
+{
+	return bsearch(&id, l->v, l->n, sizeof(char *), cmp_str) != NULL;
+}
+
+/* Warns, on stderr, about each exported client found in more than one
+ * database, naming them; and about each -c client found in none (returns
+ * the number of those). */
+static int
+check_ids(const struct strlist *ids, size_t nst, const struct query *q)
+{
+	size_t i, j, k, found;
+	const char *id;
+	int missing = 0;
+
+	for (i = 0; i < nst; i++) {
+		for (k = 0; k < ids[i].n; k++) {
+			id = ids[i].v[k];
+			if (q->ids.n > 0) {
+				for (j = 0; j < q->ids.n; j++)
+					if (strcmp(q->ids.v[j], id) == 0)
+						break;
+				if (j == q->ids.n)
+					continue;
+			}
+			for (j = 0; j < i; j++)
+				if (has_id(&ids[j], id))
+					break;
+			if (j < i)
+				continue;	/* warned already */
+			found = 0;
+			for (j = i; j < nst; j++)
+				found += has_id(&ids[j], id);
+			if (found < 2)
+				continue;
+			fprintf(stderr, "anomaly-export: warning: client %s is "
+			    "in %zu databases:", id, found);
+			for (j = i; j < nst; j++)
+				if (has_id(&ids[j], id))
+					fprintf(stderr, " %s", q->dbs.v[j]);
+			fputc('\n', stderr);
+		}
+	}
+	for (j = 0; j < q->ids.n; j++) {
+		for (i = 0; i < nst; i++)
+			if (has_id(&ids[i], q->ids.v[j]))
+				break;
+		if (i == nst) {
+			warnx("no client %s in the database%s", q->ids.v[j],
+			    nst > 1 ? "s" : "");
+			missing++;
+		}
+	}
+	return missing;
+}
+
+/* Writes the points of client id in st that pass q.  Returns 0 or -1 with
+ * a message in e. */
+static int
+export_points(struct emitter *em, struct store *st, const char *id,
+    const struct query *q, char *e, size_t elen)
+{
+	struct store_range r = { .anomalies_only = q->anomalies_only };
+	struct store_point p;
+	int64_t t;
+	int rc;
+
+	if (store_points_open(st, id, &r, e, elen) == -1)
+		return -1;
+	while ((rc = store_points_next(st, &p, e, elen)) == 1) {
+		if (q->has_since || q->has_until) {
+			t = p.has_t_ms ? p.t_ms : p.received_ms;
+			if ((q->has_since && t < q->since_ms) ||
+			    (q->has_until && t >= q->until_ms))
+				continue;
+		}
+		emit_point(em, id, &p);
+		if (ferror(em->out))
+			break;
+	}
+	store_points_close(st);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Writes client id of st.  Returns 0 or -1 with a message in e. */
+static int
+export_client(struct emitter *em, struct store *st, const char *id,
+    char *e, size_t elen)
+{
+	struct store_client c;
+	int rc;
+
+	if ((rc = store_client_get(st, id, &c, e, elen)) == 1)
+		emit_client(em, &c);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static char obuf[1 << 16];
+	struct query q = { 0 };
+	struct store **st;
+	struct strlist *ids;
+	struct emitter em;
+	enum emit_format fmt = EMIT_CSV;
+	const char *output = NULL, *id;
+	FILE *out = stdout;
+	char e[512];
+	size_t i, k;
+	int ch, status = 0;
+
+	while ((ch = getopt_long(argc, argv, "ad:c:f:o:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			q.anomalies_only = 1;
+			break;
+		case 'd':
+			strlist_add(&q.dbs, optarg);
+			break;
+		case 'c':
+			if (*optarg == '\0' || strlen(optarg) > STORE_ID_MAX) {
+				warnx("%s: a client id is 1 to %d bytes",
+				    optarg, STORE_ID_MAX);
+				usage();
+			}
+			strlist_add(&q.ids, optarg);
+			break;
+		case OPT_SINCE:
+			if (parse_time(optarg, &q.since_ms) == -1) {
+				warnx("--since %s: not epoch seconds nor an "
+				    "ISO 8601 date", optarg);
+				usage();
+			}
+			q.has_since = 1;
+			break;
+		case OPT_UNTIL:
+			if (parse_time(optarg, &q.until_ms) == -1) {
+				warnx("--until %s: not epoch seconds nor an "
+				    "ISO 8601 date", optarg);
+				usage();
+			}
+			q.has_until = 1;
+			break;
+		case 'f':
+			if (emit_parse_format(optarg, &fmt) == -1) {
+				warnx("-f %s: the format is csv, ndjson or "
+				    "json", optarg);
+				usage();
+			}
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_CLIENTS:
+			q.clients = 1;
+			break;
+		case 'h':
+			help();
+		case OPT_VERSION:
+			printf("anomaly-export %s\n", VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0) {
+		warnx("%s: unexpected argument", argv[0]);
+		usage();
+	}
+	if (q.dbs.n == 0)
+		strlist_add(&q.dbs, (char *)store_resolve_path(NULL,
+		    getenv("ANOMALY_DB")));
+
+	if ((st = calloc(q.dbs.n, sizeof(*st))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < q.dbs.n; i++)
+		if ((st[i] = store_open_reader(q.dbs.v[i], e,
+		    sizeof(e))) == NULL)
+			errx(1, "%s", e);
+	ids = read_ids(st, q.dbs.n, &q);
+	if (check_ids(ids, q.dbs.n, &q) > 0)
+		status = 1;
+
+	if (output != NULL && (out = fopen(output, "w")) == NULL)
+		err(1, "%s", output);
+	setvbuf(out, obuf, _IOFBF, sizeof(obuf));
+	emit_begin(&em, out, fmt, q.clients);
+	for (i = 0; i < q.dbs.n && !ferror(out); i++) {
+		size_t nid = q.ids.n > 0 ? q.ids.n : ids[i].n;
+
+		for (k = 0; k < nid && !ferror(out); k++) {
+			id = q.ids.n > 0 ? q.ids.v[k] : ids[i].v[k];
+			if (q.ids.n > 0 && !has_id(&ids[i], id))
+				continue;
+			if ((q.clients ? export_client(&em, st[i], id, e,
+			    sizeof(e)) : export_points(&em, st[i], id, &q, e,
+			    sizeof(e))) == -1)
+				errx(1, "%s: %s", q.dbs.v[i], e);
+		}
+	}
+	emit_end(&em);
+	if (fflush(out) == EOF || ferror(out))
+		err(1, "%s", output ? output : "stdout");
+	if (out != stdout && fclose(out) == EOF)
+		err(1, "%s", output);
+	for (i = 0; i < q.dbs.n; i++)
+		store_close(st[i]);
+	return status;
+}

@@ -1,0 +1,26 @@
+# fish completion for anomaly-top (see anomaly-top(1)).
+function __anomaly_top_clients
+    set -l dbs
+    set -l words (commandline -opc)
+    for i in (seq (count $words))
+        switch $words[$i]
+            case -d --db
+                set -l j (math $i + 1)
+                test $j -le (count $words); and set -a dbs -d $words[$j]
+            case '--db=*'
+                set -a dbs -d (string replace -- --db= '' $words[$i])
+        end
+    end
+    if test (count $dbs) -eq 0
+        set -q ANOMALY_DB; and set dbs -d $ANOMALY_DB; or set dbs -d ./anomaly.db
+    end
+    anomaly-export --clients $dbs 2>/dev/null | sed -e 1d -e '/^"/d' -e 's/,.*//'
+end
+complete -c anomaly-top -f
+complete -c anomaly-top -s d -l db -r -F -d 'database'
+complete -c anomaly-top -s c -l client -x -a '(__anomaly_top_clients)' -d 'client id'
+complete -c anomaly-top -s h -l help -d 'print the usage'
+complete -c anomaly-top -l version -d 'print the version'
+complete -c anomaly-top -s n -l interval -x -d 'seconds between refreshes (1)'
+complete -c anomaly-top -s b -l batch -d 'text snapshots, no curses'
+complete -c anomaly-top -l iterations -x -d 'snapshots with -b'
