@@ -34,7 +34,8 @@
 #define LEAF_SHIFT	12		/* depth << 12 | (size - 1) */
 #define LEAF_MASK	0x0fffu
 #define SPLIT_TRIES	4		/* nudges of a fraction, at most */
-#define LINEAR_MAX	16		/* longest range searched by counting */
+#define LINEAR_MAX	16		/* longest range counted value by value */
+#define STRIDE		8		/* values per stride of longer ones */
 #define SCORE_BATCH	8		/* trees descending in lockstep */
 #define BITMAP_BYTES(n)	(((n) + 63) / 64 * 8)	/* whole words of bits */
 #define FRAC_NAN_BITS	0x7fc00000u	/* the NaN iforest_save() writes */
@@ -123,21 +124,24 @@ position(const struct tree *tr, double x)
 static size_t
 lower_bound(const double *s, size_t i, size_t j, double v)
 {
-	size_t n = j - i, half, q;
+	size_t q, e, c = 0;
 
-	if (n <= LINEAR_MAX) {
-		/* Counting: no branch, no chain of dependent loads. */
-		for (q = i; q < j; q++)
-			i += s[q] < v;
-		return i;
+	/*
+	 * Counting, without branches or chains of dependent loads (a halving
+	 * search is one such chain, of a load and a compare per step): first
+	 * the strides of STRIDE values whose last value is below v, all of
+	 * whose values are then below v, then the values below v in the
+	 * stride after them, which holds the answer.
+	 */
+	if (j - i > LINEAR_MAX) {
+		for (q = i + STRIDE - 1; q < j; q += STRIDE)
+			c += s[q] < v;
+		i += STRIDE * c;
+		if (j > i + STRIDE)
+			j = i + STRIDE;
 	}
-	/* Halving without branches on the data, which would be mispredicted
-	 * half the time.  The answer stays in [i, i + n - 1]. */
-	while (n > 1) {
-		half = n / 2;
-		i += half & -(size_t)(s[i + half - 1] < v);
-		n -= half;
-	}
+	for (q = i, e = j; q < e; q++)
+		i += s[q] < v;
 	return i;
 }
 
