@@ -111,7 +111,7 @@ static const struct param_info {
 	[DETECT_P_HOLDOFF] = { "holdoff", 100, 0, 1e15, 1, 0 },
 	[DETECT_P_SPATIAL_TOL] = { "spatial.tol", 0.02, 0, 1e9, 0, 0 },
 	[DETECT_P_NOVELTY_DIM] = { "novelty.dim", 6, 1, NOVELTY_DIM_MAX, 1, 0 },
-	[DETECT_P_NOVELTY_PROTOS] = { "novelty.protos", 64, 1,
+	[DETECT_P_NOVELTY_PROTOS] = { "novelty.protos", 128, 1,
 	    NOVELTY_PROTOS_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_RHO] = { "novelty.rho", 0.15, 0, 1e9, 0, 1 },
 	[DETECT_P_NOVELTY_RATE] = { "novelty.rate", 0.1, 0, 1, 0, 0 },
@@ -121,11 +121,13 @@ static const struct param_info {
 	    NOVELTY_HISTORY_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_LEARN] = { "novelty.learn", 300, 1,
 	    NOVELTY_HISTORY_MAX, 1, 0 },
-	[DETECT_P_NOVELTY_EPS] = { "novelty.eps", 1e-5, 0, 0.5, 0, 1 },
+	[DETECT_P_NOVELTY_EPS] = { "novelty.eps", 6e-6, 0, 0.5, 0, 1 },
 	[DETECT_P_NOVELTY_SIGMA_MIN] = { "novelty.sigma_min", 0.005, 0, 1e9, 0,
 	    1 },
 	[DETECT_P_NOVELTY_LONG_SCALE] = { "novelty_long.scale", 12, 1,
 	    DETECT_WINDOW_MAX, 1, 0 },
+	[DETECT_P_SPATIAL_RAMP] = { "spatial.ramp", 200, 0, 1e15, 1, 0 },
+	[DETECT_P_NOVELTY_HOLDOFF] = { "novelty.holdoff", 150, 0, 1e15, 1, 0 },
 };
 
 /* The detectors the alert source s->alert listens to (0 for the vote). */
@@ -974,7 +976,13 @@ judge(struct detector *d, double x, struct dd r, double nz, double nzl,
 				v->votes |= 1u << DETECT_SPATIAL;
 		} else {
 			stat = fmax(d->seen_lo - x, x - d->seen_hi);
+			/* the range of the first values is narrower than the
+			 * stream's: up to point spatial.ramp the tolerance is
+			 * widened by ramp / n */
 			thr = par[DETECT_P_SPATIAL_TOL] * span;
+			if ((double)(d->n + 1) < par[DETECT_P_SPATIAL_RAMP])
+				thr *= par[DETECT_P_SPATIAL_RAMP] /
+				    (double)(d->n + 1);
 			v->margin[DETECT_SPATIAL] = margin_of(stat, thr);
 			if (stat > thr)
 				v->votes |= 1u << DETECT_SPATIAL;
@@ -1031,6 +1039,25 @@ grow_tree(struct detector *d, unsigned t, uint64_t n)
 	iforest_grow(d->forest, t, d->sorted, rng_seed(d->key, n, t));
 }
 
+/* The points an alert signal raised by votes must wait after the last
+ * alert: holdoff, or novelty.holdoff when larger and the signal comes from
+ * novelty or novelty_long alone (a novel pattern lingers for a while after a
+ * change, as its average and its pattern still hold it, and the learner
+ * meets more of the new shape; a new extreme is over at once). */
+static uint64_t
+holdoff_of(const struct detect_settings *s, uint32_t votes)
+{
+	const uint32_t nov = (1u << DETECT_NOVELTY) |
+	    (1u << DETECT_NOVELTY_LONG);
+	double h = s->param[DETECT_P_HOLDOFF];
+
+	if (s->alert != DETECT_ALERT_VOTE &&
+	    (votes & alert_mask(s) & ~nov) == 0 &&
+	    s->param[DETECT_P_NOVELTY_HOLDOFF] > h)
+		h = s->param[DETECT_P_NOVELTY_HOLDOFF];
+	return (uint64_t)h;
+}
+
 int
 detector_push(struct detector *d, double x, struct detect_verdict *v,
     char *err, size_t errlen)
@@ -1085,7 +1112,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 		else
 			signal = (v->votes & alert_mask(&d->set)) != 0;
 		if (signal && (d->last_alert == 0 || n - d->last_alert >
-		    (uint64_t)d->set.param[DETECT_P_HOLDOFF])) {
+		    holdoff_of(&d->set, v->votes))) {
 			v->alert = 1;
 			d->last_alert = n;
 		}

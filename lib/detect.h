@@ -8,10 +8,12 @@
  * new extreme beyond the range seen so far (`spatial`) and a novel pattern
  * by its anomaly likelihood, of the last values (`novelty`) or of the
  * extremes of the last blocks of values (`novelty_long`), whose votes give
- * the alert signal that the hold-off turns into `alert`.  Pure computation: no I/O, no
- * SQL, no JSON.  Deterministic and restart-exact: the state after n points is
- * a function of the client_id, the settings and those n values only, and it
- * can be saved and loaded bit for bit.
+ * the alert signal that the hold-off turns into `alert` (a signal from the
+ * novelty detectors alone waits the longer novelty.holdoff; spatial's
+ * tolerance is wider on the first spatial.ramp values).  Pure computation:
+ * no I/O, no SQL, no JSON.  Deterministic and restart-exact: the state after
+ * n points is a function of the client_id, the settings and those n values
+ * only, and it can be saved and loaded bit for bit.
  */
 #ifndef ANOMALY_DETECT_H
 #define ANOMALY_DETECT_H
@@ -61,6 +63,8 @@ enum detect_param {
 	DETECT_P_NOVELTY_EPS,
 	DETECT_P_NOVELTY_SIGMA_MIN,
 	DETECT_P_NOVELTY_LONG_SCALE,
+	DETECT_P_SPATIAL_RAMP,
+	DETECT_P_NOVELTY_HOLDOFF,
 	DETECT_PARAMS
 };
 
@@ -195,7 +199,7 @@ uint64_t detector_last_alert(const struct detector *d);
 void detector_set_last_alert(struct detector *d, uint64_t n);
 
 /* The version of the state format detector_save() writes. */
-#define DETECT_STATE_FORMAT	2
+#define DETECT_STATE_FORMAT	3
 
 /* The number of bytes detector_save() writes now. */
 size_t detector_state_size(const struct detector *d);

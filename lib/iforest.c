@@ -34,8 +34,9 @@
 #define LEAF_SHIFT	12		/* depth << 12 | (size - 1) */
 #define LEAF_MASK	0x0fffu
 #define SPLIT_TRIES	4		/* nudges of a fraction, at most */
-#define LINEAR_MAX	32		/* longest range searched by counting */
-#define SCORE_BATCH	16		/* trees descending in lockstep */
+#define LINEAR_MAX	16		/* longest range counted value by value */
+#define STRIDE		8		/* values per stride of longer ones */
+#define SCORE_BATCH	8		/* trees descending in lockstep */
 #define BITMAP_BYTES(n)	(((n) + 63) / 64 * 8)	/* whole words of bits */
 #define FRAC_NAN_BITS	0x7fc00000u	/* the NaN iforest_save() writes */
 
@@ -123,21 +124,24 @@ position(const struct tree *tr, double x)
 static size_t
 lower_bound(const double *s, size_t i, size_t j, double v)
 {
-	size_t n = j - i, half, q;
+	size_t q, e, c = 0;
 
-	if (n <= LINEAR_MAX) {
-		/* Counting: no branch, no chain of dependent loads. */
-		for (q = i; q < j; q++)
-			i += s[q] < v;
-		return i;
+	/*
+	 * Counting, without branches or chains of dependent loads (a halving
+	 * search is one such chain, of a load and a compare per step): first
+	 * the strides of STRIDE values whose last value is below v, all of
+	 * whose values are then below v, then the values below v in the
+	 * stride after them, which holds the answer.
+	 */
+	if (j - i > LINEAR_MAX) {
+		for (q = i + STRIDE - 1; q < j; q += STRIDE)
+			c += s[q] < v;
+		i += STRIDE * c;
+		if (j > i + STRIDE)
+			j = i + STRIDE;
 	}
-	/* Halving without branches on the data, which would be mispredicted
-	 * half the time.  The answer stays in [i, i + n - 1]. */
-	while (n > 1) {
-		half = n / 2;
-		i += half & -(size_t)(s[i + half - 1] < v);
-		n -= half;
-	}
+	for (q = i, e = j; q < e; q++)
+		i += s[q] < v;
 	return i;
 }
 
@@ -407,7 +411,9 @@ iforest_grow(struct iforest *f, unsigned t, const struct ordstat *window,
     uint64_t seed)
 {
 	struct grow g;
-	size_t count = ordstat_count(window), n;
+	const struct tree *tr;
+	size_t count = ordstat_count(window), n, m;
+	double base, inv;
 	uint32_t psi, i;
 
 	if (t >= f->ntrees || count == 0 || count > f->capacity)
@@ -417,16 +423,31 @@ iforest_grow(struct iforest *f, unsigned t, const struct ordstat *window,
 	sample_values(f, &g.rng, window, (uint32_t)count, psi);
 
 	tree_set(f, t, f->sample[0], f->sample[psi - 1], psi);
-	if (psi >= 2 && f->sample[0] != f->sample[psi - 1])
-		for (i = 0; i < psi; i++)
-			f->sample[i] = position(&f->tree[t], f->sample[i]);
+	tr = &f->tree[t];
+	if (psi >= 2 && f->sample[0] != f->sample[psi - 1]) {
+		if (!tr->halved && tr->inv_step != 0) {
+			/* position() with its tests out of the loop */
+			base = tr->base;
+			inv = tr->inv_step;
+			for (i = 0; i < psi; i++)
+				f->sample[i] = (f->sample[i] - base) * inv;
+		} else {
+			for (i = 0; i < psi; i++)
+				f->sample[i] = position(tr, f->sample[i]);
+		}
+	}
 	g.s = f->sample;
 	g.frac = f->frac + (size_t)t * f->ninternal;
 	g.leaf = f->leaf + (size_t)t * f->nleaf;
 	g.depth = ceil_log2(psi);
 	n = (size_t)1 << g.depth;
-	for (i = 0; i + 1 < n; i++)
-		g.frac[i] = NAN;
+	/* n - 1 NaN fractions, by doubling copies */
+	if (n > 1) {
+		g.frac[0] = NAN;
+		for (m = 1; m < n - 1; m *= 2)
+			memcpy(g.frac + m, g.frac, (m < n - 1 - m ? m :
+			    n - 1 - m) * sizeof(*g.frac));
+	}
 	memset(g.leaf, 0, n * sizeof(*g.leaf));
 	grow_child(&g, 1, 0, 0, psi);
 	return 0;
@@ -440,57 +461,76 @@ iforest_ready(const struct iforest *f)
 	return f->ngrown == f->ntrees;
 }
 
+/* The leaf word tree t reaches from x's position xs after depth levels
+ * (the general case: one tree alone). */
+static inline unsigned
+descend(const struct iforest *f, unsigned t, double xs, unsigned depth)
+{
+	const float *fr = f->frac + (size_t)t * f->ninternal;
+	size_t k = 1;
+	unsigned d;
+
+	for (d = 0; d < depth; d++)
+		k = 2 * k + (xs >= (double)fr[k - 1]);
+	return f->leaf[(size_t)t * f->nleaf + k - ((size_t)1 << depth)];
+}
+
+/* The leaf words of the SCORE_BATCH trees from t, all of depth depth, at
+ * x's positions xs: they descend in lockstep, one level of every tree after
+ * the other, in registers.  A level of one tree is a chain of dependent
+ * operations (load, convert, compare, index); the chains of different trees
+ * overlap only when they are interleaved. */
+static inline void
+descend_batch(const struct iforest *f, unsigned t, const double *xs,
+    unsigned depth, unsigned *w)
+{
+	const float *fr = f->frac + (size_t)t * f->ninternal;
+	size_t k[SCORE_BATCH], first, ni = f->ninternal;
+	unsigned d, b;
+
+	for (b = 0; b < SCORE_BATCH; b++)
+		k[b] = 1;
+	/* k = 2k + (x >= split): an index, not a branch on x, which would be
+	 * mispredicted half the time. */
+	for (d = 0; d < depth; d++) {
+#define STEP(b) k[b] = 2 * k[b] + (xs[b] >= (double)fr[(b) * ni + k[b] - 1])
+		STEP(0); STEP(1); STEP(2); STEP(3);
+		STEP(4); STEP(5); STEP(6); STEP(7);
+#undef STEP
+	}
+	first = (size_t)t * f->nleaf - ((size_t)1 << depth);
+	for (b = 0; b < SCORE_BATCH; b++)
+		w[b] = f->leaf[first + b * f->nleaf + k[b]];
+}
+
 /* The anomaly score 2^(-mean over trees of h_t(x) / c(psi_t)) in (0, 1]; a
- * tree not grown counts as h/c = 1. */
+ * tree not grown counts as h/c = 1.  The terms are summed in the order of
+ * the trees, whatever the batches. */
 double
 iforest_score(const struct iforest *f, double x)
 {
 	const struct tree *tr;
-	const float *fr[SCORE_BATCH];
-	double xs[SCORE_BATCH];
-	double sum = 0.0, h;
-	size_t k[SCORE_BATCH];
-	unsigned depth[SCORE_BATCH], t0, nb, nbatch, b, d, dmin, dmax, w;
+	double xs[SCORE_BATCH], sum = 0.0, h;
+	unsigned w[SCORE_BATCH], t, b, nb;
 
-	/*
-	 * The trees of a batch descend in lockstep, one level of every tree
-	 * after the other: a level of one tree is a chain of dependent
-	 * operations (load, decode, compare, index), and the chains of
-	 * different trees overlap only when they are interleaved.
-	 */
-	nbatch = (f->ntrees + SCORE_BATCH - 1) / SCORE_BATCH;
-	for (t0 = 0; t0 < f->ntrees; t0 += nb, nbatch--) {
-		nb = (f->ntrees - t0 + nbatch - 1) / nbatch;
-		dmin = UINT_MAX;
-		dmax = 0;
+	for (t = 0; t < f->ntrees; t += nb) {
+		nb = f->ntrees - t < SCORE_BATCH ? f->ntrees - t : SCORE_BATCH;
 		for (b = 0; b < nb; b++) {
-			tr = &f->tree[t0 + b];
-			fr[b] = f->frac + (size_t)(t0 + b) * f->ninternal;
+			tr = &f->tree[t + b];
 			xs[b] = tr->psi >= 2 ? position(tr, x) : 0;
-			k[b] = 1;
-			depth[b] = tr->depth;
-			dmin = depth[b] < dmin ? depth[b] : dmin;
-			dmax = depth[b] > dmax ? depth[b] : dmax;
 		}
-		/* k = 2k + (x >= split): an index, not a branch on x, which
-		 * would be mispredicted half the time. */
-		if (dmin == dmax) {
-			for (d = 0; d < dmax; d++)
-				for (b = 0; b < nb; b++)
-					k[b] = 2 * k[b] + (xs[b] >=
-					    (double)fr[b][k[b] - 1]);
-		} else {
-			for (d = 0; d < dmax; d++)
-				for (b = 0; b < nb; b++)
-					if (d < depth[b])
-						k[b] = 2 * k[b] + (xs[b] >=
-						    (double)fr[b][k[b] - 1]);
-		}
+		for (b = 0; b < nb && f->tree[t + b].depth == tr->depth; b++)
+			;
+		if (b == SCORE_BATCH)
+			descend_batch(f, t, xs, tr->depth, w);
+		else
+			for (b = 0; b < nb; b++)
+				w[b] = descend(f, t + b, xs[b],
+				    f->tree[t + b].depth);
 		for (b = 0; b < nb; b++) {
-			tr = &f->tree[t0 + b];
-			w = f->leaf[(size_t)(t0 + b) * f->nleaf + k[b] -
-			    ((size_t)1 << depth[b])];
-			h = (double)(w >> LEAF_SHIFT) + f->cleaf[w & LEAF_MASK];
+			tr = &f->tree[t + b];
+			h = (double)(w[b] >> LEAF_SHIFT) +
+			    f->cleaf[w[b] & LEAF_MASK];
 			/* A division, not a product with 1/c: c/c is exactly
 			 * 1, so a flat window scores exactly 0.5. */
 			sum += tr->psi >= 2 ? h / f->cleaf[tr->psi - 1] : 1.0;

@@ -841,6 +841,7 @@ test_spatial(void **state)
 	assert_int_equal(detect_parse_alert(&s, "spatial", err, sizeof(err)),
 	    0);
 	s.param[DETECT_P_HOLDOFF] = 0;
+	s.param[DETECT_P_SPATIAL_RAMP] = 0;
 	d = detector_new("s", 1, &s, err, sizeof(err));
 	assert_non_null(d);
 	push_ok(d, 0, &v);
@@ -868,6 +869,7 @@ test_spatial(void **state)
 
 	/* a flat history: any other value is beyond it */
 	s.param[DETECT_P_MIN_POINTS] = 5;
+	s.param[DETECT_P_SPATIAL_RAMP] = 0;
 	d = detector_new("s", 1, &s, err, sizeof(err));
 	assert_non_null(d);
 	for (n = 0; n < 20; n++)
@@ -878,6 +880,79 @@ test_spatial(void **state)
 	assert_int_equal(v.votes, 1u << DETECT_SPATIAL);
 	assert_true(v.margin[DETECT_SPATIAL] == INFINITY);
 	detector_free(d);
+
+	/* up to point spatial.ramp the tolerance is widened by ramp / n */
+	s.param[DETECT_P_MIN_POINTS] = 50;
+	s.param[DETECT_P_SPATIAL_RAMP] = 100;
+	d = detector_new("s", 1, &s, err, sizeof(err));
+	assert_non_null(d);
+	push_ok(d, 0, &v);
+	push_ok(d, 1, &v);
+	for (n = 3; n < 60; n++)
+		push_ok(d, prng_unit(&p), &v);
+	push_ok(d, 1.025, &v);		/* point 60: within 2 % * 100 / 60 */
+	assert_int_equal(v.votes, 0);
+	assert_true(fabs(v.margin[DETECT_SPATIAL] - (0.025 - 0.02 * 100 /
+	    60.0) / (0.02 * 100 / 60.0)) < 1e-9);
+	for (n = 61; n <= 100; n++)
+		push_ok(d, prng_unit(&p), &v);
+	push_ok(d, 1.025 + 0.021, &v);	/* point 101: beyond 2 % */
+	assert_int_equal(v.votes, 1u << DETECT_SPATIAL);
+	assert_int_equal(v.alert, 1);
+	detector_free(d);
+}
+
+/* A signal from novelty alone waits novelty.holdoff points after the last
+ * alert, one with a spatial vote only holdoff. */
+static void
+test_novelty_holdoff(void **state)
+{
+	struct detect_settings s;
+	struct detector *d;
+	struct detect_verdict v;
+	char err[128];
+	size_t n, alerts, round, votes;
+	struct prng p;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		detect_settings_default(&s, 1000);
+		assert_int_equal(detect_parse_detectors(&s, "spatial,novelty",
+		    err, sizeof(err)), 0);
+		assert_int_equal(detect_parse_alert(&s, "spatial,novelty", err,
+		    sizeof(err)), 0);
+		s.param[DETECT_P_HOLDOFF] = 5;
+		s.param[DETECT_P_NOVELTY_HOLDOFF] = round == 0 ? 0 : 1000;
+		d = detector_new("n", 1, &s, err, sizeof(err));
+		assert_non_null(d);
+		p.s = 4;
+		alerts = votes = 0;
+		for (n = 1; n <= 2600; n++) {
+			double x = sin(2 * M_PI * (double)n / 40) +
+			    0.01 * prng_gauss(&p);
+
+			if (n > 2500 && n <= 2540)
+				x = 0.3;	/* the wave stops */
+			if (n == 2590)
+				x = 3;		/* a new extreme */
+			push_ok(d, x, &v);
+			if (n > 2500 && n < 2590) {
+				alerts += v.alert;
+				votes += (v.votes >> DETECT_NOVELTY) & 1;
+			}
+			if (n == 2590) {
+				/* spatial is held off by holdoff only */
+				assert_true(v.votes & (1u << DETECT_SPATIAL));
+				assert_int_equal(v.alert, 1);
+			}
+		}
+		assert_true(votes > 0);
+		if (round == 0)
+			assert_true(alerts > 1);	/* novelty re-fires */
+		else
+			assert_int_equal(alerts, 1);
+		detector_free(d);
+	}
 }
 
 /* novelty learns a repeating shape and votes when the shape changes within
@@ -1210,6 +1285,7 @@ main(void)
 		cmocka_unit_test(test_warmup),
 		cmocka_unit_test(test_vote_rules),
 		cmocka_unit_test(test_alert_holdoff),
+		cmocka_unit_test(test_novelty_holdoff),
 		cmocka_unit_test(test_spatial),
 		cmocka_unit_test(test_novelty),
 		cmocka_unit_test(test_novelty_long),
