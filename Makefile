@@ -47,6 +47,12 @@ WSRAW	= build/tests/tools/wsraw
 SEND_SRC = $(wildcard cmd/anomaly-send/*.c)
 SEND_OBJ = $(SEND_SRC:%.c=build/%.o)
 SEND	= build/anomaly-send
+# make bench, make soak: the load generator (also smoke-tested by make
+# test) and the SQLite ceiling.
+LOADGEN	= build/tests/tools/loadgen
+BENCH_SQLITE = build/bench/bench_sqlite
+SOAK_SECONDS ?= 300
+SOAK_CLIENTS ?= 1000
 
 all: $(LIB) $(ANOMALYD) $(SEND)
 
@@ -84,6 +90,10 @@ build/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(CSV_LIBS) -lm
 
+$(BENCH_SQLITE): tests/bench/bench_sqlite.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(SQLITE_LIBS) -lm
+
 build/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) -lm
@@ -95,15 +105,24 @@ build/bench/%: tests/bench/%.c $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND)
+check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
+	$(LOADGEN)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
-	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh
+	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
+	    tests/loadgen.sh
 
-bench: $(BENCH_BIN) $(ANOMALYD) $(SEND)
-	@$(BENCH_BIN)
-	@sh tests/bench/bench_e2e.sh
+# One table: the detector library, anomalyd end to end (tests/bench/bench.sh
+# says what each row measures), memory, the SQLite ceiling.
+bench: $(BENCH_BIN) $(BENCH_SQLITE) $(ANOMALYD) $(SEND) $(LOADGEN) $(WSRAW)
+	@sh tests/bench/bench.sh
+
+# SOAK_CLIENTS pipelining clients for SOAK_SECONDS against one anomalyd:
+# verdicts, errors and anomalyd's RSS at the start and at the end.
+soak: $(ANOMALYD) $(LOADGEN)
+	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
+	    sh tests/bench/soak.sh
 
 # Detection quality: the default alert stream of every NAB file, scored by
 # the project's scorer with a fixed threshold of 1 (SPEC §3.3).
@@ -138,8 +157,8 @@ start: deps
 clean:
 	rm -rf build
 
-.PHONY: all test check bench nab deps start clean
+.PHONY: all test check bench soak nab deps start clean
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
-	$(SEND_OBJ:.o=.d)
+	$(SEND_OBJ:.o=.d) $(LOADGEN:=.d) $(BENCH_SQLITE:=.d)

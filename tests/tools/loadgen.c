@@ -295,8 +295,8 @@ pump(struct run *r, struct client *c)
 	uint32_t k, m;
 	double t;
 
-	if (c->state != S_RUN)
-		return;
+	if (c->state != S_RUN || r->t_first == 0)
+		return;		/* points start when all are connected */
 	c->throttled = 0;
 	for (;;) {
 		if (r->stop_sending ||
