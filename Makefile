@@ -120,8 +120,14 @@ bench: $(BENCH_BIN) $(BENCH_SQLITE) $(ANOMALYD) $(SEND) $(LOADGEN) $(WSRAW)
 
 # SOAK_CLIENTS pipelining clients for SOAK_SECONDS against one anomalyd:
 # verdicts, errors and anomalyd's RSS at the start and at the end.
-soak: $(ANOMALYD) $(LOADGEN)
-	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
+# SOAK_SAN=1: against build/san/anomalyd (ASan+UBSan, leaks checked at exit).
+SAN_ANOMALYD = build/san/anomalyd
+$(SAN_ANOMALYD): $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB)
+	$(CC) $(SAN_CFLAGS) -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
+	    $(LWS_LIBS) $(SQLITE_LIBS) -lm
+
+soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD))
+	@SOAK_SAN=$(SOAK_SAN) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
 	    sh tests/bench/soak.sh
 
 # Detection quality: the default alert stream of every NAB file, scored by
