@@ -5,7 +5,7 @@
 # a failure it must report.  Counts verdicts and stored rows; never speed.
 . tests/lib.sh
 loadgen=${LOADGEN:-build/tests/tools/loadgen}
-echo 1..14
+echo 1..15
 
 start
 
@@ -52,6 +52,12 @@ ok $? "original protocol: 600 verdicts, 200 rows per client, no seq"
 out=$("$loadgen" -p "$port" -c 3 -n 200 -o -d 20 -i ob -T 20 2>"$tmp/err")
 [ $? -eq 0 ] && [ "$(field verdicts)" = 600 ] && [ "$(rows ob)" = 600 ]
 ok $? "original protocol pipelined 20 deep: 600 verdicts and rows"
+
+# -W: 50 points each before the measure; the summary counts the 100 after.
+out=$("$loadgen" -p "$port" -c 3 -n 100 -W 50 -b 20 -i wa -T 20 2>"$tmp/err")
+[ $? -eq 0 ] && [ "$(field verdicts)" = 300 ] && [ "$(rows wa)" = 450 ] &&
+    [ "$(per wa)" = 150 ]
+ok $? "-W 50 -n 100: 300 verdicts counted, 150 rows stored per client"
 
 # The rate: 400 points at 2000/s cannot take much less than 0.2 s.
 out=$("$loadgen" -p "$port" -c 2 -n 200 -b 10 -r 2000 -i ra -T 20 \

@@ -7,7 +7,9 @@
 #  - the SQLite ceiling: lib/store's group commits of the same rows, no
 #    server (build/bench/bench_sqlite);
 #  - anomalyd end to end over loopback, --sync normal, the whole machine
-#    (load generator included), with build/tests/tools/loadgen: 1, 10, 100,
+#    (load generator included), with build/tests/tools/loadgen, its clients
+#    warm (-W: 1100 points each before the measure, 100 for 1000 clients,
+#    so windows are full and trees grown): 1, 10, 100,
 #    1000 pipelining protocol-2 clients (points/s, p50/p99 verdict latency
 #    from the write of a batch to its reply), one pipelining anomaly-send,
 #    one send-and-wait client of the original protocol (round trips/s), p99
@@ -127,14 +129,15 @@ row "SQLite ceiling: store group commits of 4096, no server" "$ceiling" \
     rows/s "100 clients' rows, sync normal; runs $(tr '\n' ' ' <"$tmp/sq")"
 
 start
-lg "e2e 1 client pipelining (batch 100, depth 1000)" "" -c 1 -b 100 -d 1000
+lg "e2e 1 client pipelining (batch 100, depth 1000)" "" -c 1 -b 100 \
+    -d 1000 -W 1100
 lg "e2e 10 clients pipelining (batch 100, depth 1000)" "" -c 10 -b 100 \
-    -d 1000
+    -d 1000 -W 1100
 lg "e2e 100 clients pipelining (batch 100, depth 500)" 100000 -c 100 \
-    -b 100 -d 500
+    -b 100 -d 500 -W 1100
 max=$last_rate
 lg "e2e 1000 clients pipelining (batch 20, depth 100)" "" -c 1000 -b 20 \
-    -d 100
+    -d 100 -W 100
 
 # One pipelining anomaly-send, 100,000 rows of CSV.
 awk 'BEGIN { print "timestamp,value"
@@ -154,12 +157,13 @@ row "e2e 1 anomaly-send pipelining, 100k rows of CSV" "$r" points/s \
     "runs $(tr '\n' ' ' <"$tmp/as"); $(pct "$r" "$ceiling") of ceiling; target 100000 $(target "$r" 100000)"
 
 unit=trips/s
-lg "e2e send-and-wait, original protocol, 1 client" 10000 -c 1 -o -d 1
+lg "e2e send-and-wait, original protocol, 1 client" 10000 -c 1 -o -d 1 \
+    -W 1100
 unit=
 
 half=$(awk -v m="$max" 'BEGIN { printf "%.0f", m / 2 }')
 norow=1
-lg "" "" -c 100 -b 10 -d 500 -r "$half"
+lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
 norow=
 row "e2e p99 latency, 100 clients at half the 100-client max" "$p99" ms \
     "$half points/s asked, $last_rate done; p50 $p50 ms; runs' rates $all; target 10 $(target "$p99" 10 le)"

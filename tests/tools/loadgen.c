@@ -13,7 +13,10 @@
  * ready, numbers its points from ready.last_seq + 1, sends batches) or, with
  * -o, the original protocol (a hello message, then one point per message).
  * It keeps up to -d points in flight (1: send and wait), and stops after -n
- * points per client or -t seconds.  With -H it then keeps its connection
+ * points per client or -t seconds.  With -W each client first sends that
+ * many points (as fast as it can) and the measure starts when all of them
+ * are answered, so that it sees warm detectors (full windows, grown
+ * trees).  With -H it then keeps its connection
  * open (idle but warm) for that many seconds, or until SIGTERM/SIGINT, after
  * printing "warm" on stdout.  Results on stdout, one line of key=value:
  * clients, points (sent), verdicts, errors (error replies), closed (clients
@@ -67,6 +70,7 @@ struct client {
 	struct buf in, out;
 	uint32_t mask_state;
 	int	 want_out;		/* EPOLLOUT armed */
+	int	 warm_done;		/* its -W points are answered */
 	int	 throttled;
 };
 
@@ -75,6 +79,7 @@ struct opts {
 	int	 port;
 	uint32_t clients;
 	uint64_t points;		/* per client, 0: no limit */
+	uint64_t warm;			/* per client, before the measure */
 	double	 seconds;		/* 0: no limit */
 	uint32_t depth;
 	uint32_t batch;
@@ -97,6 +102,8 @@ struct run {
 	uint64_t hist[HIST_BUCKETS];
 	double	 lat_max;
 	int	 stop_sending;
+	int	 warming;		/* sending the -W points */
+	uint32_t warmed;		/* clients done with them */
 	struct sockaddr_in addr;
 };
 
@@ -124,7 +131,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: loadgen -p PORT [-h HOST] [-c CLIENTS] [-n POINTS] "
 	    "[-t SECONDS] [-d DEPTH]\n"
-	    "               [-b BATCH] [-o] [-w WINDOW] [-i PREFIX] "
+	    "               [-b BATCH] [-o] [-w WINDOW] [-W WARM] [-i PREFIX] "
 	    "[-r RATE] [-H SECONDS] [-T TIMEOUT] [-q]\n");
 	exit(2);
 }
@@ -265,6 +272,10 @@ finish(struct run *r, struct client *c, enum state st)
 		r->connecting--;
 	c->state = st;
 	r->finished++;
+	if (!c->warm_done) {
+		c->warm_done = 1;
+		r->warmed++;
+	}
 	if (st == S_CLOSED) {
 		r->closed++;
 		if (c->fd >= 0) {
@@ -278,7 +289,7 @@ finish(struct run *r, struct client *c, enum state st)
 static int
 rate_allows(struct run *r, uint32_t points)
 {
-	if (r->o.rate <= 0)
+	if (r->o.rate <= 0 || r->warming)
 		return 1;
 	return (double)(r->sent + points) <=
 	    r->o.rate * (now() - r->t_first) + r->o.batch;
@@ -293,18 +304,21 @@ pump(struct run *r, struct client *c)
 	char msg[160], *body = NULL;
 	struct buf b = { 0 };
 	uint32_t k, m;
+	uint64_t limit;
 	double t;
 
 	if (c->state != S_RUN || r->t_first == 0)
 		return;		/* points start when all are connected */
 	c->throttled = 0;
+	limit = r->warming ? r->o.warm :
+	    r->o.points ? r->o.warm + r->o.points : 0;
 	for (;;) {
-		if (r->stop_sending ||
-		    (r->o.points && c->sent >= r->o.points))
+		if ((r->stop_sending && !r->warming) ||
+		    (limit && c->sent >= limit))
 			break;
 		m = r->o.original ? 1 : r->o.batch;
-		if (r->o.points && c->sent + m > r->o.points)
-			m = (uint32_t)(r->o.points - c->sent);
+		if (limit && c->sent + m > limit)
+			m = (uint32_t)(limit - c->sent);
 		if (c->inflight + m > r->o.depth && c->inflight > 0)
 			break;
 		if (!rate_allows(r, m)) {
@@ -363,8 +377,15 @@ pump(struct run *r, struct client *c)
 		finish(r, c, S_CLOSED);
 		return;
 	}
+	if (r->warming) {
+		if (c->inflight == 0 && c->sent >= limit && !c->warm_done) {
+			c->warm_done = 1;
+			r->warmed++;
+		}
+		return;
+	}
 	if (c->inflight == 0 && !c->throttled &&
-	    (r->stop_sending || (r->o.points && c->sent >= r->o.points)))
+	    (r->stop_sending || (limit && c->sent >= limit)))
 		finish(r, c, S_DONE);
 }
 
@@ -709,7 +730,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	*o = (struct opts){ .host = "127.0.0.1", .clients = 1, .depth = 1000,
 	    .batch = 100, .window = 1000, .prefix = "lg", .hold = -1,
 	    .timeout = 0 };
-	while ((ch = getopt(argc, argv, "h:p:c:n:t:d:b:ow:i:r:H:T:q")) != -1) {
+	while ((ch = getopt(argc, argv, "h:p:c:n:t:d:b:ow:W:i:r:H:T:q")) != -1) {
 		switch (ch) {
 		case 'h': o->host = optarg; break;
 		case 'p': o->port = (int)number(optarg, "port"); break;
@@ -721,6 +742,8 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'd': o->depth = (uint32_t)number(optarg, "depth"); break;
 		case 'b': o->batch = (uint32_t)number(optarg, "batch"); break;
 		case 'o': o->original = 1; break;
+		case 'W': o->warm = (uint64_t)number(optarg, "warm points");
+			break;
 		case 'w': o->window = (uint32_t)number(optarg, "window");
 			break;
 		case 'i': o->prefix = optarg; break;
@@ -796,10 +819,22 @@ main(int argc, char **argv)
 		if (r->t_first == 0 && r->connecting == 0 &&
 		    r->next_connect == r->o.clients) {
 			r->t_first = now();
+			r->warming = r->o.warm > 0;
 			for (i = 0; i < r->o.clients; i++)
 				pump(r, &r->c[i]);
 		}
-		if (r->t_first > 0 && r->o.seconds > 0 && !r->stop_sending &&
+		/* After -W points each, the measure starts from zero. */
+		if (r->warming && r->warmed == r->o.clients) {
+			r->warming = 0;
+			r->sent = r->verdicts = r->errors = 0;
+			memset(r->hist, 0, sizeof(r->hist));
+			r->lat_max = 0;
+			r->t_first = r->t_last = now();
+			for (i = 0; i < r->o.clients; i++)
+				pump(r, &r->c[i]);
+		}
+		if (r->t_first > 0 && !r->warming && r->o.seconds > 0 &&
+		    !r->stop_sending &&
 		    t - r->t_first >= r->o.seconds) {
 			r->stop_sending = 1;
 			for (i = 0; i < r->o.clients; i++)
