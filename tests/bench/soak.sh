@@ -2,9 +2,10 @@
 # soak.sh: make soak (SPEC §8, issue 8): SOAK_CLIENTS (default 1000)
 # protocol-2 clients stream to one anomalyd for SOAK_SECONDS (default 300)
 # at SOAK_RATE points/s in all (default 20000; 0: as fast as they can),
-# with --sync normal.  anomalyd's RSS is sampled every 10 s: the table
-# gives it once the clients are warm (the first sample), at the end and the
-# highest, so a leak shows as growth.  With SOAK_SAN=1 the server is
+# with --sync normal, after 1100 points each to warm them (full windows).
+# anomalyd's RSS is sampled when they are warm, then every 10 s: the table
+# gives it at the start of the timed part, at the end and the highest, so a
+# leak shows as growth.  With SOAK_SAN=1 the server is
 # build/san/anomalyd (ASan+UBSan, leak check at exit): any report of the
 # sanitizers fails the soak.  Exits 1 when a client lost a verdict, got an
 # error or was closed, when anomalyd died, or on a sanitizer report.
@@ -29,10 +30,18 @@ rarg=
 [ "$rate" != 0 ] && rarg="-r $rate"
 # shellcheck disable=SC2086
 "$loadgen" -p "$port" -i soak -c "$clients" -t "$secs" -b 20 -d 100 \
-    $rarg -q -T $((secs + 120)) >"$tmp/out" 2>"$tmp/lgerr" &
+    -W 1100 $rarg -q -T $((secs + 900)) >"$tmp/out" 2>"$tmp/lgerr" &
 lpid=$!
+# The clients first send 1100 points each (full windows, grown trees); the
+# first sample is taken when they are warm and the timed part starts.
+i=0
+while [ $i -lt 6000 ] && ! grep -q '^measuring$' "$tmp/out"; do
+	kill -0 "$lpid" 2>/dev/null || break
+	sleep 0.1
+	i=$((i + 1))
+done
 t=0
-: >"$tmp/rss"
+echo "0 $(rss)" >"$tmp/rss"
 while kill -0 "$lpid" 2>/dev/null; do
 	sleep 10
 	t=$((t + 10))
@@ -43,7 +52,7 @@ done
 wait "$lpid"
 lst=$?
 lpid=
-out=$(cat "$tmp/out")
+out=$(grep -v '^measuring$' "$tmp/out")
 alive=1
 kill -0 "$pid" 2>/dev/null || alive=0
 stop
@@ -55,8 +64,7 @@ if [ -n "$SOAK_SAN" ] && grep -q 'Sanitizer\|runtime error' "$tmp/log"; then
 fi
 [ $lst -ne 0 ] && tail -n 5 "$tmp/lgerr" >&2
 
-first=$(sed -n 2p "$tmp/rss")
-[ -z "$first" ] && first=$(head -n 1 "$tmp/rss")
+first=$(head -n 1 "$tmp/rss")
 last=$(tail -n 1 "$tmp/rss")
 high=$(sort -k2 -n "$tmp/rss" | tail -n 1)
 printf 'anomaly soak: %s cores, load average %s%s\n' "$(nproc)" \
@@ -65,7 +73,7 @@ printf '%-40s %s\n' "clients, seconds, rate asked" \
     "$clients, $secs s, ${rate} points/s (0: unlimited)"
 printf '%-40s %s\n' "loadgen" "$out"
 printf '%-40s %s KiB\n' "anomalyd RSS before clients" "$base"
-printf '%-40s %s KiB at %s s\n' "anomalyd RSS warm (2nd sample)" \
+printf '%-40s %s KiB at %s s\n' "anomalyd RSS warm, timed part starts" \
     "${first#* }" "${first%% *}"
 printf '%-40s %s KiB at %s s\n' "anomalyd RSS at the end" "${last#* }" \
     "${last%% *}"

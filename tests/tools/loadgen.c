@@ -16,7 +16,7 @@
  * points per client or -t seconds.  With -W each client first sends that
  * many points (as fast as it can) and the measure starts when all of them
  * are answered, so that it sees warm detectors (full windows, grown
- * trees).  With -H it then keeps its connection
+ * trees); it prints "measuring" on stdout then.  With -H it then keeps its connection
  * open (idle but warm) for that many seconds, or until SIGTERM/SIGINT, after
  * printing "warm" on stdout.  Results on stdout, one line of key=value:
  * clients, points (sent), verdicts, errors (error replies), closed (clients
@@ -444,16 +444,21 @@ on_message(struct run *r, struct client *c, const char *p, size_t len)
 	double t;
 
 	if (c->state == S_READY) {
-		const char *s;
+		char text[512], *s;
 
-		if (len < 8 || memcmp(p, "{\"ready\"", 8) != 0) {
-			fprintf(stderr, "loadgen: client %u: no ready: %.*s\n",
-			    c->index, (int)(len > 200 ? 200 : len), p);
+		snprintf(text, sizeof(text), "%.*s",
+		    (int)(len < sizeof(text) ? len : sizeof(text) - 1), p);
+		if (strstr(text, "\"ready\"") == NULL) {
+			fprintf(stderr, "loadgen: client %u: no ready: %.200s\n",
+			    c->index, text);
 			finish(r, c, S_CLOSED);
 			return;
 		}
-		s = memchr(p, 0, len) ? NULL : strstr(p, "\"last_seq\":");
-		c->next_seq = (s ? atoll(s + 11) : 0) + 1;
+		s = strstr(text, "\"last_seq\"");
+		if (s != NULL && (s = strchr(s, ':')) != NULL)
+			c->next_seq = atoll(s + 1) + 1;
+		else
+			c->next_seq = 1;
 		c->state = S_RUN;
 		r->connecting--;
 		pump(r, c);
@@ -830,6 +835,8 @@ main(int argc, char **argv)
 			memset(r->hist, 0, sizeof(r->hist));
 			r->lat_max = 0;
 			r->t_first = r->t_last = now();
+			printf("measuring\n");
+			fflush(stdout);
 			for (i = 0; i < r->o.clients; i++)
 				pump(r, &r->c[i]);
 		}
