@@ -28,6 +28,7 @@ start
 base=$(rss)
 rarg=
 [ "$rate" != 0 ] && rarg="-r $rate"
+: >"$tmp/out"
 # shellcheck disable=SC2086
 "$loadgen" -p "$port" -i soak -c "$clients" -t "$secs" -b 20 -d 100 \
     -W 1100 $rarg -q -T $((secs + 900)) >"$tmp/out" 2>"$tmp/lgerr" &
