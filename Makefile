@@ -69,6 +69,12 @@ TOP_SAN_OBJ = $(TOP_MODEL_OBJ:build/%=build/san/%)
 TOP	= build/anomaly-top
 TOP_UNIT = build/tests/test_top
 TOP_SAN_UNIT = build/san/tests/test_top
+# make bench, make soak: the load generator (also smoke-tested by make
+# test) and the SQLite ceiling.
+LOADGEN	= build/tests/tools/loadgen
+BENCH_SQLITE = build/bench/bench_sqlite
+SOAK_SECONDS ?= 300
+SOAK_CLIENTS ?= 1000
 
 # uPlot, the pages' chart, from the npm registry at the version locked in
 # package-lock.json, copied under share/anomaly/www/uplot/ (not committed)
@@ -148,6 +154,10 @@ build/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(CSV_LIBS) -lm
 
+$(BENCH_SQLITE): tests/bench/bench_sqlite.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(SQLITE_LIBS) -lm
+
 build/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) -lm
@@ -160,16 +170,29 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
-	    $(TOP) $(EXPORT) $(UPLOT)
+	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
-	    tests/top.sh tests/browser.sh $(CHECK_EXPORT)
+	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh
 
-bench: $(BENCH_BIN) $(ANOMALYD) $(SEND)
-	@$(BENCH_BIN)
-	@sh tests/bench/bench_e2e.sh
+# One table: the detector library, anomalyd end to end (tests/bench/bench.sh
+# says what each row measures), memory, the SQLite ceiling.
+bench: $(BENCH_BIN) $(BENCH_SQLITE) $(ANOMALYD) $(SEND) $(LOADGEN) $(WSRAW)
+	@sh tests/bench/bench.sh
+
+# SOAK_CLIENTS pipelining clients for SOAK_SECONDS against one anomalyd:
+# verdicts, errors and anomalyd's RSS at the start and at the end.
+# SOAK_SAN=1: against build/san/anomalyd (ASan+UBSan, leaks checked at exit).
+SAN_ANOMALYD = build/san/anomalyd
+$(SAN_ANOMALYD): $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB)
+	$(CC) $(SAN_CFLAGS) -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
+	    $(LWS_LIBS) $(SQLITE_LIBS) -lm
+
+soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD))
+	@SOAK_SAN=$(SOAK_SAN) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
+	    sh tests/bench/soak.sh
 
 # Detection quality: the default alert stream of every NAB file, scored by
 # the project's scorer with a fixed threshold of 1 (SPEC §3.3): the scores
@@ -262,9 +285,10 @@ start: deps
 clean:
 	rm -rf build $(UPLOT_DIR)
 
-.PHONY: all test check bench nab deps start clean install uninstall
+
+.PHONY: all test check bench soak nab deps start clean install uninstall
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
-	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d)
+	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(LOADGEN:=.d) $(BENCH_SQLITE:=.d)
 -include $(TOP_OBJ:.o=.d) $(TOP_SAN_OBJ:.o=.d)

@@ -2,7 +2,10 @@
  * bench_detect: points per second of the detector library on one core, the
  * default ensemble and each detector alone, at W = 100, 1000 and 10000, and
  * the memory one client's detector holds.  Each figure is the median of
- * several timed runs over a stream that is already past warm-up.
+ * several timed runs over a stream that is already past warm-up.  Rows
+ * only, in the columns of make bench's table (tests/bench/bench.sh):
+ * what, value, unit, notes (ns/point, the range of the runs, the KiB the
+ * detector holds, the SPEC §9 target).
  * Speed is measured here, never asserted in tests (SPEC §9).
  */
 #include <math.h>
@@ -96,17 +99,18 @@ static void
 row(const char *what, uint32_t window, uint32_t mask, uint32_t alert,
     double target)
 {
-	char label[96];
+	char label[96], rate[16];
 	double lo, hi, med;
 	size_t memory;
 
-	snprintf(label, sizeof(label), "%s W=%u", what, window);
+	snprintf(label, sizeof(label), "%s W=%u, one core", what, window);
 	med = measure(window, mask, alert, &lo, &hi, &memory);
-	printf("%-44s %12.0f %9.0f %12.0f..%-12.0f %8.1f", label, med,
-	    1e9 / med, lo, hi, memory / 1024.0);
+	snprintf(rate, sizeof(rate), "%.0f", med);
+	printf("%-56s %10s %-9s %.0f ns/point, runs %.0f..%.0f, %.1f KiB",
+	    label, rate, "points/s", 1e9 / med, lo, hi, memory / 1024.0);
 	if (target > 0)
-		printf("  %s (target %.0f)", med >= target ? "ok" : "BELOW",
-		    target);
+		printf("; target %.0f %s", target, med >= target ? "ok" :
+		    "BELOW");
 	printf("\n");
 	fflush(stdout);
 }
@@ -118,10 +122,6 @@ main(void)
 	size_t w;
 	unsigned k;
 
-	printf("detector library, one core, median of %d runs of %.2f s\n",
-	    RUNS, RUN_SECONDS);
-	printf("%-44s %12s %9s %26s %8s\n", "what", "points/s", "ns/point",
-	    "range of runs", "KiB");
 	/* the defaults: the five vote, spatial, novelty and novelty_long alert */
 	for (w = 0; w < 3; w++)
 		row("defaults (the five + the alert's three)", windows[w],

@@ -1,0 +1,201 @@
+#!/bin/sh
+# bench.sh: make bench, one table on stdout (SPEC §9).  Columns: what the
+# row measures, the value (a median of several runs), its unit, notes (the
+# runs, latencies, the target).  Rows:
+#  - the detector library on one core (build/bench/bench_detect): the
+#    default ensemble and each detector alone at W = 100, 1000, 10000;
+#  - the SQLite ceiling: lib/store's group commits of the same rows, no
+#    server (build/bench/bench_sqlite);
+#  - anomalyd end to end over loopback, --sync normal, the whole machine
+#    (load generator included), with build/tests/tools/loadgen, its clients
+#    warm (-W: 1100 points each before the measure, 100 for 1000 clients,
+#    so windows are full and trees grown): 1, 10, 100,
+#    1000 pipelining protocol-2 clients (points/s, p50/p99 verdict latency
+#    from the write of a batch to its reply), one pipelining anomaly-send,
+#    one send-and-wait client of the original protocol (round trips/s), p99
+#    at half the 100-client maximum;
+#  - memory: anomalyd's RSS per connected client (1000 clients, W = 1000,
+#    1000 points each) and with 10,000 idle-but-warm clients.
+# Measured, never asserted.  Every step has a deadline.  BENCH_SECONDS
+# (default 3) is the length of one timed run; BENCH_RUNS (default 3) the
+# runs per row; BENCH_WARM (default 300) the points each of the 10,000
+# clients sends before it idles.
+. tests/lib.sh
+loadgen=${LOADGEN:-build/tests/tools/loadgen}
+send=${SEND:-build/anomaly-send}
+secs=${BENCH_SECONDS:-3}
+runs=${BENCH_RUNS:-3}
+warm=${BENCH_WARM:-300}
+lpid=
+trap 'cleanup; [ -n "$lpid" ] && kill "$lpid" 2>/dev/null' EXIT
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+# median: the middle line of numbers on stdin
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+# row WHAT VALUE UNIT NOTES
+row() {
+	printf '%-56s %10s %-9s %s\n' "$1" "$2" "$3" "$4"
+}
+# field NAME LINE: the value of NAME= in LINE
+field() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+# target VALUE MIN | target VALUE MAX le: "ok" or "BELOW"/"ABOVE"
+target() {
+	awk -v v="$1" -v t="$2" -v le="$3" 'BEGIN {
+		if (le) print (v + 0 <= t + 0 ? "ok" : "ABOVE")
+		else print (v + 0 >= t + 0 ? "ok" : "BELOW") }'
+}
+rss() {
+	awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"
+}
+pct() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b }'
+}
+
+# lg LABEL TARGET LOADGEN-ARGS...: runs loadgen $runs times (fresh client
+# ids each run) for $secs s, prints the row of the median rate with the
+# median p50/p99 (in $unit, default points/s; no row when $norow is set);
+# sets $last_rate, $p50, $p99 and $all.
+lgn=0
+lg() {
+	label=$1 goal=$2
+	shift 2
+	: >"$tmp/lg"
+	i=0
+	while [ $i -lt "$runs" ]; do
+		lgn=$((lgn + 1))
+		line=$("$loadgen" -p "$port" -i "b${lgn}_" -t "$secs" -q \
+		    -T $((secs + 60)) "$@" 2>>"$tmp/lgerr")
+		[ $? -ne 0 ] && echo "# loadgen failed: $line" >&2 &&
+		    tail -n 3 "$tmp/lgerr" >&2
+		echo "$(field rate "$line") $(field p50_ms "$line")" \
+		    "$(field p99_ms "$line")" >>"$tmp/lg"
+		i=$((i + 1))
+	done
+	last_rate=$(cut -d' ' -f1 "$tmp/lg" | median)
+	p50=$(cut -d' ' -f2 "$tmp/lg" | median)
+	p99=$(cut -d' ' -f3 "$tmp/lg" | median)
+	all=$(cut -d' ' -f1 "$tmp/lg" | tr '\n' ' ' | sed 's/ $//')
+	notes="p50 $p50 ms, p99 $p99 ms; runs $all; $(pct "$last_rate" \
+	    "$ceiling") of ceiling"
+	[ -n "$goal" ] && notes="$notes; target $goal $(target "$last_rate" "$goal")"
+	[ -z "$norow" ] && row "$label" "$last_rate" "${unit:-points/s}" "$notes"
+}
+
+# hold CLIENTS POINTS WINDOW: loadgen's clients connected, warm and idle in
+# the background ($lpid); returns when they are, fails after 600 s.
+hold() {
+	: >"$tmp/hold"
+	"$loadgen" -p "$port" -i "h$1_" -c "$1" -n "$2" -w "$3" -b 100 \
+	    -d 200 -q -H 900 -T 1000 >"$tmp/hold" 2>>"$tmp/lgerr" &
+	lpid=$!
+	i=0
+	while [ $i -lt 6000 ]; do
+		grep -q '^warm$' "$tmp/hold" && return 0
+		kill -0 "$lpid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# loadgen: clients not warm: $(cat "$tmp/hold")" >&2
+	return 1
+}
+unhold() {
+	kill -TERM "$lpid" 2>/dev/null
+	wait "$lpid" 2>/dev/null
+	lpid=
+}
+
+printf 'anomaly bench: %s cores (%s), load average %s; medians of %s runs\n' \
+    "$(nproc)" "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
+row what value unit notes
+
+${BENCH_DETECT:-build/bench/bench_detect}
+
+i=0
+: >"$tmp/sq"
+while [ $i -lt "$runs" ]; do
+	rm -f "$tmp/sq.db" "$tmp/sq.db-wal" "$tmp/sq.db-shm"
+	timeout 120 ${BENCH_SQLITE:-build/bench/bench_sqlite} "$tmp/sq.db" \
+	    300000 >>"$tmp/sq"
+	i=$((i + 1))
+done
+rm -f "$tmp"/sq.db*
+ceiling=$(median <"$tmp/sq")
+row "SQLite ceiling: store group commits of 4096, no server" "$ceiling" \
+    rows/s "100 clients' rows, sync normal; runs $(tr '\n' ' ' <"$tmp/sq")"
+
+start
+lg "e2e 1 client pipelining (batch 100, depth 1000)" "" -c 1 -b 100 \
+    -d 1000 -W 1100
+lg "e2e 10 clients pipelining (batch 100, depth 1000)" "" -c 10 -b 100 \
+    -d 1000 -W 1100
+lg "e2e 100 clients pipelining (batch 100, depth 500)" 100000 -c 100 \
+    -b 100 -d 500 -W 1100
+max=$last_rate
+lg "e2e 1000 clients pipelining (batch 20, depth 100)" "" -c 1000 -b 20 \
+    -d 100 -W 100
+
+# One pipelining anomaly-send, 100,000 rows of CSV.
+awk 'BEGIN { print "timestamp,value"
+	for (i = 1; i <= 100000; i++)
+		printf "%d,%.3f\n", 1600000000 + 60 * i, 50 + 10 * sin(i / 50) + (i * 7919 % 13) / 3 }' \
+    >"$tmp/100k.csv"
+: >"$tmp/as"
+i=0
+while [ $i -lt "$runs" ]; do
+	timeout 120 "$send" -q --no-log -u "ws://127.0.0.1:$port/ws" \
+	    -i "as$i" "$tmp/100k.csv" 2>&1 >/dev/null |
+	    sed -n 's/.* \([0-9][0-9]*\) points\/s$/\1/p' >>"$tmp/as"
+	i=$((i + 1))
+done
+r=$(median <"$tmp/as")
+row "e2e 1 anomaly-send pipelining, 100k rows of CSV" "$r" points/s \
+    "runs $(tr '\n' ' ' <"$tmp/as"); $(pct "$r" "$ceiling") of ceiling; target 100000 $(target "$r" 100000)"
+
+unit=trips/s
+lg "e2e send-and-wait, original protocol, 1 client" 10000 -c 1 -o -d 1 \
+    -W 1100
+unit=
+
+half=$(awk -v m="$max" 'BEGIN { printf "%.0f", m / 2 }')
+norow=1
+lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
+norow=
+row "e2e p99 latency, 100 clients at half the 100-client max" "$p99" ms \
+    "$half points/s asked, $last_rate done; p50 $p50 ms; runs' rates $all; target 10 $(target "$p99" 10 le)"
+stop
+
+# Memory: a fresh anomalyd each time, RSS before and with the clients held.
+db=$tmp/mem1.db
+start
+base=$(rss)
+if hold 1000 1000 1000; then
+	now=$(rss)
+	row "RSS per connected client, W=1000, 1000 clients warm" \
+	    "$(( (now - base) / 1000 ))" KiB \
+	    "anomalyd $base KiB idle, $now KiB with 1000 clients; target 256 $(target $(( (now - base) / 1000 )) 256 le)"
+else
+	row "RSS per connected client, W=1000, 1000 clients warm" - KiB \
+	    "clients did not get warm"
+fi
+unhold
+stop
+db=$tmp/mem2.db
+start
+base=$(rss)
+if hold 10000 "$warm" 1000; then
+	now=$(rss)
+	row "RSS of anomalyd, 10000 idle clients W=1000 ($warm pts each)" \
+	    "$(( now / 1024 ))" MiB \
+	    "idle before: $((base / 1024)) MiB; $(( (now - base) / 10000 )) KiB/client; target 2560 $(target $((now / 1024)) 2560 le)"
+else
+	row "RSS of anomalyd, 10000 idle clients W=1000 ($warm pts each)" \
+	    - MiB "clients did not get warm: $(tail -n 2 "$tmp/lgerr")"
+fi
+unhold
+stop
+printf 'load average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
