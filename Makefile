@@ -88,6 +88,10 @@ build/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) -lm
 
+# Reliability (issue 8): the hostile-input matrix, crash, slow peers, disk
+# full, and the fuzz corpora replayed.
+REL_TESTS = tests/hostile.sh
+
 # Every test prints TAP; tests/run counts them and ends with the summary line.
 # Unit tests, the same under ASan+UBSan, then the golden vectors checked by
 # the exact reference.  Installs what is missing first, so that `make test`
@@ -99,7 +103,8 @@ check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
-	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh
+	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
+	    $(REL_TESTS)
 
 bench: $(BENCH_BIN) $(ANOMALYD) $(SEND)
 	@$(BENCH_BIN)
