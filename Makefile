@@ -90,7 +90,7 @@ build/bench/%: tests/bench/%.c $(LIB)
 
 # Reliability (issue 8): the hostile-input matrix, crash, slow peers, disk
 # full, and the fuzz corpora replayed.
-REL_TESTS = tests/hostile.sh
+REL_TESTS = tests/hostile.sh tests/crash.sh
 
 # Every test prints TAP; tests/run counts them and ends with the summary line.
 # Unit tests, the same under ASan+UBSan, then the golden vectors checked by
