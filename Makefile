@@ -90,7 +90,15 @@ build/bench/%: tests/bench/%.c $(LIB)
 
 # Reliability (issue 8): the hostile-input matrix, crash, slow peers, disk
 # full, and the fuzz corpora replayed.
-REL_TESTS = tests/hostile.sh tests/crash.sh
+REL_TESTS = tests/hostile.sh tests/crash.sh tests/fuzz-replay.sh
+FUZZ_TARGETS = proto csvin timefmt
+FUZZ_REPLAY = $(FUZZ_TARGETS:%=build/san/fuzz/replay_%)
+# `make fuzz`: each target under libFuzzer for FUZZ_SECONDS, from a copy of
+# its committed corpus in build/fuzz/corpus/ (new inputs stay there).
+FUZZ_SECONDS ?= 60
+FUZZ_CC = clang
+FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ilib $(LIB_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 # Every test prints TAP; tests/run counts them and ends with the summary line.
 # Unit tests, the same under ASan+UBSan, then the golden vectors checked by
@@ -99,7 +107,8 @@ REL_TESTS = tests/hostile.sh tests/crash.sh
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND)
+check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
+	    $(FUZZ_REPLAY)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
@@ -109,6 +118,26 @@ check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND)
 bench: $(BENCH_BIN) $(ANOMALYD) $(SEND)
 	@$(BENCH_BIN)
 	@sh tests/bench/bench_e2e.sh
+
+build/san/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
+	    $(SAN_LIB) $(LIB_LIBS)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIB_LIBS)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes/$$t && \
+	    cp tests/fuzz/corpus/$$t/* build/fuzz/corpus/$$t/ && \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS) s" && \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -max_len=4096 -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/crashes/$$t/ \
+	        build/fuzz/corpus/$$t || exit 1; \
+	done
 
 # Detection quality: the default alert stream of every NAB file, scored by
 # the project's scorer with a fixed threshold of 1 (SPEC §3.3).
@@ -143,7 +172,7 @@ start: deps
 clean:
 	rm -rf build
 
-.PHONY: all test check bench nab deps start clean
+.PHONY: all test check bench nab deps start clean fuzz
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
