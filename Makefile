@@ -91,7 +91,7 @@ build/bench/%: tests/bench/%.c $(LIB)
 # Reliability (issue 8): the hostile-input matrix, crash, slow peers, disk
 # full, and the fuzz corpora replayed.
 REL_TESTS = tests/hostile.sh tests/crash.sh tests/fuzz-replay.sh \
-	tests/slowpeer.sh
+	tests/slowpeer.sh tests/diskfull.sh
 FUZZ_TARGETS = proto csvin timefmt
 FUZZ_REPLAY = $(FUZZ_TARGETS:%=build/san/fuzz/replay_%)
 # `make fuzz`: each target under libFuzzer for FUZZ_SECONDS, from a copy of
