@@ -22,11 +22,12 @@ if ! command -v prlimit >/dev/null 2>&1; then
 	exit 1
 fi
 
-# full: cap the files anomalyd writes at their present size (soft limit
-# only, so that it can be raised again); room: lift the cap.
+# full: cap the files anomalyd writes at 4096 bytes (soft limit only, so
+# that it can be raised again): every WAL frame (4096 bytes and a header)
+# and every page past the first fails, whatever the WAL's position after a
+# checkpoint; room: lift the cap.
 full() {
-	lim=$(stat -c %s "$db" "$db-wal" | sort -n | tail -n 1)
-	prlimit --pid "$pid" --fsize="$lim:unlimited"
+	prlimit --pid "$pid" --fsize=4096:unlimited
 }
 room() {
 	prlimit --pid "$pid" --fsize=unlimited:unlimited
