@@ -12,7 +12,7 @@
 send=${SEND:-build/anomaly-send}
 case $send in /*) ;; *) send=$PWD/$send ;; esac
 
-echo "1..99"
+echo "1..101"
 
 sql() {
 	sqlite3 "$db" "$1"
@@ -404,6 +404,15 @@ out=$(cd "$tmp" && "$send" --no-log -q -u "ws://127.0.0.1:$port/ws" -w 4 \
 rc=$?
 [ $rc -eq 3 ] && [ "$(sql "select count(*) from points where client_id = 'quote'")" = 1 ]
 ok $? "anomaly-send: an unterminated quote: the row before stored, exit 3"
+
+printf 'timestamp,value\n1,1\n2\0002,2\n3,3\000\n4,4\n' >"$tmp/nul.csv"
+csv "NUL bytes in a timestamp and a value" nul 2
+printf '\357\273\277timestamp,value\r\n1,1\r\n2,2\r\n' >"$tmp/bom.csv"
+out=$(cd "$tmp" && "$send" --no-log -q -u "ws://127.0.0.1:$port/ws" -w 4 \
+    -i bom bom.csv 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 0 ] && [ "$(sql "select group_concat(timestamp) from points where client_id = 'bom' order by n")" = 1,2 ]
+ok $? "anomaly-send: a UTF-8 byte order mark and CRLF lines: every row stored, exit 0"
 
 [ "$(http_get "http://127.0.0.1:$port/healthz")" = ok ] && kill -0 "$pid"
 ok $? "the server still serves after all of it"
