@@ -101,6 +101,7 @@ spids=
 out=$(cat "$tmp"/c?.rc "$tmp"/c?.err)
 [ "$crashed" -eq "$kills" ] && [ "$(cat "$tmp"/c?.rc | tr -d '\n')" = 000 ]
 ok $? "the clients resent across $crashed SIGKILLs and finished, exit 0"
+echo "# $(cat "$tmp"/c?.err | grep -c reconnecting) reconnections in all"
 stop
 
 out=$(python3 - "$db" "$refdb" "$tmp" "$rows" $clients <<'PY'
