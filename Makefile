@@ -162,6 +162,19 @@ build/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) -lm
 
+# Reliability (issue 8): the hostile-input matrix, crash, slow peers, disk
+# full, and the fuzz corpora replayed.
+REL_TESTS = tests/hostile.sh tests/crash.sh tests/fuzz-replay.sh \
+	tests/slowpeer.sh tests/diskfull.sh
+FUZZ_TARGETS = proto csvin timefmt
+FUZZ_REPLAY = $(FUZZ_TARGETS:%=build/san/fuzz/replay_%)
+# `make fuzz`: each target under libFuzzer for FUZZ_SECONDS, from a copy of
+# its committed corpus in build/fuzz/corpus/ (new inputs stay there).
+FUZZ_SECONDS ?= 60
+FUZZ_CC = clang
+FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ilib $(LIB_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
 # Every test prints TAP; tests/run counts them and ends with the summary line.
 # Unit tests, the same under ASan+UBSan, then the golden vectors checked by
 # the exact reference.  Installs what is missing first, so that `make test`
@@ -170,12 +183,13 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
-	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN)
+	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN) $(FUZZ_REPLAY)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
-	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh
+	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh \
+	    $(REL_TESTS)
 
 # One table: the detector library, anomalyd end to end (tests/bench/bench.sh
 # says what each row measures), memory, the SQLite ceiling.
@@ -193,6 +207,26 @@ $(SAN_ANOMALYD): $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB)
 soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD))
 	@SOAK_SAN=$(SOAK_SAN) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
 	    sh tests/bench/soak.sh
+
+build/san/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
+	    $(SAN_LIB) $(LIB_LIBS)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIB_LIBS)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes/$$t && \
+	    cp tests/fuzz/corpus/$$t/* build/fuzz/corpus/$$t/ && \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS) s" && \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -max_len=4096 -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/crashes/$$t/ \
+	        build/fuzz/corpus/$$t || exit 1; \
+	done
 
 # Detection quality: the default alert stream of every NAB file, scored by
 # the project's scorer with a fixed threshold of 1 (SPEC §3.3): the scores
@@ -286,7 +320,7 @@ clean:
 	rm -rf build $(UPLOT_DIR)
 
 
-.PHONY: all test check bench soak nab deps start clean install uninstall
+.PHONY: all test check bench soak nab deps start clean install uninstall fuzz
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \

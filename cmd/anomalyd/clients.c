@@ -679,7 +679,8 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	goto out;
 dberr:
 	logmsg(srv, 0, "client %s: %s", id, err);
-	errmsg_set(why, whylen, "database error");
+	/* the cause (disk full, I/O error) tells the client to retry */
+	errmsg_set(why, whylen, "database error: %.80s", err);
 out:
 	free(sc);
 	return rc;

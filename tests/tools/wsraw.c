@@ -45,6 +45,13 @@
  *		1..N) as fast as the socket takes them while reading replies;
  *		print "received N" once N text messages came back.  Exit 1 on
  *		a close frame, eof, a binary message or 30 s without progress
+ *   flood N MS TEMPLATE
+ *		send up to N text frames made from TEMPLATE as pipeline does,
+ *		reading nothing (a peer that stops reading); stop once the
+ *		socket took nothing for MS; print "flooded K" (K frames
+ *		written whole to the socket)
+ *   rcvbuf BYTES	SO_RCVBUF of the next connect's socket (a small
+ *		one makes a peer that does not read stall the server soon)
  *   timeout MS	default for recv, recvn, expect, expectclose and the
  *		handshake (5000, or -t)
  *   sleep MS	wait (the socket is still read and written meanwhile)
@@ -137,6 +144,8 @@ static int		 sock = -1;
 static struct buf	 in, out;	/* read, not yet parsed; to write */
 static size_t		 inoff, outoff;
 static int		 rd_eof, wr_dead, close_sent, autopong = 1;
+static int		 rcvbuf;	/* SO_RCVBUF of the next socket, 0: the
+					 * system's */
 static int		 frag_op = -1;	/* opcode of the message in pieces */
 static struct buf	 msg;		/* payload of the last data message */
 static unsigned char	 ctl[125];	/* payload of the last control frame */
@@ -940,6 +949,9 @@ tcp_connect(void)
 		}
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
 			fail("fcntl: %s", strerror(errno));
+		if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
+		    &rcvbuf, sizeof(rcvbuf)) == -1)
+			fail("SO_RCVBUF: %s", strerror(errno));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		error = errno;
@@ -1520,6 +1532,53 @@ cmd_pipeline(char *arg)
 }
 
 static void
+cmd_flood(char *arg)
+{
+	struct pollfd pfd;
+	unsigned long n, sent = 0, whole = 0;
+	size_t mark;
+	int64_t idle, last;
+	int wait;
+
+	n = parse_num(next_word(&arg), ULONG_MAX, "flood: N");
+	idle = (int64_t)parse_num(next_word(&arg), INT_MAX, "flood: MS");
+	need_conn();
+	last = now_ms();
+	for (;;) {
+		while (sent < n && !wr_dead && pending() < PIPE_QUEUE) {
+			fill_template(&scratch, arg, ++sent);
+			queue_frame(1, OP_TEXT, scratch.p, scratch.len);
+		}
+		mark = pending();
+		if (mark == 0 || wr_dead)
+			break;
+		if (io_write())
+			last = now_ms();
+		/* frames still queued are the last ones: count the rest */
+		whole = sent - (unsigned long)((pending() + scratch.len - 1) /
+		    (scratch.len ? scratch.len : 1));
+		if (now_ms() - last >= idle)
+			break;
+		pfd.fd = sock;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		wait = (int)(idle - (now_ms() - last));
+		if (poll(&pfd, 1, wait < 0 ? 0 : wait) == -1 && errno != EINTR)
+			fail("poll: %s", strerror(errno));
+	}
+	if (pending() == 0)
+		whole = sent;
+	printf("flooded %lu\n", whole);
+}
+
+static void
+cmd_rcvbuf(char *arg)
+{
+	rcvbuf = (int)parse_num(next_word(&arg), INT_MAX, "rcvbuf: BYTES");
+	no_more(arg);
+}
+
+static void
 cmd_timeout(char *arg)
 {
 	timeout_ms = (int)parse_num(next_word(&arg), INT_MAX, "timeout: MS");
@@ -1549,11 +1608,13 @@ static const struct command commands[] = {
 	{ "disconnect", cmd_disconnect },
 	{ "expect", cmd_expect },
 	{ "expectclose", cmd_expectclose },
+	{ "flood", cmd_flood },
 	{ "headers", cmd_headers },
 	{ "path", cmd_path },
 	{ "ping", cmd_ping },
 	{ "pipeline", cmd_pipeline },
 	{ "pong", cmd_pong },
+	{ "rcvbuf", cmd_rcvbuf },
 	{ "recv", cmd_recv },
 	{ "recvn", cmd_recvn },
 	{ "send", cmd_send },
