@@ -25,7 +25,8 @@ _anomaly()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[0]##*/}
-	local detectors="zscore iqr ewma ma mzscore iforest"
+	local detectors="zscore iqr ewma ma mzscore iforest spatial novelty novelty_long"
+	local params="zscore.k iqr.k ewma.lambda ewma.l ma.m ma.k mzscore.k iforest.trees iforest.sample iforest.threshold min_points holdoff spatial.tol spatial.ramp novelty.dim novelty.protos novelty.rho novelty.rate novelty.average novelty.history novelty.learn novelty.eps novelty.sigma_min novelty.holdoff novelty_long.scale"
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -40,7 +41,7 @@ _anomaly()
 		opts="-l --listen -d --db --www --detectors --vote --alert
 		    --zscore-k --iqr-k --ewma-lambda --ewma-l --ma-m --ma-k
 		    --mzscore-k --iforest-trees --iforest-sample
-		    --iforest-threshold --min-points --holdoff --max-clients
+		    --iforest-threshold --min-points --holdoff -p --param --max-clients
 		    --max-window --max-message --max-batch --max-pending
 		    --hello-timeout --ping-timeout --token-file --batch-rows
 		    --batch-ms --snapshot-every --sync -v --verbose -h --help
@@ -99,6 +100,12 @@ _anomaly()
 		COMPREPLY=($(compgen -f -X '!*.db' -- "$cur") \
 		    $(compgen -d -- "$cur"))
 		compopt -o filenames 2>/dev/null
+		return 0 ;;
+	-p|--param)
+		[ "$cmd" = anomalyd ] || return 0
+		COMPREPLY=($(compgen -W "$params" -- "$cur"))
+		compopt -o nospace 2>/dev/null
+		COMPREPLY=("${COMPREPLY[@]/%/=}")
 		return 0 ;;
 	--www|--log-dir)
 		COMPREPLY=($(compgen -d -- "$cur"))

@@ -1,5 +1,6 @@
 # fish completion for anomalyd (see anomalyd(8)).
-set -l detectors zscore iqr ewma ma mzscore iforest
+set -l detectors zscore iqr ewma ma mzscore iforest spatial novelty novelty_long
+set -l params zscore.k iqr.k ewma.lambda ewma.l ma.m ma.k mzscore.k iforest.trees iforest.sample iforest.threshold min_points holdoff spatial.tol spatial.ramp novelty.dim novelty.protos novelty.rho novelty.rate novelty.average novelty.history novelty.learn novelty.eps novelty.sigma_min novelty.holdoff novelty_long.scale
 complete -c anomalyd -f
 complete -c anomalyd -s l -l listen -x -d 'listen on ADDR:PORT'
 complete -c anomalyd -s d -l db -r -F -d 'database'
@@ -18,7 +19,8 @@ complete -c anomalyd -l iforest-trees -x -d 'iforest trees (100)'
 complete -c anomalyd -l iforest-sample -x -d 'iforest subsample (256)'
 complete -c anomalyd -l iforest-threshold -x -d 'iforest threshold (0.8)'
 complete -c anomalyd -l min-points -x -d 'warm-up points (50)'
-complete -c anomalyd -l holdoff -x -d 'points between alerts (200)'
+complete -c anomalyd -l holdoff -x -d 'points between alerts (100)'
+complete -c anomalyd -s p -l param -x -a "(string join \n -- $params)=" -d 'a parameter KEY=VALUE'
 complete -c anomalyd -l max-clients -x -d 'connections at most (10000)'
 complete -c anomalyd -l max-window -x -d 'largest window (100000)'
 complete -c anomalyd -l max-message -x -d 'largest message (64k)'

@@ -6,7 +6,7 @@
 # was stored).  ANOMALYD and WSRAW name the binaries.
 . tests/lib.sh
 
-echo "1..45"
+echo "1..48"
 
 # The HTTP status of URL and its headers, "STATUS" then "name: value" lines.
 http_head() {
@@ -463,3 +463,33 @@ echo "$out" | grep -q "^text {\"ready\":true,\"client_id\":\"full\",\"window\":1
     [ "$(sql "select count(*), count(distinct seq), min(seq), max(seq), max(n) from points where client_id = 'full'")" = "40|40|1|40|40" ]
 ok $? "disk full: after the cause is gone, resending from S stores all 40 points once"
 stop
+
+# --- -p KEY=VALUE sets any parameter's default; --www defaults to
+# share/anomaly/www beside the program's directory, whatever the cwd
+db="$tmp/param.db"
+port=$(free_port)
+(cd / && exec "$OLDPWD/$anomalyd" -l "127.0.0.1:$port" -d "$db" \
+    -p novelty.eps=1e-5 --param spatial.ramp=50 --holdoff 7 2>>"$tmp/log") &
+pid=$!
+i=0
+until [ "$(http_get "http://127.0.0.1:$port/healthz" 2>/dev/null)" = ok ] ||
+    [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+out=$(printf '%s\n' connect recv | ws '/ws?client_id=param&window=10&version=2' 2>&1)
+set=$(sql "select settings from clients where client_id = 'param'")
+out="$out $set"
+echo "$set" | grep -q '"novelty.eps":1e-05,' &&
+    echo "$set" | grep -q '"spatial.ramp":50,' &&
+    echo "$set" | grep -q '"holdoff":7,'
+ok $? "-p KEY=VALUE and --param set a parameter's default for new clients"
+out=$(http_get "http://127.0.0.1:$port/static/style.css" | head -c 200)
+echo "$out" | grep -q 'anomalyd pages'
+ok $? "started from /, anomalyd serves /static/ from share/anomaly/www beside build/"
+stop
+"$anomalyd" -p nosuch=1 >/dev/null 2>"$tmp/perr"
+rc1=$?
+"$anomalyd" -p novelty.eps >/dev/null 2>>"$tmp/perr"
+rc2=$?
+out="exit $rc1 and $rc2: $(cat "$tmp/perr")"
+[ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && grep -q "'nosuch' is not a parameter" "$tmp/perr" &&
+    grep -q "is not KEY=VALUE" "$tmp/perr"
+ok $? "-p with an unknown name or without =VALUE is a usage error naming it"

@@ -9,7 +9,7 @@
 send=${SEND:-build/anomaly-send}
 cmds="anomalyd anomaly-send anomaly-top anomaly-export"
 
-echo "1..20"
+echo "1..21"
 
 if ! command -v bash >/dev/null 2>&1; then
 	echo "Bail out! no bash"
@@ -52,6 +52,8 @@ out=$(comp anomaly-export --db="$db" --client ''); is db01 web01 web02
 ok $? "bash: every client id after --client, with --db="
 out=$(ANOMALY_DB=$db comp anomaly-top -c d); is db01
 ok $? "bash: client ids from \$ANOMALY_DB"
+out=$(comp anomalyd -p novelty.h); is novelty.history= novelty.holdoff=
+ok $? "bash: parameter names after -p, each with its ="
 top=$PWD
 out=$(cd "$tmp" && cp "$db" anomaly.db && PATH=$top/build:$PATH bash -c '
 . "$0"

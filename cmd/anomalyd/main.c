@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "anomalyd.h"
 
@@ -74,6 +75,7 @@ static const struct option longopts[] = {
 	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
 	{ "sync",		required_argument, NULL, OPT_SYNC },
 	{ "www",		required_argument, NULL, OPT_WWW },
+	{ "param",		required_argument, NULL, 'p' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -82,8 +84,9 @@ static const struct option longopts[] = {
 
 static volatile sig_atomic_t stop;
 
+/* The synopsis, to fp; with full, every option with what it does. */
 static void
-usage(FILE *fp)
+usage(FILE *fp, int full)
 {
 	fprintf(fp,
 "usage: anomalyd [-v] [-l ADDR:PORT] [-d DB] [--detectors LIST] [--vote RULE]\n"
@@ -91,12 +94,51 @@ usage(FILE *fp)
 "                [--ewma-l L] [--ma-m M] [--ma-k K] [--mzscore-k K]\n"
 "                [--iforest-trees T] [--iforest-sample S]\n"
 "                [--iforest-threshold T] [--min-points N] [--holdoff N]\n"
-"                [--max-clients N] [--max-window N] [--max-message BYTES]\n"
-"                [--max-batch BYTES] [--max-pending BYTES] [--hello-timeout S]\n"
-"                [--ping-timeout S] [--token-file FILE] [--batch-rows N]\n"
-"                [--batch-ms N] [--snapshot-every N] [--sync normal|full]\n"
-"                [--www DIR]\n"
+"                [-p KEY=VALUE] [--max-clients N] [--max-window N]\n"
+"                [--max-message BYTES] [--max-batch BYTES]\n"
+"                [--max-pending BYTES] [--hello-timeout S] [--ping-timeout S]\n"
+"                [--token-file FILE] [--batch-rows N] [--batch-ms N]\n"
+"                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "       anomalyd -h | --help | --version\n");
+	if (!full)
+		return;
+	fprintf(fp, "\n"
+"Serves anomaly detection over WebSocket and HTTP on one port, storing every\n"
+"point and verdict in SQLite.\n"
+"\n"
+"  -l, --listen ADDR:PORT   where to listen (default 127.0.0.1:3000; *:PORT all)\n"
+"  -d, --db DB              the database (default $ANOMALY_DB or ./anomaly.db)\n"
+"  -v, --verbose            log connections (twice: also every HTTP request)\n"
+"Defaults for new clients (a hello may override them):\n"
+"      --detectors LIST     voting detectors (default zscore,iqr,ewma,ma,iforest)\n"
+"      --vote RULE          majority, any, all or a number K (default majority)\n"
+"      --alert SOURCE       vote, or detectors any of which alert\n"
+"                           (default spatial,novelty,novelty_long)\n"
+"      --zscore-k K, --iqr-k K, --ewma-lambda L, --ewma-l L, --ma-m M,\n"
+"      --ma-k K, --mzscore-k K, --iforest-trees T, --iforest-sample S,\n"
+"      --iforest-threshold T, --min-points N, --holdoff N\n"
+"                           detector parameters (anomaly(7))\n"
+"  -p, --param KEY=VALUE    any parameter by its name, e.g. novelty.eps=1e-5\n"
+"Limits and tuning:\n"
+"      --max-clients N      connected clients (default 10000)\n"
+"      --max-window N       largest window a client may ask (default 100000)\n"
+"      --max-message BYTES  largest message (default 64k)\n"
+"      --max-batch BYTES    largest batch message (default 1m)\n"
+"      --max-pending BYTES  unsent replies per connection before it is closed\n"
+"                           as too slow (default 4m)\n"
+"      --hello-timeout S    close a connection without a hello (default 10)\n"
+"      --ping-timeout S     ping an idle peer, close it if silent (default 60)\n"
+"      --token-file FILE    require this token in every hello\n"
+"      --batch-rows N       commit at most N rows at once (default 4096)\n"
+"      --batch-ms N         wait at most N ms to group a commit (default 5)\n"
+"      --snapshot-every N   save detector state every N points (default 4096)\n"
+"      --sync normal|full   SQLite synchronous mode (default normal)\n"
+"      --www DIR            files of /static/ (default ../share/anomaly/www\n"
+"                           beside the program's directory)\n"
+"  -h, --help               this help\n"
+"      --version            the version\n"
+"\n"
+"Exit status: 0 stopped by SIGINT or SIGTERM, 1 failure, 2 usage.\n");
 }
 
 /* A usage error: one line on stderr, exit 2. */
@@ -203,6 +245,30 @@ param(struct config *cfg, unsigned p, const char *arg)
 		bad("--%s: %s", longopts[p + 5].name, err);
 }
 
+/* -p KEY=VALUE: a parameter by its name. */
+static void
+param_by_name(struct config *cfg, const char *arg)
+{
+	char err[PROTO_ERR_MAX], name[64], *end;
+	const char *eq = strchr(arg, '=');
+	double v;
+	int p;
+
+	if (eq == NULL || (size_t)(eq - arg) >= sizeof(name))
+		bad("--param: '%s' is not KEY=VALUE", arg);
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	if ((p = detect_param_by_name(name)) < 0)
+		bad("--param: '%s' is not a parameter (anomaly(7))", name);
+	errno = 0;
+	v = strtod(eq + 1, &end);
+	if (errno != 0 || end == eq + 1 || *end != '\0')
+		bad("--param: %s: '%s' is not a number", name, eq + 1);
+	if (detect_param_set(&cfg->defaults, (unsigned)p, v, err,
+	    sizeof(err)) == -1)
+		bad("--param: %s", err);
+}
+
 /* Reads the token of --token-file: the file's content without its
  * trailing newline.  An unreadable file is a runtime failure (exit 1), an
  * empty or unusable token a usage error (exit 2). */
@@ -265,7 +331,7 @@ options(struct config *cfg, int argc, char *argv[])
 	cfg->sync = STORE_SYNC_NORMAL;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":l:d:vh", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, ":l:d:p:vh", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'l':
@@ -344,11 +410,14 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_WWW:
 			cfg->www = optarg;
 			break;
+		case 'p':
+			param_by_name(cfg, optarg);
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
 		case 'h':
-			usage(stdout);
+			usage(stdout, 1);
 			exit(0);
 		case OPT_VERSION:
 			printf("anomalyd %s\n", ANOMALYD_VERSION);
@@ -412,6 +481,28 @@ raise_nofile(const struct config *cfg)
 	return rl.rlim_cur;
 }
 
+/* The default --www: share/anomaly/www beside the directory of the running
+ * program (build/ in the source tree, PREFIX/bin once installed), into buf;
+ * 0, or -1 when there is none (then http.c's relative default applies). */
+static int
+default_www(char *buf, size_t size)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+	int len;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return -1;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	len = snprintf(buf, size, "%s/../share/anomaly/www", exe);
+	if (len < 0 || (size_t)len >= size || access(buf, R_OK | X_OK) == -1)
+		return -1;
+	return 0;
+}
+
 static void
 on_signal(int sig)
 {
@@ -451,11 +542,14 @@ main(int argc, char *argv[])
 	struct lws_context_creation_info info;
 	lws_retry_bo_t retry;
 	struct sigaction sa;
+	static char www[PATH_MAX];
 	char err[512];
 	rlim_t files;
 	int64_t deadline;
 
 	options(&srv.cfg, argc, argv);
+	if (srv.cfg.www == NULL && default_www(www, sizeof(www)) == 0)
+		srv.cfg.www = www;
 	if (srv.cfg.token == NULL && !loopback(srv.cfg.iface))
 		warnx("warning: listening on %s without --token-file: anyone "
 		    "who reaches it may send points", srv.cfg.iface != NULL ?
