@@ -824,9 +824,9 @@ novelty_z(struct detector *d, uint64_t n, double x)
 			p[D - 1] = 1e9;
 		else if (p[D - 1] < -1e9)
 			p[D - 1] = -1e9;
-		novelty_push(d->novelty, p, &raw, &z);
+		(void)novelty_push(d->novelty, p, &raw, &z);
 	} else
-		novelty_push(d->novelty, NULL, &raw, &z);
+		(void)novelty_push(d->novelty, NULL, &raw, &z);
 	return z;
 }
 
@@ -873,7 +873,7 @@ novelty_long_z(struct detector *d, uint64_t n, double x)
 			pat = p;
 		}
 	}
-	novelty_push(d->slow, pat, &raw, &z);
+	(void)novelty_push(d->slow, pat, &raw, &z);
 	return z;
 }
 
@@ -1117,8 +1117,11 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 	v->iforest_score = NAN;
 	for (k = 0; k < DETECT_KINDS; k++)
 		v->margin[k] = (d->active & (1u << k)) ? -INFINITY : NAN;
-	if (d->ma && (deque_reserve(&d->dq_max, d->set.window + 1) == -1 ||
-	    deque_reserve(&d->dq_min, d->set.window + 1) == -1)) {
+	/* the memory a point may need, before anything changes */
+	if ((d->ma && (deque_reserve(&d->dq_max, d->set.window + 1) == -1 ||
+	    deque_reserve(&d->dq_min, d->set.window + 1) == -1)) ||
+	    (d->novelty != NULL && novelty_reserve(d->novelty) == -1) ||
+	    (d->slow != NULL && novelty_reserve(d->slow) == -1)) {
 		errmsg_set(err, errlen, "out of memory");
 		return -1;
 	}
