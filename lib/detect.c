@@ -569,13 +569,34 @@ deque_expire(struct deque *q, uint64_t t)
 	}
 }
 
+/* Moves q's entries, in order, to a new ring of cap >= len entries.
+ * Returns 0, or -1 when memory is short (then q is unchanged). */
+static int
+deque_resize(struct deque *q, uint32_t cap)
+{
+	struct deque_entry *e;
+	uint32_t i, j;
+
+	if ((e = malloc((size_t)cap * sizeof(*e))) == NULL)
+		return -1;
+	for (i = 0, j = q->head; i < q->len; i++) {
+		e[i] = q->e[j];
+		if (++j == q->cap)
+			j = 0;
+	}
+	free(q->e);
+	q->e = e;
+	q->cap = cap;
+	q->head = 0;
+	return 0;
+}
+
 /* Makes room in q for one more entry (up to max entries in all).  Returns
  * 0, or -1 when memory is short (then q is unchanged). */
 static int
 deque_reserve(struct deque *q, uint32_t max)
 {
-	struct deque_entry *e;
-	uint32_t cap, wrapped;
+	uint32_t cap;
 
 	if (q->len < q->cap)
 		return 0;
@@ -584,15 +605,21 @@ deque_reserve(struct deque *q, uint32_t max)
 		cap = max;
 	if (cap <= q->cap)
 		return 0;
-	if ((e = realloc(q->e, (size_t)cap * sizeof(*e))) == NULL)
-		return -1;
-	/* the entries that wrapped to the start follow the others */
-	wrapped = q->head + q->len > q->cap ? q->head + q->len - q->cap : 0;
-	if (wrapped > 0)
-		memcpy(e + q->cap, e, (size_t)wrapped * sizeof(*e));
-	q->e = e;
-	q->cap = cap;
-	return 0;
+	return deque_resize(q, cap);
+}
+
+/* Gives back most of q's room when it holds a quarter of it or less, so a
+ * deque that grew long on a stretch of rising (falling) residuals does not
+ * keep its size for ever.  Keeps it as it is when memory is short. */
+static void
+deque_shrink(struct deque *q)
+{
+	uint32_t cap = q->cap;
+
+	while (cap > 8 && q->len <= cap / 4)
+		cap /= 2;
+	if (cap != q->cap)
+		(void)deque_resize(q, cap);
 }
 
 /* Pushes the residual r of ordinal t (room reserved); sign 1 keeps the
@@ -697,6 +724,8 @@ window_enter(struct detector *d, double x, struct dd r)
 			deque_push(&d->dq_max, n, r, 1);
 			deque_push(&d->dq_min, n, r, -1);
 		}
+		deque_shrink(&d->dq_max);
+		deque_shrink(&d->dq_min);
 	}
 	d->n = n;
 	if (n == 1 || x < d->seen_lo)
