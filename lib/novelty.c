@@ -9,8 +9,10 @@
  * alike), then walks outwards from p's mean in that order and stops when the
  * gap of means reaches the best distance so far; a prototype's measuring
  * stops as soon as one difference does.  A point costs a few prototypes,
- * not K.  The two rings (raw scores, their means) keep plain double running
- * sums that the caller rebases at fixed ordinals; the values are in [0, 1],
+ * not K.  The history of means is held as float (half the memory; a mean
+ * of raw scores in [0, 1] needs no more, and NAB's verdicts are the same),
+ * summed as the doubles those floats are.  The two rings (raw scores, their
+ * means) keep plain double running sums that the caller rebases at fixed ordinals; the values are in [0, 1],
  * so their rounding stays near 1e-16.
  */
 #include <math.h>
@@ -32,7 +34,7 @@ struct novelty {
 	uint32_t *order;	/* rows by (key, row) */
 	uint32_t *pos;		/* where each row is in order */
 	double *raws;		/* ring of S raw scores */
-	double *means;		/* ring of H means */
+	float *means;		/* ring of H means, as float */
 	uint32_t rpos, mpos;	/* steps % S and steps % H */
 	double rsum;		/* sum of raws */
 	double msum, msum2;	/* sums of the held means and their squares */
@@ -47,7 +49,7 @@ novelty_new(const struct novelty_config *c)
 		return NULL;
 	nv->c = *c;
 	nv->raws = calloc(c->average, sizeof(double));
-	nv->means = calloc(c->history, sizeof(double));
+	nv->means = calloc(c->history, sizeof(float));
 	if (nv->raws == NULL || nv->means == NULL) {
 		novelty_free(nv);
 		return NULL;
@@ -285,11 +287,12 @@ novelty_push(struct novelty *nv, const double *p, double *raw, double *z)
 		nv->msum -= old;
 		nv->msum2 -= old * old;
 	}
-	nv->means[nv->mpos] = m;
+	nv->means[nv->mpos] = (float)m;
 	if (++nv->mpos == H)
 		nv->mpos = 0;
-	nv->msum += m;
-	nv->msum2 += m * m;
+	old = nv->means[(nv->mpos + H - 1) % H];
+	nv->msum += old;
+	nv->msum2 += old * old;
 	nv->steps = t + 1;
 	*raw = r;
 	return 0;
@@ -307,8 +310,8 @@ novelty_rebase(struct novelty *nv)
 	nv->msum = nv->msum2 = 0;
 	n = nv->steps < nv->c.history ? nv->steps : nv->c.history;
 	for (i = 0; i < n; i++) {
-		nv->msum += nv->means[i];
-		nv->msum2 += nv->means[i] * nv->means[i];
+		nv->msum += (double)nv->means[i];
+		nv->msum2 += (double)nv->means[i] * nv->means[i];
 	}
 }
 
@@ -317,8 +320,8 @@ novelty_state_size(const struct novelty *nv)
 {
 	const struct novelty_config *c = &nv->c;
 
-	return 8 * (3 + 3 + (size_t)c->protos * (c->dim + 1) + c->average +
-	    c->history);
+	return 8 * (3 + 3 + (size_t)c->protos * (c->dim + 1) + c->average) +
+	    4 * (size_t)c->history;
 }
 
 void
@@ -340,8 +343,12 @@ novelty_save(const struct novelty *nv, unsigned char *buf)
 		buf = le_put64(buf, i < nv->count ? nv->used[i] : 0);
 	for (i = 0; i < c->average; i++)
 		buf = le_put64(buf, le_double_bits(nv->raws[i]));
-	for (i = 0; i < c->history; i++)
-		buf = le_put64(buf, le_double_bits(nv->means[i]));
+	for (i = 0; i < c->history; i++) {
+		uint32_t b;
+
+		memcpy(&b, &nv->means[i], sizeof(b));
+		buf = le_put32(buf, b);
+	}
 }
 
 /* Reads the next double, flagging one that is not finite. */
@@ -397,8 +404,14 @@ novelty_load(struct novelty *nv, const unsigned char *buf, size_t len)
 	}
 	for (i = 0; i < c->average; i++)
 		nv->raws[i] = get_finite(&buf, &bad);
-	for (i = 0; i < c->history; i++)
-		nv->means[i] = get_finite(&buf, &bad);
+	for (i = 0; i < c->history; i++) {
+		uint32_t b = le_get32(buf);
+
+		memcpy(&nv->means[i], &b, sizeof(b));
+		buf += 4;
+		if (!isfinite(nv->means[i]))
+			bad = 1;
+	}
 	if (bad)
 		return -1;
 	/* the order, by insertion as rows were added */
@@ -424,5 +437,5 @@ novelty_memory(const struct novelty *nv)
 	const struct novelty_config *c = &nv->c;
 
 	return sizeof(*nv) + 8 * ((size_t)nv->cap * (c->dim + 2) +
-	    c->average + c->history) + 8 * (size_t)nv->cap;
+	    c->average) + 8 * (size_t)nv->cap + 4 * (size_t)c->history;
 }

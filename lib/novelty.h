@@ -11,7 +11,7 @@
  *
  * Raw scores are then judged as Numenta's anomaly likelihood does: the mean
  * of the last S raw scores against the mean and standard deviation of the
- * last H such means, as z = (m - mu) / max(sigma, sigma_min); the caller
+ * last H such means (held as float), as z = (m - mu) / max(sigma, sigma_min); the caller
  * compares z with the normal quantile of its tail probability.
  *
  * Deterministic: the state after n pushes is a function of the n patterns

@@ -89,7 +89,7 @@ ref_push(struct ref *r, const double *p, double *raw, double *z)
 		sd = sqrt(var / (double)held);
 		*z = (m - mu) / (sd < r->c.sigma_min ? r->c.sigma_min : sd);
 	}
-	r->means[t] = m;
+	r->means[t] = (float)m;		/* the history is held as float */
 	r->steps = t + 1;
 }
 
