@@ -7,7 +7,12 @@
  * sums (mean, variance, the EWMA over the window, the moving-average
  * residuals).  The sums are rebased, recomputed from the window around its
  * mean, whenever n is a multiple of W and whenever a departing value had
- * dominated them, so their error stays far below 1e-9 relative.  The alert
+ * dominated them, so their error stays far below 1e-9 relative.  A
+ * residual is not stored: the ring holds m values more than the window, and
+ * a residual needed again (leaving the window, a rebase, a restart) is
+ * recomputed from them, bit for bit; only the monotone deques of the
+ * window's largest and smallest residuals hold values, few on most data.
+ * The alert
  * detectors keep the range of every value so far (spatial, and the scale of
  * novelty's patterns) and novelty's model (novelty.c).  All of it
  * is a function of the client's values and settings: nothing depends on time
@@ -532,10 +537,12 @@ static struct dd
 ma_residual(const struct detector *d, uint64_t n, double x)
 {
 	struct dd sum = dd_from(0);
-	uint32_t j;
+	uint32_t j, at = (uint32_t)((n - 2) % d->hcap);	/* of n - 1 */
 
-	for (j = 1; j <= d->ma_m; j++)
-		sum = dd_add(sum, dd_two_sum(x, -hist_at(d, n - j)));
+	for (j = 1; j <= d->ma_m; j++) {
+		sum = dd_add(sum, dd_two_sum(x, -d->hist[at]));
+		at = at == 0 ? d->hcap - 1 : at - 1;
+	}
 	return dd_div_d(sum, d->ma_m);
 }
 
