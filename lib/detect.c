@@ -7,7 +7,12 @@
  * sums (mean, variance, the EWMA over the window, the moving-average
  * residuals).  The sums are rebased, recomputed from the window around its
  * mean, whenever n is a multiple of W and whenever a departing value had
- * dominated them, so their error stays far below 1e-9 relative.  The alert
+ * dominated them, so their error stays far below 1e-9 relative.  A
+ * residual is not stored: the ring holds m values more than the window, and
+ * a residual needed again (leaving the window, a rebase, a restart) is
+ * recomputed from them, bit for bit; only the monotone deques of the
+ * window's largest and smallest residuals hold values, few on most data.
+ * The alert
  * detectors keep the range of every value so far (spatial, and the scale of
  * novelty's patterns) and novelty's model (novelty.c).  All of it
  * is a function of the client's values and settings: nothing depends on time
@@ -38,6 +43,18 @@ struct moments {
 	uint32_t count;
 };
 
+/* A monotone deque of residuals, a ring that grows as it fills (it
+ * holds few on most data, up to W when residuals only fall or only rise). */
+struct deque_entry {
+	struct dd r;
+	uint64_t t;		/* ordinal of the residual */
+};
+
+struct deque {
+	struct deque_entry *e;
+	uint32_t cap, head, len;
+};
+
 struct detector {
 	struct detect_settings set;
 	uint64_t key;		/* hash of the client_id: seeds the forest */
@@ -47,7 +64,9 @@ struct detector {
 	uint32_t enabled;	/* popcount of set.detectors */
 	uint32_t warmup;	/* P = min(min_points, W) */
 	uint32_t ma_m;
-	uint32_t hcap;		/* ring capacity: max(W, m) */
+	uint32_t hcap;		/* ring capacity: max(W + m, D) with ma, else
+				 * max(W, D): a residual is recomputed from
+				 * the ring when it is needed again */
 	double *hist;		/* value of ordinal t at hist[(t - 1) % hcap] */
 	struct ordstat *sorted;	/* the window's values */
 	struct moments val;	/* of the window's values */
@@ -57,12 +76,10 @@ struct detector {
 	struct dd decay_l1;	/* decay^(L-1), L = window length */
 	struct dd decay_l;	/* decay^L */
 
-	struct dd *resid;	/* residual of ordinal t at resid[(t-1) % W],
-				 * hi NAN when it has none */
+	int ma;			/* ma is active: residuals are kept */
 	struct moments res;	/* of the window's defined residuals */
-	uint32_t *dq_max;	/* monotone deques of resid slots */
-	uint32_t *dq_min;
-	uint32_t dq_max_head, dq_max_len, dq_min_head, dq_min_len;
+	struct deque dq_max;	/* the window's largest residual in front */
+	struct deque dq_min;	/* and its smallest */
 
 	struct iforest *forest;
 
@@ -513,12 +530,6 @@ window_len(const struct detector *d)
 	return d->n < d->set.window ? (uint32_t)d->n : d->set.window;
 }
 
-static struct dd
-resid_at(const struct detector *d, uint64_t t)
-{
-	return d->resid[(t - 1) % d->set.window];
-}
-
 /* The moving-average residual of x at ordinal n (n > m): x minus the mean
  * of the m values before it, as the mean of the differences so that nearby
  * values cancel exactly. */
@@ -526,11 +537,24 @@ static struct dd
 ma_residual(const struct detector *d, uint64_t n, double x)
 {
 	struct dd sum = dd_from(0);
-	uint32_t j;
+	uint32_t j, at = (uint32_t)((n - 2) % d->hcap);	/* of n - 1 */
 
-	for (j = 1; j <= d->ma_m; j++)
-		sum = dd_add(sum, dd_two_sum(x, -hist_at(d, n - j)));
+	for (j = 1; j <= d->ma_m; j++) {
+		sum = dd_add(sum, dd_two_sum(x, -d->hist[at]));
+		at = at == 0 ? d->hcap - 1 : at - 1;
+	}
 	return dd_div_d(sum, d->ma_m);
+}
+
+/* The residual of the value of ordinal t, still in the ring with the m
+ * values before it; hi NAN when it has none (t <= m).  The same as when it
+ * was first computed, bit for bit. */
+static struct dd
+resid_at(const struct detector *d, uint64_t t)
+{
+	struct dd none = { NAN, 0 };
+
+	return t > d->ma_m ? ma_residual(d, t, hist_at(d, t)) : none;
 }
 
 /* Whether a > b. */
@@ -540,35 +564,93 @@ dd_greater(struct dd a, struct dd b)
 	return a.hi > b.hi || (a.hi == b.hi && a.lo > b.lo);
 }
 
-/* Drops the front of a deque of resid slots when it is slot, the one that
+/* Drops the front of q when it is the residual of ordinal t, the one that
  * leaves the window now. */
 static void
-deque_expire(uint32_t *q, uint32_t *head, uint32_t *len, uint32_t cap,
-    uint32_t slot)
+deque_expire(struct deque *q, uint64_t t)
 {
-	if (*len > 0 && q[*head] == slot) {
-		*head = (*head + 1) % cap;
-		(*len)--;
+	if (q->len > 0 && q->e[q->head].t == t) {
+		if (++q->head == q->cap)
+			q->head = 0;
+		q->len--;
 	}
 }
 
-/* Pushes the resid slot holding r; sign 1 keeps the largest residual of the
- * window at the front, -1 the smallest. */
-static void
-deque_push(struct detector *d, uint32_t *q, uint32_t head, uint32_t *len,
-    uint32_t slot, struct dd r, int sign)
+/* Moves q's entries, in order, to a new ring of cap >= len entries.
+ * Returns 0, or -1 when memory is short (then q is unchanged). */
+static int
+deque_resize(struct deque *q, uint32_t cap)
 {
-	uint32_t cap = d->set.window;
+	struct deque_entry *e;
+	uint32_t i, j;
 
-	while (*len > 0) {
-		struct dd b = d->resid[q[(head + *len - 1) % cap]];
-
-		if (sign > 0 ? dd_greater(b, r) : dd_greater(r, b))
-			break;
-		(*len)--;
+	if ((e = malloc((size_t)cap * sizeof(*e))) == NULL)
+		return -1;
+	for (i = 0, j = q->head; i < q->len; i++) {
+		e[i] = q->e[j];
+		if (++j == q->cap)
+			j = 0;
 	}
-	q[(head + *len) % cap] = slot;
-	(*len)++;
+	free(q->e);
+	q->e = e;
+	q->cap = cap;
+	q->head = 0;
+	return 0;
+}
+
+/* Makes room in q for one more entry (up to max entries in all).  Returns
+ * 0, or -1 when memory is short (then q is unchanged). */
+static int
+deque_reserve(struct deque *q, uint32_t max)
+{
+	uint32_t cap;
+
+	if (q->len < q->cap)
+		return 0;
+	cap = q->cap == 0 ? 8 : q->cap * 2;
+	if (cap > max)
+		cap = max;
+	if (cap <= q->cap)
+		return 0;
+	return deque_resize(q, cap);
+}
+
+/* Gives back most of q's room when it holds a quarter of it or less, so a
+ * deque that grew long on a stretch of rising (falling) residuals does not
+ * keep its size for ever.  Keeps it as it is when memory is short. */
+static void
+deque_shrink(struct deque *q)
+{
+	uint32_t cap = q->cap;
+
+	while (cap > 8 && q->len <= cap / 4)
+		cap /= 2;
+	if (cap != q->cap)
+		(void)deque_resize(q, cap);
+}
+
+/* Pushes the residual r of ordinal t (room reserved); sign 1 keeps the
+ * largest residual of the window at the front, -1 the smallest. */
+static void
+deque_push(struct deque *q, uint64_t t, struct dd r, int sign)
+{
+	uint32_t i;
+
+	while (q->len > 0) {
+		i = q->head + q->len - 1;
+		if (i >= q->cap)
+			i -= q->cap;
+		if (sign > 0 ? dd_greater(q->e[i].r, r) :
+		    dd_greater(r, q->e[i].r))
+			break;
+		q->len--;
+	}
+	i = q->head + q->len;
+	if (i >= q->cap)
+		i -= q->cap;
+	q->e[i].r = r;
+	q->e[i].t = t;
+	q->len++;
 }
 
 /* Recomputes every running sum from the window around its mean. */
@@ -591,19 +673,17 @@ rebase(struct detector *d)
 		ew = dd_add_d(dd_mul_d(ew, d->decay), x - shift);
 	}
 	d->ew = ew;
-	if (d->resid == NULL)
+	if (!d->ma)
 		return;
 	sum = dd_from(0);
 	i = 0;
-	for (t = first; t <= d->n; t++)
-		if (!isnan(resid_at(d, t).hi)) {
-			sum = dd_add(sum, resid_at(d, t));
-			i++;
-		}
+	for (t = first > d->ma_m ? first : d->ma_m + 1; t <= d->n; t++) {
+		sum = dd_add(sum, resid_at(d, t));
+		i++;
+	}
 	moments_reset(&d->res, i > 0 ? dd_div_d(sum, i).hi : 0);
-	for (t = first; t <= d->n; t++)
-		if (!isnan(resid_at(d, t).hi))
-			moments_add(&d->res, resid_at(d, t));
+	for (t = first > d->ma_m ? first : d->ma_m + 1; t <= d->n; t++)
+		moments_add(&d->res, resid_at(d, t));
 }
 
 /* Lets x, the value of ordinal n = d->n + 1 with residual r (NAN if none),
@@ -614,6 +694,7 @@ window_enter(struct detector *d, double x, struct dd r)
 	uint64_t n = d->n + 1, out = 0;
 	uint32_t W = d->set.window;
 	double old = 0;
+	struct dd ro = { NAN, 0 };
 
 	if (d->val.count == 0)
 		moments_reset(&d->val, x);
@@ -624,6 +705,9 @@ window_enter(struct detector *d, double x, struct dd r)
 		moments_remove(&d->val, dd_from(old));
 		d->ew = dd_add(d->ew, dd_neg(dd_mul_d(d->decay_l1,
 		    old - d->val.shift)));
+		/* before x takes the place of a value it needs */
+		if (d->ma)
+			ro = resid_at(d, out);
 	} else if (n > 1) {
 		d->decay_l1 = d->decay_l;
 		d->decay_l = dd_mul_d(d->decay_l, d->decay);
@@ -633,29 +717,22 @@ window_enter(struct detector *d, double x, struct dd r)
 	moments_add(&d->val, dd_from(x));
 	d->ew = dd_add_d(dd_mul_d(d->ew, d->decay), x - d->val.shift);
 
-	if (d->resid != NULL) {
-		uint32_t slot = (uint32_t)((n - 1) % W);
-
+	if (d->ma) {
 		if (out != 0) {
-			struct dd ro = d->resid[slot];
-
-			deque_expire(d->dq_max, &d->dq_max_head,
-			    &d->dq_max_len, W, slot);
-			deque_expire(d->dq_min, &d->dq_min_head,
-			    &d->dq_min_len, W, slot);
+			deque_expire(&d->dq_max, out);
+			deque_expire(&d->dq_min, out);
 			if (!isnan(ro.hi))
 				moments_remove(&d->res, ro);
 		}
-		d->resid[slot] = r;
 		if (!isnan(r.hi)) {
 			if (d->res.count == 0)
 				moments_reset(&d->res, r.hi);
 			moments_add(&d->res, r);
-			deque_push(d, d->dq_max, d->dq_max_head, &d->dq_max_len,
-			    slot, r, 1);
-			deque_push(d, d->dq_min, d->dq_min_head, &d->dq_min_len,
-			    slot, r, -1);
+			deque_push(&d->dq_max, n, r, 1);
+			deque_push(&d->dq_min, n, r, -1);
 		}
+		deque_shrink(&d->dq_max);
+		deque_shrink(&d->dq_min);
 	}
 	d->n = n;
 	if (n == 1 || x < d->seen_lo)
@@ -667,7 +744,7 @@ window_enter(struct detector *d, double x, struct dd r)
 	if (d->slow != NULL && n % W == 0)
 		novelty_rebase(d->slow);
 	if (n % W == 0 || moments_worn(&d->val) ||
-	    (d->resid != NULL && moments_worn(&d->res)))
+	    (d->ma && moments_worn(&d->res)))
 		rebase(d);
 }
 
@@ -783,9 +860,9 @@ novelty_z(struct detector *d, uint64_t n, double x)
 			p[D - 1] = 1e9;
 		else if (p[D - 1] < -1e9)
 			p[D - 1] = -1e9;
-		novelty_push(d->novelty, p, &raw, &z);
+		(void)novelty_push(d->novelty, p, &raw, &z);
 	} else
-		novelty_push(d->novelty, NULL, &raw, &z);
+		(void)novelty_push(d->novelty, NULL, &raw, &z);
 	return z;
 }
 
@@ -832,7 +909,7 @@ novelty_long_z(struct detector *d, uint64_t n, double x)
 			pat = p;
 		}
 	}
-	novelty_push(d->slow, pat, &raw, &z);
+	(void)novelty_push(d->slow, pat, &raw, &z);
 	return z;
 }
 
@@ -944,8 +1021,8 @@ judge(struct detector *d, double x, struct dd r, double nz, double nzl,
 		} else if (isnan(r.hi) || d->res.count == 0) {
 			v->margin[DETECT_MA] = -INFINITY;
 		} else {
-			struct dd rmax = d->resid[d->dq_max[d->dq_max_head]];
-			struct dd rmin = d->resid[d->dq_min[d->dq_min_head]];
+			struct dd rmax = d->dq_max.e[d->dq_max.head].r;
+			struct dd rmin = d->dq_min.e[d->dq_min.head].r;
 
 			if (!dd_greater(rmax, rmin)) {
 				/* all residuals equal: std 0 exactly */
@@ -1076,7 +1153,15 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 	v->iforest_score = NAN;
 	for (k = 0; k < DETECT_KINDS; k++)
 		v->margin[k] = (d->active & (1u << k)) ? -INFINITY : NAN;
-	if (d->resid != NULL && n > d->ma_m)
+	/* the memory a point may need, before anything changes */
+	if ((d->ma && (deque_reserve(&d->dq_max, d->set.window + 1) == -1 ||
+	    deque_reserve(&d->dq_min, d->set.window + 1) == -1)) ||
+	    (d->novelty != NULL && novelty_reserve(d->novelty) == -1) ||
+	    (d->slow != NULL && novelty_reserve(d->slow) == -1)) {
+		errmsg_set(err, errlen, "out of memory");
+		return -1;
+	}
+	if (d->ma && n > d->ma_m)
 		r = ma_residual(d, n, x);
 	if (d->novelty != NULL)
 		nz = novelty_z(d, n, x);
@@ -1168,13 +1253,9 @@ detector_new(const char *client_id, size_t len,
 			goto nomem;
 	}
 	if (d->active & (1u << DETECT_MA)) {
-		if (d->ma_m > d->hcap)
-			d->hcap = d->ma_m;
-		d->resid = malloc((size_t)W * sizeof(*d->resid));
-		d->dq_max = malloc((size_t)W * sizeof(uint32_t));
-		d->dq_min = malloc((size_t)W * sizeof(uint32_t));
-		if (d->resid == NULL || d->dq_max == NULL || d->dq_min == NULL)
-			goto nomem;
+		d->ma = 1;
+		if (W + d->ma_m > d->hcap)
+			d->hcap = W + d->ma_m;
 	}
 	if ((d->hist = malloc((size_t)d->hcap * sizeof(double))) == NULL ||
 	    (d->sorted = ordstat_new(W)) == NULL)
@@ -1204,9 +1285,8 @@ detector_free(struct detector *d)
 	if (d == NULL)
 		return;
 	free(d->hist);
-	free(d->resid);
-	free(d->dq_max);
-	free(d->dq_min);
+	free(d->dq_max.e);
+	free(d->dq_min.e);
 	ordstat_free(d->sorted);
 	iforest_free(d->forest);
 	novelty_free(d->novelty);
@@ -1244,9 +1324,8 @@ detector_memory(const struct detector *d)
 	size_t m = sizeof(*d) + (size_t)d->hcap * sizeof(double) +
 	    ordstat_memory(d->sorted);
 
-	if (d->resid != NULL)
-		m += (size_t)d->set.window * (sizeof(*d->resid) +
-		    2 * sizeof(uint32_t));
+	m += ((size_t)d->dq_max.cap + d->dq_min.cap) *
+	    sizeof(struct deque_entry);
 	if (d->forest != NULL)
 		m += iforest_memory(d->forest);
 	if (d->novelty != NULL)
@@ -1329,8 +1408,6 @@ detector_state_size(const struct detector *d)
 	uint64_t kept = d->n < d->hcap ? d->n : d->hcap;
 	size_t s = state_fixed_size() + (size_t)kept * 8;
 
-	if (d->resid != NULL)
-		s += (size_t)window_len(d) * 16;
 	if (d->forest != NULL)
 		s += iforest_state_size(d->forest);
 	if (d->novelty != NULL)
@@ -1397,11 +1474,6 @@ detector_save(const struct detector *d, unsigned char *buf)
 		put_f64(&c, d->agg[t]);
 	for (t = d->n - kept + 1; t <= d->n; t++)
 		put_f64(&c, hist_at(d, t));
-	if (d->resid != NULL)
-		for (t = d->n - window_len(d) + 1; t <= d->n; t++) {
-			put_f64(&c, resid_at(d, t).hi);
-			put_f64(&c, resid_at(d, t).lo);
-		}
 	if (d->forest != NULL) {
 		iforest_save(d->forest, c.w);
 		c.w += iforest_state_size(d->forest);
@@ -1487,8 +1559,7 @@ detector_load(const char *client_id, size_t len,
 		goto damaged;
 	kept = d->n < d->hcap ? d->n : d->hcap;
 	wl = window_len(d);
-	if (c.left != kept * 8 + (d->resid != NULL ? (size_t)wl * 16 : 0) +
-	    forest_size + nov_size + slow_size)
+	if (c.left != kept * 8 + forest_size + nov_size + slow_size)
 		goto damaged;
 	for (t = d->n - kept + 1; t <= d->n; t++) {
 		double x = get_f64(&c);
@@ -1501,26 +1572,22 @@ detector_load(const char *client_id, size_t len,
 		if (ordstat_insert(d->sorted, hist_at(d, t)) == -1)
 			goto damaged;
 	d->val.count = wl;
-	if (d->resid != NULL) {
+	if (d->ma) {
 		uint32_t have = 0;
 
 		for (t = d->n - wl + 1; t <= d->n; t++) {
-			struct dd r;
-			uint32_t slot = (uint32_t)((t - 1) % d->set.window);
+			struct dd r = resid_at(d, t);
 
-			r.hi = get_f64(&c);
-			r.lo = get_f64(&c);
-			if (isinf(r.hi) || !isfinite(r.lo) ||
-			    (isnan(r.hi) != (t <= d->ma_m)))
-				goto damaged;
-			d->resid[slot] = r;
-			if (!isnan(r.hi)) {
-				have++;
-				deque_push(d, d->dq_max, d->dq_max_head,
-				    &d->dq_max_len, slot, r, 1);
-				deque_push(d, d->dq_min, d->dq_min_head,
-				    &d->dq_min_len, slot, r, -1);
+			if (isnan(r.hi))
+				continue;
+			have++;
+			if (deque_reserve(&d->dq_max, d->set.window + 1) == -1 ||
+			    deque_reserve(&d->dq_min, d->set.window + 1) == -1) {
+				errmsg_set(err, errlen, "out of memory");
+				goto fail;
 			}
+			deque_push(&d->dq_max, t, r, 1);
+			deque_push(&d->dq_min, t, r, -1);
 		}
 		if (have != rescount)
 			goto damaged;

@@ -199,7 +199,7 @@ uint64_t detector_last_alert(const struct detector *d);
 void detector_set_last_alert(struct detector *d, uint64_t n);
 
 /* The version of the state format detector_save() writes. */
-#define DETECT_STATE_FORMAT	3
+#define DETECT_STATE_FORMAT	4
 
 /* The number of bytes detector_save() writes now. */
 size_t detector_state_size(const struct detector *d);

@@ -3,13 +3,16 @@
  *
  * Prototypes are rows of D doubles, also kept in the order of their means
  * (ties by row), an order that is a function of the rows alone and so is
- * rebuilt, not saved.  Since |mean(p) - mean(row)| <= the L-infinity
+ * rebuilt, not saved.  The rows are allocated as they are needed, doubling
+ * up to K, so a model that meets few patterns stays small.  Since |mean(p) - mean(row)| <= the L-infinity
  * distance, a search starts with the last winner (consecutive patterns are
  * alike), then walks outwards from p's mean in that order and stops when the
  * gap of means reaches the best distance so far; a prototype's measuring
  * stops as soon as one difference does.  A point costs a few prototypes,
- * not K.  The two rings (raw scores, their means) keep plain double running
- * sums that the caller rebases at fixed ordinals; the values are in [0, 1],
+ * not K.  The history of means is held as float (half the memory; a mean
+ * of raw scores in [0, 1] needs no more, and NAB's verdicts are the same),
+ * summed as the doubles those floats are.  The two rings (raw scores, their
+ * means) keep plain double running sums that the caller rebases at fixed ordinals; the values are in [0, 1],
  * so their rounding stays near 1e-16.
  */
 #include <math.h>
@@ -23,6 +26,7 @@ struct novelty {
 	struct novelty_config c;
 	uint64_t steps;		/* patterns pushed (NULL ones included) */
 	uint32_t count;		/* prototypes held */
+	uint32_t cap;		/* rows allocated, count..K */
 	uint32_t last;		/* the last winner */
 	double *proto;		/* K rows of D */
 	uint64_t *used;		/* step of each prototype's last use */
@@ -30,7 +34,7 @@ struct novelty {
 	uint32_t *order;	/* rows by (key, row) */
 	uint32_t *pos;		/* where each row is in order */
 	double *raws;		/* ring of S raw scores */
-	double *means;		/* ring of H means */
+	float *means;		/* ring of H means, as float */
 	uint32_t rpos, mpos;	/* steps % S and steps % H */
 	double rsum;		/* sum of raws */
 	double msum, msum2;	/* sums of the held means and their squares */
@@ -44,20 +48,56 @@ novelty_new(const struct novelty_config *c)
 	if ((nv = calloc(1, sizeof(*nv))) == NULL)
 		return NULL;
 	nv->c = *c;
-	nv->proto = calloc((size_t)c->protos * c->dim, sizeof(double));
-	nv->used = calloc(c->protos, sizeof(uint64_t));
-	nv->key = calloc(c->protos, sizeof(double));
-	nv->order = calloc(c->protos, sizeof(uint32_t));
-	nv->pos = calloc(c->protos, sizeof(uint32_t));
 	nv->raws = calloc(c->average, sizeof(double));
-	nv->means = calloc(c->history, sizeof(double));
-	if (nv->proto == NULL || nv->used == NULL || nv->raws == NULL ||
-	    nv->means == NULL || nv->key == NULL || nv->order == NULL ||
-	    nv->pos == NULL) {
+	nv->means = calloc(c->history, sizeof(float));
+	if (nv->raws == NULL || nv->means == NULL) {
 		novelty_free(nv);
 		return NULL;
 	}
 	return nv;
+}
+
+/* Allocates rows for at least want prototypes (at most K).  Returns 0, or
+ * -1 when memory is short (then the rows held are unchanged, some arrays
+ * maybe longer). */
+static int
+reserve_rows(struct novelty *nv, uint32_t want)
+{
+	uint32_t cap = nv->cap == 0 ? 8 : nv->cap, D = nv->c.dim;
+	double *proto, *key;
+	uint64_t *used;
+	uint32_t *order, *pos;
+
+	if (want <= nv->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if (cap > nv->c.protos)
+		cap = nv->c.protos;
+	if ((proto = realloc(nv->proto, (size_t)cap * D * sizeof(*proto))) ==
+	    NULL)
+		return -1;
+	nv->proto = proto;
+	if ((used = realloc(nv->used, cap * sizeof(*used))) == NULL)
+		return -1;
+	nv->used = used;
+	if ((key = realloc(nv->key, cap * sizeof(*key))) == NULL)
+		return -1;
+	nv->key = key;
+	if ((order = realloc(nv->order, cap * sizeof(*order))) == NULL)
+		return -1;
+	nv->order = order;
+	if ((pos = realloc(nv->pos, cap * sizeof(*pos))) == NULL)
+		return -1;
+	nv->pos = pos;
+	nv->cap = cap;
+	return 0;
+}
+
+int
+novelty_reserve(struct novelty *nv)
+{
+	return nv->count < nv->c.protos ? reserve_rows(nv, nv->count + 1) : 0;
 }
 
 void
@@ -213,7 +253,7 @@ score_and_learn(struct novelty *nv, const double *p)
 	return best < 1 ? best : 1;
 }
 
-void
+int
 novelty_push(struct novelty *nv, const double *p, double *raw, double *z)
 {
 	uint64_t t = nv->steps;
@@ -221,6 +261,8 @@ novelty_push(struct novelty *nv, const double *p, double *raw, double *z)
 	uint64_t held = t < H ? t : H;
 	double r = 0, m, old;
 
+	if (p != NULL && novelty_reserve(nv) == -1)
+		return -1;
 	if (p != NULL)
 		r = score_and_learn(nv, p);
 	old = nv->raws[nv->rpos];
@@ -245,13 +287,15 @@ novelty_push(struct novelty *nv, const double *p, double *raw, double *z)
 		nv->msum -= old;
 		nv->msum2 -= old * old;
 	}
-	nv->means[nv->mpos] = m;
+	nv->means[nv->mpos] = (float)m;
 	if (++nv->mpos == H)
 		nv->mpos = 0;
-	nv->msum += m;
-	nv->msum2 += m * m;
+	old = nv->means[(nv->mpos + H - 1) % H];
+	nv->msum += old;
+	nv->msum2 += old * old;
 	nv->steps = t + 1;
 	*raw = r;
+	return 0;
 }
 
 void
@@ -266,8 +310,8 @@ novelty_rebase(struct novelty *nv)
 	nv->msum = nv->msum2 = 0;
 	n = nv->steps < nv->c.history ? nv->steps : nv->c.history;
 	for (i = 0; i < n; i++) {
-		nv->msum += nv->means[i];
-		nv->msum2 += nv->means[i] * nv->means[i];
+		nv->msum += (double)nv->means[i];
+		nv->msum2 += (double)nv->means[i] * nv->means[i];
 	}
 }
 
@@ -276,8 +320,8 @@ novelty_state_size(const struct novelty *nv)
 {
 	const struct novelty_config *c = &nv->c;
 
-	return 8 * (3 + 3 + (size_t)c->protos * (c->dim + 1) + c->average +
-	    c->history);
+	return 8 * (3 + 3 + (size_t)c->protos * (c->dim + 1) + c->average) +
+	    4 * (size_t)c->history;
 }
 
 void
@@ -293,13 +337,18 @@ novelty_save(const struct novelty *nv, unsigned char *buf)
 	buf = le_put64(buf, le_double_bits(nv->msum));
 	buf = le_put64(buf, le_double_bits(nv->msum2));
 	for (i = 0; i < (size_t)c->protos * c->dim; i++)
-		buf = le_put64(buf, le_double_bits(nv->proto[i]));
+		buf = le_put64(buf, i < (size_t)nv->count * c->dim ?
+		    le_double_bits(nv->proto[i]) : 0);
 	for (i = 0; i < c->protos; i++)
-		buf = le_put64(buf, nv->used[i]);
+		buf = le_put64(buf, i < nv->count ? nv->used[i] : 0);
 	for (i = 0; i < c->average; i++)
 		buf = le_put64(buf, le_double_bits(nv->raws[i]));
-	for (i = 0; i < c->history; i++)
-		buf = le_put64(buf, le_double_bits(nv->means[i]));
+	for (i = 0; i < c->history; i++) {
+		uint32_t b;
+
+		memcpy(&b, &nv->means[i], sizeof(b));
+		buf = le_put32(buf, b);
+	}
 }
 
 /* Reads the next double, flagging one that is not finite. */
@@ -331,20 +380,38 @@ novelty_load(struct novelty *nv, const unsigned char *buf, size_t len)
 	if (le_get64(buf + 8) > c->protos || le_get64(buf + 16) >= c->protos ||
 	    (nv->count > 0 && nv->last >= nv->count))
 		return -1;
+	if (reserve_rows(nv, nv->count) == -1)
+		return -1;
 	buf += 24;
 	nv->rsum = get_finite(&buf, &bad);
 	nv->msum = get_finite(&buf, &bad);
 	nv->msum2 = get_finite(&buf, &bad);
-	for (i = 0; i < (size_t)c->protos * c->dim; i++)
-		nv->proto[i] = get_finite(&buf, &bad);
+	/* rows not held yet are saved as 0 */
+	for (i = 0; i < (size_t)c->protos * c->dim; i++) {
+		double x = get_finite(&buf, &bad);
+
+		if (i < (size_t)nv->count * c->dim)
+			nv->proto[i] = x;
+		else if (x != 0)
+			bad = 1;
+	}
 	for (i = 0; i < c->protos; i++) {
-		nv->used[i] = le_get64(buf);
+		if (i < nv->count)
+			nv->used[i] = le_get64(buf);
+		else if (le_get64(buf) != 0)
+			bad = 1;
 		buf += 8;
 	}
 	for (i = 0; i < c->average; i++)
 		nv->raws[i] = get_finite(&buf, &bad);
-	for (i = 0; i < c->history; i++)
-		nv->means[i] = get_finite(&buf, &bad);
+	for (i = 0; i < c->history; i++) {
+		uint32_t b = le_get32(buf);
+
+		memcpy(&nv->means[i], &b, sizeof(b));
+		buf += 4;
+		if (!isfinite(nv->means[i]))
+			bad = 1;
+	}
 	if (bad)
 		return -1;
 	/* the order, by insertion as rows were added */
@@ -369,6 +436,6 @@ novelty_memory(const struct novelty *nv)
 {
 	const struct novelty_config *c = &nv->c;
 
-	return sizeof(*nv) + 8 * ((size_t)c->protos * (c->dim + 2) +
-	    c->average + c->history) + 8 * (size_t)c->protos;
+	return sizeof(*nv) + 8 * ((size_t)nv->cap * (c->dim + 2) +
+	    c->average) + 8 * (size_t)nv->cap + 4 * (size_t)c->history;
 }

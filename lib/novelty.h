@@ -11,7 +11,7 @@
  *
  * Raw scores are then judged as Numenta's anomaly likelihood does: the mean
  * of the last S raw scores against the mean and standard deviation of the
- * last H such means, as z = (m - mu) / max(sigma, sigma_min); the caller
+ * last H such means (held as float), as z = (m - mu) / max(sigma, sigma_min); the caller
  * compares z with the normal quantile of its tail probability.
  *
  * Deterministic: the state after n pushes is a function of the n patterns
@@ -48,12 +48,19 @@ struct novelty *novelty_new(const struct novelty_config *c);
 /* Frees nv; NULL is a no-op. */
 void novelty_free(struct novelty *nv);
 
+/* Makes room for the prototype the next novelty_push() may add (the rows
+ * grow as they are needed).  Returns 0, or -1 when memory is short (then a
+ * push must not be made). */
+int novelty_reserve(struct novelty *nv);
+
 /* Scores the pattern p (D values, oldest first; NULL when there is none yet:
  * then the raw score is 0 and nothing is learnt) and learns it.  Sets *raw to
  * the raw score (0..1) and *z to the standardised mean of the recent raw
  * scores against the means before it, NAN while fewer than `learn` means are
- * held; then the new mean joins them, the oldest leaving after H. */
-void novelty_push(struct novelty *nv, const double *p, double *raw,
+ * held; then the new mean joins them, the oldest leaving after H.  Returns
+ * 0, or -1 when memory for a new prototype is short (then nothing changed;
+ * never after novelty_reserve()). */
+int novelty_push(struct novelty *nv, const double *p, double *raw,
     double *z);
 
 /* Recomputes the running sums from the rings (the caller does it at fixed

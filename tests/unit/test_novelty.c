@@ -89,7 +89,7 @@ ref_push(struct ref *r, const double *p, double *raw, double *z)
 		sd = sqrt(var / (double)held);
 		*z = (m - mu) / (sd < r->c.sigma_min ? r->c.sigma_min : sd);
 	}
-	r->means[t] = m;
+	r->means[t] = (float)m;		/* the history is held as float */
 	r->steps = t + 1;
 }
 
@@ -191,12 +191,76 @@ test_save_load(void **state)
 	novelty_free(b);
 }
 
+/* The rows grow as prototypes are added: a model that has met one pattern
+ * holds less than one that has met K, and a model saved and loaded while
+ * its rows are still growing goes on exactly as the one never stopped. */
+static void
+test_rows_grow(void **state)
+{
+	static const struct novelty_config c = { 4, 100, 3, 50, 10, 0.05, 0.1,
+	    0.01 };
+	struct novelty *a = novelty_new(&c), *b = NULL;
+	struct prng g = { 5 };
+	unsigned char *buf;
+	size_t size = novelty_state_size(a), small = 0;
+	double p[4], ra, za, rb, zb;
+	uint64_t t;
+	uint32_t j;
+
+	(void)state;
+	assert_non_null(a);
+	buf = malloc(size);
+	assert_non_null(buf);
+	for (t = 0; t < 400; t++) {
+		/* a new level every 3 steps, some coming back: about one
+		 * new prototype in 3 steps, all K taken after 300 */
+		for (j = 0; j < c.dim; j++)
+			p[j] = (double)((t / 3) % 120) * 0.1 + 0.01 * unit(&g);
+		if (t % 7 == 0) {
+			novelty_free(b);
+			novelty_save(a, buf);
+			b = novelty_new(&c);
+			assert_non_null(b);
+			assert_int_equal(novelty_load(b, buf, size), 0);
+			assert_true(novelty_memory(b) <= novelty_memory(a));
+		}
+		assert_int_equal(novelty_push(a, p, &ra, &za), 0);
+		assert_int_equal(novelty_push(b, p, &rb, &zb), 0);
+		assert_true(memcmp(&ra, &rb, sizeof(ra)) == 0);
+		assert_true(memcmp(&za, &zb, sizeof(za)) == 0);
+		if (t == 0)
+			small = novelty_memory(a);
+	}
+	/* K rows of D + 2 numbers more than one row */
+	assert_true(novelty_memory(a) >= small + 99 * 8 * (c.dim + 2));
+	/* a row not held yet must be saved as 0 */
+	{
+		struct novelty *f = novelty_new(&c);
+		size_t last_row = 48 + (size_t)(c.protos - 1) * c.dim * 8;
+
+		assert_non_null(f);
+		novelty_push(f, p, &ra, &za);
+		novelty_save(f, buf);
+		assert_int_equal(novelty_load(b, buf, size), 0);
+		buf[last_row] = 1;
+		novelty_free(b);
+		b = novelty_new(&c);
+		assert_non_null(b);
+		assert_int_equal(novelty_load(b, buf, size), -1);
+		novelty_free(f);
+	}
+	free(buf);
+	novelty_free(a);
+	novelty_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_rows_grow),
 	};
 
 	return cmocka_run_group_tests_name("novelty", tests, NULL, NULL);
