@@ -105,7 +105,10 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $(LIB_OBJ)
 
 $(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
+
+# anomalyd commits on a writer thread (cmd/anomalyd/writer.c)
+$(ANOMALYD_OBJ): ALL_CFLAGS += -pthread
 
 $(SEND): $(SEND_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
@@ -201,8 +204,9 @@ bench: $(BENCH_BIN) $(BENCH_SQLITE) $(ANOMALYD) $(SEND) $(LOADGEN) $(WSRAW)
 # SOAK_SAN=1: against build/san/anomalyd (ASan+UBSan, leaks checked at exit).
 SAN_ANOMALYD = build/san/anomalyd
 $(SAN_ANOMALYD): $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB)
-	$(CC) $(SAN_CFLAGS) -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
+	$(CC) $(SAN_CFLAGS) -pthread -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
 	    $(LWS_LIBS) $(SQLITE_LIBS) -lm
+$(ANOMALYD_SRC:%.c=build/san/%.o): SAN_CFLAGS += -pthread
 
 soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD))
 	@SOAK_SAN=$(SOAK_SAN) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
