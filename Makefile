@@ -105,7 +105,10 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $(LIB_OBJ)
 
 $(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
+
+# anomalyd commits on a writer thread (cmd/anomalyd/writer.c)
+$(ANOMALYD_OBJ): ALL_CFLAGS += -pthread
 
 $(SEND): $(SEND_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
@@ -164,6 +167,8 @@ build/bench/%: tests/bench/%.c $(LIB)
 
 # Reliability (issue 8): the hostile-input matrix, crash, slow peers, disk
 # full, and the fuzz corpora replayed.
+# the writer thread's group commit (cmd/anomalyd/writer.c)
+WRITER_TESTS = tests/writer.sh
 REL_TESTS = tests/hostile.sh tests/crash.sh tests/fuzz-replay.sh \
 	tests/slowpeer.sh tests/diskfull.sh
 FUZZ_TARGETS = proto csvin timefmt
@@ -189,7 +194,7 @@ check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
 	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh \
-	    $(REL_TESTS)
+	    $(REL_TESTS) $(WRITER_TESTS)
 
 # One table: the detector library, anomalyd end to end (tests/bench/bench.sh
 # says what each row measures), memory, the SQLite ceiling.
@@ -201,8 +206,9 @@ bench: $(BENCH_BIN) $(BENCH_SQLITE) $(ANOMALYD) $(SEND) $(LOADGEN) $(WSRAW)
 # SOAK_SAN=1: against build/san/anomalyd (ASan+UBSan, leaks checked at exit).
 SAN_ANOMALYD = build/san/anomalyd
 $(SAN_ANOMALYD): $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB)
-	$(CC) $(SAN_CFLAGS) -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
+	$(CC) $(SAN_CFLAGS) -pthread -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
 	    $(LWS_LIBS) $(SQLITE_LIBS) -lm
+$(ANOMALYD_SRC:%.c=build/san/%.o): SAN_CFLAGS += -pthread
 
 soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD))
 	@SOAK_SAN=$(SOAK_SAN) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \

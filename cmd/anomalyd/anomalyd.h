@@ -5,7 +5,8 @@
  * ws.c speaks the WebSocket protocol of SPEC §2; http.c serves pages and
  * the JSON API of SPEC §5; clients.c keeps the registry of connected
  * clients, their detectors, the group commit and the replies that wait for
- * it (SPEC §3.1, §4).  One thread runs all of it.
+ * it (SPEC §3.1, §4); writer.c runs the commits on a thread of their own
+ * (see writer.h).  One thread, the event loop's, runs all the rest.
  */
 #ifndef ANOMALYD_H
 #define ANOMALYD_H
@@ -20,6 +21,7 @@
 #include "detect.h"
 #include "proto.h"
 #include "store.h"
+#include "writer.h"
 
 #define ANOMALYD_VERSION	"0.1"
 
@@ -55,6 +57,8 @@ struct reply {
 	size_t		 len;
 	char		*alt;
 	size_t		 altlen;
+	uint64_t	 batch;		/* it waits for this batch's commit */
+	size_t		 held;		/* len when it began to wait */
 };
 STAILQ_HEAD(replyq, reply);
 
@@ -63,8 +67,10 @@ struct session;
 /* A connected client: its detector and what must match the database. */
 struct client {
 	LIST_ENTRY(client) hash;
-	LIST_ENTRY(client) touched;	/* it has points in the open tx */
+	LIST_ENTRY(client) touched;	/* it has operations in a batch not
+					 * yet committed */
 	int		 in_tx;
+	uint64_t	 batch;		/* the newest such batch */
 	char		 id[PROTO_ID_MAX + 1];
 	struct detect_settings set;
 	struct detector	*det;		/* NULL while it could not be rebuilt */
@@ -111,6 +117,7 @@ struct session {
 	struct replyq	 waiting;	/* until the commit that covers them */
 	struct replyq	 sendq;		/* committed, to write */
 	size_t		 queued;	/* bytes in sendq */
+	size_t		 held;		/* bytes in waiting */
 	int		 paused;	/* not reading: too much is queued */
 	int64_t		 wrote_ms;	/* when a reply last went out */
 
@@ -137,10 +144,11 @@ struct server {
 	LIST_HEAD(clienthead, client) *buckets;
 	size_t		 nbuckets;
 	size_t		 nsessions;
-	int		 in_tx;		/* a store transaction is open */
-	int64_t		 tx_since;	/* monotonic us of its first point */
+	struct writer	*wr;		/* the writer thread */
+	struct batch	 bufs[2];	/* double buffer: */
+	struct batch	*fill;		/* the one the loop fills */
 	int64_t		 rx_us;		/* monotonic us of the last message */
-	int		 failed;	/* the open tx failed in this message */
+	int		 failed;	/* a batch failed in this message */
 	char		 fail_why[256];
 	int		 stopping;
 	lws_sorted_usec_list_t sweep;
@@ -178,8 +186,9 @@ void ws_write_now(struct server *srv);
 /* http.c */
 /* protocols[0]: pages and the JSON API. */
 extern const struct lws_protocols http_protocol;
-/* flush(), counting the commit it makes (time, points) for /metrics. */
-void flush_counted(struct server *srv);
+/* Counts a commit of that many points that took us microseconds, for
+ * /metrics. */
+void commit_counted(struct server *srv, size_t points, uint64_t us);
 
 /* static.c */
 /* Opens name (a path relative to www, as after /static/): a regular file
@@ -191,9 +200,10 @@ int static_open(const char *www, const char *name, int64_t *size);
 const char *static_type(const char *name);
 
 /* clients.c */
-/* Sets up the registry; returns 0 or -1 when memory is short. */
+/* Sets up the registry and the batches; returns 0 or -1 when memory is
+ * short. */
 int clients_init(struct server *srv);
-/* Frees the registry and every client in it. */
+/* Frees the registry, every client in it and the batches. */
 void clients_free(struct server *srv);
 /* Gives session s the client id with the hello h (its window and settings
  * keys): commits what is open, reads or creates the stored client, builds
@@ -214,13 +224,20 @@ void client_point(struct server *srv, struct session *s,
  * the memory of both buffers.  Returns 0 or -1 when memory is short. */
 int reply_wait(struct server *srv, struct session *s, struct proto_buf *out,
     struct proto_buf *alt, int holds);
-/* Ends the message being handled: turns a failure of the open transaction
- * into error replies and rebuilds, and commits when batch_rows points are
- * pending or the first of them has waited batch_ms. */
+/* Ends the message being handled: takes back a batch the writer has
+ * finished, and hands the filling one to the writer when batch_rows points
+ * are pending (waiting for the writer if need be) or the first of them has
+ * waited batch_ms (if the writer is idle). */
 void message_done(struct server *srv);
-/* Commits the open transaction, if any, then moves every waiting reply to
- * its send queue, asks for writeable and marks the session for
- * ws_write_now(). */
+/* Does not block: takes back a batch the writer has finished (its replies
+ * go out, or become errors and rebuilds when it failed); then, when the
+ * writer is idle, hands it the filling batch, or releases the waiting
+ * replies when that one is empty.  Released replies move to their send
+ * queue, ask for writeable and mark the session for ws_write_now(). */
 void flush(struct server *srv);
+/* Blocks until everything judged so far is committed (or failed) and every
+ * waiting reply is released: afterwards the writer is idle and the loop may
+ * use srv->st.  Returns 0, or -1 when a batch failed. */
+int drain(struct server *srv);
 
 #endif

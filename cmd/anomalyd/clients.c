@@ -2,10 +2,18 @@
  * clients.c: the registry of connected clients, their detectors, the group
  * commit and the replies that wait for it (SPEC §3.1, §4).
  *
- * A reply that answers stored points waits in its session's list until the
- * commit that covers them succeeds; when a write or the commit fails, it is
- * replaced by its error alternative, prepared with it, and the detectors of
- * the clients the transaction touched are rebuilt from the database.
+ * Points are judged here, on the event loop, and what must be stored goes
+ * into the filling batch (srv->fill) as operations; the writer thread
+ * (writer.h) commits the batches one at a time while the next one fills.
+ * Every reply waits in its session's list, tagged with the filling batch,
+ * until that batch is committed: so a verdict goes out only after its
+ * point is committed (SPEC §4), and replies keep their order.  When a batch
+ * fails, the batch filled meanwhile cannot be stored either (its ordinals
+ * follow the failed ones): every waiting reply that answers stored points
+ * is replaced by its error alternative, prepared with it, the filling batch
+ * is dropped, and the detectors of the clients the two batches touched are
+ * rebuilt from the database.  The loop uses srv->st itself (hellos,
+ * rebuilds, duplicates) only after drain(), when no batch is in flight.
  */
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +24,11 @@
 #include "errmsg.h"
 
 #define NBUCKETS	4096
+
+/* A batch of at most this many operations found with the writer idle at
+ * the end of a pass is committed on the loop itself: a lone send-and-wait
+ * client's point then costs no handoff to the writer thread and back. */
+#define INLINE_OPS	2
 
 /* The error of a point that was not stored, with a placeholder reason:
  * proto_put_string() writes \001 as \u0001, which no client string can
@@ -45,6 +58,9 @@ clients_init(struct server *srv)
 	for (i = 0; i < srv->nbuckets; i++)
 		LIST_INIT(&srv->buckets[i]);
 	LIST_INIT(&srv->touched);
+	batch_init(&srv->bufs[0], 1);
+	batch_init(&srv->bufs[1], 0);
+	srv->fill = &srv->bufs[0];
 	return 0;
 }
 
@@ -69,6 +85,8 @@ clients_free(struct server *srv)
 			client_free(c);
 	free(srv->buckets);
 	srv->buckets = NULL;
+	batch_free(&srv->bufs[0]);
+	batch_free(&srv->bufs[1]);
 }
 
 static struct client *
@@ -85,21 +103,46 @@ client_find(struct server *srv, const char *id)
 static void
 touch(struct server *srv, struct client *c)
 {
+	c->batch = srv->fill->id;
 	if (!c->in_tx) {
 		c->in_tx = 1;
 		LIST_INSERT_HEAD(&srv->touched, c, touched);
 	}
 }
 
+/* Batch done was committed: its clients without operations in a later
+ * batch are no longer touched. */
 static void
-untouch_all(struct server *srv)
+untouch_upto(struct server *srv, uint64_t done)
 {
-	struct client *c;
+	struct client *c, *next;
 
-	while ((c = LIST_FIRST(&srv->touched)) != NULL) {
-		LIST_REMOVE(c, touched);
-		c->in_tx = 0;
+	for (c = LIST_FIRST(&srv->touched); c != NULL; c = next) {
+		next = LIST_NEXT(c, touched);
+		if (c->batch <= done) {
+			LIST_REMOVE(c, touched);
+			c->in_tx = 0;
+		}
 	}
+}
+
+/* A new operation of kind on client id in the filling batch, or NULL when
+ * memory is short. */
+static struct wop *
+op_new(struct server *srv, enum wop_kind kind, const char *id)
+{
+	struct batch *b = srv->fill;
+	struct wop *op;
+
+	if ((op = batch_add(b)) == NULL)
+		return NULL;
+	op->kind = kind;
+	snprintf(op->id, sizeof(op->id), "%s", id);
+	if (b->nops == 1)
+		b->since_us = mono_us();
+	if (kind == WOP_POINT)
+		b->points++;
+	return op;
 }
 
 /* ------------------------------------------------------------ rebuild */
@@ -182,31 +225,32 @@ reload(struct server *srv, struct client *c, char *why, size_t whylen)
 	return rc;
 }
 
-/* Writes c's snapshot, in the open transaction if any.  Returns 0 or -1
- * (then an open transaction was rolled back). */
-static int
-snapshot(struct server *srv, struct client *c, char *why, size_t whylen)
+/* Adds c's snapshot to the filling batch, after c's points in it.  A
+ * snapshot is only a cache: when memory is short there is none. */
+static void
+snapshot(struct server *srv, struct client *c)
 {
 	unsigned char *buf;
+	struct wop *op;
 	size_t len;
 	int64_t n;
-	int rc;
 
 	if (c->det == NULL || (n = (int64_t)detector_count(c->det)) == 0 ||
 	    n == c->snap_n)
-		return 0;
+		return;
 	len = detector_state_size(c->det);
-	if ((buf = malloc(len)) == NULL) {
-		errmsg_set(why, whylen, "out of memory");
-		return 0;	/* a snapshot is only a cache */
+	if ((buf = malloc(len)) == NULL)
+		return;
+	if ((op = op_new(srv, WOP_SNAPSHOT, c->id)) == NULL) {
+		free(buf);
+		return;
 	}
 	detector_save(c->det, buf);
-	rc = store_snapshot_put(srv->st, c->id, n, DETECT_STATE_FORMAT, buf,
-	    len, why, whylen);
-	free(buf);
-	if (rc == 0)
-		c->snap_n = n;
-	return rc;
+	op->n = n;
+	op->format = DETECT_STATE_FORMAT;
+	op->blob = buf;
+	op->len = len;
+	c->snap_n = n;	/* a failed batch rebuilds c, snap_n with it */
 }
 
 /* ------------------------------------------------------------ replies */
@@ -223,6 +267,8 @@ replyq_free(struct replyq *q)
 		free(r);
 	}
 }
+
+static void reply_fail(struct reply *r, const char *why);
 
 int
 reply_wait(struct server *srv, struct session *s, struct proto_buf *out,
@@ -245,7 +291,12 @@ reply_wait(struct server *srv, struct session *s, struct proto_buf *out,
 		proto_buf_init(alt, alt->headroom);
 	} else
 		proto_buf_free(alt);
+	r->batch = srv->fill->id;
+	if (srv->failed)	/* a batch failed while the message was read */
+		reply_fail(r, srv->fail_why);
 	STAILQ_INSERT_TAIL(&s->waiting, r, entry);
+	r->held = r->len;
+	s->held += r->len;
 	if (!s->is_dirty) {
 		s->is_dirty = 1;
 		TAILQ_INSERT_TAIL(&srv->dirty, s, dirty);
@@ -318,60 +369,34 @@ reply_fail(struct reply *r, const char *why)
 	r->altlen = 0;
 }
 
-/* The open transaction failed (and was rolled back): every waiting reply
- * that answers stored points becomes its error, and the clients it touched
- * are rebuilt from the database; those that speak protocol 2 must resend
- * from their last stored seq + 1 (SPEC §2.3). */
+/* Moves the waiting replies of batches up to upto to their send queues,
+ * asks for writeable and marks their sessions for ws_write_now(). */
 static void
-fail_now(struct server *srv, const char *why)
+release(struct server *srv, uint64_t upto)
 {
-	struct session *s;
+	struct session *s, *next;
 	struct reply *r;
-	struct client *c;
-	char err[256];
+	int moved;
 
-	logmsg(srv, 0, "store: %s", why);
-	srv->in_tx = 0;
-	srv->failed = 0;
-	TAILQ_FOREACH(s, &srv->dirty, dirty)
-		STAILQ_FOREACH(r, &s->waiting, entry)
-			reply_fail(r, why);
-	while ((c = LIST_FIRST(&srv->touched)) != NULL) {
-		LIST_REMOVE(c, touched);
-		c->in_tx = 0;
-		if (reload(srv, c, err, sizeof(err)) == -1)
-			logmsg(srv, 0, "client %s: rebuild: %s", c->id, err);
-		if (c->sess != NULL && c->sess->v2)
-			c->resend = 1;
-	}
-}
-
-void
-flush(struct server *srv)
-{
-	struct session *s;
-	struct reply *r;
-	char err[256];
-
-	if (srv->failed)
-		fail_now(srv, srv->fail_why);
-	if (srv->in_tx) {
-		srv->in_tx = 0;
-		if (store_commit(srv->st, err, sizeof(err)) == -1)
-			fail_now(srv, err);
-		else
-			untouch_all(srv);
-	}
-	while ((s = TAILQ_FIRST(&srv->dirty)) != NULL) {
-		TAILQ_REMOVE(&srv->dirty, s, dirty);
-		s->is_dirty = 0;
-		while ((r = STAILQ_FIRST(&s->waiting)) != NULL) {
+	for (s = TAILQ_FIRST(&srv->dirty); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, dirty);
+		moved = 0;
+		while ((r = STAILQ_FIRST(&s->waiting)) != NULL &&
+		    r->batch <= upto) {
 			STAILQ_REMOVE_HEAD(&s->waiting, entry);
+			s->held -= r->held;
 			free(r->alt);
 			r->alt = NULL;
 			STAILQ_INSERT_TAIL(&s->sendq, r, entry);
 			s->queued += r->len;
+			moved = 1;
 		}
+		if (STAILQ_EMPTY(&s->waiting)) {
+			TAILQ_REMOVE(&srv->dirty, s, dirty);
+			s->is_dirty = 0;
+		}
+		if (!moved)
+			continue;
 		if (s->close_code == 0 && s->queued > srv->cfg.max_pending &&
 		    STAILQ_NEXT(STAILQ_FIRST(&s->sendq), entry) != NULL) {
 			logmsg(srv, 0, "%s: %zu bytes of replies wait: too slow",
@@ -392,28 +417,142 @@ flush(struct server *srv)
 	}
 }
 
+/* A batch failed (and was rolled back), so the filling one cannot be
+ * stored either: every waiting reply that answers stored points becomes
+ * its error, the filling batch is dropped, and the clients the two touched
+ * are rebuilt from the database; those that speak protocol 2 must resend
+ * from their last stored seq + 1 (SPEC §2.3).  No batch is in flight. */
+static void
+fail_now(struct server *srv, const char *why)
+{
+	struct session *s;
+	struct reply *r;
+	struct client *c;
+	char err[256];
+
+	logmsg(srv, 0, "store: %s", why);
+	snprintf(srv->fail_why, sizeof(srv->fail_why), "%s", why);
+	TAILQ_FOREACH(s, &srv->dirty, dirty)
+		STAILQ_FOREACH(r, &s->waiting, entry)
+			reply_fail(r, why);
+	batch_clear(srv->fill);
+	while ((c = LIST_FIRST(&srv->touched)) != NULL) {
+		LIST_REMOVE(c, touched);
+		c->in_tx = 0;
+		if (reload(srv, c, err, sizeof(err)) == -1)
+			logmsg(srv, 0, "client %s: rebuild: %s", c->id, err);
+		if (c->sess != NULL && c->sess->v2)
+			c->resend = 1;
+	}
+	release(srv, UINT64_MAX);
+}
+
+/* Takes back batch b, which the writer has run.  Returns 0, or -1 when it
+ * failed. */
+static int
+complete(struct server *srv, struct batch *b)
+{
+	int rc = 0;
+
+	if (b == NULL)
+		return 0;
+	if (b->points > 0)
+		commit_counted(srv, b->points, b->usec);
+	if (b->failed) {
+		fail_now(srv, b->why);
+		rc = -1;
+	} else {
+		untouch_upto(srv, b->id);
+		release(srv, b->id);
+	}
+	batch_clear(b);
+	return rc;
+}
+
+/* Hands the filling batch to the writer, which must be idle, and fills the
+ * other one; releases the waiting replies instead when it is empty. */
+static void
+submit(struct server *srv)
+{
+	struct batch *b = srv->fill;
+
+	if (b->nops == 0) {
+		release(srv, UINT64_MAX);
+		return;
+	}
+	srv->fill = b == &srv->bufs[0] ? &srv->bufs[1] : &srv->bufs[0];
+	batch_clear(srv->fill);
+	srv->fill->id = b->id + 1;
+	writer_submit(srv->wr, b);
+}
+
+void
+flush(struct server *srv)
+{
+	struct batch *b;
+	struct session *s;
+
+	/* at the end of a pass, as release() does for what it queues: the
+	 * replies that wait for a commit count too, since the writer may
+	 * hold them over several passes */
+	TAILQ_FOREACH(s, &srv->dirty, dirty)
+		if (!s->paused && s->queued + s->held >
+		    srv->cfg.max_pending / 2) {
+			s->paused = 1;
+			s->wrote_ms = now_ms();
+			lws_rx_flow_control(s->wsi, 0);
+		}
+	complete(srv, writer_poll(srv->wr));
+	if (writer_busy(srv->wr))
+		return;
+	b = srv->fill;
+	if (b->nops == 0 || b->nops > INLINE_OPS) {
+		submit(srv);
+		return;
+	}
+	/* the writer is idle: the store is ours */
+	srv->fill = b == &srv->bufs[0] ? &srv->bufs[1] : &srv->bufs[0];
+	batch_clear(srv->fill);
+	srv->fill->id = b->id + 1;
+	batch_run(srv->st, b);
+	complete(srv, b);
+}
+
+int
+drain(struct server *srv)
+{
+	int rc = 0;
+
+	if (complete(srv, writer_wait(srv->wr)) == -1)
+		rc = -1;
+	if (srv->fill->nops > 0) {
+		submit(srv);
+		if (complete(srv, writer_wait(srv->wr)) == -1)
+			rc = -1;
+	}
+	release(srv, UINT64_MAX);
+	return rc;
+}
+
 void
 message_done(struct server *srv)
 {
-	if (srv->failed)
-		fail_now(srv, srv->fail_why);
-	if (srv->in_tx && (store_pending(srv->st) >= srv->cfg.batch_rows ||
-	    mono_us() - srv->tx_since >= srv->cfg.batch_us))
-		flush(srv);
+	struct batch *b = srv->fill;
+
+	srv->failed = 0;
+	complete(srv, writer_poll(srv->wr));
+	if (b->nops == 0)
+		return;
+	if (b->points >= srv->cfg.batch_rows) {
+		/* the writer lags: wait for it rather than grow */
+		complete(srv, writer_wait(srv->wr));
+		submit(srv);
+	} else if (!writer_busy(srv->wr) &&
+	    mono_us() - b->since_us >= srv->cfg.batch_us)
+		submit(srv);
 }
 
 /* ------------------------------------------------------------- points */
-
-/* Records that the open transaction failed with why. */
-static void
-tx_failed(struct server *srv, const char *why)
-{
-	srv->in_tx = 0;
-	if (!srv->failed) {
-		srv->failed = 1;
-		snprintf(srv->fail_why, sizeof(srv->fail_why), "%s", why);
-	}
-}
 
 static void
 both_error(struct proto_buf *out, struct proto_buf *alt, const char *error,
@@ -508,7 +647,8 @@ client_point(struct server *srv, struct session *s,
 {
 	struct client *c = s->client;
 	struct detect_verdict v;
-	struct store_point sp;
+	struct store_point *sp;
+	struct wop *op;
 	char err[256], msg[300];
 
 	if (pt->error != NULL) {
@@ -517,9 +657,18 @@ client_point(struct server *srv, struct session *s,
 	}
 	if (srv->failed)
 		goto not_stored;
-	/* after a failure c->last_seq is right only once c is rebuilt */
-	if (c->det == NULL && reload(srv, c, err, sizeof(err)) == -1)
-		goto refuse;
+	if (c->det == NULL || (s->v2 && pt->seq > 0 &&
+	    pt->seq <= c->last_seq)) {
+		/* the store must be current and ours (a failure rebuilds) */
+		if (drain(srv) == -1) {
+			srv->failed = 1;
+			goto not_stored;
+		}
+		/* after a failure c->last_seq is right only once c is
+		 * rebuilt */
+		if (c->det == NULL && reload(srv, c, err, sizeof(err)) == -1)
+			goto refuse;
+	}
 	if (s->v2 && pt->seq > 0 && pt->seq <= c->last_seq) {
 		duplicate(srv, s, pt, out, alt);
 		return;
@@ -533,31 +682,27 @@ client_point(struct server *srv, struct session *s,
 		}
 		c->resend = 0;
 	}
-	if (!srv->in_tx) {
-		if (store_begin(srv->st, err, sizeof(err)) == -1)
-			goto refuse;
-		srv->in_tx = 1;
-		srv->tx_since = mono_us();
-	}
-	if (detector_push(c->det, pt->value, &v, err, sizeof(err)) == -1)
+	if ((op = op_new(srv, WOP_POINT, c->id)) == NULL) {
+		errmsg_set(err, sizeof(err), "out of memory");
 		goto refuse;
-	touch(srv, c);
-	memset(&sp, 0, sizeof(sp));
-	sp.n = (int64_t)v.n;
-	sp.seq = pt->seq;
-	store_ts_of(&sp.ts, &pt->ts);
-	sp.value = pt->value;
-	sp.anomaly = v.anomaly;
-	sp.alert = v.alert;
-	sp.score = v.score;
-	sp.votes = v.votes;
-	sp.received_ms = now_ms();
-	if (store_add_point(srv->st, c->id, &sp, err, sizeof(err)) == -1 ||
-	    (sp.n % srv->cfg.snapshot_every == 0 &&
-	    snapshot(srv, c, err, sizeof(err)) == -1)) {
-		tx_failed(srv, err);
-		goto not_stored;
 	}
+	if (detector_push(c->det, pt->value, &v, err, sizeof(err)) == -1) {
+		batch_drop_last(srv->fill);
+		goto refuse;
+	}
+	touch(srv, c);
+	sp = &op->p;
+	sp->n = (int64_t)v.n;
+	sp->seq = pt->seq;
+	store_ts_of(&sp->ts, &pt->ts);
+	sp->value = pt->value;
+	sp->anomaly = v.anomaly;
+	sp->alert = v.alert;
+	sp->score = v.score;
+	sp->votes = v.votes;
+	sp->received_ms = now_ms();
+	if (sp->n % srv->cfg.snapshot_every == 0)
+		snapshot(srv, c);
 	if (pt->seq > 0)
 		c->last_seq = pt->seq;
 	proto_format_verdict(out, &pt->ts, pt->seq, &v, c->set.detectors,
@@ -613,8 +758,9 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		errmsg_set(why, whylen, "out of memory");
 		return -1;
 	}
-	flush(srv);		/* the database is current, a taken over
-				 * session's points are committed */
+	drain(srv);		/* the database is current and ours, a
+				 * taken over session's points are
+				 * committed */
 	if ((found = store_client_get(srv->st, id, sc, err, sizeof(err))) ==
 	    -1)
 		goto dberr;
@@ -654,6 +800,7 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		    old->peer, s->peer);
 		old->client = NULL;
 		replyq_free(&old->waiting);
+		old->held = 0;
 		session_close(old, 4002, "replaced", 1);
 	}
 	if (c == NULL) {
@@ -690,22 +837,13 @@ void
 client_detach(struct server *srv, struct session *s)
 {
 	struct client *c = s->client;
-	char err[256];
 
 	if (c == NULL)
 		return;
 	s->client = NULL;
 	c->sess = NULL;
-	if (c->in_tx) {
-		LIST_REMOVE(c, touched);
-		c->in_tx = 0;
-	}
-	if (snapshot(srv, c, err, sizeof(err)) == -1 ||
-	    store_client_set_active(srv->st, c->id, 0, err, sizeof(err)) == -1) {
-		if (srv->in_tx)
-			fail_now(srv, err);
-		else
-			logmsg(srv, 0, "client %s: %s", c->id, err);
-	}
+	snapshot(srv, c);
+	if (op_new(srv, WOP_INACTIVE, c->id) == NULL)
+		logmsg(srv, 0, "client %s: out of memory: stays active", c->id);
 	client_free(c);
 }

@@ -168,25 +168,11 @@ put_time(struct proto_buf *b, int64_t ms)
 /* ------------------------------------------------------------ metrics */
 
 void
-flush_counted(struct server *srv)
+commit_counted(struct server *srv, size_t points, uint64_t us)
 {
 	struct commit_stats *cs = &srv->commits;
-	struct timespec t0, t1;
-	int64_t d;
-	uint64_t us;
-	size_t points, i;
+	size_t i;
 
-	if (!srv->in_tx) {
-		flush(srv);
-		return;
-	}
-	points = store_pending(srv->st);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	flush(srv);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	d = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000;
-	us = d > 0 ? (uint64_t)d : 0;
 	cs->count++;
 	cs->points += points;
 	cs->usec += us;
@@ -961,7 +947,7 @@ route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b
 	}
 	if (strncmp(path, "/static/", 8) == 0)
 		return static_file(srv, path + 8, b, ctype);
-	flush_counted(srv);	/* show only what is committed */
+	drain(srv);	/* all received is committed; the store is ours */
 	if (strcmp(path, "/metrics") == 0) {
 		*ctype = "text/plain; version=0.0.4; charset=utf-8";
 		return metrics(srv, b, why);

@@ -528,6 +528,16 @@ sweep(lws_sorted_usec_list_t *sul)
 	    srv->stopping ? 50 * LWS_US_PER_MS : LWS_US_PER_SEC);
 }
 
+/* The writer thread's wake function: a finished batch ends the wait in
+ * poll(2) (lws_cancel_service() is safe from any thread). */
+static void
+wake_loop(void *arg)
+{
+	struct server *srv = arg;
+
+	lws_cancel_service(srv->ctx);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -600,6 +610,12 @@ main(int argc, char *argv[])
 		errx(1, "cannot listen on %s:%d", srv.cfg.iface != NULL ?
 		    srv.cfg.iface : "*", srv.cfg.port);
 	}
+	if ((srv.wr = writer_new(srv.st, wake_loop, &srv, err, sizeof(err))) ==
+	    NULL) {
+		lws_context_destroy(srv.ctx);
+		store_close(srv.st);
+		errx(1, "%s", err);
+	}
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, LWS_US_PER_SEC);
 	logmsg(&srv, 1, "listening on %s:%d", srv.cfg.iface != NULL ?
 	    srv.cfg.iface : "*", srv.cfg.port);
@@ -607,20 +623,21 @@ main(int argc, char *argv[])
 	/*
 	 * The group commit of SPEC §4.  A pass of lws_service() reads what
 	 * the sockets hold; ws.c judges the points of each message and adds
-	 * them to one open transaction, their replies wait (clients.c).
-	 * After the pass, flush() commits and releases the replies, and
-	 * ws_write_now() writes them without another poll(2).  So a commit
-	 * comes
+	 * them to the filling batch, their replies wait (clients.c).  After
+	 * the pass, flush() takes back the batch the writer thread has
+	 * committed and releases its replies, hands the writer the filling
+	 * batch when it is idle, and ws_write_now() writes the released
+	 * replies without another poll(2); a batch the writer finishes
+	 * while poll(2) sleeps wakes it (wake_loop).  So a commit starts
 	 * - as soon as no more input is waiting: a pass ends when the input
 	 *   the sockets held is read, and the commit follows before poll(2)
-	 *   may sleep (a lone send-and-wait client is answered at once);
-	 * - when --batch-rows points are pending: message_done() commits
-	 *   within the pass;
-	 * - at the latest --batch-ms after the first pending point:
-	 *   message_done() commits within the pass once the first point has
-	 *   waited that long (a pass over many busy connections may run
-	 *   long), and no transaction stays open across a poll(2).  A point
-	 *   waits at most batch-ms plus the handling of one message.
+	 *   may sleep (a lone send-and-wait client is answered at once), or
+	 *   if the writer is busy, as soon as it is done;
+	 * - when --batch-rows points are pending: message_done() hands the
+	 *   batch over within the pass, waiting for the writer if need be;
+	 * - --batch-ms after the first pending point, if the writer is idle:
+	 *   message_done() hands it over within the pass (a pass over many
+	 *   busy connections may run long).
 	 * A verdict is written only after the commit that covers its point.
 	 *
 	 * For SPIN_US after a message the passes poll(2) without sleeping:
@@ -633,14 +650,14 @@ main(int argc, char *argv[])
 		if (lws_service(srv.ctx, mono_us() - srv.rx_us < SPIN_US ?
 		    -1 : 0) < 0)
 			break;
-		flush_counted(&srv);
+		flush(&srv);
 		ws_write_now(&srv);
 	}
 
 	/* stop accepting, commit, close every connection with 1001 */
 	logmsg(&srv, 1, "shutting down");
 	srv.stopping = 1;
-	flush(&srv);
+	drain(&srv);
 	ws_shutdown(&srv);
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, 50 * LWS_US_PER_MS);
 	deadline = now_ms() + SHUTDOWN_MS;
@@ -650,8 +667,11 @@ main(int argc, char *argv[])
 		flush(&srv);
 		ws_write_now(&srv);
 	}
+	drain(&srv);
+	writer_quiet(srv.wr);		/* the context goes away */
 	lws_context_destroy(srv.ctx);	/* the rest: snapshots, inactive */
-	flush(&srv);
+	drain(&srv);
+	writer_free(srv.wr);
 	if (store_clients_deactivate(srv.st, err, sizeof(err)) == -1)
 		warnx("%s", err);
 	clients_free(&srv);

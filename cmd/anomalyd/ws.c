@@ -41,6 +41,7 @@ session_close(struct session *s, int code, const char *reason, int drop)
 		replyq_free(&s->waiting);
 		replyq_free(&s->sendq);
 		s->queued = 0;
+		s->held = 0;
 	}
 	/* a peer that reads nothing never makes us writable again */
 	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, 5);
@@ -540,7 +541,7 @@ writeable(struct server *srv, struct session *s)
 	free(r);
 	if (s->paused) {
 		s->wrote_ms = now_ms();
-		if (s->queued <= srv->cfg.max_pending / 8) {
+		if (s->queued + s->held <= srv->cfg.max_pending / 8) {
 			s->paused = 0;
 			lws_rx_flow_control(s->wsi, 1);
 		}

@@ -1,0 +1,266 @@
+/*
+ * writer.c: the writer thread and its batches (see writer.h for the
+ * design).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "errmsg.h"
+#include "writer.h"
+
+struct writer {
+	struct store	*st;
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 work;		/* job or stop was set */
+	pthread_cond_t	 done_cv;	/* done was set */
+	struct batch	*job;		/* handed over, not started */
+	struct batch	*done;		/* finished, not taken back */
+	int		 stop;
+	void		(*wake)(void *);
+	void		*arg;
+	struct batch	*flying;	/* the loop's view: submitted, not
+					 * taken back */
+};
+
+void
+batch_init(struct batch *b, uint64_t id)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+}
+
+struct wop *
+batch_add(struct batch *b)
+{
+	struct wop *op, *ops;
+	size_t cap;
+
+	if (b->nops == b->cap) {
+		cap = b->cap == 0 ? 256 : 2 * b->cap;
+		if ((ops = realloc(b->ops, cap * sizeof(*ops))) == NULL)
+			return NULL;
+		b->ops = ops;
+		b->cap = cap;
+	}
+	op = &b->ops[b->nops++];
+	memset(op, 0, sizeof(*op));
+	return op;
+}
+
+void
+batch_drop_last(struct batch *b)
+{
+	struct wop *op;
+
+	if (b->nops == 0)
+		return;
+	op = &b->ops[--b->nops];
+	free(op->blob);
+	if (op->kind == WOP_POINT)
+		b->points--;
+}
+
+void
+batch_clear(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nops; i++)
+		free(b->ops[i].blob);
+	b->nops = 0;
+	b->points = 0;
+	b->since_us = 0;
+	b->failed = 0;
+	b->why[0] = '\0';
+	b->usec = 0;
+}
+
+void
+batch_free(struct batch *b)
+{
+	batch_clear(b);
+	free(b->ops);
+	b->ops = NULL;
+	b->cap = 0;
+}
+
+static int64_t
+mono_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+batch_run(struct store *st, struct batch *b)
+{
+	struct wop *op;
+	int64_t t0 = mono_now_us(), d;
+	size_t i;
+	int rc = 0;
+
+	b->failed = 0;
+	if (store_begin(st, b->why, sizeof(b->why)) == -1) {
+		b->failed = 1;
+		goto out;
+	}
+	for (i = 0; i < b->nops && rc == 0; i++) {
+		op = &b->ops[i];
+		switch (op->kind) {
+		case WOP_POINT:
+			rc = store_add_point(st, op->id, &op->p, b->why,
+			    sizeof(b->why));
+			break;
+		case WOP_SNAPSHOT:
+			rc = store_snapshot_put(st, op->id, op->n, op->format,
+			    op->blob, op->len, b->why, sizeof(b->why));
+			break;
+		case WOP_INACTIVE:
+			rc = store_client_set_active(st, op->id, 0, b->why,
+			    sizeof(b->why));
+			break;
+		}
+	}
+	if (rc == -1) {
+		store_rollback(st);	/* already done by a failed write */
+		b->failed = 1;
+	} else if (store_commit(st, b->why, sizeof(b->why)) == -1)
+		b->failed = 1;
+out:
+	d = mono_now_us() - t0;
+	b->usec = d > 0 ? (uint64_t)d : 0;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct batch *b;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->job == NULL && !w->stop)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (w->job == NULL)
+			break;		/* stop, nothing left */
+		b = w->job;
+		w->job = NULL;
+		pthread_mutex_unlock(&w->mu);
+		batch_run(w->st, b);
+		pthread_mutex_lock(&w->mu);
+		w->done = b;
+		pthread_cond_signal(&w->done_cv);
+		if (w->wake != NULL)
+			w->wake(w->arg);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+struct writer *
+writer_new(struct store *st, void (*wake)(void *), void *arg, char *err,
+    size_t errlen)
+{
+	struct writer *w;
+	int rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		errmsg_set(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->st = st;
+	w->wake = wake;
+	w->arg = arg;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done_cv, NULL);
+	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+		errmsg_set(err, errlen, "cannot start the writer thread: %s",
+		    strerror(rc));
+		pthread_cond_destroy(&w->done_cv);
+		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	writer_wait(w);
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->done_cv);
+	pthread_cond_destroy(&w->work);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+void
+writer_quiet(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->wake = NULL;
+	pthread_mutex_unlock(&w->mu);
+}
+
+int
+writer_busy(const struct writer *w)
+{
+	return w->flying != NULL;
+}
+
+void
+writer_submit(struct writer *w, struct batch *b)
+{
+	w->flying = b;
+	pthread_mutex_lock(&w->mu);
+	w->job = b;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+struct batch *
+writer_poll(struct writer *w)
+{
+	struct batch *b;
+
+	if (w->flying == NULL)
+		return NULL;
+	pthread_mutex_lock(&w->mu);
+	b = w->done;
+	w->done = NULL;
+	pthread_mutex_unlock(&w->mu);
+	if (b != NULL)
+		w->flying = NULL;
+	return b;
+}
+
+struct batch *
+writer_wait(struct writer *w)
+{
+	struct batch *b;
+
+	if (w->flying == NULL)
+		return NULL;
+	pthread_mutex_lock(&w->mu);
+	while (w->done == NULL)
+		pthread_cond_wait(&w->done_cv, &w->mu);
+	b = w->done;
+	w->done = NULL;
+	pthread_mutex_unlock(&w->mu);
+	w->flying = NULL;
+	return b;
+}

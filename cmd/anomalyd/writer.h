@@ -1,0 +1,102 @@
+/*
+ * writer.h: the thread that writes batches to the database, so that
+ * detection (the event loop) and storage (this thread) run on two cores
+ * (SPEC §4: "the writer may run in its own thread (and checkpoints with
+ * it)").
+ *
+ * The design, kept simple on purpose: a classic double-buffered group
+ * commit.  The event loop fills a batch (struct batch) with operations
+ * (points, snapshots, a client made inactive) instead of writing them; to
+ * commit, it hands the whole batch to the writer with writer_submit() and
+ * goes on filling the other one.  The writer runs it in one transaction
+ * (store_begin, the operations, store_commit; a WAL checkpoint, when one
+ * falls due, runs inside that commit, so on this thread too), then gives
+ * it back, marked failed or not, and calls the wake function so the loop
+ * leaves poll(2).  At most one batch is in flight.
+ *
+ * Ownership of the store is the whole synchronisation: while a batch is
+ * in flight (writer_busy()), only the writer thread touches the store;
+ * when none is, only the loop does (hellos, rebuilds, duplicates and the
+ * HTTP pages read and write it directly, after waiting for the writer with
+ * writer_wait()).  The handoff goes through one mutex and two condition
+ * variables, which also orders the memory of the batch and the store
+ * between the threads.
+ */
+#ifndef ANOMALYD_WRITER_H
+#define ANOMALYD_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+enum wop_kind {
+	WOP_POINT,		/* store_add_point(id, p) */
+	WOP_SNAPSHOT,		/* store_snapshot_put(id, n, format, blob) */
+	WOP_INACTIVE		/* store_client_set_active(id, 0) */
+};
+
+/* One operation of a batch. */
+struct wop {
+	enum wop_kind	 kind;
+	char		 id[STORE_ID_MAX + 1];
+	struct store_point p;		/* WOP_POINT */
+	int64_t		 n;		/* WOP_SNAPSHOT */
+	int		 format;
+	unsigned char	*blob;		/* malloc'ed, the batch frees it */
+	size_t		 len;
+};
+
+/* A batch of operations, committed together or not at all. */
+struct batch {
+	uint64_t	 id;		/* rises by one per batch */
+	struct wop	*ops;
+	size_t		 nops, cap;
+	size_t		 points;	/* WOP_POINT operations */
+	int64_t		 since_us;	/* monotonic us of the first one */
+	int		 failed;	/* set by the writer */
+	char		 why[256];	/* when failed */
+	uint64_t	 usec;		/* how long the commit took */
+};
+
+/* Sets up an empty batch with that id. */
+void batch_init(struct batch *b, uint64_t id);
+/* Appends a zeroed operation to b and returns it, or NULL when memory is
+ * short. */
+struct wop *batch_add(struct batch *b);
+/* Drops the last operation batch_add() returned (its blob is freed). */
+void batch_drop_last(struct batch *b);
+/* Empties b (freeing the blobs), keeping its memory; the id stays. */
+void batch_clear(struct batch *b);
+/* Frees what b holds. */
+void batch_free(struct batch *b);
+
+/* Runs batch b on st in the calling thread: begin, every operation, commit;
+ * sets b->failed and b->why when it could not be stored (then nothing of
+ * it is), and b->usec. */
+void batch_run(struct store *st, struct batch *b);
+
+struct writer;
+
+/* Starts the writer thread on st, which calls wake(arg) each time it has
+ * finished a batch.  Returns it, or NULL with a message in err. */
+struct writer *writer_new(struct store *st, void (*wake)(void *), void *arg,
+    char *err, size_t errlen);
+/* Waits for the batch in flight, if any, stops and joins the thread.  NULL
+ * is a no-op. */
+void writer_free(struct writer *w);
+/* Makes the writer call wake no more (before what it wakes goes away). */
+void writer_quiet(struct writer *w);
+/* Whether a batch is in flight.  Only the loop calls the writer_*
+ * functions. */
+int writer_busy(const struct writer *w);
+/* Hands b to the writer thread; none may be in flight. */
+void writer_submit(struct writer *w, struct batch *b);
+/* The batch in flight once it is done (then none is in flight), or NULL
+ * when it is not done yet or none is in flight.  Does not block. */
+struct batch *writer_poll(struct writer *w);
+/* Waits for the batch in flight and returns it (then none is), or NULL when
+ * none is in flight. */
+struct batch *writer_wait(struct writer *w);
+
+#endif
