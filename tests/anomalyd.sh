@@ -30,9 +30,6 @@ ms_since() {
 	echo $((($(date +%s%N) - $1) / 1000000))
 }
 
-sql() {
-	sqlite3 "$db" "$1"
-}
 
 # series FROM TO: protocol-2 points FROM..TO of a deterministic series with
 # spikes, one "send" line each.

@@ -13,9 +13,6 @@ case $send in /*) ;; *) send=$PWD/$send ;; esac
 
 echo "1..8"
 
-sql() {
-	sqlite3 "$db" "$1"
-}
 
 if ! command -v prlimit >/dev/null 2>&1; then
 	echo "Bail out! prlimit(1) (util-linux) is needed"

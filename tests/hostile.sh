@@ -14,9 +14,6 @@ case $send in /*) ;; *) send=$PWD/$send ;; esac
 
 echo "1..101"
 
-sql() {
-	sqlite3 "$db" "$1"
-}
 
 cases=0
 # hc DESC PATH ROWS PATTERN SCRIPT

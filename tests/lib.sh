@@ -95,3 +95,21 @@ waitfor() {
 ws() {
 	"$wsraw" 127.0.0.1 "$port" "$@"
 }
+
+# sql QUERY: QUERY on the database $db.
+sql() {
+	sqlite3 "$db" "$1"
+}
+
+# csv_series N: a CSV of N rows with a spike every 97th.
+csv_series() {
+	awk -v n="$1" 'BEGIN {
+		print "timestamp,value"
+		for (i = 1; i <= n; i++) {
+			v = 50 + 10 * sin(i * 0.3) + (i * 7919 % 13) / 2
+			if (i % 97 == 0)
+				v += 200
+			printf "%d,%.4f\n", 1600000000 + 60 * i, v
+		}
+	}'
+}

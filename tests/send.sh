@@ -11,9 +11,6 @@ keep_port=1
 
 echo "1..36"
 
-sql() {
-	sqlite3 "$db" "$1"
-}
 
 # stored ID: "rows distinct-seqs" stored for client ID.
 stored() {
@@ -29,23 +26,11 @@ asend() {
 	rc=$?
 }
 
-# series N: a CSV of N rows with a spike every 97th.
-series() {
-	awk -v n="$1" 'BEGIN {
-		print "timestamp,value"
-		for (i = 1; i <= n; i++) {
-			v = 50 + 10 * sin(i * 0.3) + (i * 7919 % 13) / 2
-			if (i % 97 == 0)
-				v += 200
-			printf "%d,%.4f\n", 1600000000 + 60 * i, v
-		}
-	}'
-}
 
 start
 
 # --- a file, then the same through a pipe: every row stored once
-series 500 >"$tmp/web-01.csv"
+csv_series 500 >"$tmp/web-01.csv"
 asend --no-log web-01.csv
 ok $rc "a file: exit 0"
 [ "$(stored web-01)" = "500 500" ]
@@ -57,7 +42,7 @@ ok $? "a file: a header and one verdict line per row, the spike flagged"
 grep -q 'web-01: 500 points, [1-9][0-9]* anomalies, [0-9]* alerts, 0 rejected rows' "$tmp/err"
 ok $? "a file: the summary on stderr"
 
-out=$(cd "$tmp" && series 300 | "$send" -u "ws://127.0.0.1:$port/ws" \
+out=$(cd "$tmp" && csv_series 300 | "$send" -u "ws://127.0.0.1:$port/ws" \
     --no-log - 2>"$tmp/err")
 rc=$?
 ok $rc "a pipe: exit 0"
@@ -117,7 +102,7 @@ asend --no-log --fail-on-anomaly -i web-01 web-01.csv
 ok $(test $rc -eq 4; echo $?) "--fail-on-anomaly: exit 4"
 
 # --- --json
-series 100 >"$tmp/js.csv"
+csv_series 100 >"$tmp/js.csv"
 asend --no-log --json js.csv
 [ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 100 ] &&
     printf '%s\n' "$out" | python3 -c 'import json, sys
@@ -132,7 +117,7 @@ assert 0 < last["score"] <= 1'
 ok $? "--json: one object per verdict with seq, score, votes, alert"
 
 # --- the log
-series 20 >"$tmp/logged.csv"
+csv_series 20 >"$tmp/logged.csv"
 asend --log-dir logs2 logged.csv
 [ $rc -eq 0 ] && [ -f "$tmp/logs2/logged.log" ] &&
     grep -q '^[0-9-]*T[0-9:.]*Z < {"ready":true' "$tmp/logs2/logged.log" &&
@@ -156,7 +141,7 @@ rc=$?
 ok $? "nothing listening: exit 1 naming the URL"
 
 # --- kill -9 and restart of the server mid-stream, with --retries
-series 100000 >"$tmp/long.csv"
+csv_series 100000 >"$tmp/long.csv"
 (cd "$tmp" && exec "$send" -u "ws://127.0.0.1:$port/ws" --no-log \
     --retries 20 long.csv >"$tmp/long.out" 2>"$tmp/err") &
 spid=$!
@@ -198,12 +183,12 @@ elapsed() {
 	asend "$@"
 	ms=$((($(date +%s%N) - t0) / 1000000))
 }
-series 100 >"$tmp/rate.csv"
+csv_series 100 >"$tmp/rate.csv"
 elapsed --no-log --rate 200 rate.csv
 [ $rc -eq 0 ] && [ "$(stored rate)" = "100 100" ] &&
     [ $ms -ge 400 ] && [ $ms -le 2000 ]
 ok $? "--rate 200: 100 rows in 0.4 to 2 s ($ms ms)"
-series 20 >"$tmp/rt.csv"
+csv_series 20 >"$tmp/rt.csv"
 elapsed --no-log --realtime --speed 600 rt.csv
 [ $rc -eq 0 ] && [ "$(stored rt)" = "20 20" ] &&
     [ $ms -ge 1500 ] && [ $ms -le 4000 ]

@@ -21,22 +21,7 @@ trap top_cleanup EXIT
 
 echo "1..36"
 
-sql() {
-	sqlite3 "$db" "$1"
-}
 
-# series N: a CSV of N rows with a spike every 97th.
-series() {
-	awk -v n="$1" 'BEGIN {
-		print "timestamp,value"
-		for (i = 1; i <= n; i++) {
-			v = 50 + 10 * sin(i * 0.3) + (i * 7919 % 13) / 2
-			if (i % 97 == 0)
-				v += 200
-			printf "%d,%.4f\n", 1600000000 + 60 * i, v
-		}
-	}'
-}
 
 # ugrep ARG...: grep in a UTF-8 locale (glyph classes).
 ugrep() {
@@ -115,13 +100,13 @@ keys() {
 }
 
 start
-series 500 >"$tmp/web01.csv"
-series 300 >"$tmp/db-primary.csv"
+csv_series 500 >"$tmp/web01.csv"
+csv_series 300 >"$tmp/db-primary.csv"
 (cd "$tmp" && "$send" -q --no-log -u "ws://127.0.0.1:$port/ws" -w 100 \
     web01.csv db-primary.csv 2>"$tmp/err")
 [ "$(sql "select count(*) from points")" = 800 ]
 ok $? "setup: two clients stored"
-series 100000 >"$tmp/live.csv"
+csv_series 100000 >"$tmp/live.csv"
 (cd "$tmp" && exec "$send" -q --no-log -u "ws://127.0.0.1:$port/ws" -w 100 \
     --rate 50 live.csv >/dev/null 2>&1) &
 spid=$!

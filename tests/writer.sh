@@ -9,9 +9,6 @@ loadgen=${LOADGEN:-build/tests/tools/loadgen}
 
 echo "1..3"
 
-sql() {
-	sqlite3 "$db" "$1"
-}
 
 # batches the writer takes whole (no inline commit), held long
 start --batch-ms 1000 --batch-rows 100000
