@@ -276,36 +276,6 @@ num_value(const char *s, size_t len)
 	return strtod(tmp, NULL);
 }
 
-/* --------------------------------------------------------------- UTF-8 */
-
-/* The length of the well-formed UTF-8 sequence at s (n bytes available),
- * 0 when there is none (RFC 3629: no overlongs, no surrogates). */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 ||
-		    (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
 
 /* Joins the 3-byte encodings of a high and a low surrogate (what LEJP
  * makes of "\ud83d\ude00") into the 4-byte sequence of their character,
@@ -347,7 +317,7 @@ utf8_valid(const unsigned char *s, size_t len)
 			i++;
 			continue;
 		}
-		if ((n = utf8_seq(s + i, len - i)) == 0)
+		if ((n = jsonbuf_utf8_len(s + i, len - i)) == 0)
 			return 0;
 		i += n;
 	}
@@ -1400,290 +1370,7 @@ proto_ts_text(struct proto_ts *ts, const char *s, size_t len)
 
 /* ---------------------------------------------------------- formatting */
 
-void
-proto_buf_init(struct proto_buf *b, size_t headroom)
-{
-	b->mem = NULL;
-	b->headroom = headroom;
-	b->len = 0;
-	b->cap = 0;
-	b->oom = 0;
-}
-
-void
-proto_buf_clear(struct proto_buf *b)
-{
-	b->len = 0;
-	b->oom = 0;
-	if (b->mem != NULL)
-		b->mem[b->headroom] = '\0';
-}
-
-void
-proto_buf_free(struct proto_buf *b)
-{
-	free(b->mem);
-	proto_buf_init(b, b->headroom);
-}
-
-char *
-proto_buf_text(const struct proto_buf *b)
-{
-	return b->mem == NULL ? NULL : b->mem + b->headroom;
-}
-
-/* Makes room for n more bytes and the NUL; returns where they go, or NULL
- * (oom set) when memory is short. */
-static char *
-reserve(struct proto_buf *b, size_t n)
-{
-	size_t need, cap;
-	char *m;
-
-	if (b->oom)
-		return NULL;
-	need = b->headroom + b->len + n + 1;
-	if (need < n)
-		goto fail;
-	if (need > b->cap) {
-		cap = b->cap ? b->cap : 256;
-		while (cap < need) {
-			if (cap > SIZE_MAX / 2)
-				goto fail;
-			cap *= 2;
-		}
-		if ((m = realloc(b->mem, cap)) == NULL)
-			goto fail;
-		b->mem = m;
-		b->cap = cap;
-	}
-	return b->mem + b->headroom + b->len;
-fail:
-	b->oom = 1;
-	return NULL;
-}
-
-static int
-put(struct proto_buf *b, const char *s, size_t n)
-{
-	char *o = reserve(b, n);
-
-	if (o == NULL)
-		return -1;
-	memcpy(o, s, n);
-	b->len += n;
-	o[n] = '\0';
-	return 0;
-}
-
-#define PUTS(b, lit)	put((b), (lit), sizeof(lit) - 1)
-
-int
-proto_put_raw(struct proto_buf *b, const char *s, size_t len)
-{
-	return put(b, s, len);
-}
-
-/* Writes v in decimal at out (21 bytes); returns the length. */
-static size_t
-fmt_uint(char *out, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
-static size_t
-fmt_int(char *out, int64_t v)
-{
-	if (v < 0) {
-		out[0] = '-';
-		return 1 + fmt_uint(out + 1, (uint64_t)0 - (uint64_t)v);
-	}
-	return fmt_uint(out, (uint64_t)v);
-}
-
-/* Writes d with the fewest fraction digits (1 to 6) that read back as d,
- * when there are so few and 1e-4 <= |d| < 1e15, at out (32 bytes); returns
- * the length, 0 when there are more.  The same text as the snprintf() loop
- * below, twenty times faster (scores are k/n).  Why it is the shortest:
- * below 2^50, |d| * 10^k is within 0.2 of the numerator n of any k-digit
- * decimal that reads back as d, so rounding finds n, and n / 10^k is one
- * correctly rounded division, what strtod() does with the decimal. */
-static size_t
-fmt_fixed(char *out, double d)
-{
-	double a = fabs(d), m;
-	uint64_t u, f;
-	size_t len = 0;
-	int k, i;
-
-	if (!(a >= 1e-4 && a < 1e15))
-		return 0;
-	for (k = 1; k <= 6; k++) {
-		m = a * pow10_exact[k];
-		if (m >= 0x1p50)
-			return 0;
-		m = floor(m + 0.5);
-		if (m / pow10_exact[k] != a)
-			continue;
-		u = (uint64_t)m;
-		f = u % (uint64_t)pow10_exact[k];
-		if (d < 0)
-			out[len++] = '-';
-		len += fmt_uint(out + len, u / (uint64_t)pow10_exact[k]);
-		out[len++] = '.';
-		for (i = k - 1; i >= 0; i--) {
-			out[len + (size_t)i] = (char)('0' + f % 10);
-			f /= 10;
-		}
-		len += (size_t)k;
-		out[len] = '\0';
-		return len;
-	}
-	return 0;
-}
-
-/* Writes the shortest text that reads back as d at out (32 bytes); with
- * real set, an integral value gets ".0" so that it reads back as a real. */
-static size_t
-fmt_double(char *out, double d, int real)
-{
-	int prec, n;
-	size_t len;
-
-	if (!isfinite(d)) {
-		memcpy(out, "null", 5);
-		return 4;
-	}
-	if (d == trunc(d) && fabs(d) < 1e15) {
-		if (d == 0 && signbit(d)) {
-			out[0] = '-';
-			out[1] = '0';
-			len = 2;
-		} else
-			len = fmt_int(out, (int64_t)d);
-		if (real) {
-			out[len++] = '.';
-			out[len++] = '0';
-		}
-		out[len] = '\0';
-		return len;
-	}
-	if ((len = fmt_fixed(out, d)) > 0)
-		return len;
-	for (prec = 15; prec <= 17; prec++) {
-		n = snprintf(out, 32, "%.*g", prec, d);
-		if (prec == 17 || strtod(out, NULL) == d)
-			break;
-	}
-	len = (size_t)n;
-	if (real && strpbrk(out, ".e") == NULL) {
-		out[len++] = '.';
-		out[len++] = '0';
-		out[len] = '\0';
-	}
-	return len;
-}
-
-static int
-put_int(struct proto_buf *b, int64_t v)
-{
-	char tmp[24];
-
-	return put(b, tmp, fmt_int(tmp, v));
-}
-
-int
-proto_put_double(struct proto_buf *b, double d)
-{
-	char tmp[40];
-
-	return put(b, tmp, fmt_double(tmp, d, 0));
-}
-
-static int
-put_real(struct proto_buf *b, double d)
-{
-	char tmp[40];
-
-	return put(b, tmp, fmt_double(tmp, d, 1));
-}
-
-/* How each ASCII byte goes into a JSON string: 0 as is, 1 \u00XX, else the
- * letter after a backslash. */
-static const unsigned char json_esc[128] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 'b', 't', 'n', 1, 'f', 'r', 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, '"', 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\\', 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
-int
-proto_put_string(struct proto_buf *b, const char *str, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run, n;
-	char *o;
-
-	/* At most 6 bytes out per byte in. */
-	if (len > (SIZE_MAX - 3) / 6 || (o = reserve(b, 6 * len + 2)) == NULL) {
-		b->oom = 1;
-		return -1;
-	}
-	*o++ = '"';
-	while (i < len) {
-		for (run = i; run < len && s[run] < 0x80 &&
-		    json_esc[s[run]] == 0; run++)
-			;
-		memcpy(o, s + i, run - i);
-		o += run - i;
-		if ((i = run) == len)
-			break;
-		if (s[i] < 0x80) {
-			unsigned char e = json_esc[s[i]];
-
-			*o++ = '\\';
-			if (e == 1) {
-				memcpy(o, "u00", 3);
-				o[3] = hex[s[i] >> 4];
-				o[4] = hex[s[i] & 0xf];
-				o += 5;
-			} else
-				*o++ = (char)e;
-			i++;
-		} else if ((n = utf8_seq(s + i, len - i)) == 0) {
-			memcpy(o, "\\ufffd", 6);
-			o += 6;
-			i++;
-		} else if (n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
-		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-			memcpy(o, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
-			o += 6;
-			i += 3;
-		} else {
-			memcpy(o, s + i, n);
-			o += n;
-			i += n;
-		}
-	}
-	*o++ = '"';
-	*o = '\0';
-	b->len = (size_t)(o - (b->mem + b->headroom));
-	return 0;
-}
+#define PUTS(b, lit)	proto_put_raw((b), (lit), sizeof(lit) - 1)
 
 static int
 put_ts(struct proto_buf *b, const struct proto_ts *ts)
@@ -1691,12 +1378,12 @@ put_ts(struct proto_buf *b, const struct proto_ts *ts)
 	switch (ts->type) {
 	case PROTO_TS_INTEGER:
 		if (ts->len > 0)
-			return put(b, ts->text, ts->len);
-		return put_int(b, ts->i);
+			return proto_put_raw(b, ts->text, ts->len);
+		return proto_put_int(b, ts->i);
 	case PROTO_TS_REAL:
 		if (ts->len > 0)
-			return put(b, ts->text, ts->len);
-		return put_real(b, ts->r);
+			return proto_put_raw(b, ts->text, ts->len);
+		return proto_put_real(b, ts->r);
 	case PROTO_TS_TEXT:
 		return proto_put_string(b, ts->text, ts->len);
 	default:
@@ -1715,23 +1402,23 @@ proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
 
 	if (seq >= 1) {
 		PUTS(b, "{\"seq\":");
-		put_int(b, seq);
+		proto_put_int(b, seq);
 		sep = ",";
 	}
 	if (ts != NULL && ts->type != PROTO_TS_NONE) {
-		put(b, sep, 1);
+		proto_put_raw(b, sep, 1);
 		PUTS(b, "\"timestamp\":");
 		put_ts(b, ts);
 		sep = ",";
 	}
-	put(b, sep, 1);
+	proto_put_raw(b, sep, 1);
 	PUTS(b, "\"anomaly\":");
-	put(b, v->anomaly ? "1" : "0", 1);
+	proto_put_raw(b, v->anomaly ? "1" : "0", 1);
 	if (flags & PROTO_DETAIL) {
 		PUTS(b, ",\"alert\":");
-		put(b, v->alert ? "1" : "0", 1);
+		proto_put_raw(b, v->alert ? "1" : "0", 1);
 		PUTS(b, ",\"score\":");
-		put_real(b, v->score);
+		proto_put_real(b, v->score);
 		PUTS(b, ",\"votes\":{");
 		for (k = 0, first = 1; k < DETECT_KINDS; k++) {
 			if (!(detectors & (1u << k)))
@@ -1741,9 +1428,9 @@ proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
 			first = 0;
 			PUTS(b, "\"");
 			name = detect_kind_name(k);
-			put(b, name, strlen(name));
+			proto_put_raw(b, name, strlen(name));
 			PUTS(b, "\":");
-			put(b, v->votes & (1u << k) ? "1" : "0", 1);
+			proto_put_raw(b, v->votes & (1u << k) ? "1" : "0", 1);
 		}
 		PUTS(b, "}");
 		if (v->warmup)
@@ -1766,7 +1453,7 @@ proto_format_error(struct proto_buf *b, const char *error,
 	}
 	if (seq >= 1) {
 		PUTS(b, ",\"seq\":");
-		put_int(b, seq);
+		proto_put_int(b, seq);
 	}
 	return PUTS(b, "}");
 }
@@ -1775,16 +1462,15 @@ int
 proto_format_ready(struct proto_buf *b, const char *client_id,
     uint32_t window, int64_t last_seq, uint64_t points)
 {
-	char tmp[24];
 
 	PUTS(b, "{\"ready\":true,\"client_id\":");
 	proto_put_string(b, client_id, strlen(client_id));
 	PUTS(b, ",\"window\":");
-	put_int(b, window);
+	proto_put_int(b, window);
 	PUTS(b, ",\"last_seq\":");
-	put_int(b, last_seq);
+	proto_put_int(b, last_seq);
 	PUTS(b, ",\"points\":");
-	put(b, tmp, fmt_uint(tmp, points));
+	proto_put_uint(b, points);
 	return PUTS(b, "}");
 }
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "detect.h"
+#include "jsonbuf.h"
 
 #define PROTO_ID_MAX		64	/* bytes of a client_id */
 #define PROTO_TS_MAX		64	/* bytes of a timestamp string */
@@ -155,45 +156,6 @@ void proto_ts_real(struct proto_ts *ts, double r);
 int proto_ts_text(struct proto_ts *ts, const char *s, size_t len);
 
 /* --------------------------------------------------------- formatting */
-
-/* A growable text buffer.  The text is at mem + headroom (room for the
- * caller to write before it, e.g. LWS_PRE), len bytes and a NUL.  When
- * memory is short, an append sets oom and returns -1: the text may then be
- * cut anywhere, and every later append fails too until proto_buf_clear(). */
-struct proto_buf {
-	char	*mem;
-	size_t	 headroom;
-	size_t	 len;
-	size_t	 cap;		/* bytes allocated at mem */
-	int	 oom;
-};
-
-/* Makes b empty, with headroom bytes before its text; allocates nothing. */
-void proto_buf_init(struct proto_buf *b, size_t headroom);
-
-/* Empties b (len 0, oom 0) and keeps its memory for reuse. */
-void proto_buf_clear(struct proto_buf *b);
-
-/* Frees b's memory; b is then as after proto_buf_init(). */
-void proto_buf_free(struct proto_buf *b);
-
-/* The text of b (len bytes, NUL-terminated), NULL while nothing was ever
- * written; valid until the next append or free. */
-char *proto_buf_text(const struct proto_buf *b);
-
-/* Appends the len bytes at s as they are.  Returns 0, or -1 when memory is
- * short. */
-int proto_put_raw(struct proto_buf *b, const char *s, size_t len);
-
-/* Appends s (len bytes) as a JSON string.  Escapes ", \, control
- * characters, <, >, & and U+2028/U+2029 so that the text is safe inside an
- * HTML <script> block too; replaces bytes that are not UTF-8 by U+FFFD.
- * Returns 0, or -1 when memory is short. */
-int proto_put_string(struct proto_buf *b, const char *s, size_t len);
-
-/* Appends d as the shortest JSON number that reads back as d (integers
- * without a fraction; null when d is not finite).  Returns 0 or -1. */
-int proto_put_double(struct proto_buf *b, double d);
 
 /* Flags of proto_format_verdict(). */
 #define PROTO_DETAIL	0x1	/* add alert, score, votes, warmup */
