@@ -57,7 +57,7 @@ _anomaly()
 		    --iterations -h --help --version" ;;
 	anomaly-export)
 		opts="-d --db -c --client --since --until -a --anomalies-only
-		    -f --format -o --output --clients -h --help --version" ;;
+		    -A --alerts-only -f --format -o --output --clients -h --help --version" ;;
 	*)
 		return 0 ;;
 	esac

@@ -182,6 +182,7 @@ struct store {
 	size_t		 npoints;	/* points added in the transaction */
 	sqlite3_stmt	*stmt[S_COUNT];
 	sqlite3_stmt	*cursor;	/* the open cursor's statement */
+	sqlite3_stmt	*flagged[4];	/* store_flagged_open(), on first use */
 
 	struct pending	*pend;		/* npend entries, in order of arrival */
 	size_t		 npend, pendcap;
@@ -798,6 +799,8 @@ store_close(struct store *st)
 		tx_abort(st);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (i = 0; i < 4; i++)
+		sqlite3_finalize(st->flagged[i]);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	if (st->lockfd != -1)
@@ -1270,6 +1273,71 @@ store_points_close(struct store *st)
 	sqlite3_reset(st->cursor);
 	sqlite3_clear_bindings(st->cursor);
 	st->cursor = NULL;
+}
+
+/* -------------------------------------------------- flagged points */
+
+/* The alerts of a client, or its anomalies and alerts (a merge of the two
+ * partial indexes, each read in order of n), ascending and descending:
+ * flagged[(both ? 2 : 0) + descending].  The index points_alerts comes
+ * with a later schema version; on a database without it the alerts are
+ * found through the primary key (client_id, n), still one client's range
+ * and never a scan of points. */
+#define ALERTS_WHERE	" WHERE client_id = ?1 AND n > ?2 AND n < ?3" \
+	" AND alert = 1"
+#define FLAGGED_SQL(hint, order) \
+	"SELECT " POINT_COLS " FROM points" hint ALERTS_WHERE \
+	" ORDER BY n" order " LIMIT ?4"
+#define FLAGGED_BOTH_SQL(hint, order) \
+	ANOMALIES_SELECT " UNION SELECT " POINT_COLS " FROM points" hint \
+	ALERTS_WHERE " ORDER BY n" order " LIMIT ?4"
+#define ALERTS_HINT	" INDEXED BY points_alerts"
+
+static const char *const flagged_sql[4][2] = {
+	{ FLAGGED_SQL(ALERTS_HINT, ""), FLAGGED_SQL("", "") },
+	{ FLAGGED_SQL(ALERTS_HINT, " DESC"), FLAGGED_SQL("", " DESC") },
+	{ FLAGGED_BOTH_SQL(ALERTS_HINT, ""), FLAGGED_BOTH_SQL("", "") },
+	{ FLAGGED_BOTH_SQL(ALERTS_HINT, " DESC"),
+	    FLAGGED_BOTH_SQL("", " DESC") },
+};
+
+int
+store_flagged_open(struct store *st, const char *id,
+    const struct store_range *r, int flags, char *err, size_t errlen)
+{
+	struct store_range a;
+	sqlite3_stmt *s;
+	size_t len;
+	int k;
+
+	if (!(flags & STORE_FLAG_ALERT)) {
+		a = *r;
+		a.anomalies_only = (flags & STORE_FLAG_ANOMALY) != 0;
+		return store_points_open(st, id, &a, err, errlen);
+	}
+	if (st->cursor != NULL) {
+		errmsg_set(err, errlen, "a points cursor is already open");
+		return -1;
+	}
+	if (check_id(id, &len, err, errlen) == -1)
+		return -1;
+	k = ((flags & STORE_FLAG_ANOMALY) ? 2 : 0) + (r->descending ? 1 : 0);
+	if (st->flagged[k] == NULL &&
+	    sqlite3_prepare_v3(st->db, flagged_sql[k][0], -1,
+	    SQLITE_PREPARE_PERSISTENT, &st->flagged[k], NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v3(st->db, flagged_sql[k][1], -1,
+	    SQLITE_PREPARE_PERSISTENT, &st->flagged[k], NULL) != SQLITE_OK) {
+		errmsg_set(err, errlen, "read alerts: %s",
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	s = st->flagged[k];
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, r->after);
+	sqlite3_bind_int64(s, 3, r->before != 0 ? r->before : INT64_MAX);
+	sqlite3_bind_int64(s, 4, r->limit > 0 ? r->limit : -1);
+	st->cursor = s;
+	return 0;
 }
 
 /* ----------------------------------------------------------- rebuild */

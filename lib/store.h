@@ -210,6 +210,21 @@ int store_points_next(struct store *st, struct store_point *p, char *err,
 /* Closes the cursor, if open. */
 void store_points_close(struct store *st);
 
+/* The marks store_flagged_open() selects points by. */
+#define STORE_FLAG_ANOMALY	1	/* anomaly = 1 */
+#define STORE_FLAG_ALERT	2	/* alert = 1 */
+
+/* Opens the store's cursor, as store_points_open() does, on the points of
+ * client id in range r that carry one of flags (r->anomalies_only is
+ * ignored): the alerts, the anomalies, or with both flags each point that
+ * is an anomaly or an alert, once.  They are read through the partial
+ * indexes of anomalies and alerts where the database has them, else
+ * through the client's range of the primary key; never by a scan of
+ * points.  Read with store_points_next(), close with store_points_close().
+ * Returns 0 or -1. */
+int store_flagged_open(struct store *st, const char *id,
+    const struct store_range *r, int flags, char *err, size_t errlen);
+
 /* ----------------------------------------------------- rebuild support */
 
 /* Reads the newest state snapshot of client id: the ordinal n it was taken

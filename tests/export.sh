@@ -9,7 +9,7 @@
 send=${SEND:-build/anomaly-send}
 export=${EXPORT:-build/anomaly-export}
 
-echo "1..28"
+echo "1..33"
 
 sql() {
 	sqlite3 "$1" "$2"
@@ -51,6 +51,42 @@ ex -d "$db" -a -f ndjson
 [ "$anom" -gt 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq "$anom" ] &&
     ! printf '%s\n' "$out" | grep -q '"anomaly":0'
 ok $? "-a: only the $anom anomalies"
+
+# --- alerts: -A alone, and with -a (anomalies or alerts); the votes of
+# the alert-source detectors by name
+cp "$db" "$tmp/al.db"
+sql "$tmp/al.db" "insert into clients values ('al', 50, '{}', 0, 1, 2, 6, 2,
+    3, 6, 1.0, 0, null);
+    insert into points values ('al', 1, null, 1, 1000, 1.0, 0, 0, 0, 0, 1),
+    ('al', 2, null, 2, 2000, 2.0, 1, 0, 0.6, 7, 2),
+    ('al', 3, null, 3, 3000, 3.0, 0, 1, 0, 64, 3),
+    ('al', 4, null, 4, 4000, 4.0, 1, 1, 0.8, 71, 4),
+    ('al', 5, null, 5, 5000, 5.0, 0, 0, 0, 0, 5),
+    ('al', 6, null, 6, 6000, 6.0, 0, 1, 0, 448, 6)"
+alerts=$(sql "$tmp/al.db" "select count(*) from points where alert = 1")
+ex -d "$tmp/al.db" -A
+[ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | sed 1d | wc -l)" -eq "$alerts" ] &&
+    [ "$(printf '%s\n' "$out" | sed 1d | cut -d, -f6 | sort -u)" = 1 ] &&
+    [ "$(printf '%s\n' "$out" | grep '^al,' | cut -d, -f2 | tr '\n' ' ')" = "3 4 6 " ]
+ok $? "-A: only the $alerts alerts, whether anomalies or not"
+ex -d "$tmp/al.db" -c al -a -A
+[ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | sed 1d | cut -d, -f2 | tr '\n' ' ')" = "2 3 4 6 " ]
+ok $? "-a -A: the anomalies and the alerts, each once, in order"
+ex -d "$tmp/al.db" -c al --alerts-only --anomalies-only -f ndjson
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 4 ] &&
+    ! printf '%s\n' "$out" | grep -q '"anomaly":0,"alert":0'
+ok $? "--alerts-only --anomalies-only: the long forms"
+ex -d "$tmp/al.db" -c al -A
+printf '%s\n' "$out" | grep -q '^al,6,6,6,0,1,0,spatial+novelty+novelty_long$' &&
+    printf '%s\n' "$out" | grep -q '^al,3,3,3,0,1,0,spatial$' &&
+    printf '%s\n' "$out" | grep -q '^al,4,4,4,1,1,0.8,zscore+iqr+ewma+spatial$'
+ok $? "csv: the votes of spatial, novelty and novelty_long by name"
+ex -d "$tmp/al.db" -c al -A -f json
+printf '%s\n' "$out" | python3 -c 'import json, sys
+rows = json.load(sys.stdin)
+assert [r["n"] for r in rows] == [3, 4, 6], rows
+assert rows[2]["votes"] == ["spatial", "novelty", "novelty_long"], rows[2]'
+ok $? "json: the votes of the alert-source detectors by name"
 
 # --- time filters: since <= t < until, epoch or ISO 8601
 ex -d "$db" --since 1600006000 --until '2020-09-13T14:26:40Z'
@@ -158,9 +194,21 @@ ANOMALY_DB=$tmp/b.db ex -c only-b
 ok $? "\$ANOMALY_DB names the database"
 
 # --- exit statuses and help
+bad=
+for args in "--bogus" "-x" "-f xml" "-d" "--since yesterday" "--help=1" \
+    "--c" "extra"; do
+	ex -d "$db" $args
+	[ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	    grep -q "^anomaly-export: .*(try 'anomaly-export --help')\$" "$tmp/err" &&
+	    ! grep -q 'usage:' "$tmp/err" || bad="$bad [$args: $rc $(cat "$tmp/err")]"
+done
+[ -z "$bad" ]
+ok $? "usage errors: exit 2, one line naming the problem and --help$bad"
 ex -d "$db" --bogus
-[ "$rc" -eq 2 ] && grep -q 'anomaly-export --help' "$tmp/err"
-ok $? "an unknown option: exit 2 with a hint"
+grep -q -- '--bogus: no such option' "$tmp/err" &&
+    ex -d "$db" --help=1 && grep -q -- '--help takes no argument' "$tmp/err" &&
+    ex -d "$db" -d && grep -q -- '-d needs an argument' "$tmp/err"
+ok $? "usage errors: each names its problem"
 ex -d "$db" -f xml
 [ "$rc" -eq 2 ] && grep -q 'csv, ndjson or json' "$tmp/err"
 ok $? "a bad format: exit 2"

@@ -19,7 +19,7 @@ top_cleanup() {
 }
 trap top_cleanup EXIT
 
-echo "1..36"
+echo "1..45"
 
 
 
@@ -152,14 +152,25 @@ out=$("$top" --version)
 ok $? "--version"
 bad=
 for args in "-x" "-n 0" "-n abc" "--iterations 2" "-b --iterations 0" \
-    "-c bad/id" "extra"; do
+    "-c bad/id" "extra" "-n" "--batch=1" "--bogus" "--i 2"; do
 	"$top" -d "$db" $args </dev/null >/dev/null 2>"$tmp/err"
 	rc=$?
-	[ $rc -eq 2 ] && grep -q '^anomaly-top: \|^usage:' "$tmp/err" ||
-	    bad="$bad [$args: $rc]"
+	[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	    grep -q "^anomaly-top: .*(try 'anomaly-top --help')\$" "$tmp/err" &&
+	    ! grep -q 'usage:' "$tmp/err" ||
+	    bad="$bad [$args: $rc $(cat "$tmp/err")]"
 done
 [ -z "$bad" ]
-ok $? "usage errors exit 2 with a hint$bad"
+ok $? "usage errors: exit 2, one line naming the problem and --help$bad"
+bad=
+for t in "-n abc|-n abc: seconds from 0.1" "--bogus|--bogus: no such option" \
+    "-n|-n needs an argument" "--batch=1|--batch takes no argument" \
+    "--i 2|--i: ambiguous"; do
+	"$top" -d "$db" ${t%%|*} </dev/null >/dev/null 2>"$tmp/err"
+	grep -q -- "${t#*|}" "$tmp/err" || bad="$bad [$(cat "$tmp/err")]"
+done
+[ -z "$bad" ]
+ok $? "usage errors: each names its problem$bad"
 "$top" -d "$db" </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q 'anomaly-top: not a terminal.*-b' "$tmp/err" &&
@@ -178,15 +189,17 @@ out=$(LC_ALL=C "$top" -b --iterations 1 -d "$db" 2>"$tmp/err")
 rc=$?
 [ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 5 ] &&
     printf '%s\n' "$out" | head -n 1 | grep -q "^anomaly-top .* clients 1/3 active .* db $db\$" &&
-    printf '%s\n' "$out" | sed -n 2p | grep -q '^CLIENT  *STATE  *WINDOW  *POINTS  *ANOMALIES  *ANOM%  *RATE/s  *LAST  *SEEN  *RECENT$'
+    printf '%s\n' "$out" | sed -n 2p | grep -q '^CLIENT  *STATE  *WINDOW  *POINTS  *ANOMALIES  *ALERTS  *ANOM%  *RATE/s  *LAST  *SEEN  *RECENT$'
 ok $? "-b: a header, the titles and one line per client"
 anoms=$(sql "select count(*) from points where client_id = 'web01' and anomaly = 1")
+alerts=$(sql "select count(*) from points where client_id = 'web01' and alert = 1")
 last=$(sql "select value from points where client_id = 'web01' order by n desc limit 1")
 line=$(printf '%s\n' "$out" | grep '^web01 ')
 set -- $line
 [ "$2" = inactive ] && [ "$3" = 100 ] && [ "$4" = 500 ] &&
-    [ "$5" = "$anoms" ] && [ "$6" = "$(awk -v a="$anoms" 'BEGIN { printf "%.2f%%", a / 5 }')" ] &&
-    [ "$8" = "$(printf '%.6g' "$last")" ]
+    [ "$5" = "$anoms" ] && [ "$6" = "$alerts" ] && [ "$alerts" -gt 0 ] &&
+    [ "$7" = "$(awk -v a="$anoms" 'BEGIN { printf "%.2f%%", a / 5 }')" ] &&
+    [ "$9" = "$(printf '%.6g' "$last")" ]
 ok $? "-b: the counters of web01 as the database has them ($line)"
 printf '%s\n' "$out" | sed -n '3,$p' | LC_ALL=C grep -q '[^ -~]'
 [ $? -ne 0 ] && [ "$(printf '%s\n' "$line" | awk '{print length($NF)}')" -eq 20 ]
@@ -198,7 +211,7 @@ out=$("$top" -b --iterations 2 -n 0.5 -d "$db" 2>"$tmp/err")
 rc=$?
 [ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^anomaly-top ')" -eq 2 ] &&
     printf '%s\n' "$out" | grep '^live ' | tail -n 1 |
-    awk '$7 + 0 > 10 && $7 + 0 < 100 { ok = 1 } END { exit !ok }'
+    awk '$8 + 0 > 10 && $8 + 0 < 100 { ok = 1 } END { exit !ok }'
 ok $? "-b --iterations 2: two snapshots, the live client's rate measured"
 out=$("$top" -b --iterations 1 -c web01 -d "$db" 2>"$tmp/err")
 [ "$(printf '%s\n' "$out" | sed -n '3,$p')" = "$(printf '%s\n' "$out" | grep '^web01 ')" ] &&
@@ -263,6 +276,57 @@ keys x
 waitgone 'anomaly-top keys' && keys / && keys d b && waitscreen 'Filter: db_' &&
     waitgone '^web01 ' && keys Enter && waitscreen 'filter db'
 ok $? "tmux: / filters the clients by id"
+keys Escape
+keys a
+waitscreen '2 inactive hidden' && keys / && keys w e b && keys Enter &&
+    waitscreen 'no active client matches "web" \(1 inactive: press a\)'
+ok $? "tmux: a filter matching only hidden inactive clients says how many"
+keys a
+waitscreen '^web01 ' && keys Escape && waitgone 'filter web' &&
+    waitscreen '^db-primary '
+ok $? "tmux: a shows them"
+printf '%s\n' "$out" | grep -q ' ANOM ALERTS ' &&
+    [ "$(printf '%s\n' "$out" | grep '^web01 ' | awk '{ print $6 }')" = \
+    "$(sql "select alerts from clients where client_id = 'web01'")" ]
+ok $? "tmux 200x50: an ALERTS column with the clients' alert counts"
+# The live client may store alerts meanwhile: the first row must be the
+# newest alert received before A was pressed, or a later one.
+t0=$(date +%s%3N)
+keys A
+waitscreen 'SEEN CLIENT +N TIMESTAMP +VALUE DETECTORS' &&
+    waitscreen 'alerts of all clients, newest first'
+st=$?
+first=$(printf '%s\n' "$out" | sed -n 4p | awk '{ print $2 " " $3 }')
+shown=$(printf '%s\n' "$out" | sed -n '4,49p' | grep -c '[a-z]')
+before=$(sql "select count(*) from points where alert = 1 and received_ms < $t0")
+all=$(sql "select count(*) from points where alert = 1")
+[ $st -eq 0 ] && [ -n "$first" ] &&
+    [ "$(sql "select count(*) from points p where alert = 1 and
+    client_id || ' ' || n = '$first'")" -eq 1 ] &&
+    [ "$(sql "select count(*) from points where alert = 1 and
+    received_ms < $t0 and received_ms > (select received_ms from points
+    where client_id || ' ' || n = '$first')")" -eq 0 ] &&
+    [ "$shown" -ge "$(( before < 46 ? before : 46 ))" ] &&
+    [ "$shown" -le "$all" ] &&
+    printf '%s\n' "$out" | sed -n 4p | grep -Eq ' (spatial|novelty|zscore|iqr|ewma|ma|iforest|mzscore)'
+ok $? "tmux: A lists the newest alerts of all clients, newest first ($first, $shown of $all)"
+tmux -S "$sock" resize-window -t top -x 80 -y 24
+waitsize 24 80 && waitscreen 'SEEN CLIENT' &&
+    printf '%s\n' "$out" | sed -n 24p | grep -q 'Esc Back'
+ok $? "tmux: the alerts view at 80x24"
+# End: the oldest alert, web01's (stored before the others, and web01 no
+# longer streams: its list of five fits at 80x24)
+oldest=$(sql "select client_id || ' ' || n from points where alert = 1
+    order by received_ms, n limit 1")
+keys End
+keys Enter
+waitscreen "^ ${oldest% *}  " && waitscreen 'KIND +DETECTORS' &&
+    printf '%s\n' "$out" | grep -Eq "^ +${oldest#* } .* ALERT [a-z]" &&
+    printf '%s\n' "$out" | grep -Eq '^ +[0-9]+ .* anom  [a-z]'
+ok $? "tmux: End, Enter open the oldest alert's client ($oldest): ALERT and anom rows"
+keys Escape
+waitscreen 'SEEN CLIENT' && keys Escape && waitscreen '^CLIENT '
+ok $? "tmux: Esc back to the alerts, Esc back to the table"
 keys q
 waitfor "$tmp/rc" '^0$'
 ok $? "tmux: q quits with exit 0"
@@ -298,4 +362,9 @@ TUI_ENV=NO_COLOR=1 tui
 waitscreen '^live ' &&
     ! tmux -S "$sock" capture-pane -e -p -t top | grep -q '\[[0-9;]*3[0-7]m\|\[[0-9;]*4[0-7]m\|\[[0-9;]*[34]8;'
 ok $? "tmux: NO_COLOR: no colours on the screen"
+keys A
+waitscreen 'SEEN CLIENT' && tmux -S "$sock" capture-pane -e -p -t top >"$tmp/esc" &&
+    ! grep -q '\[[0-9;]*3[0-7]m\|\[[0-9;]*4[0-7]m\|\[[0-9;]*[34]8;' "$tmp/esc" &&
+    sed -n 5p "$tmp/esc" | grep -q '\[[0-9;]*7[0-9;]*m[a-z]'
+ok $? "tmux: NO_COLOR: the alerts view, the detectors in reverse video"
 keys q

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ static const struct option longopts[] = {
 	{ "since",		required_argument, NULL, OPT_SINCE },
 	{ "until",		required_argument, NULL, OPT_UNTIL },
 	{ "anomalies-only",	no_argument,	   NULL, 'a' },
+	{ "alerts-only",	no_argument,	   NULL, 'A' },
 	{ "format",		required_argument, NULL, 'f' },
 	{ "output",		required_argument, NULL, 'o' },
 	{ "clients",		no_argument,	   NULL, OPT_CLIENTS },
@@ -42,9 +44,9 @@ static const struct option longopts[] = {
 	{ NULL,			0,		   NULL, 0 }
 };
 
-#define SYNOPSIS "usage: anomaly-export [-a] [-d DB]... [-c CLIENT_ID]... " \
-	"[--since T] [--until T]\n" \
-	"\t[-f csv|ndjson|json] [-o FILE] [--clients]\n"
+#define SYNOPSIS "usage: anomaly-export [-a] [-A] [-d DB]... [-c CLIENT_ID]... " \
+	"[--since T]\n" \
+	"\t[--until T] [-f csv|ndjson|json] [-o FILE] [--clients]\n"
 
 /* A list of strings that grows as needed. */
 struct strlist {
@@ -58,16 +60,55 @@ struct query {
 	struct strlist	 ids;		/* -c, in order; empty: all */
 	int		 has_since, has_until;
 	int64_t		 since_ms, until_ms;	/* since <= t < until */
-	int		 anomalies_only;
+	int		 flags;		/* -a, -A: STORE_FLAG_; 0: all */
 	int		 clients;	/* --clients */
 };
 
-static void __attribute__((noreturn))
-usage(void)
+/* A usage error: one line naming the problem and where help is, exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage(const char *fmt, ...)
 {
-	fputs(SYNOPSIS, stderr);
-	fputs("Try 'anomaly-export --help'.\n", stderr);
+	va_list ap;
+
+	fputs("anomaly-export: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try 'anomaly-export --help')\n", stderr);
 	exit(2);
+}
+
+/* The usage error of getopt_long()'s '?' or ':' (opterr is 0) for the
+ * option argv[optind - 1]: missing argument, an argument to an option that
+ * takes none, an ambiguous abbreviation, or no such option. */
+static void __attribute__((noreturn))
+bad_option(int ch, char *const argv[])
+{
+	const char *arg = argv[optind - 1], *eq;
+	size_t len, i, found = 0;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		if (ch == ':')
+			usage("-%c needs an argument", optopt);
+		usage("-%c: no such option", optopt);
+	}
+	if (ch == ':')
+		usage("%s needs an argument", arg);
+	eq = strchr(arg, '=');
+	len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (strncmp(longopts[i].name, arg + 2, len) == 0) {
+			if (longopts[i].name[len] == '\0') {
+				found = 1;
+				break;
+			}
+			found++;
+		}
+	if (eq != NULL && found == 1)
+		usage("%s: --%.*s takes no argument", arg, (int)len, arg + 2);
+	if (found > 1)
+		usage("%s: ambiguous, more than one option starts so", arg);
+	usage("%s: no such option", arg);
 }
 
 static void __attribute__((noreturn))
@@ -83,6 +124,8 @@ help(void)
 	    "      --until T          points before T (epoch seconds or "
 	    "ISO 8601)\n"
 	    "  -a, --anomalies-only   only points judged anomalies\n"
+	    "  -A, --alerts-only      only alerts; with -a: anomalies and "
+	    "alerts\n"
 	    "  -f, --format F         csv (default), ndjson or json\n"
 	    "  -o, --output FILE      write to FILE instead of stdout\n"
 	    "      --clients          list the clients instead of points\n"
@@ -231,12 +274,13 @@ static int
 export_points(struct emitter *em, struct store *st, const char *id,
     const struct query *q, char *e, size_t elen)
 {
-	struct store_range r = { .anomalies_only = q->anomalies_only };
+	struct store_range r = { 0 };
 	struct store_point p;
 	int64_t t;
 	int rc;
 
-	if (store_points_open(st, id, &r, e, elen) == -1)
+	if ((q->flags ? store_flagged_open(st, id, &r, q->flags, e, elen) :
+	    store_points_open(st, id, &r, e, elen)) == -1)
 		return -1;
 	while ((rc = store_points_next(st, &p, e, elen)) == 1) {
 		if (q->has_since || q->has_until) {
@@ -281,45 +325,41 @@ main(int argc, char *argv[])
 	size_t i, k;
 	int ch, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "ad:c:f:o:h", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":aAd:c:f:o:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			q.anomalies_only = 1;
+			q.flags |= STORE_FLAG_ANOMALY;
+			break;
+		case 'A':
+			q.flags |= STORE_FLAG_ALERT;
 			break;
 		case 'd':
 			strlist_add(&q.dbs, optarg);
 			break;
 		case 'c':
-			if (*optarg == '\0' || strlen(optarg) > STORE_ID_MAX) {
-				warnx("%s: a client id is 1 to %d bytes",
+			if (*optarg == '\0' || strlen(optarg) > STORE_ID_MAX)
+				usage("-c '%s': a client id is 1 to %d bytes",
 				    optarg, STORE_ID_MAX);
-				usage();
-			}
 			strlist_add(&q.ids, optarg);
 			break;
 		case OPT_SINCE:
-			if (parse_time(optarg, &q.since_ms) == -1) {
-				warnx("--since %s: not epoch seconds nor an "
+			if (parse_time(optarg, &q.since_ms) == -1)
+				usage("--since %s: not epoch seconds nor an "
 				    "ISO 8601 date", optarg);
-				usage();
-			}
 			q.has_since = 1;
 			break;
 		case OPT_UNTIL:
-			if (parse_time(optarg, &q.until_ms) == -1) {
-				warnx("--until %s: not epoch seconds nor an "
+			if (parse_time(optarg, &q.until_ms) == -1)
+				usage("--until %s: not epoch seconds nor an "
 				    "ISO 8601 date", optarg);
-				usage();
-			}
 			q.has_until = 1;
 			break;
 		case 'f':
-			if (emit_parse_format(optarg, &fmt) == -1) {
-				warnx("-f %s: the format is csv, ndjson or "
+			if (emit_parse_format(optarg, &fmt) == -1)
+				usage("-f %s: the format is csv, ndjson or "
 				    "json", optarg);
-				usage();
-			}
 			break;
 		case 'o':
 			output = optarg;
@@ -333,15 +373,14 @@ main(int argc, char *argv[])
 			printf("anomaly-export %s\n", VERSION);
 			return 0;
 		default:
-			usage();
+			bad_option(ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 0) {
-		warnx("%s: unexpected argument", argv[0]);
-		usage();
-	}
+	if (argc > 0)
+		usage("%s: unexpected argument; databases go with -d",
+		    argv[0]);
 	if (q.dbs.n == 0)
 		strlist_add(&q.dbs, (char *)store_resolve_path(NULL,
 		    getenv("ANOMALY_DB")));

@@ -57,8 +57,9 @@ batch_print(FILE *f, const struct top_model *m, const struct view_env *env,
 	fprintf(f, "%-*s ", (int)idw, "CLIENT");
 	if (env->ndb > 1)
 		fprintf(f, "%-3s ", "DB");
-	fprintf(f, "%-8s %6s %10s %9s %7s %8s %12s %6s %s\n", "STATE", "WINDOW", "POINTS", "ANOMALIES", "ANOM%",
-	    "RATE/s", "LAST", "SEEN", "RECENT");
+	fprintf(f, "%-8s %6s %10s %9s %6s %7s %8s %12s %6s %s\n", "STATE",
+	    "WINDOW", "POINTS", "ANOMALIES", "ALERTS", "ANOM%", "RATE/s",
+	    "LAST", "SEEN", "RECENT");
 	for (r = 0; r < m->nrows; r++) {
 		c = model_row(m, r);
 		if (only != NULL && strcmp(c->id, only) != 0)
@@ -67,10 +68,10 @@ batch_print(FILE *f, const struct top_model *m, const struct view_env *env,
 		fprintf(f, "%-*s ", (int)idw, c->id);
 		if (env->ndb > 1)
 			fprintf(f, "%-3d ", c->db + 1);
-		fprintf(f, "%-8s %6lld %10lld %9lld %7s %8s %12s %6s %s\n",
-		    c->active ? "active" : "inactive",
+		fprintf(f, "%-8s %6lld %10lld %9lld %6lld %7s %8s %12s %6s "
+		    "%s\n", c->active ? "active" : "inactive",
 		    (long long)c->window, (long long)c->points,
-		    (long long)c->anomalies,
+		    (long long)c->anomalies, (long long)c->alerts,
 		    fmt_percent(c->anomalies, c->points, pct, sizeof(pct)),
 		    fmt_rate(c->rate, rate, sizeof(rate)),
 		    fmt_value(c->last_value, 12, val, sizeof(val)),

@@ -16,6 +16,7 @@
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,13 +57,51 @@ on_signal(int sig)
 	quit_signal = sig;
 }
 
-static void
-usage(void)
+/* A usage error: one line naming the problem and where help is, exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage(const char *fmt, ...)
 {
-	fprintf(stderr, "usage: anomaly-top [-d DB]... [-n SECONDS] "
-	    "[-c CLIENT_ID] [-b [--iterations N]]\n"
-	    "try 'anomaly-top --help' for more\n");
+	va_list ap;
+
+	fputs("anomaly-top: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try 'anomaly-top --help')\n", stderr);
 	exit(2);
+}
+
+/* The usage error of getopt_long()'s '?' or ':' (opterr is 0) for the
+ * option argv[optind - 1]: missing argument, an argument to an option that
+ * takes none, an ambiguous abbreviation, or no such option. */
+static void __attribute__((noreturn))
+bad_option(int ch, char *const argv[])
+{
+	const char *arg = argv[optind - 1], *eq;
+	size_t len, i, found = 0;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		if (ch == ':')
+			usage("-%c needs an argument", optopt);
+		usage("-%c: no such option", optopt);
+	}
+	if (ch == ':')
+		usage("%s needs an argument", arg);
+	eq = strchr(arg, '=');
+	len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (strncmp(longopts[i].name, arg + 2, len) == 0) {
+			if (longopts[i].name[len] == '\0') {
+				found = 1;
+				break;
+			}
+			found++;
+		}
+	if (eq != NULL && found == 1)
+		usage("%s: --%.*s takes no argument", arg, (int)len, arg + 2);
+	if (found > 1)
+		usage("%s: ambiguous, more than one option starts so", arg);
+	usage("%s: no such option", arg);
 }
 
 static void
@@ -87,7 +126,8 @@ help(void)
 	    "      --version          the version\n\n"
 	    "Keys: arrows PgUp PgDn Home End move, Enter opens, Esc goes "
 	    "back, s sort,\n"
-	    "/ filter, a show inactive, p pause, ? help, q quit.\n"
+	    "/ filter, a show inactive, A alerts of all clients, p pause, "
+	    "? help, q quit.\n"
 	    "Exit status: 0 ok, 1 failure (database), 2 usage "
 	    "(or no terminal without -b).\n");
 	exit(0);
@@ -170,6 +210,8 @@ fetch(struct top_dbs *dbs, struct top_model *m, int clients)
 	if (rc == 0) {
 		if (m->view == VIEW_DETAIL)
 			rc = query_detail(dbs, m, err, sizeof(err));
+		else if (m->view == VIEW_ALERTS)
+			rc = query_alerts(dbs, m, err, sizeof(err));
 		else
 			rc = query_sparks(dbs, m, err, sizeof(err));
 	}
@@ -261,25 +303,23 @@ main(int argc, char *argv[])
 	long iterations = -1;
 	int ch, batch = 0, i, colour, rc;
 
-	while ((ch = getopt_long(argc, argv, "bc:d:hn:", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":bc:d:hn:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			batch = 1;
 			break;
 		case 'c':
-			if (!valid_id(optarg)) {
-				warnx("-c %s: a client id is 1 to 64 of "
+			if (!valid_id(optarg))
+				usage("-c '%s': a client id is 1 to 64 of "
 				    "A-Z a-z 0-9 . _ : -", optarg);
-				usage();
-			}
 			client = optarg;
 			break;
 		case 'd':
-			if (dbs.n == MAX_DBS) {
-				warnx("at most %d databases", MAX_DBS);
-				usage();
-			}
+			if (dbs.n == MAX_DBS)
+				usage("-d %s: at most %d databases", optarg,
+				    MAX_DBS);
 			paths[dbs.n++] = optarg;
 			break;
 		case 'h':
@@ -289,39 +329,32 @@ main(int argc, char *argv[])
 			errno = 0;
 			interval = strtod(optarg, &end);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    !(interval >= 0.1 && interval <= 86400)) {
-				warnx("-n %s: seconds from 0.1 to 86400",
+			    !(interval >= 0.1 && interval <= 86400))
+				usage("-n %s: seconds from 0.1 to 86400",
 				    optarg);
-				usage();
-			}
 			break;
 		case OPT_ITERATIONS:
 			errno = 0;
 			iterations = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    iterations < 1) {
-				warnx("--iterations %s: a number from 1",
+			    iterations < 1)
+				usage("--iterations %s: a number from 1",
 				    optarg);
-				usage();
-			}
 			break;
 		case OPT_VERSION:
 			printf("anomaly-top %s\n", VERSION);
 			exit(0);
 		default:
-			usage();
+			bad_option(ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 0) {
-		warnx("unexpected argument: %s", argv[0]);
-		usage();
-	}
-	if (iterations != -1 && !batch) {
-		warnx("--iterations goes with -b");
-		usage();
-	}
+	if (argc > 0)
+		usage("%s: unexpected argument; databases go with -d",
+		    argv[0]);
+	if (iterations != -1 && !batch)
+		usage("--iterations goes with -b");
 	if (!batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		errx(2, "not a terminal: the monitor needs one on stdin and "
 		    "stdout (use -b for text snapshots)");

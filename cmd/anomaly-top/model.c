@@ -19,6 +19,7 @@ model_init(struct top_model *m)
 	m->detail_db = -1;
 	m->page = 1;
 	m->anom_page = 1;
+	m->alert_page = 1;
 }
 
 void
@@ -249,6 +250,9 @@ cmp_row(const struct top_client *x, const struct top_client *y,
 	case SORT_ANOMALIES:
 		dx = (double)x->anomalies, dy = (double)y->anomalies;
 		break;
+	case SORT_ALERTS:
+		dx = (double)x->alerts, dy = (double)y->alerts;
+		break;
 	case SORT_PERCENT:
 		dx = percent(x), dy = percent(y);
 		break;
@@ -376,11 +380,75 @@ model_relist(struct top_model *m)
 	remember_sel(m);
 }
 
+size_t
+model_hidden_matches(const struct top_model *m)
+{
+	size_t i, k = 0;
+
+	if (m->show_inactive)
+		return 0;
+	for (i = 0; i < m->nclients; i++)
+		if (!m->clients[i].active &&
+		    matches(m->clients[i].id, m->filter))
+			k++;
+	return k;
+}
+
+void
+model_alerts_clear(struct top_model *m)
+{
+	m->nalerts = 0;
+}
+
+/* Orders alerts x and y in the list: < 0 when x comes first (newer). */
+static int
+cmp_alert(const struct top_alert *x, const struct top_alert *y)
+{
+	if (x->received_ms != y->received_ms)
+		return x->received_ms > y->received_ms ? -1 : 1;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return cmp_key(x->db, x->id, y->db, y->id);
+}
+
+int
+model_alert_wanted(const struct top_model *m, int64_t received_ms)
+{
+	return m->nalerts < TOP_ALERTS_MAX ||
+	    received_ms > m->alerts[m->nalerts - 1].received_ms;
+}
+
+void
+model_alert_add(struct top_model *m, const struct top_alert *a)
+{
+	size_t lo = 0, hi = m->nalerts, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = cmp_alert(a, &m->alerts[mid])) == 0)
+			return;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo >= TOP_ALERTS_MAX)
+		return;
+	if (m->nalerts == TOP_ALERTS_MAX)
+		m->nalerts--;
+	memmove(&m->alerts[lo + 1], &m->alerts[lo],
+	    (m->nalerts - lo) * sizeof(*a));
+	m->alerts[lo] = *a;
+	m->nalerts++;
+}
+
 void
 model_open_detail(struct top_model *m, const char *id, int db)
 {
 	snprintf(m->detail_id, sizeof(m->detail_id), "%s", id);
 	m->detail_db = db;
+	m->detail_back = m->view == VIEW_ALERTS ? VIEW_ALERTS : VIEW_TABLE;
 	m->view = VIEW_DETAIL;
 	m->detail_end = 0;
 	m->anom_top = 0;
@@ -467,7 +535,11 @@ detail_key(struct top_model *m, int key)
 	case TOPK_ESC:
 	case TOPK_LEFT:
 	case 'h':
-		m->view = VIEW_TABLE;
+		m->view = m->detail_back;
+		m->nchart = m->nanoms = 0;
+		return ACT_FETCH;
+	case 'A':
+		m->view = VIEW_ALERTS;
 		m->nchart = m->nanoms = 0;
 		return ACT_FETCH;
 	case TOPK_UP:
@@ -510,6 +582,71 @@ detail_key(struct top_model *m, int key)
 	}
 }
 
+/* Moves the alerts view's selection by delta (clamped), keeping it on
+ * screen. */
+static enum top_action
+alert_move(struct top_model *m, long delta)
+{
+	size_t page = m->alert_page > 0 ? (size_t)m->alert_page : 1;
+
+	if (m->nalerts == 0)
+		return ACT_NONE;
+	if (delta < 0 && (size_t)-delta > m->alert_sel)
+		m->alert_sel = 0;
+	else if (delta > 0 && m->alert_sel + (size_t)delta >= m->nalerts)
+		m->alert_sel = m->nalerts - 1;
+	else
+		m->alert_sel = (size_t)((long)m->alert_sel + delta);
+	if (m->alert_sel < m->alert_top)
+		m->alert_top = m->alert_sel;
+	if (m->alert_sel >= m->alert_top + page)
+		m->alert_top = m->alert_sel - page + 1;
+	return ACT_REDRAW;
+}
+
+static enum top_action
+alerts_key(struct top_model *m, int key)
+{
+	const struct top_alert *a;
+	long page = m->alert_page > 0 ? m->alert_page : 1;
+
+	switch (key) {
+	case TOPK_ESC:
+	case TOPK_LEFT:
+	case 'h':
+	case 'A':
+		m->view = VIEW_TABLE;
+		return ACT_FETCH;
+	case TOPK_UP:
+	case 'k':
+		return alert_move(m, -1);
+	case TOPK_DOWN:
+	case 'j':
+		return alert_move(m, 1);
+	case TOPK_PGUP:
+		return alert_move(m, -page);
+	case TOPK_PGDN:
+		return alert_move(m, page);
+	case TOPK_HOME:
+	case 'g':
+		return alert_move(m, -(long)m->nalerts);
+	case TOPK_END:
+	case 'G':
+		return alert_move(m, (long)m->nalerts);
+	case TOPK_ENTER:
+	case '\r':
+	case TOPK_RIGHT:
+	case 'l':
+		if (m->alert_sel >= m->nalerts)
+			return ACT_NONE;
+		a = &m->alerts[m->alert_sel];
+		model_open_detail(m, a->id, a->db);
+		return ACT_FETCH;
+	default:
+		return ACT_NONE;
+	}
+}
+
 enum top_action
 model_key(struct top_model *m, int key)
 {
@@ -538,6 +675,8 @@ model_key(struct top_model *m, int key)
 	}
 	if (m->view == VIEW_DETAIL)
 		return detail_key(m, key);
+	if (m->view == VIEW_ALERTS)
+		return alerts_key(m, key);
 	switch (key) {
 	case TOPK_UP:
 	case 'k':
@@ -574,6 +713,9 @@ model_key(struct top_model *m, int key)
 	case 'a':
 		m->show_inactive = !m->show_inactive;
 		model_relist(m);
+		return ACT_FETCH;
+	case 'A':
+		m->view = VIEW_ALERTS;
 		return ACT_FETCH;
 	case TOPK_ESC:
 		if (m->filter[0] == '\0')
@@ -637,7 +779,8 @@ const char *
 model_sort_name(enum top_sort s)
 {
 	static const char *const names[SORT_COUNT] = {
-		"id", "points", "anomalies", "anomaly%", "rate", "seen"
+		"id", "points", "anomalies", "alerts", "anomaly%", "rate",
+		"seen"
 	};
 
 	return (unsigned)s < SORT_COUNT ? names[s] : "?";

@@ -22,6 +22,7 @@
 #define TOP_CHART_MAX	1024	/* points of the detail chart */
 #define TOP_ANOM_MAX	64	/* anomalies listed in the detail view */
 #define TOP_FILTER_MAX	64
+#define TOP_ALERTS_MAX	100	/* alerts in the list of all clients' */
 
 /* One sample of a client's counters. */
 struct top_sample {
@@ -68,7 +69,20 @@ struct top_anomaly {
 	double	 value;
 	double	 score;
 	uint32_t votes;			/* detector bits */
+	int	 anomaly;
 	int	 alert;
+	int64_t	 received_ms;
+};
+
+/* An alert of the list of every client's newest alerts. */
+struct top_alert {
+	char	 id[STORE_ID_MAX + 1];	/* its client */
+	int	 db;
+	int64_t	 n;
+	char	 ts[STORE_TS_MAX + 1];	/* the timestamp as sent, as text */
+	double	 value;
+	uint32_t votes;			/* detector bits */
+	int	 anomaly;		/* also an anomaly */
 	int64_t	 received_ms;
 };
 
@@ -76,6 +90,7 @@ enum top_sort {
 	SORT_ID,
 	SORT_POINTS,
 	SORT_ANOMALIES,
+	SORT_ALERTS,
 	SORT_PERCENT,
 	SORT_RATE,
 	SORT_SEEN,
@@ -84,7 +99,8 @@ enum top_sort {
 
 enum top_view {
 	VIEW_TABLE,
-	VIEW_DETAIL
+	VIEW_DETAIL,
+	VIEW_ALERTS		/* the newest alerts of all clients */
 };
 
 /* Keys, as crt.c reports them: characters as themselves, others here. */
@@ -151,6 +167,14 @@ struct top_model {
 	size_t	 nanoms;
 	size_t	 anom_top;		/* first anomaly listed */
 	int	 anom_page;		/* anomalies on screen */
+	enum top_view detail_back;	/* where Esc goes from the detail */
+
+	/* the alerts view: newest first (received_ms, then n) */
+	struct top_alert alerts[TOP_ALERTS_MAX];
+	size_t	 nalerts;
+	size_t	 alert_sel;		/* selected alert */
+	size_t	 alert_top;		/* first alert on screen */
+	int	 alert_page;		/* alerts on screen */
 
 	int	 paused;
 	int	 help;
@@ -187,6 +211,22 @@ struct top_client *model_detail_client(const struct top_model *m);
 
 /* Opens the detail view of client id in database db (-1: any). */
 void model_open_detail(struct top_model *m, const char *id, int db);
+
+/* Empties the list of alerts before a query fills it again. */
+void model_alerts_clear(struct top_model *m);
+
+/* Whether an alert received at received_ms would enter the list: it is
+ * not full, or the alert is newer than its oldest. */
+int model_alert_wanted(const struct top_model *m, int64_t received_ms);
+
+/* Adds alert a to the list, in its place (newest first: received_ms, then
+ * the higher n, then db and id), dropping the oldest when the list holds
+ * TOP_ALERTS_MAX; an alert already listed is not added again. */
+void model_alert_add(struct top_model *m, const struct top_alert *a);
+
+/* The inactive clients that the filter matches, hidden while inactive
+ * ones are (0 when they are shown). */
+size_t model_hidden_matches(const struct top_model *m);
 
 /* Sets the rows the table shows at once and keeps the selection on
  * screen. */

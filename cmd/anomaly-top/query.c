@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -160,9 +161,10 @@ query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
 			m->chart[i] = m->chart[width - k + i];
 		m->nchart = k;
 	}
+	/* the anomalies and the alerts (an alert need not be an anomaly) */
 	r.limit = TOP_ANOM_MAX;
-	r.anomalies_only = 1;
-	if (store_points_open(st, c->id, &r, err, errlen) == -1)
+	if (store_flagged_open(st, c->id, &r, STORE_FLAG_ANOMALY |
+	    STORE_FLAG_ALERT, err, errlen) == -1)
 		return -1;
 	while (m->nanoms < TOP_ANOM_MAX &&
 	    (rc = store_points_next(st, &p, err, errlen)) == 1) {
@@ -173,6 +175,7 @@ query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
 		a->value = p.value;
 		a->score = p.score;
 		a->votes = p.votes;
+		a->anomaly = p.anomaly;
 		a->alert = p.alert;
 		a->received_ms = p.received_ms;
 	}
@@ -182,4 +185,88 @@ query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
 	if (m->anom_top >= m->nanoms)
 		m->anom_top = 0;
 	return 0;
+}
+
+/* Orders clients with alerts by last_seen_ms, the latest first. */
+static int
+cmp_seen(const void *a, const void *b)
+{
+	const struct top_client *x = *(struct top_client *const *)a;
+	const struct top_client *y = *(struct top_client *const *)b;
+
+	if (x->last_seen_ms != y->last_seen_ms)
+		return x->last_seen_ms > y->last_seen_ms ? -1 : 1;
+	return 0;
+}
+
+int
+query_alerts(struct top_dbs *dbs, struct top_model *m, char *err,
+    size_t errlen)
+{
+	struct store_range r = { 0, 0, TOP_ALERTS_MAX, 0, 1 };
+	struct top_client **by_seen;
+	struct top_alert a, sel;
+	struct store_point p;
+	struct store *st;
+	size_t i, n = 0;
+	int rc = 0, has_sel = m->alert_sel < m->nalerts;
+
+	if (has_sel)
+		sel = m->alerts[m->alert_sel];
+	model_alerts_clear(m);
+	if (m->nclients == 0)
+		return 0;
+	if ((by_seen = malloc(m->nclients * sizeof(*by_seen))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < m->nclients; i++)
+		if (m->clients[i].alerts > 0)
+			by_seen[n++] = &m->clients[i];
+	qsort(by_seen, n, sizeof(*by_seen), cmp_seen);
+	/* A client's alerts were received by its last_seen_ms: once the list
+	 * is full of newer ones, the clients seen earlier have none to add. */
+	for (i = 0; i < n && model_alert_wanted(m, by_seen[i]->last_seen_ms);
+	    i++) {
+		st = dbs->stores[by_seen[i]->db];
+		if (store_flagged_open(st, by_seen[i]->id, &r,
+		    STORE_FLAG_ALERT, err, errlen) == -1) {
+			rc = -1;
+			break;
+		}
+		while ((rc = store_points_next(st, &p, err, errlen)) == 1 &&
+		    model_alert_wanted(m, p.received_ms)) {
+			memset(&a, 0, sizeof(a));
+			memcpy(a.id, by_seen[i]->id, sizeof(a.id));
+			a.db = by_seen[i]->db;
+			a.n = p.n;
+			ts_text(&p.ts, a.ts, sizeof(a.ts));
+			a.value = p.value;
+			a.votes = p.votes;
+			a.anomaly = p.anomaly;
+			a.received_ms = p.received_ms;
+			model_alert_add(m, &a);
+		}
+		store_points_close(st);
+		if (rc == -1)
+			break;
+		rc = 0;
+	}
+	free(by_seen);
+	/* the selection stays on its alert, else in the list */
+	if (has_sel)
+		for (i = 0; i < m->nalerts; i++)
+			if (m->alerts[i].n == sel.n && m->alerts[i].db == sel.db &&
+			    strcmp(m->alerts[i].id, sel.id) == 0) {
+				m->alert_sel = i;
+				break;
+			}
+	if (m->alert_sel >= m->nalerts)
+		m->alert_sel = m->nalerts > 0 ? m->nalerts - 1 : 0;
+	if (m->alert_top > m->alert_sel)
+		m->alert_top = m->alert_sel;
+	if (m->alert_page > 0 && m->alert_sel >= m->alert_top +
+	    (size_t)m->alert_page)
+		m->alert_top = m->alert_sel - (size_t)m->alert_page + 1;
+	return rc;
 }

@@ -41,4 +41,12 @@ int query_spark(struct top_dbs *dbs, struct top_client *c, int width,
 int query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
     size_t errlen);
 
+/* Reads the newest alerts of all clients into m's list (TOP_ALERTS_MAX at
+ * most, newest first): per client with alerts, the latest seen first, its
+ * newest alerts through the index of alerts, stopping at the first client
+ * seen before the oldest alert listed.  Keeps the selected alert selected.
+ * Returns 0 or -1. */
+int query_alerts(struct top_dbs *dbs, struct top_model *m, char *err,
+    size_t errlen);
+
 #endif

@@ -13,8 +13,8 @@
 
 #define AXIS_W		9	/* the chart's value labels and a space */
 
-enum col { C_ID, C_ST, C_WIN, C_POINTS, C_ANOM, C_PCT, C_RATE, C_LAST,
-    C_SEEN, C_SPARK, C_COUNT };
+enum col { C_ID, C_ST, C_WIN, C_POINTS, C_ANOM, C_ALERT, C_PCT, C_RATE,
+    C_LAST, C_SEEN, C_SPARK, C_COUNT };
 
 static const struct {
 	const char *title;
@@ -27,6 +27,7 @@ static const struct {
 	[C_WIN] = { "WINDOW", 6, 1, SORT_COUNT },
 	[C_POINTS] = { "POINTS", 7, 1, SORT_POINTS },
 	[C_ANOM] = { "ANOM", 6, 1, SORT_ANOMALIES },
+	[C_ALERT] = { "ALERTS", 6, 1, SORT_ALERTS },
 	[C_PCT] = { "ANOM%", 6, 1, SORT_PERCENT },
 	[C_RATE] = { "RATE/s", 6, 1, SORT_RATE },
 	[C_LAST] = { "LAST", 8, 1, SORT_COUNT },
@@ -36,7 +37,7 @@ static const struct {
 
 /* Columns dropped first when the screen is narrow. */
 static const enum col drop_order[] = { C_WIN, C_PCT, C_SEEN, C_LAST, C_ST,
-    C_RATE, C_ANOM };
+    C_ANOM, C_RATE, C_ALERT };
 
 /* The widths of the table's columns at cols columns (0: not shown): the
  * client id as long as the longest listed (6 to 24), the sparkline what is
@@ -110,6 +111,9 @@ view_layout(struct top_model *m, int rows, int cols, int utf8, int ndb)
 	m->detail_width = pts > TOP_CHART_MAX ? TOP_CHART_MAX : pts;
 	detail_layout(rows, &chart, &list);
 	m->anom_page = list;
+	/* the alerts view: the title row under the header, the footer */
+	m->alert_page = rows - VIEW_TABLE_Y - 1 > 1 ? rows - VIEW_TABLE_Y - 1 :
+	    1;
 }
 
 char *
@@ -216,7 +220,9 @@ header(struct canvas *c, const struct top_model *m,
 		else if (t.total > t.active)
 			canvas_printf(c, 1, x, ST_NORMAL,
 			    "  %zu inactive hidden", t.total - t.active);
-	}
+	} else if (m->view == VIEW_ALERTS)
+		canvas_printf(c, 1, x, ST_NORMAL, "  alerts of all clients, "
+		    "newest first");
 }
 
 /* One footer: pairs of key and label. */
@@ -285,8 +291,9 @@ table(struct canvas *c, const struct top_model *m, const struct view_env *env)
 	const struct top_client *cl;
 	struct top_totals t;
 	static const char *const keys[] = { "Enter", "Open", "s", "Sort",
-	    "/", "Filter", "a", "Inactive", "p", "Pause", "?", "Help", "q",
-	    "Quit" };
+	    "/", "Filter", "A", "Alerts", "a", "Inactive", "p", "Pause", "?",
+	    "Help", "q", "Quit" };
+	size_t hidden;
 
 	table_layout(m, c->cols, env->ndb, w);
 	y = VIEW_TABLE_Y - 1;
@@ -336,6 +343,13 @@ table(struct canvas *c, const struct top_model *m, const struct view_env *env)
 			    sizeof(buf)));
 			x += w[C_ANOM] + 1;
 		}
+		if (w[C_ALERT]) {
+			field(c, y, x, w[C_ALERT], 1, r == m->sel ||
+			    cl->alerts == 0 ? base : ST_ALERT,
+			    fmt_count(cl->alerts, w[C_ALERT], buf,
+			    sizeof(buf)));
+			x += w[C_ALERT] + 1;
+		}
 		if (w[C_PCT]) {
 			field(c, y, x, w[C_PCT], 1, base, fmt_percent(
 			    cl->anomalies, cl->points, buf, sizeof(buf)));
@@ -368,6 +382,11 @@ table(struct canvas *c, const struct top_model *m, const struct view_env *env)
 		if (t.total == 0)
 			canvas_text(c, y, 2, ST_AXIS,
 			    "no clients in the database yet", 0);
+		else if (m->filter[0] != '\0' &&
+		    (hidden = model_hidden_matches(m)) > 0)
+			canvas_printf(c, y, 2, ST_AXIS,
+			    "no active client matches \"%s\" (%zu inactive: "
+			    "press a)", m->filter, hidden);
 		else if (m->filter[0] != '\0')
 			canvas_printf(c, y, 2, ST_AXIS,
 			    "no client matches \"%s\" (Esc: clear the filter)",
@@ -463,12 +482,13 @@ detail(struct canvas *c, const struct top_model *m,
     const struct view_env *env)
 {
 	const struct top_client *cl = model_detail_client(m);
-	int chart_rows, list, y, x, i;
+	int chart_rows, list, y, x, i, tsw = 9, len;
 	char a[32], b[32], d[32], e[16], votes[160];
 	const struct top_anomaly *an;
 	static const char *const keys[] = { "Esc", "Back", "PgUp/PgDn",
-	    "Pan", "Home/End", "Oldest/Live", "Up/Dn", "Scroll", "?", "Help",
-	    "q", "Quit" };
+	    "Pan", "Home/End", "Oldest/Live", "Up/Dn", "Scroll", "A",
+	    "Alerts", "?", "Help", "q", "Quit" };
+	int st;
 
 	detail_layout(c->rows, &chart_rows, &list);
 	canvas_style(c, 2, 0, c->cols, ST_TITLE);
@@ -503,20 +523,102 @@ detail(struct canvas *c, const struct top_model *m,
 
 	y = 4 + chart_rows + 2;
 	canvas_style(c, y, 0, c->cols, ST_TITLE);
-	canvas_printf(c, y, 0, ST_TITLE, "%9s %-20s %10s %5s %5s %s", "N",
-	    "TIMESTAMP", "VALUE", "SCORE", "ALERT", "DETECTORS");
+	/* the timestamps as wide as the longest listed, 9 to 20 */
+	for (i = 0; (size_t)i < m->nanoms; i++)
+		if ((len = (int)strlen(m->anoms[i].ts)) > tsw)
+			tsw = len > 20 ? 20 : len;
+	canvas_printf(c, y, 0, ST_TITLE, "%9s %-*s %10s %5s %-5s %s", "N",
+	    tsw, "TIMESTAMP", "VALUE", "SCORE", "KIND", "DETECTORS");
 	if (m->nanoms == 0 && m->detail_found)
 		canvas_text(c, y + 1, 2, ST_AXIS, m->detail_end > 0 ?
-		    "no anomalies up to here" : "no anomalies yet", 0);
+		    "no anomalies or alerts up to here" :
+		    "no anomalies or alerts yet", 0);
+	/* an alert's row: ALERT in the alert style (reverse in monochrome)
+	 * and its detectors in it too; an anomaly's: anom */
 	for (i = 0; i < list && m->anom_top + (size_t)i < m->nanoms; i++) {
 		an = &m->anoms[m->anom_top + (size_t)i];
-		x = canvas_printf(c, y + 1 + i, 0, ST_NORMAL, "%9lld %-20.20s "
-		    "%10s %5.2f ", (long long)an->n, an->ts,
+		x = canvas_printf(c, y + 1 + i, 0, ST_NORMAL, "%9lld %-*.*s "
+		    "%10s %5.2f ", (long long)an->n, tsw, tsw, an->ts,
 		    fmt_value(an->value, 10, a, sizeof(a)), an->score);
-		x += canvas_text(c, y + 1 + i, x, an->alert ? ST_ALERT :
-		    ST_NORMAL, an->alert ? "ALERT" : "     ", 0);
-		canvas_text(c, y + 1 + i, x + 1, ST_ANOMALY,
+		st = an->alert ? ST_ALERT : ST_ANOMALY;
+		x += canvas_text(c, y + 1 + i, x, st, an->alert ? "ALERT" :
+		    "anom ", 0);
+		canvas_text(c, y + 1 + i, x + 1, st,
 		    view_votes(an->votes, votes, sizeof(votes)), 0);
+	}
+	footer(c, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+/* The newest alerts of all clients, one a row, newest first: when it
+ * was received, the client, n, the timestamp as sent, the value, and the
+ * detectors that voted.  The client and timestamp columns narrow on a
+ * narrow screen before the detectors do. */
+static void
+alert_list(struct canvas *c, const struct top_model *m,
+    const struct view_env *env)
+{
+	static const char *const keys[] = { "Enter", "Open", "Up/Dn", "Move",
+	    "Esc", "Back", "p", "Pause", "?", "Help", "q", "Quit" };
+	const struct top_alert *a;
+	char id[STORE_ID_MAX + 16], v[32], age[16], votes[160];
+	int idw = 6, tsw = 9, vw, y, x, base, len;
+	size_t i, k;
+
+	for (i = 0; i < m->nalerts; i++) {
+		a = &m->alerts[i];
+		len = (int)strlen(a->id) + (env->ndb > 1 ? 3 : 0);
+		if (len > idw)
+			idw = len;
+		if ((len = (int)strlen(a->ts)) > tsw)
+			tsw = len;
+	}
+	idw = idw > 24 ? 24 : idw;
+	tsw = tsw > 24 ? 24 : tsw;
+	/* SEEN, CLIENT, N, TIMESTAMP, VALUE, DETECTORS (30 if it can) */
+	while ((vw = c->cols - (5 + 1 + idw + 1 + 9 + 1 + tsw + 1 + 10 + 1)) <
+	    30 && (idw > 12 || tsw > 10)) {
+		if (idw > 12)
+			idw--;
+		else
+			tsw--;
+	}
+	y = VIEW_TABLE_Y - 1;
+	canvas_style(c, y, 0, c->cols, ST_TITLE);
+	canvas_printf(c, y, 0, ST_TITLE, "%5s %-*s %9s %-*s %10s %s", "SEEN",
+	    idw, "CLIENT", "N", tsw, "TIMESTAMP", "VALUE", "DETECTORS");
+	if (m->nalerts == 0)
+		canvas_text(c, VIEW_TABLE_Y + 1, 2, ST_AXIS,
+		    "no alerts in the database yet", 0);
+	for (k = 0; k < (size_t)m->alert_page &&
+	    m->alert_top + k < m->nalerts; k++) {
+		i = m->alert_top + k;
+		a = &m->alerts[i];
+		y = VIEW_TABLE_Y + (int)k;
+		base = i == m->alert_sel ? ST_SELECTED : ST_NORMAL;
+		if (i == m->alert_sel)
+			canvas_style(c, y, 0, c->cols, ST_SELECTED);
+		if (env->ndb > 1)
+			snprintf(id, sizeof(id), "%s@%d", a->id, a->db + 1);
+		else
+			snprintf(id, sizeof(id), "%s", a->id);
+		x = 0;
+		field(c, y, x, 5, 1, base, fmt_age(env->now_ms -
+		    a->received_ms, age, sizeof(age)));
+		x += 6;
+		field(c, y, x, idw, 0, base, id);
+		if ((int)strlen(id) > idw)
+			canvas_put(c, y, x + idw - 1, base, env->utf8 ?
+			    0x2026 : '~');
+		x += idw + 1;
+		canvas_printf(c, y, x, base, "%9lld", (long long)a->n);
+		x += 10;
+		field(c, y, x, tsw, 0, base, a->ts);
+		x += tsw + 1;
+		field(c, y, x, 10, 1, base, fmt_value(a->value, 10, v,
+		    sizeof(v)));
+		x += 11;
+		canvas_text(c, y, x, base == ST_SELECTED ? base : ST_ALERT,
+		    view_votes(a->votes, votes, sizeof(votes)), 0);
 	}
 	footer(c, keys, sizeof(keys) / sizeof(keys[0]));
 }
@@ -535,6 +637,8 @@ help(struct canvas *c, const struct top_model *m, const struct view_env *env)
 		"s                  sort by the next column",
 		"/                  filter clients by id",
 		"a                  show or hide inactive ones",
+		"A                  the newest alerts of all",
+		"                   clients; Enter opens one",
 		"p, space           pause or resume refreshes",
 		"?                  this help",
 		"q                  quit",
@@ -580,6 +684,8 @@ view_draw(struct canvas *c, const struct top_model *m,
 	header(c, m, env);
 	if (m->view == VIEW_DETAIL)
 		detail(c, m, env);
+	else if (m->view == VIEW_ALERTS)
+		alert_list(c, m, env);
 	else
 		table(c, m, env);
 	if (m->help)

@@ -145,6 +145,7 @@ test_chart(void **state)
 }
 
 static int row_has(const struct canvas *c, int y, const char *s);
+static struct top_alert alert_at(const char *id, int64_t n, int64_t ms);
 
 /* -------------------------------------------------------------- model */
 
@@ -243,6 +244,10 @@ test_model_keys(void **state)
 	assert_string_equal(model_row(&m, 0)->id, "web01");
 	assert_string_equal(model_row(&m, m.sel)->id, "old");
 	model_key(&m, 's');
+	assert_int_equal(model_key(&m, 's'), ACT_FETCH);
+	assert_int_equal(m.sort, SORT_ALERTS);
+	assert_string_equal(model_row(&m, 0)->id, "web01");	/* 3 */
+	assert_string_equal(model_row(&m, 1)->id, "old");	/* 1 */
 	model_key(&m, 's');
 	assert_int_equal(model_key(&m, 's'), ACT_FETCH);
 	assert_int_equal(m.sort, SORT_RATE);
@@ -408,6 +413,11 @@ test_view_table(void **state)
 		assert_true(row_has(&c, 0, c.cols >= 80 ? "points/s 25.0" :
 		    "pts/s 25.0"));
 		assert_true(row_has(&c, VIEW_TABLE_Y - 1, "CLIENT"));
+		if (c.cols >= 80) {
+			assert_true(row_has(&c, VIEW_TABLE_Y - 1,
+			    " ANOM ALERTS "));
+			assert_true(row_has(&c, c.rows - 1, "A Alerts"));
+		}
 		assert_true(row_has(&c, VIEW_TABLE_Y, "db "));
 		assert_true(row_has(&c, VIEW_TABLE_Y + 1, "web01"));
 		assert_true(row_has(&c, VIEW_TABLE_Y + 1, "20.0"));
@@ -468,6 +478,21 @@ test_view_table(void **state)
 	view_draw(&c, &m, &env);
 	assert_true(row_has(&c, 23, "Filter: z_"));
 	assert_true(screen_has(&c, "no client matches \"z\""));
+	assert_int_equal(model_hidden_matches(&m), 0);
+	/* a filter that only inactive (hidden) clients match says so */
+	model_key(&m, TOPK_BACKSPACE);
+	model_key(&m, 'O');
+	model_key(&m, 'l');
+	model_key(&m, TOPK_ENTER);
+	assert_int_equal(m.nrows, 0);
+	assert_int_equal(model_hidden_matches(&m), 1);
+	view_draw(&c, &m, &env);
+	assert_true(screen_has(&c, "no active client matches \"Ol\" "
+	    "(1 inactive: press a)"));
+	model_key(&m, 'a');
+	assert_int_equal(m.nrows, 1);
+	assert_int_equal(model_hidden_matches(&m), 0);
+	model_key(&m, 'a');
 	canvas_free(&c);
 	model_free(&m);
 }
@@ -502,6 +527,14 @@ test_view_tiny(void **state)
 		m.help = 1;
 		view_draw(&c, &m, &env);
 		m.help = 0;
+		m.view = VIEW_ALERTS;
+		for (k = 0; k < 5; k++) {
+			struct top_alert a = alert_at("web01", (int64_t)k + 1,
+			    1000 + (int64_t)k);
+
+			model_alert_add(&m, &a);
+		}
+		view_draw(&c, &m, &env);
 		m.view = VIEW_TABLE;
 		canvas_free(&c);
 	}
@@ -548,13 +581,200 @@ test_view_detail(void **state)
 	assert_true(screen_has(&c, "n 71 live"));
 	assert_true(screen_has(&c, "N TIMESTAMP"));
 	assert_true(screen_has(&c, "2014-07-01 00:00:00"));
+	assert_true(screen_has(&c, "KIND  DETECTORS"));
 	assert_true(screen_has(&c, "ALERT zscore+iqr+ma"));
+	/* an anomaly that is no alert, an alert that is no anomaly */
+	m.nanoms = 3;
+	m.anoms[1] = m.anoms[0];
+	m.anoms[1].n = 50;
+	m.anoms[1].alert = 0;
+	m.anoms[1].votes = 0x03;
+	m.anoms[2] = m.anoms[0];
+	m.anoms[2].n = 40;
+	m.anoms[2].anomaly = 0;
+	m.anoms[2].score = 0;
+	m.anoms[2].votes = 0x1c0;	/* spatial, novelty, novelty_long */
+	view_draw(&c, &m, &env);
+	assert_true(screen_has(&c, "0.80 anom  zscore+iqr"));
+	assert_true(screen_has(&c, "0.00 ALERT spatial+novelty+novelty"));
+	assert_true(screen_has(&c, "A Alerts"));
 	assert_true(row_has(&c, 23, "Esc Back"));
 	/* an unknown client */
 	model_open_detail(&m, "nobody", -1);
 	m.detail_found = 0;
 	view_draw(&c, &m, &env);
 	assert_true(screen_has(&c, "no such client"));
+	canvas_free(&c);
+	model_free(&m);
+}
+
+/* An alert of client id at n, received at ms. */
+static struct top_alert
+alert_at(const char *id, int64_t n, int64_t ms)
+{
+	struct top_alert a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.id, sizeof(a.id), "%s", id);
+	a.n = n;
+	snprintf(a.ts, sizeof(a.ts), "%lld", (long long)(1600000000 + n));
+	a.value = (double)n;
+	a.votes = 0x40;			/* spatial */
+	a.received_ms = ms;
+	return a;
+}
+
+/* The list of all clients' alerts: newest first, each once, the newest
+ * TOP_ALERTS_MAX kept. */
+static void
+test_model_alerts(void **state)
+{
+	struct top_model m;
+	struct top_alert a;
+	int i;
+
+	(void)state;
+	model_init(&m);
+	a = alert_at("b", 5, 2000);
+	model_alert_add(&m, &a);
+	a = alert_at("a", 9, 3000);
+	model_alert_add(&m, &a);
+	a = alert_at("a", 7, 1000);
+	model_alert_add(&m, &a);
+	a = alert_at("c", 6, 2000);	/* same time: the higher n first */
+	model_alert_add(&m, &a);
+	model_alert_add(&m, &a);	/* again: not twice */
+	assert_int_equal(m.nalerts, 4);
+	assert_string_equal(m.alerts[0].id, "a");
+	assert_int_equal(m.alerts[0].n, 9);
+	assert_string_equal(m.alerts[1].id, "c");
+	assert_string_equal(m.alerts[2].id, "b");
+	assert_int_equal(m.alerts[3].n, 7);
+	assert_true(model_alert_wanted(&m, 1));
+	for (i = 0; i < TOP_ALERTS_MAX + 10; i++) {
+		a = alert_at("d", i + 1, 10000 + i);
+		model_alert_add(&m, &a);
+	}
+	assert_int_equal(m.nalerts, TOP_ALERTS_MAX);
+	assert_int_equal(m.alerts[0].n, TOP_ALERTS_MAX + 10);
+	assert_int_equal(m.alerts[TOP_ALERTS_MAX - 1].n, 11);
+	assert_false(model_alert_wanted(&m, 10005));
+	assert_true(model_alert_wanted(&m, 10011));
+	a = alert_at("e", 1, 5);	/* older than all: not added */
+	model_alert_add(&m, &a);
+	assert_int_equal(m.alerts[TOP_ALERTS_MAX - 1].n, 11);
+	model_alerts_clear(&m);
+	assert_int_equal(m.nalerts, 0);
+	model_free(&m);
+}
+
+/* A, the alerts view: its keys, Enter opens the alert's client and Esc
+ * comes back to the list; drawn at 80x24 and 200x50, and in monochrome. */
+static void
+test_view_alerts(void **state)
+{
+	static const char *const paths[] = { "/tmp/x.db" };
+	struct view_env env = { 1, 1, paths, 1, 103000 };
+	struct top_model m;
+	struct top_alert a;
+	struct canvas c;
+	char buf[1024];
+	int i, sizes[][2] = { { 24, 80 }, { 50, 200 } };
+
+	(void)state;
+	model_init(&m);
+	refresh(&m, 100000);
+	assert_int_equal(model_key(&m, 'A'), ACT_FETCH);
+	assert_int_equal(m.view, VIEW_ALERTS);
+	canvas_init(&c, 24, 80);
+	view_layout(&m, c.rows, c.cols, env.utf8, env.ndb);
+	view_draw(&c, &m, &env);
+	assert_true(screen_has(&c, "no alerts in the database yet"));
+	assert_int_equal(model_key(&m, TOPK_DOWN), ACT_NONE);
+	canvas_free(&c);
+	for (i = 0; i < 30; i++) {
+		a = alert_at(i % 2 ? "web01" : "a-rather-long-client-id-here",
+		    100 + i, 90000 + i * 100);
+		a.votes = i == 29 ? 0x1c7 : 0x40;
+		model_alert_add(&m, &a);
+	}
+	for (i = 0; i < 2; i++) {
+		canvas_init(&c, sizes[i][0], sizes[i][1]);
+		view_layout(&m, c.rows, c.cols, env.utf8, env.ndb);
+		view_draw(&c, &m, &env);
+		assert_true(row_has(&c, 1, "alerts of all clients"));
+		assert_true(row_has(&c, VIEW_TABLE_Y - 1, "SEEN CLIENT"));
+		assert_true(row_has(&c, VIEW_TABLE_Y - 1, "DETECTORS"));
+		/* the newest: web01's n 129, 10.1 s before now */
+		assert_true(row_has(&c, VIEW_TABLE_Y, "10s web01"));
+		assert_true(row_has(&c, VIEW_TABLE_Y, "129 1600000129"));
+		assert_true(row_has(&c, VIEW_TABLE_Y, c.cols == 80 ?
+		    "zscore+iqr+ewma+spatial+nov" :
+		    "zscore+iqr+ewma+spatial+novelty+novelty_long"));
+		assert_true(row_has(&c, VIEW_TABLE_Y + 1, "spatial"));
+		assert_int_equal(c.cells[VIEW_TABLE_Y * c.cols].style,
+		    ST_SELECTED);
+		assert_int_equal(m.alert_page, c.rows - VIEW_TABLE_Y - 1);
+		assert_true(row_has(&c, c.rows - 1, "Esc Back"));
+		/* a long id cut with an ellipsis, shorter at 80 columns */
+		if (c.rows == 24)
+			assert_true(row_has(&c, c.rows - 2,
+			    "a-rather-lo\xe2\x80\xa6 "));
+		else
+			assert_true(row_has(&c, VIEW_TABLE_Y + 29,
+			    "a-rather-long-client-id\xe2\x80\xa6 "));
+		canvas_row(&c, VIEW_TABLE_Y + 1, buf, sizeof(buf));
+		assert_true(strlen(buf) <= (size_t)c.cols);
+		canvas_free(&c);
+	}
+	/* 80x24 again: keys move the selection, the list scrolls */
+	canvas_init(&c, 24, 80);
+	view_layout(&m, c.rows, c.cols, env.utf8, env.ndb);
+	assert_int_equal(model_key(&m, TOPK_DOWN), ACT_REDRAW);
+	assert_int_equal(m.alert_sel, 1);
+	assert_int_equal(model_key(&m, TOPK_END), ACT_REDRAW);
+	assert_int_equal(m.alert_sel, 29);
+	assert_int_equal(m.alert_top, 30 - (size_t)m.alert_page);
+	assert_int_equal(model_key(&m, TOPK_PGUP), ACT_REDRAW);
+	assert_int_equal(m.alert_sel, 29 - (size_t)m.alert_page);
+	assert_int_equal(model_key(&m, TOPK_HOME), ACT_REDRAW);
+	assert_int_equal(m.alert_sel, 0);
+	assert_int_equal(m.alert_top, 0);
+	model_key(&m, TOPK_DOWN);
+	/* Enter opens its client; Esc comes back to the alerts */
+	assert_int_equal(model_key(&m, TOPK_ENTER), ACT_FETCH);
+	assert_int_equal(m.view, VIEW_DETAIL);
+	assert_string_equal(m.detail_id, "a-rather-long-client-id-here");
+	assert_int_equal(model_key(&m, TOPK_ESC), ACT_FETCH);
+	assert_int_equal(m.view, VIEW_ALERTS);
+	assert_int_equal(m.alert_sel, 1);
+	/* monochrome: the detectors of an alert in the alert style (bold
+	 * reverse), the selected row in its own */
+	env.colour = 0;
+	env.utf8 = 0;
+	view_draw(&c, &m, &env);
+	canvas_row(&c, VIEW_TABLE_Y, buf, sizeof(buf));
+	assert_int_equal(c.cells[VIEW_TABLE_Y * c.cols + (int)strlen(buf) -
+	    1].style, ST_ALERT);
+	assert_int_equal(c.cells[(VIEW_TABLE_Y + 1) * c.cols].style,
+	    ST_SELECTED);
+	/* the help names A */
+	model_key(&m, '?');
+	view_draw(&c, &m, &env);
+	assert_true(screen_has(&c, "the newest alerts of all"));
+	model_key(&m, ' ');
+	/* Esc, Left or A go back to the table; A from the detail too */
+	assert_int_equal(model_key(&m, 'A'), ACT_FETCH);
+	assert_int_equal(m.view, VIEW_TABLE);
+	model_key(&m, TOPK_ENTER);
+	assert_int_equal(m.view, VIEW_DETAIL);
+	assert_int_equal(model_key(&m, TOPK_ESC), ACT_FETCH);
+	assert_int_equal(m.view, VIEW_TABLE);
+	model_key(&m, TOPK_ENTER);
+	assert_int_equal(model_key(&m, 'A'), ACT_FETCH);
+	assert_int_equal(m.view, VIEW_ALERTS);
+	assert_int_equal(model_key(&m, TOPK_LEFT), ACT_FETCH);
+	assert_int_equal(m.view, VIEW_TABLE);
 	canvas_free(&c);
 	model_free(&m);
 }
@@ -593,11 +813,27 @@ db_setup(void **state)
 		p.ts.i = 1600000000 + n;
 		p.value = n % 100 == 0 ? 1000 : (double)(n % 10);
 		p.anomaly = n % 100 == 0;
-		p.alert = n == 100;
+		p.alert = n == 100 || n == 250;	/* 250: not an anomaly */
 		p.score = p.anomaly ? 0.8 : 0;
-		p.votes = p.anomaly ? 0x07 : 0;
+		p.votes = p.anomaly ? 0x07 : n == 250 ? 0x40 : 0;
 		p.received_ms = 2000 + n;
 		if (store_add_point(st, "alpha", &p, err, sizeof(err)) != 0)
+			return -1;
+	}
+	/* gamma: 120 alerts, received between alpha's */
+	if (store_client_hello(st, "gamma", 50, "{}", NULL, 1000, NULL, err,
+	    sizeof(err)) != 0)
+		return -1;
+	for (n = 1; n <= 120; n++) {
+		memset(&p, 0, sizeof(p));
+		p.n = n;
+		p.ts.type = STORE_TS_INTEGER;
+		p.ts.i = 1600000000 + n;
+		p.value = (double)n;
+		p.alert = 1;
+		p.votes = 0x80;		/* novelty */
+		p.received_ms = 2000 + 4 * n;
+		if (store_add_point(st, "gamma", &p, err, sizeof(err)) != 0)
 			return -1;
 	}
 	if (store_commit(st, err, sizeof(err)) != 0)
@@ -644,12 +880,12 @@ test_queries(void **state)
 	model_init(&m);
 	m.show_inactive = 1;
 	assert_int_equal(query_clients(&dbs, &m, 5000, err, sizeof(err)), 0);
-	assert_int_equal(m.nclients, 2);
+	assert_int_equal(m.nclients, 3);
 	c = model_row(&m, 0);
 	assert_string_equal(c->id, "alpha");
 	assert_int_equal(c->points, 500);
 	assert_int_equal(c->anomalies, 5);
-	assert_int_equal(c->alerts, 1);
+	assert_int_equal(c->alerts, 2);
 	/* the sparkline: the newest 20 values, oldest first */
 	assert_int_equal(query_spark(&dbs, c, 20, err, sizeof(err)), 0);
 	assert_int_equal(c->nspark, 20);
@@ -662,6 +898,28 @@ test_queries(void **state)
 	assert_int_equal(query_sparks(&dbs, &m, err, sizeof(err)), 0);
 	assert_int_equal(model_row(&m, 0)->nspark, 30);
 	assert_int_equal(model_row(&m, 1)->nspark, 0);
+	/* every client's newest alerts: gamma's and alpha's merged by the
+	 * time received, the newest 100 */
+	assert_int_equal(query_alerts(&dbs, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.nalerts, TOP_ALERTS_MAX);
+	assert_string_equal(m.alerts[0].id, "gamma");
+	assert_int_equal(m.alerts[0].n, 120);
+	assert_string_equal(m.alerts[58].id, "alpha");
+	assert_int_equal(m.alerts[58].n, 250);
+	assert_int_equal(m.alerts[58].anomaly, 0);
+	assert_int_equal(m.alerts[58].votes, 0x40);
+	assert_string_equal(m.alerts[58].ts, "1600000250");
+	assert_string_equal(m.alerts[96].id, "alpha");
+	assert_int_equal(m.alerts[96].n, 100);
+	assert_int_equal(m.alerts[96].anomaly, 1);
+	assert_int_equal(m.alerts[99].n, 23);
+	/* the selection stays on its alert when newer ones come */
+	memmove(&m.alerts[0], &m.alerts[5], 95 * sizeof(m.alerts[0]));
+	m.alert_sel = 53;
+	m.alert_page = 20;
+	assert_int_equal(query_alerts(&dbs, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.alert_sel, 58);
+	assert_true(m.alert_top <= 58 && m.alert_top + 20 > 58);
 	/* the detail view, live and panned */
 	model_open_detail(&m, "alpha", -1);
 	m.detail_width = 50;
@@ -670,16 +928,22 @@ test_queries(void **state)
 	assert_int_equal(m.nchart, 50);
 	assert_int_equal(m.chart[0].n, 451);
 	assert_int_equal(m.chart[49].n, 500);
-	assert_int_equal(m.nanoms, 5);
+	/* the anomalies and the alerts, the alert at 250 no anomaly */
+	assert_int_equal(m.nanoms, 6);
 	assert_int_equal(m.anoms[0].n, 500);
 	assert_string_equal(m.anoms[0].ts, "1600000500");
-	assert_int_equal(m.anoms[4].n, 100);
-	assert_int_equal(m.anoms[4].alert, 1);
+	assert_int_equal(m.anoms[3].n, 250);
+	assert_int_equal(m.anoms[3].alert, 1);
+	assert_int_equal(m.anoms[3].anomaly, 0);
+	assert_int_equal(m.anoms[3].votes, 0x40);
+	assert_int_equal(m.anoms[5].n, 100);
+	assert_int_equal(m.anoms[5].alert, 1);
+	assert_int_equal(m.anoms[5].anomaly, 1);
 	m.detail_end = 250;
 	assert_int_equal(query_detail(&dbs, &m, err, sizeof(err)), 0);
 	assert_int_equal(m.chart[49].n, 250);
-	assert_int_equal(m.nanoms, 2);
-	assert_int_equal(m.anoms[0].n, 200);
+	assert_int_equal(m.nanoms, 3);
+	assert_int_equal(m.anoms[0].n, 250);
 	model_open_detail(&m, "nobody", -1);
 	assert_int_equal(query_detail(&dbs, &m, err, sizeof(err)), 0);
 	assert_int_equal(m.detail_found, 0);
@@ -688,9 +952,10 @@ test_queries(void **state)
 	assert_non_null(fp);
 	assert_int_equal(batch_print(fp, &m, &env, NULL), 0);
 	fclose(fp);
-	assert_non_null(strstr(out, "clients 2/2 active"));
+	assert_non_null(strstr(out, "clients 3/3 active"));
+	assert_non_null(strstr(out, " ANOMALIES ALERTS   ANOM% "));
 	assert_non_null(strstr(out, "\nalpha  active       50        500"
-	    "         5   1.00%        -         1000"));
+	    "         5      2   1.00%        -         1000"));
 	assert_non_null(strstr(out, "\nbeta   active       60"));
 	free(out);
 	model_free(&m);
@@ -712,6 +977,8 @@ main(void)
 		cmocka_unit_test(test_view_table),
 		cmocka_unit_test(test_view_tiny),
 		cmocka_unit_test(test_view_detail),
+		cmocka_unit_test(test_model_alerts),
+		cmocka_unit_test(test_view_alerts),
 		cmocka_unit_test_setup_teardown(test_queries, db_setup,
 		    db_teardown),
 	};
