@@ -176,7 +176,9 @@ struct pending {
 
 struct store {
 	sqlite3		*db;
-	int		 lockfd;	/* held by a writer, else -1 */
+	int		 lockfd;	/* a writer's descriptor of the database
+					 * file, flocked; else -1 */
+	char		*path;		/* a writer's path, as opened */
 	int		 writer;
 	int		 in_tx;
 	size_t		 npoints;	/* points added in the transaction */
@@ -686,8 +688,8 @@ store_open_writer(const char *path, enum store_sync sync, char *err,
     size_t errlen)
 {
 	struct store *st;
-	char *lockpath = NULL, sql[64];
-	size_t len;
+	struct stat sb;
+	char sql[64];
 	sqlite3_stmt *s = NULL;
 	const char *mode;
 
@@ -696,24 +698,34 @@ store_open_writer(const char *path, enum store_sync sync, char *err,
 		return NULL;
 	}
 	st->writer = 1;
-	len = strlen(path);
-	if ((lockpath = malloc(len + sizeof(".lock"))) == NULL) {
+	if ((st->path = strdup(path)) == NULL) {
 		errmsg_set(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	memcpy(lockpath, path, len);
-	memcpy(lockpath + len, ".lock", sizeof(".lock"));
-	if ((st->lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC,
+	/*
+	 * The lock is on the database file itself, not on a name: a second
+	 * anomalyd that reaches the file by another one (a symlink, a hard
+	 * link) is refused too.  On Linux flock(2) locks and SQLite's
+	 * fcntl(2) locks do not meet; but closing any descriptor of the file
+	 * would drop this process's fcntl locks, so this one stays open until
+	 * after sqlite3_close() (store_close()).
+	 */
+	if ((st->lockfd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC,
 	    0644)) == -1) {
-		errmsg_set(err, errlen, "%s: %s", lockpath, strerror(errno));
+		errmsg_set(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(st->lockfd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		errmsg_set(err, errlen, "%s: not a regular file", path);
 		goto fail;
 	}
 	if (flock(st->lockfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
 			errmsg_set(err, errlen, "%s: database in use: another "
-			    "anomalyd holds %s", path, lockpath);
+			    "anomalyd has it open (under this or another name)",
+			    path);
 		else
-			errmsg_set(err, errlen, "%s: flock: %s", lockpath,
+			errmsg_set(err, errlen, "%s: flock: %s", path,
 			    strerror(errno));
 		goto fail;
 	}
@@ -744,11 +756,9 @@ store_open_writer(const char *path, enum store_sync sync, char *err,
 	    migrate(st, path, err, errlen) == -1 ||
 	    prepare_all(st, path, err, errlen) == -1)
 		goto fail;
-	free(lockpath);
 	return st;
 fail:
 	sqlite3_finalize(s);
-	free(lockpath);
 	store_close(st);
 	return NULL;
 }
@@ -802,9 +812,37 @@ store_close(struct store *st)
 		sqlite3_close(st->db);
 	if (st->lockfd != -1)
 		close(st->lockfd);	/* releases the flock */
+	free(st->path);
 	free(st->pend);
 	free(st->slots);
 	free(st);
+}
+
+int
+store_file_check(const struct store *st, char *err, size_t errlen)
+{
+	struct stat open_sb, path_sb;
+
+	if (st->lockfd == -1)
+		return 0;
+	if (fstat(st->lockfd, &open_sb) == -1)
+		return 0;	/* cannot tell: let SQLite find out */
+	if (open_sb.st_nlink == 0) {
+		errmsg_set(err, errlen, "database file was removed");
+		return -1;
+	}
+	if (stat(st->path, &path_sb) == -1) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return 0;
+		errmsg_set(err, errlen, "database file was removed");
+		return -1;
+	}
+	if (path_sb.st_dev != open_sb.st_dev ||
+	    path_sb.st_ino != open_sb.st_ino) {
+		errmsg_set(err, errlen, "database file was replaced");
+		return -1;
+	}
+	return 0;
 }
 
 /* ----------------------------------------------------------- clients */
@@ -1131,6 +1169,9 @@ store_commit(struct store *st, char *err, size_t errlen)
 			return write_fail(st);
 		}
 	}
+	/* a commit to a file no name leads to any more is lost at exit */
+	if (store_file_check(st, err, errlen) == -1)
+		return write_fail(st);
 	if (run(st, S_COMMIT, "commit", err, errlen) == -1)
 		return -1;
 	pending_clear(st);

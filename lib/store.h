@@ -2,8 +2,9 @@
  * store.h: the database (SPEC §4), the only module that speaks SQL.
  *
  * One SQLite file in WAL mode.  anomalyd opens it with store_open_writer()
- * and is its only writer: it holds an exclusive flock(2) on PATH.lock while
- * the store is open, so a second writer is refused at once.  anomaly-top and
+ * and is its only writer: it holds an exclusive flock(2) on the database
+ * file itself while the store is open, so a second writer is refused at
+ * once, whatever name (symlink, hard link) it uses.  anomaly-top and
  * anomaly-export open it with store_open_reader(), which takes no lock,
  * never writes and never blocks the writer.
  *
@@ -47,8 +48,8 @@ enum store_sync {
 };
 
 /* Opens the database at path for writing, creating it when missing: takes
- * an exclusive flock(2) on path.lock (failing at once, with a message naming
- * the path, when another anomalyd holds it), sets WAL and the synchronous
+ * an exclusive flock(2) on the file (failing at once, with a message naming
+ * the path, when another anomalyd holds it under any name), sets WAL and the synchronous
  * level, creates or migrates the schema to STORE_SCHEMA_VERSION (a database
  * of a newer version, or one that is not an anomaly database, is refused),
  * and marks every client inactive.  Returns the store, or NULL with a
@@ -65,6 +66,15 @@ struct store *store_open_reader(const char *path, char *err, size_t errlen);
 /* Rolls back an open transaction, closes the database and releases the
  * lock.  NULL is a no-op. */
 void store_close(struct store *st);
+
+/* Whether the path a writer was opened with still leads to the file it has
+ * open: returns 0 when it does (or for a reader, or when it cannot tell),
+ * -1 with "database file was removed" or "database file was replaced" in
+ * err when it does not, so what is committed now would be lost.
+ * store_commit() checks it before every commit.  It reads nothing that
+ * changes after the open: any thread may call it, also while another one
+ * uses the store. */
+int store_file_check(const struct store *st, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ clients */
 
@@ -173,8 +183,9 @@ size_t store_pending(const struct store *st);
 
 /* Writes the counters of the clients the transaction touched and commits.
  * Returns 0 when the whole batch is durable (as the sync level promises);
- * else -1 with a message (SQLITE_FULL, I/O error, ...), and then nothing
- * of the batch is stored.  Either way no transaction is open afterwards. */
+ * else -1 with a message (SQLITE_FULL, I/O error, the database file was
+ * removed (store_file_check()), ...), and then nothing of the batch is
+ * stored.  Either way no transaction is open afterwards. */
 int store_commit(struct store *st, char *err, size_t errlen);
 
 /* Abandons the open transaction, if any: nothing of it is stored. */

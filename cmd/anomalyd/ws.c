@@ -105,9 +105,7 @@ ws_write_now(struct server *srv)
 
 /* -------------------------------------------------------------- token */
 
-/* Whether the len bytes at t are the token of --token-file, in a time that
- * depends only on the token's length. */
-static int
+int
 token_equal(const struct server *srv, const char *t, size_t len)
 {
 	const volatile unsigned char *k =
