@@ -430,7 +430,10 @@ fail_now(struct server *srv, const char *why)
 	struct client *c;
 	char err[256];
 
-	logmsg(srv, 0, "store: %s", why);
+	if (store_file_check(srv->st, err, sizeof(err)) == -1)
+		db_gone(srv, err);	/* says it once */
+	else
+		logmsg(srv, 0, "store: %s", why);
 	snprintf(srv->fail_why, sizeof(srv->fail_why), "%s", why);
 	TAILQ_FOREACH(s, &srv->dirty, dirty)
 		STAILQ_FOREACH(r, &s->waiting, entry)
@@ -655,6 +658,12 @@ client_point(struct server *srv, struct session *s,
 		both_error(out, alt, pt->error, pt);
 		return;
 	}
+	if (srv->gone) {
+		/* nothing is stored any more: no batch, no resend */
+		snprintf(msg, sizeof(msg), "not stored: %s", srv->gone_why);
+		both_error(out, alt, msg, pt);
+		return;
+	}
 	if (srv->failed)
 		goto not_stored;
 	if (c->det == NULL || (s->v2 && pt->seq > 0 &&
@@ -754,6 +763,10 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	int found, same, rc = -1;
 
 	*code = 1011;
+	if (srv->gone) {
+		errmsg_set(why, whylen, "database error: %s", srv->gone_why);
+		return -1;
+	}
 	if ((sc = malloc(sizeof(*sc))) == NULL) {
 		errmsg_set(why, whylen, "out of memory");
 		return -1;

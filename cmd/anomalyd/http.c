@@ -942,6 +942,12 @@ route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b
 	*ctype = "application/json";
 	if (strcmp(path, "/healthz") == 0) {
 		*ctype = "text/plain; charset=utf-8";
+		if (srv->gone) {
+			/* the body is the cause, not an error page */
+			printf_(b, "error: %s: points are not stored\n",
+			    srv->gone_why);
+			return 503;
+		}
 		puts_(b, "ok\n");
 		return 200;
 	}
@@ -982,6 +988,7 @@ status_text(int status)
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
 }
@@ -1055,7 +1062,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	} else
 		status = route(srv, wsi, path, &hs->body, &ctype, &why,
 		    subject, sizeof(subject));
-	if (status != 200)
+	if (status != 200 && status != 503)
 		error_body(&hs->body, path, status, why, subject, &ctype);
 	if (hs->body.oom)
 		return -1;
