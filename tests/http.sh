@@ -32,7 +32,7 @@ foreign_script() {
 	} END { print bad ? "foreign" : "clean" }'
 }
 
-echo "1..34"
+echo "1..35"
 
 # req [METHOD] PATH...: one request per PATH on one keep-alive connection;
 # for each, "status N" (or "status none" when the server closed without an
@@ -364,6 +364,20 @@ EOF
 )
 [ "$out" = 405 ] && [ "$(get /healthz)" = ok ]
 ok $? "a POST with a body gets 405, the server goes on"
+
+# --- the static chart of values near +-DBL_MAX (hi - lo overflows)
+out=$(printf '%s\n' connect 'send {"client_id":"huge","window":10}' \
+    'send {"timestamp":1,"value":1e308}' recv \
+    'send {"timestamp":2,"value":-1e308}' recv \
+    'send {"timestamp":3,"value":1.7976931348623157e308}' recv \
+    'send {"timestamp":4,"value":0}' recv | ws 2>&1)
+svg=$(get /client/huge | tr '\n' ' ' | sed -n 's/.*\(<svg class="static-chart".*<\/svg>\).*/\1/p')
+out="$out
+$svg"
+[ "$(echo "$out" | grep -c '"anomaly":0')" = 4 ] &&
+    echo "$svg" | grep -q '<polyline class="values" points="10.0,78.4 336.7,250.0 663.3,10.0 990.0,164.2"/>' &&
+    ! echo "$svg" | grep -qi 'nan\|inf'
+ok $? "/client/ID: the static chart of values up to +-1.8e308 holds no nan or inf"
 
 # --- keep-alive
 out=$(req /healthz /api/clients /static/b.css /nope "$p?limit=x" /healthz)

@@ -716,7 +716,7 @@ struct dot {
 static void
 svg_chart(struct proto_buf *b, const struct dot *d, size_t n)
 {
-	double lo = INFINITY, hi = -INFINITY, x, y;
+	double lo = INFINITY, hi = -INFINITY, half, x, y;
 	size_t i;
 
 	printf_(b, "<svg class=\"static-chart\" viewBox=\"0 0 %d %d\" "
@@ -728,10 +728,14 @@ svg_chart(struct proto_buf *b, const struct dot *d, size_t n)
 		if (d[i].value > hi)
 			hi = d[i].value;
 	}
+	/* hi - lo overflows for values near +-DBL_MAX: scale by halves,
+	 * which cannot (|v / 2 - lo / 2| <= DBL_MAX); a range too small to
+	 * tell apart is drawn flat */
+	half = hi / 2 - lo / 2;
 #define SX(i)	(SVG_PAD + (n > 1 ? (double)(i) * (SVG_W - 2 * SVG_PAD) / \
 		    (double)(n - 1) : (SVG_W - 2 * SVG_PAD) / 2.0))
-#define SY(v)	(hi > lo ? SVG_PAD + (hi - (v)) * (SVG_H - 2 * SVG_PAD) / \
-		    (hi - lo) : SVG_H / 2.0)
+#define SY(v)	(half > 0 ? SVG_PAD + (1 - fmin(1, fmax(0, ((v) / 2 - lo / 2) / \
+		    half))) * (SVG_H - 2 * SVG_PAD) : SVG_H / 2.0)
 	for (i = 0; i < n; i++)
 		if (d[i].alert)
 			printf_(b, "<line class=\"alert\" x1=\"%.1f\" y1=\"0\" "
