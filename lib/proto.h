@@ -165,7 +165,9 @@ int proto_ts_text(struct proto_ts *ts, const char *s, size_t len);
  * that seq: {"seq":S,"timestamp":T,"anomaly":0|1} (timestamp left out when
  * ts is NONE).  With PROTO_DETAIL also "alert", "score" (always with a
  * fraction or exponent), "votes" (name: 0|1 for each detector in mask
- * detectors, in bit order) and "warmup":true during warm-up.  Returns 0 or
+ * detectors, in bit order: pass detect_computed_mask() of the client's
+ * settings, so that the alert source's detectors show why an alert fired)
+ * and "warmup":true during warm-up.  Returns 0 or
  * -1 when memory is short. */
 int proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
     int64_t seq, const struct detect_verdict *v, uint32_t detectors,

@@ -6,7 +6,7 @@
 # was stored).  ANOMALYD and WSRAW name the binaries.
 . tests/lib.sh
 
-echo "1..48"
+echo "1..50"
 
 # The HTTP status of URL and its headers, "STATUS" then "name: value" lines.
 http_head() {
@@ -202,6 +202,16 @@ grep '^text {"seq"' "$tmp/C" | cmp -s - "$tmp/A.v"
 out=$(grep '^text {"seq"' "$tmp/C" | diff "$tmp/A.v" - | head -5)
 ok $? "restart-exact: cut, kill -9, restart (full replay): same verdicts"
 
+# --- detail votes: the alert source's detectors too, so an alert says why
+out=$(grep -v '"votes":{"zscore":[01],"iqr":[01],"ewma":[01],"ma":[01],"iforest":[01],"spatial":[01],"novelty":[01],"novelty_long":[01]}' "$tmp/A.v" | head -3)
+alerts=$(grep -c '"alert":1' "$tmp/A.v")
+why=$(grep '"alert":1' "$tmp/A.v" | grep -c '"spatial":1\|"novelty":1\|"novelty_long":1')
+[ -z "$out" ] && [ "$alerts" -ge 1 ] && [ "$why" = "$alerts" ]
+ok $? "detail: votes hold the voting and the alert detectors; each alert shows which fired ($alerts alerts)"
+out=$(sql "select count(*), sum((votes & 448) <> 0) from points where client_id = 'A' and alert = 1")
+[ "$out" = "$alerts|$alerts" ]
+ok $? "the stored votes of each alert hold the bit of the alert detector that fired"
+
 # sendrecv FROM TO: protocol-2 points FROM..TO, each sent after the
 # previous one's reply, as "send" and "recv" lines.
 sendrecv() {
@@ -348,7 +358,7 @@ ok $? "--token-file: an empty file exits 2, an unreadable one 1"
 out=$("$anomalyd" -l "0.0.0.0:$(free_port)" -d "$tmp/no/such.db" 2>&1;
     "$anomalyd" -l "0.0.0.0:$(free_port)" -d "$tmp/no/such.db" \
     --token-file "$tmp/token" 2>&1)
-[ "$(echo "$out" | grep -c 'warning: listening on 0.0.0.0 without --token-file')" = 1 ]
+[ "$(echo "$out" | grep -c 'warning: listening on 0.0.0.0:[0-9]* without --token-file')" = 1 ]
 ok $? "listening on a non-loopback address without --token-file warns"
 
 db=$tmp/token.db

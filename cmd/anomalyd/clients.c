@@ -618,8 +618,10 @@ duplicate(struct server *srv, struct session *s, const struct proto_point *pt,
 	v.anomaly = sp.anomaly;
 	v.alert = sp.alert;
 	v.score = sp.score;
-	proto_format_verdict(out, &ts, pt->seq, &v, c->set.detectors, flags);
-	proto_format_verdict(alt, &ts, pt->seq, &v, c->set.detectors, flags);
+	proto_format_verdict(out, &ts, pt->seq, &v,
+	    detect_computed_mask(&c->set), flags);
+	proto_format_verdict(alt, &ts, pt->seq, &v,
+	    detect_computed_mask(&c->set), flags);
 }
 
 static void
@@ -714,8 +716,8 @@ client_point(struct server *srv, struct session *s,
 		snapshot(srv, c);
 	if (pt->seq > 0)
 		c->last_seq = pt->seq;
-	proto_format_verdict(out, &pt->ts, pt->seq, &v, c->set.detectors,
-	    s->detail ? PROTO_DETAIL : 0);
+	proto_format_verdict(out, &pt->ts, pt->seq, &v,
+	    detect_computed_mask(&c->set), s->detail ? PROTO_DETAIL : 0);
 	proto_format_error(alt, NOT_STORED, &pt->ts, pt->seq);
 	*holds = 1;
 	return;

@@ -1513,6 +1513,30 @@ test_format_verdict(void **state)
 	    "\"timestamp\":1577923200.0,\"anomaly\":0,\"alert\":0,"
 	    "\"score\":0.2,\"votes\":{\"zscore\":0,\"iqr\":1,\"ewma\":0,"
 	    "\"ma\":0,\"iforest\":0},\"duplicate\":1}");
+	/* The default settings: the voting detectors and those of the alert
+	 * source, so that an alert says which one fired. */
+	{
+		struct detect_settings set;
+
+		detect_settings_default(&set, 100);
+		v.votes = (1u << DETECT_ZSCORE) | (1u << DETECT_SPATIAL) |
+		    (1u << DETECT_NOVELTY_LONG);
+		v.alert = 1;
+		proto_buf_clear(&f->b);
+		proto_format_verdict(&f->b, &ts, 12, &v,
+		    detect_computed_mask(&set), PROTO_DETAIL);
+		assert_string_equal(proto_buf_text(&f->b), "{\"seq\":12,"
+		    "\"timestamp\":1577923200.0,\"anomaly\":0,\"alert\":1,"
+		    "\"score\":0.2,\"votes\":{\"zscore\":1,\"iqr\":0,"
+		    "\"ewma\":0,\"ma\":0,\"iforest\":0,\"spatial\":1,"
+		    "\"novelty\":0,\"novelty_long\":1}}");
+		/* --alert vote: only the voting detectors */
+		set.alert = DETECT_ALERT_VOTE;
+		assert_int_equal(detect_computed_mask(&set),
+		    DETECT_DEFAULT_MASK);
+		v.votes = 1u << DETECT_IQR;
+		v.alert = 0;
+	}
 	proto_ts_real(&ts, 0.1 + 0.2);
 	proto_buf_clear(&f->b);
 	proto_format_verdict(&f->b, &ts, 12, &v, 0, PROTO_DUPLICATE);
