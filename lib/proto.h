@@ -179,9 +179,12 @@ int proto_format_error(struct proto_buf *b, const char *error,
     const struct proto_ts *ts, int64_t seq);
 
 /* Appends {"ready":true,"client_id":ID,"window":N,"last_seq":S,
- * "points":P}.  Returns 0 or -1. */
+ * "points":P,"last_timestamp":T}: T is the timestamp of the client's last
+ * stored point as read back (a number or a string), null when last_ts is
+ * NULL or NONE.  Returns 0 or -1. */
 int proto_format_ready(struct proto_buf *b, const char *client_id,
-    uint32_t window, int64_t last_seq, uint64_t points);
+    uint32_t window, int64_t last_seq, uint64_t points,
+    const struct proto_ts *last_ts);
 
 /* A batch reply: proto_batch_begin() appends "[", proto_batch_next() goes
  * before each element and appends "," unless it is the first,

@@ -1262,6 +1262,26 @@ store_point_by_seq(struct store *st, const char *id, int64_t seq,
 }
 
 int
+store_point_get(struct store *st, const char *id, int64_t n,
+    struct store_point *p, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = st->stmt[S_POINT_AT];
+	size_t len;
+	int rc;
+
+	if (id == NULL || (len = strlen(id)) == 0 || len > STORE_ID_MAX ||
+	    n < 1)
+		return 0;
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, n);
+	if ((rc = step_one(st, s, "read point", err, errlen)) != 1)
+		return rc;
+	rc = read_point(s, p, err, errlen) == 0 ? 1 : -1;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
 store_points_open(struct store *st, const char *id,
     const struct store_range *r, char *err, size_t errlen)
 {

@@ -198,6 +198,12 @@ void store_rollback(struct store *st);
 int store_point_by_seq(struct store *st, const char *id, int64_t seq,
     struct store_point *p, char *err, size_t errlen);
 
+/* Reads point n of client id into p (one primary-key lookup; the points
+ * added in the open transaction included).  Returns 1, 0 when there is
+ * none, -1 on error. */
+int store_point_get(struct store *st, const char *id, int64_t n,
+    struct store_point *p, char *err, size_t errlen);
+
 /* Which points store_points_open() reads. */
 struct store_range {
 	int64_t	 after;			/* n > after */

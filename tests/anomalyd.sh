@@ -76,7 +76,7 @@ out=$(printf '%s\n' connect recv \
     'send {"seq":1,"timestamp":9,"value":9}' recv \
     'send {"seq":2,"timestamp":9,"value":9}' recv | ws "$url")
 exp='connected
-text {"ready":true,"client_id":"web01","window":100,"last_seq":0,"points":0}
+text {"ready":true,"client_id":"web01","window":100,"last_seq":0,"points":0,"last_timestamp":null}
 text [{"seq":1,"timestamp":"2014-07-01 00:00:00","anomaly":0},{"error":"value is not a finite number","timestamp":2,"seq":2},{"seq":3,"timestamp":3.5,"anomaly":0}]
 text {"seq":1,"timestamp":"2014-07-01 00:00:00","anomaly":0,"duplicate":1}
 text {"error":"seq already used","timestamp":9,"seq":2}'
@@ -85,15 +85,15 @@ ok $? "protocol 2: ready, a batch with a bad element, duplicate and used seqs"
 
 out=$(printf '%s\n' connect recv \
     'send [{"seq":1,"timestamp":"2014-07-01 00:00:00","value":10844},{"seq":3,"timestamp":3.5,"value":8127},{"seq":4,"timestamp":4,"value":1}]' recv | ws "$url&detail=1")
-echo "$out" | grep -q '"last_seq":3,"points":2}' &&
+echo "$out" | grep -q '"last_seq":3,"points":2,"last_timestamp":3.5}' &&
     echo "$out" | grep -q '^text \[{"seq":1,.*"duplicate":1},{"seq":3,.*"duplicate":1},{"seq":4,"timestamp":4,"anomaly":0,"alert":0,"score":0.0,"votes":{' &&
     [ "$(sql "select count(*), max(seq) from points where client_id = 'web01'")" = "3|4" ]
-ok $? "protocol 2: reconnect and resend the same seqs: nothing doubled"
+ok $? "protocol 2: reconnect and resend the same seqs: nothing doubled; ready holds the last timestamp"
 
 out=$(printf '%s\n' connect \
     'send {"version": 2, "detail": true}' recv \
     'send {"seq":5,"timestamp":5,"value":5}' recv | ws '/ws?client_id=web01&window=100')
-echo "$out" | grep -q '^text {"ready":true,"client_id":"web01","window":100,"last_seq":4,"points":3}$' &&
+echo "$out" | grep -q '^text {"ready":true,"client_id":"web01","window":100,"last_seq":4,"points":3,"last_timestamp":4}$' &&
     echo "$out" | grep -q '^text {"seq":5,"timestamp":5,"anomaly":0,"alert":0,"score":0.0,"votes":{.*"warmup":true}$'
 ok $? "protocol 2: settings message after a URL hello gets ready"
 
@@ -465,7 +465,7 @@ pid=
 start -v
 out=$({ echo connect; echo recv; sendrecv "$S" 40; } |
     ws '/ws?client_id=full&window=10&version=2' 2>&1)
-echo "$out" | grep -q "^text {\"ready\":true,\"client_id\":\"full\",\"window\":10,\"last_seq\":$((S - 1)),\"points\":$((S - 1))}$" &&
+echo "$out" | grep -q "^text {\"ready\":true,\"client_id\":\"full\",\"window\":10,\"last_seq\":$((S - 1)),\"points\":$((S - 1)),\"last_timestamp\":$((1600000000 + S - 1))}$" &&
     [ "$(echo "$out" | grep -c '^text {"seq":[0-9]*,"timestamp":[0-9]*,"anomaly":0}$')" = $((41 - S)) ] &&
     [ "$(sql "select count(*), count(distinct seq), min(seq), max(seq), max(n) from points where client_id = 'full'")" = "40|40|1|40|40" ]
 ok $? "disk full: after the cause is gone, resending from S stores all 40 points once"

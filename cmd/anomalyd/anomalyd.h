@@ -230,6 +230,10 @@ void clients_free(struct server *srv);
  * 1011: the database failed). */
 int client_hello(struct server *srv, struct session *s, const char *id,
     const struct proto_hello *h, int *code, char *why, size_t whylen);
+/* Appends the protocol-2 ready of client c to out: its window, last seq,
+ * points and the timestamp of its last stored point (one lookup, after
+ * drain()). */
+void client_ready(struct server *srv, struct client *c, struct proto_buf *out);
 /* Lets go of s's client at disconnect: snapshot, inactive, free. */
 void client_detach(struct server *srv, struct session *s);
 /* Judges and stores good point pt of s's client, appending its reply to

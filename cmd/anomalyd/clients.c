@@ -849,6 +849,24 @@ out:
 }
 
 void
+client_ready(struct server *srv, struct client *c, struct proto_buf *out)
+{
+	struct store_point sp;
+	struct proto_ts ts;
+	char err[256];
+	uint64_t n = c->det != NULL ? detector_count(c->det) : 0;
+	int rc = 0;
+
+	ts.type = PROTO_TS_NONE;
+	if (n > 0 && drain(srv) == 0 && (rc = store_point_get(srv->st, c->id,
+	    (int64_t)n, &sp, err, sizeof(err))) == 1)
+		to_proto_ts(&ts, &sp.ts);
+	else if (rc == -1)
+		logmsg(srv, 0, "client %s: %s", c->id, err);
+	proto_format_ready(out, c->id, c->set.window, c->last_seq, n, &ts);
+}
+
+void
 client_detach(struct server *srv, struct session *s)
 {
 	struct client *c = s->client;

@@ -136,8 +136,7 @@ ready(struct server *srv, struct session *s)
 
 	proto_buf_init(&out, LWS_PRE);
 	proto_buf_init(&alt, LWS_PRE);
-	proto_format_ready(&out, c->id, c->set.window, c->last_seq,
-	    detector_count(c->det));
+	client_ready(srv, c, &out);
 	return reply_wait(srv, s, &out, &alt, 0);
 }
 

@@ -212,10 +212,34 @@ test_wire_session(void **state)
 	assert_int_equal(m->hello.detail, 1);
 
 	proto_buf_clear(&f->b);
-	assert_int_equal(proto_format_ready(&f->b, "web01", 1000, 41, 41), 0);
-	assert_string_equal(proto_buf_text(&f->b), "{\"ready\":true,"
-	    "\"client_id\":\"web01\",\"window\":1000,\"last_seq\":41,"
-	    "\"points\":41}");
+	{
+		struct proto_ts last;
+
+		assert_int_equal(proto_ts_text(&last, "2014-07-01 00:00:00",
+		    19), 0);
+		assert_int_equal(proto_format_ready(&f->b, "web01", 1000, 41,
+		    41, &last), 0);
+		assert_string_equal(proto_buf_text(&f->b), "{\"ready\":true,"
+		    "\"client_id\":\"web01\",\"window\":1000,"
+		    "\"last_seq\":41,\"points\":41,"
+		    "\"last_timestamp\":\"2014-07-01 00:00:00\"}");
+		/* numbers as read back: integers, reals with a fraction */
+		proto_ts_integer(&last, 1577923200);
+		proto_buf_clear(&f->b);
+		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
+		assert_non_null(strstr(proto_buf_text(&f->b),
+		    ",\"last_timestamp\":1577923200}"));
+		proto_ts_real(&last, 1577923200.5);
+		proto_buf_clear(&f->b);
+		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
+		assert_non_null(strstr(proto_buf_text(&f->b),
+		    ",\"last_timestamp\":1577923200.5}"));
+		proto_ts_real(&last, 7);
+		proto_buf_clear(&f->b);
+		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
+		assert_non_null(strstr(proto_buf_text(&f->b),
+		    ",\"last_timestamp\":7.0}"));
+	}
 
 	m = parse(state, "[{\"seq\": 42, \"timestamp\": "
 	    "\"2014-07-01 00:00:00\", \"value\": 10844},\n   {\"seq\": 43, "
@@ -1573,10 +1597,10 @@ test_format_verdict(void **state)
 	assert_string_equal(proto_buf_text(&f->b),
 	    "{\"error\":\"hello already received\"}");
 	proto_buf_clear(&f->b);
-	proto_format_ready(&f->b, "a\"b", 4, 0, 0);
+	proto_format_ready(&f->b, "a\"b", 4, 0, 0, NULL);
 	assert_string_equal(proto_buf_text(&f->b), "{\"ready\":true,"
 	    "\"client_id\":\"a\\\"b\",\"window\":4,\"last_seq\":0,"
-	    "\"points\":0}");
+	    "\"points\":0,\"last_timestamp\":null}");
 }
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as d. */
