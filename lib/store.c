@@ -937,6 +937,70 @@ store_clients_deactivate(struct store *st, char *err, size_t errlen)
 	return run(st, S_DEACTIVATE, "mark clients inactive", err, errlen);
 }
 
+/* Runs sql on id (bound as ?1) to its end; the rows it changed in
+ * *changes.  On failure err names what. */
+static int
+exec_id(struct store *st, const char *sql, const char *id, size_t len,
+    int64_t *changes, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE && rc != SQLITE_ROW)
+		goto fail;
+	if (changes != NULL)
+		*changes = sqlite3_changes64(st->db);
+	sqlite3_finalize(s);
+	return 0;
+fail:
+	errmsg_set(err, errlen, "delete client %s: %s", id,
+	    sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return -1;
+}
+
+int
+store_client_delete(struct store *st, const char *id, int64_t *points,
+    char *err, size_t errlen)
+{
+	int64_t rows = 0;
+	size_t len;
+
+	*points = 0;
+	if (check_writer(st, err, errlen) == -1 ||
+	    check_id(id, &len, err, errlen) == -1)
+		return -1;
+	if (st->in_tx) {
+		errmsg_set(err, errlen, "delete client %s: a transaction is "
+		    "open", id);
+		return -1;
+	}
+	if (exec_id(st, "BEGIN IMMEDIATE", id, len, NULL, err, errlen) == -1)
+		return -1;
+	if (exec_id(st, "DELETE FROM points WHERE client_id = ?1", id, len,
+	    points, err, errlen) == -1 ||
+	    exec_id(st, "DELETE FROM client_state WHERE client_id = ?1", id,
+	    len, NULL, err, errlen) == -1 ||
+	    exec_id(st, "DELETE FROM clients WHERE client_id = ?1", id, len,
+	    &rows, err, errlen) == -1)
+		goto fail;
+	if (rows == 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		*points = 0;
+		return 0;
+	}
+	if (exec_id(st, "COMMIT", id, len, NULL, err, errlen) == -1)
+		goto fail;
+	return 1;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	*points = 0;
+	return -1;
+}
+
 int
 store_clients_each(struct store *st,
     int (*fn)(void *arg, const struct store_client *c), void *arg,

@@ -121,6 +121,14 @@ int store_client_set_active(struct store *st, const char *id, int active,
  * -1. */
 int store_clients_deactivate(struct store *st, char *err, size_t errlen);
 
+/* Deletes client id with its points and its detector state, in one
+ * transaction of its own (none may be open; the caller makes sure no
+ * connection of the client is using it).  Sets *points to the number of
+ * points deleted.  Returns 1, 0 when there is no such client, -1 on
+ * error (then nothing is deleted). */
+int store_client_delete(struct store *st, const char *id, int64_t *points,
+    char *err, size_t errlen);
+
 /* Calls fn(arg, c) for every client, the active ones first, each group by
  * client_id; c lives until fn returns and fn must not call the store.  fn
  * returns 0 to go on, anything else to stop: store_clients_each() then

@@ -234,6 +234,8 @@ int client_hello(struct server *srv, struct session *s, const char *id,
  * points and the timestamp of its last stored point (one lookup, after
  * drain()). */
 void client_ready(struct server *srv, struct client *c, struct proto_buf *out);
+/* Whether a connection has client id. */
+int client_connected(struct server *srv, const char *id);
 /* Lets go of s's client at disconnect: snapshot, inactive, free. */
 void client_detach(struct server *srv, struct session *s);
 /* Judges and stores good point pt of s's client, appending its reply to

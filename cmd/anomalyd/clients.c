@@ -848,6 +848,14 @@ out:
 	return rc;
 }
 
+int
+client_connected(struct server *srv, const char *id)
+{
+	struct client *c = client_find(srv, id);
+
+	return c != NULL && c->sess != NULL;
+}
+
 void
 client_ready(struct server *srv, struct client *c, struct proto_buf *out)
 {

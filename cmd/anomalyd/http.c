@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -912,7 +913,82 @@ done:
 	return status;
 }
 
+/* ------------------------------------------------------------ delete */
+
+/* Whether the request carries the --token-file token in an
+ * Authorization: Bearer header (compared in constant time), or no token
+ * is required. */
+static int
+authorized(struct server *srv, struct lws *wsi)
+{
+	char buf[PROTO_TOKEN_MAX + 64], *t;
+	int n, ok = 0;
+
+	if (srv->cfg.token == NULL)
+		return 1;
+	n = lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n > 7 && strncasecmp(buf, "Bearer ", 7) == 0) {
+		for (t = buf + 7; *t == ' '; t++)
+			;
+		ok = token_equal(srv, t, strlen(t));
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return ok;
+}
+
+/* DELETE /api/clients/{id}: the client, its points and its detector
+ * state, when the token allows it and the client is not connected.  The
+ * writer is idle (route() drained it), so no batch holds its points. */
+static int
+api_delete(struct server *srv, struct lws *wsi, const char *id,
+    struct proto_buf *b, const char **why)
+{
+	char err[256];
+	int64_t points;
+	int rc;
+
+	if (!authorized(srv, wsi)) {
+		*why = "token missing or wrong: send Authorization: Bearer "
+		    "TOKEN";
+		return 401;
+	}
+	if (client_connected(srv, id)) {
+		*why = "the client is connected: stop its sender, then delete";
+		return 409;
+	}
+	rc = store_client_delete(srv->st, id, &points, err, sizeof(err));
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1) {
+		logmsg(srv, 0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	logmsg(srv, 0, "client %s deleted with its %lld points", id,
+	    (long long)points);
+	puts_(b, "{\"deleted\":");
+	put_jstring(b, id, strlen(id));
+	printf_(b, ",\"points\":%lld}\n", (long long)points);
+	return 200;
+}
+
 /* ------------------------------------------------------------ routing */
+
+enum method { M_GET, M_HEAD, M_DELETE, M_OTHER };
+
+static enum method
+method_of(struct lws *wsi)
+{
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
+		return M_GET;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
+		return M_HEAD;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0)
+		return M_DELETE;
+	return M_OTHER;
+}
 
 /* The id in path after prefix, up to end (or the end of path). */
 static int
@@ -934,16 +1010,39 @@ id_in(const char *path, const char *prefix, const char *suffix, char *id)
 	return 1;
 }
 
+/* Whether path is /api/clients/{id}, where DELETE is allowed too. */
+static int
+deletable(const char *path)
+{
+	char id[PROTO_ID_MAX + 1];
+
+	return id_in(path, "/api/clients/", "", id) != 0 &&
+	    strchr(path + 13, '/') == NULL;
+}
+
 /* Builds the response to path in b; returns its status, its content type
  * and, for an error, a short reason (static text) in *why. */
 static int
-route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b,
-    const char **ctype, const char **why, char *subject, size_t sublen)
+route(struct server *srv, struct lws *wsi, enum method m, const char *path,
+    struct proto_buf *b, const char **ctype, const char **why,
+    char *subject, size_t sublen)
 {
 	char id[PROTO_ID_MAX + 1];
 	int rc;
 
 	*ctype = "application/json";
+	if (m == M_DELETE) {
+		drain(srv);	/* no batch holds the client's points */
+		*why = "no such client";
+		if ((rc = id_in(path, "/api/clients/", "", id)) == 1)
+			return api_delete(srv, wsi, id, b, why);
+		if (!authorized(srv, wsi)) {
+			*why = "token missing or wrong: send Authorization: "
+			    "Bearer TOKEN";
+			return 401;
+		}
+		return 404;
+	}
 	if (strcmp(path, "/healthz") == 0) {
 		*ctype = "text/plain; charset=utf-8";
 		if (srv->gone) {
@@ -990,8 +1089,10 @@ status_text(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
 	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
@@ -1025,17 +1126,6 @@ error_body(struct proto_buf *b, const char *path, int status, const char *why,
 	page_tail(b, NULL, 0);
 }
 
-enum method { M_GET, M_HEAD, M_OTHER };
-
-static enum method
-method_of(struct lws *wsi)
-{
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
-		return M_GET;
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
-		return M_HEAD;
-	return M_OTHER;
-}
 
 static int
 respond(struct server *srv, struct lws *wsi, struct http_session *hs,
@@ -1048,7 +1138,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
 	    *end = buf + sizeof(buf) - 1;
-	const char *ctype, *why = NULL;
+	const char *ctype, *why = NULL, *allow;
 	char subject[128] = "";
 	enum method m = method_of(wsi);
 	/* pages and the API change every second; files revalidate */
@@ -1059,12 +1149,18 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	hs->body.headroom = LWS_PRE;
 	proto_buf_clear(&hs->body);
 	hs->off = 0;
-	hs->close = m == M_OTHER;
-	if (m == M_OTHER) {
+	/* a body is never read: the connection ends with the answer */
+	hs->close = m == M_OTHER || (m == M_DELETE &&
+	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0));
+	allow = deletable(path) ? "GET, HEAD, DELETE" : "GET, HEAD";
+	if (m == M_OTHER || (m == M_DELETE && !deletable(path))) {
 		status = 405;
-		why = "only GET and HEAD are served";
+		hs->close = 1;
+		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
+		    "only" : "only GET, HEAD and DELETE are served";
 	} else
-		status = route(srv, wsi, path, &hs->body, &ctype, &why,
+		status = route(srv, wsi, m, path, &hs->body, &ctype, &why,
 		    subject, sizeof(subject));
 	if (status != 200 && status != 503)
 		error_body(&hs->body, path, status, why, subject, &ctype);
@@ -1086,8 +1182,11 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	    "cache-control:", (const unsigned char *)cache,
 	    (int)strlen(cache), &p, end) ||
 	    (status == 405 && lws_add_http_header_by_name(wsi,
-	    (const unsigned char *)"allow:", (const unsigned char *)
-	    "GET, HEAD", 9, &p, end)) ||
+	    (const unsigned char *)"allow:", (const unsigned char *)allow,
+	    (int)strlen(allow), &p, end)) ||
+	    (status == 401 && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"www-authenticate:", (const unsigned char *)
+	    "Bearer", 6, &p, end)) ||
 	    (hs->close && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"connection:", (const unsigned char *)
 	    "close", 5, &p, end)) ||
