@@ -73,6 +73,9 @@ static const char *const migrations[] = {
 	" state BLOB NOT NULL) STRICT;\n"
 	"CREATE TABLE detectors(bit INTEGER PRIMARY KEY,"
 	" name TEXT NOT NULL UNIQUE) STRICT;\n",
+	/* 1 -> 2: a client's alerts over its whole history, by index. */
+	"CREATE INDEX IF NOT EXISTS points_alerts ON points(client_id, n)"
+	" WHERE alert = 1;\n",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -100,6 +103,8 @@ enum stmt {
 	S_SNAP_GET,
 	S_SNAP_PUT,
 	S_VALUES,
+	S_EVENTS,		/* + descending */
+	S_EVENTS_DESC,
 	S_COUNT
 };
 
@@ -115,6 +120,18 @@ enum stmt {
 #define ANOMALIES_SELECT "SELECT " POINT_COLS " FROM points" \
 	" INDEXED BY points_anomalies" \
 	" WHERE client_id = ?1 AND n > ?2 AND n < ?3 AND anomaly = 1"
+
+/* The anomalies and alerts of client ?1 with ?2 < n < ?3, at most ?4, in
+ * order of n: the first ?4 of each partial index, merged, then their rows
+ * by primary key; O(?4 log points), never a scan of the client's points. */
+#define EVENTS_ARM(index, col, dir) "SELECT n FROM (SELECT n FROM points" \
+	" INDEXED BY " index " WHERE client_id = ?1 AND " col " = 1" \
+	" AND n > ?2 AND n < ?3 ORDER BY n " dir " LIMIT ?4)"
+#define EVENTS_SELECT(dir) "SELECT " POINT_COLS " FROM points" \
+	" WHERE client_id = ?1 AND n IN (" \
+	EVENTS_ARM("points_anomalies", "anomaly", dir) " UNION " \
+	EVENTS_ARM("points_alerts", "alert", dir) ")" \
+	" ORDER BY n " dir " LIMIT ?4"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -157,6 +174,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " n = excluded.n, format = excluded.format, state = excluded.state",
 	[S_VALUES] = "SELECT n, value FROM points"
 	    " WHERE client_id = ?1 AND n > ?2 ORDER BY n",
+	[S_EVENTS] = EVENTS_SELECT("ASC"),
+	[S_EVENTS_DESC] = EVENTS_SELECT("DESC"),
 };
 
 /* The counters one client gained in the open transaction. */
@@ -1395,6 +1414,28 @@ store_points_close(struct store *st)
 	sqlite3_reset(st->cursor);
 	sqlite3_clear_bindings(st->cursor);
 	st->cursor = NULL;
+}
+
+int
+store_events_open(struct store *st, const char *id, int64_t after,
+    int64_t before, int64_t limit, int descending, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	size_t len;
+
+	if (st->cursor != NULL) {
+		errmsg_set(err, errlen, "a points cursor is already open");
+		return -1;
+	}
+	if (check_id(id, &len, err, errlen) == -1)
+		return -1;
+	s = st->stmt[descending ? S_EVENTS_DESC : S_EVENTS];
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int64(s, 3, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
+	st->cursor = s;
+	return 0;
 }
 
 /* ----------------------------------------------------------- rebuild */

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 #define STORE_ID_MAX		64	/* bytes of a client_id */
 #define STORE_TS_MAX		64	/* bytes of a timestamp string */
@@ -226,6 +226,15 @@ struct store_range {
  * before any other call on the store.  Returns 0 or -1. */
 int store_points_open(struct store *st, const char *id,
     const struct store_range *r, char *err, size_t errlen);
+
+/* Opens the store's cursor, as store_points_open() does, on the events of
+ * client id: its points with anomaly = 1 or alert = 1 and after < n <
+ * before (before 0: no bound), at most limit of them (<= 0: all), in
+ * order of n, descending when asked.  Read them with store_points_next().
+ * Uses the partial indexes points_anomalies and points_alerts: the cost
+ * grows with limit, not with the client's points.  Returns 0 or -1. */
+int store_events_open(struct store *st, const char *id, int64_t after,
+    int64_t before, int64_t limit, int descending, char *err, size_t errlen);
 
 /* Reads the cursor's next point into p.  Returns 1, 0 at the end, -1 on
  * error. */

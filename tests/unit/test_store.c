@@ -310,6 +310,8 @@ test_schema(void **state)
 		{ "table", "detectors", "CREATE TABLE detectors(bit INTEGER "
 		    "PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT" },
 		{ "index", "sqlite_autoindex_detectors_1", NULL },
+		{ "index", "points_alerts", "CREATE INDEX points_alerts "
+		    "ON points(client_id, n) WHERE alert = 1" },
 	};
 	struct fixture *f = *state;
 	const char *path = new_path(f, "schema");
@@ -365,7 +367,7 @@ test_schema(void **state)
 
 	assert_int_equal(sql_int(path, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 1);
+	assert_int_equal(STORE_SCHEMA_VERSION, 2);
 	/* WAL is a property of the file */
 	assert_int_equal(sql_int(path, "SELECT journal_mode = 'wal' FROM "
 	    "pragma_journal_mode"), 1);
@@ -399,7 +401,7 @@ test_second_writer(void **state)
 {
 	struct fixture *f = *state;
 	const char *path = new_path(f, "lock");
-	char p[PATH_MAX], lock[PATH_MAX + 8];
+	char p[PATH_MAX], lock[PATH_MAX + 8], other[PATH_MAX + 8];
 	struct store *a, *b, *r;
 
 	snprintf(p, sizeof(p), "%s", path);
@@ -410,7 +412,21 @@ test_second_writer(void **state)
 	assert_null(b);
 	assert_non_null(strstr(f->err, p));
 	assert_non_null(strstr(f->err, "another anomalyd"));
-	assert_non_null(strstr(f->err, lock));
+	/* the lock is the file's: no PATH.lock, and other names of it are
+	 * refused too */
+	assert_int_equal(access(lock, F_OK), -1);
+	snprintf(other, sizeof(other), "%s.sym", p);
+	assert_int_equal(symlink(p, other), 0);
+	assert_null(store_open_writer(other, STORE_SYNC_FULL, f->err,
+	    sizeof(f->err)));
+	assert_non_null(strstr(f->err, "another anomalyd"));
+	unlink(other);
+	snprintf(other, sizeof(other), "%s.hard", p);
+	assert_int_equal(link(p, other), 0);
+	assert_null(store_open_writer(other, STORE_SYNC_FULL, f->err,
+	    sizeof(f->err)));
+	assert_non_null(strstr(f->err, "another anomalyd"));
+	unlink(other);
 	/* readers take no lock */
 	r = reader(f, p);
 	store_close(r);
@@ -420,7 +436,8 @@ test_second_writer(void **state)
 	b = store_open_writer(p, STORE_SYNC_FULL, f->err, sizeof(f->err));
 	if (b == NULL)
 		fail_msg("second open after close: %s", f->err);
-	assert_int_equal(sql_int(p, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(p, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
 	store_close(b);
 
 	/* a directory that does not exist is named */
@@ -973,9 +990,9 @@ test_reader_beside_writer(void **state)
 	store_close(st);
 	store_close(rd);
 
-	/* the reader never touched the lock file's lock */
+	/* the writer locks the database file, no other */
 	snprintf(lock, sizeof(lock), "%s.lock", path);
-	assert_int_equal(stat(lock, &sb), 0);
+	assert_int_equal(stat(lock, &sb), -1);
 }
 
 struct seen {
@@ -1307,6 +1324,9 @@ test_query_plans(void **state)
 		"SELECT n, seq FROM points WHERE client_id = ?1 AND n >= ?2 "
 		"AND n <= ?3 AND seq IS NOT NULL ORDER BY n LIMIT 1",
 		"SELECT max(n) FROM points WHERE client_id = ?1",
+		"SELECT * FROM points INDEXED BY points_alerts WHERE "
+		"client_id = ?1 AND n > ?2 AND n < ?3 AND alert = 1 "
+		"ORDER BY n DESC LIMIT ?4",
 	};
 	struct fixture *f = *state;
 	const char *path = new_path(f, "plans");
@@ -1332,6 +1352,8 @@ test_query_plans(void **state)
 				fail_msg("%s: %s", queries[i], detail);
 			if (i == 2 && strstr(detail, "points_anomalies") ==
 			    NULL)
+				fail_msg("%s: %s", queries[i], detail);
+			if (i == 5 && strstr(detail, "points_alerts") == NULL)
 				fail_msg("%s: %s", queries[i], detail);
 		}
 		sqlite3_finalize(s);
@@ -1367,6 +1389,27 @@ test_versions(void **state)
 	/* and the lock was released on the way out */
 	sql_exec(path, "PRAGMA user_version = 1");
 	st = writer(f, path);
+	store_close(st);
+
+	/* version 1 (no points_alerts): readers ask for anomalyd, which
+	 * migrates it forward, keeping the points */
+	path = new_path(f, "v1");
+	st = writer(f, path);
+	assert_int_equal(store_client_hello(st, "a", 100, "{}", NULL, 1, NULL,
+	    f->err, sizeof(f->err)), 0);
+	add_batch(f, st, "a", 1, 50);
+	store_close(st);
+	sql_exec(path, "DROP INDEX points_alerts; PRAGMA user_version = 1");
+	f->err[0] = '\0';
+	assert_null(store_open_reader(path, f->err, sizeof(f->err)));
+	assert_non_null(strstr(f->err, "older"));
+	st = writer(f, path);
+	store_close(st);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'points_alerts'"), 1);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM points"), 50);
+	st = reader(f, path);
 	store_close(st);
 
 	/* somebody else's database */
@@ -1409,6 +1452,140 @@ test_versions(void **state)
 	store_close(st);
 	st = reader(f, path);
 	store_close(st);
+}
+
+/* A client's anomalies and alerts, by both indexes, paged either way;
+ * a point by its ordinal; a client deleted with its points and state. */
+static void
+test_events_and_delete(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = new_path(f, "events");
+	struct store_point p;
+	struct store_client c;
+	struct store *st;
+	int64_t want[64], n, k, points;
+	unsigned char blob[4] = { 1, 2, 3, 4 };
+	int rc;
+
+	st = writer(f, path);
+	assert_int_equal(store_client_hello(st, "a", 100, "{}", NULL, 1, NULL,
+	    f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_client_hello(st, "b", 100, "{}", NULL, 1, NULL,
+	    f->err, sizeof(f->err)), 0);
+	add_batch(f, st, "a", 1, 200);	/* anomaly every 7th, alert 21st */
+	add_batch(f, st, "b", 1, 10);
+	assert_int_equal(store_snapshot_put(st, "a", 200, 1, blob, 4, f->err,
+	    sizeof(f->err)), 0);
+	/* an alert that is not an anomaly, so the union shows */
+	sql_exec(path, "UPDATE points SET alert = 1 WHERE client_id = 'a' "
+	    "AND n = 100");
+
+	/* newest first below 150, 5 of them: 147 140 133 126 119 */
+	assert_int_equal(store_events_open(st, "a", 0, 150, 5, 1, f->err,
+	    sizeof(f->err)), 0);
+	for (k = 0; (rc = store_points_next(st, &p, f->err,
+	    sizeof(f->err))) == 1; k++)
+		want[k] = p.n;
+	store_points_close(st);
+	assert_int_equal(rc, 0);
+	assert_int_equal(k, 5);
+	assert_int_equal(want[0], 147);
+	assert_int_equal(want[4], 119);
+	/* oldest first above 95: 98 100 105 */
+	assert_int_equal(store_events_open(st, "a", 95, 0, 3, 0, f->err,
+	    sizeof(f->err)), 0);
+	for (k = 0; store_points_next(st, &p, f->err, sizeof(f->err)) == 1;
+	    k++) {
+		want[k] = p.n;
+		if (p.n == 100)
+			assert_true(p.alert && !p.anomaly);
+	}
+	store_points_close(st);
+	assert_int_equal(k, 3);
+	assert_int_equal(want[0], 98);
+	assert_int_equal(want[1], 100);
+	assert_int_equal(want[2], 105);
+	/* all of them: 28 anomalies and the extra alert */
+	assert_int_equal(store_events_open(st, "a", 0, 0, 0, 1, f->err,
+	    sizeof(f->err)), 0);
+	for (k = 0; store_points_next(st, &p, f->err, sizeof(f->err)) == 1;
+	    k++)
+		;
+	store_points_close(st);
+	assert_int_equal(k, 29);
+
+	/* a point by its ordinal */
+	assert_int_equal(store_point_get(st, "a", 42, &p, f->err,
+	    sizeof(f->err)), 1);
+	assert_int_equal(p.n, 42);
+	assert_int_equal(p.ts.i, 1404172800 + 42 * 60);
+	assert_int_equal(store_point_get(st, "a", 201, &p, f->err,
+	    sizeof(f->err)), 0);
+	assert_int_equal(store_point_get(st, "nobody", 1, &p, f->err,
+	    sizeof(f->err)), 0);
+
+	/* delete */
+	assert_int_equal(store_client_delete(st, "a", &points, f->err,
+	    sizeof(f->err)), 1);
+	assert_int_equal(points, 200);
+	assert_int_equal(store_client_get(st, "a", &c, f->err,
+	    sizeof(f->err)), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM points WHERE "
+	    "client_id = 'a'"), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM client_state "
+	    "WHERE client_id = 'a'"), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM points WHERE "
+	    "client_id = 'b'"), 10);
+	assert_int_equal(store_client_delete(st, "a", &points, f->err,
+	    sizeof(f->err)), 0);
+	/* it starts afresh at n = 1 */
+	assert_int_equal(store_client_hello(st, "a", 100, "{}", NULL, 2, &c,
+	    f->err, sizeof(f->err)), 0);
+	assert_int_equal(c.points, 0);
+	add_batch(f, st, "a", 1, 3);
+	n = sql_int(path, "SELECT max(n) FROM points WHERE client_id = 'a'");
+	assert_int_equal(n, 3);
+	store_close(st);
+}
+
+/* The database file removed or replaced under a writer: store_file_check()
+ * says so and no commit succeeds any more. */
+static void
+test_file_removed(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = new_path(f, "removed");
+	char p[PATH_MAX], moved[PATH_MAX + 8];
+	struct store_point pt;
+	struct store *st;
+
+	snprintf(p, sizeof(p), "%s", path);
+	st = writer(f, p);
+	assert_int_equal(store_client_hello(st, "a", 100, "{}", NULL, 1, NULL,
+	    f->err, sizeof(f->err)), 0);
+	add_batch(f, st, "a", 1, 5);
+	assert_int_equal(store_file_check(st, f->err, sizeof(f->err)), 0);
+
+	/* moved away, another file in its place: replaced */
+	snprintf(moved, sizeof(moved), "%s.moved", p);
+	assert_int_equal(rename(p, moved), 0);
+	sql_exec(p, "CREATE TABLE t(x)");
+	assert_int_equal(store_file_check(st, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "database file was replaced");
+	unlink(p);
+	assert_int_equal(store_file_check(st, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "database file was removed");
+
+	/* removed: the commit fails and nothing of it is kept */
+	begin(f, st);
+	pt = make_point(6);
+	add(f, st, "a", &pt);
+	assert_int_equal(store_commit(st, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "database file was removed");
+	assert_int_equal(store_pending(st), 0);
+	store_close(st);
+	unlink(moved);
 }
 
 /* A write that fails half way (a file size limit plays the full disk):
@@ -1502,6 +1679,8 @@ main(void)
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_write_failure),
+		cmocka_unit_test(test_events_and_delete),
+		cmocka_unit_test(test_file_removed),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, group_setup,
