@@ -24,6 +24,8 @@
 #define LIMIT_MAX	100000
 #define PAGE_POINTS	100	/* rows of the client page's table */
 #define CHART_POINTS	1000	/* points of the client page's chart */
+#define EVENTS_PAGE	50	/* anomalies and alerts per page */
+#define EVENTS_MAX	1000	/* at most, per /events request */
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
 
@@ -499,6 +501,97 @@ fail:
 	return 500;
 }
 
+/* The cursor of an events list: n > after and n < before (0: no bound),
+ * at most limit, newest first unless asc. */
+struct events_q {
+	int64_t	 after, before, limit;
+	int	 asc;
+};
+
+/* Reads the URL arguments after, before, limit (up to max) and order of
+ * an events list into q (the last of each counts; other keys are ignored).
+ * Returns NULL, or what is wrong. */
+static const char *
+events_query(struct lws *wsi, struct events_q *q, int64_t max)
+{
+	char arg[4200];
+	int64_t v;
+	int i, big;
+
+	for (i = 0; i < 1000; i++) {
+		if (lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
+		    WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+			if (lws_hdr_fragment_length(wsi,
+			    WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
+				return "URL argument too long";
+			break;
+		}
+		if (strncmp(arg, "after=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || big)
+				return "after must be a whole number";
+			q->after = v;
+		} else if (strncmp(arg, "before=", 7) == 0) {
+			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
+				return "before must be a whole number from 1";
+			q->before = v;
+		} else if (strncmp(arg, "limit=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
+				return "limit must be a whole number from 1";
+			q->limit = v > max ? max : v;
+		} else if (strcmp(arg, "order=asc") == 0)
+			q->asc = 1;
+		else if (strcmp(arg, "order=desc") == 0)
+			q->asc = 0;
+		else if (strncmp(arg, "order=", 6) == 0)
+			return "order must be asc or desc";
+	}
+	return NULL;
+}
+
+/* /api/clients/{id}/events: the client's anomalies and alerts, newest
+ * first (order=asc: oldest first), n above after and below before, at most
+ * limit (default EVENTS_PAGE, at most EVENTS_MAX). */
+static int
+api_events(struct server *srv, struct lws *wsi, const char *id,
+    struct proto_buf *b, const char **why)
+{
+	struct store_client *c;
+	struct events_q q = { .limit = EVENTS_PAGE };
+	struct store_point p;
+	char err[256];
+	int rc, first = 1;
+
+	if ((*why = events_query(wsi, &q, EVENTS_MAX)) != NULL)
+		return 400;
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return 500;
+	rc = store_client_get(srv->st, id, c, err, sizeof(err));
+	free(c);
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1 || store_events_open(srv->st, id, q.after, q.before,
+	    q.limit, !q.asc, err, sizeof(err)) == -1)
+		goto fail;
+	puts_(b, "[");
+	while ((rc = store_points_next(srv->st, &p, err, sizeof(err))) == 1) {
+		if (!first)
+			puts_(b, ",");
+		first = 0;
+		json_point(b, &p);
+	}
+	store_points_close(srv->st);
+	if (rc == -1)
+		goto fail;
+	puts_(b, "]\n");
+	return 200;
+fail:
+	logmsg(srv, 0, "http: %s", err);
+	*why = "database error";
+	return 500;
+}
+
 /* -------------------------------------------------------------- pages */
 
 /* The page's head, its title escaped, and the start of its body.  The
@@ -829,9 +922,209 @@ points_rows(struct server *srv, const char *id, struct proto_buf *b,
 	return rc == -1 ? -1 : 0;
 }
 
+/* The names of the detectors in votes, space-separated, as HTML. */
+static void
+put_votes(struct proto_buf *b, uint32_t votes)
+{
+	const char *name;
+	unsigned k;
+	int first = 1;
+
+	for (k = 0; (name = detect_kind_name(k)) != NULL; k++) {
+		if (!(votes & (1u << k)))
+			continue;
+		if (!first)
+			puts_(b, " ");
+		first = 0;
+		puts_(b, name);
+	}
+}
+
+/* Whether client id has an event with after < n < before. */
 static int
-page_client(struct server *srv, const char *id, struct proto_buf *b,
-    const char **why)
+event_exists(struct server *srv, const char *id, int64_t after,
+    int64_t before, char *err, size_t errlen)
+{
+	struct store_point p;
+	int rc;
+
+	if (before != 0 && before <= after + 1)
+		return 0;
+	if (store_events_open(srv->st, id, after, before, 1, 0, err,
+	    errlen) == -1)
+		return -1;
+	rc = store_points_next(srv->st, &p, err, errlen);
+	store_points_close(srv->st);
+	return rc;
+}
+
+/* One sentence of what an anomaly and an alert are, for the client's
+ * settings. */
+static void
+events_sentence(struct proto_buf *b, const struct store_client *c)
+{
+	struct detect_settings set;
+	char tmp[64];
+	const char *name;
+	uint32_t alert;
+	unsigned k;
+	int first = 1;
+
+	detect_settings_default(&set, (uint32_t)c->window);
+	proto_settings_parse(c->settings, strlen(c->settings), &set, NULL, 0);
+	puts_(b, "<p class=\"explain\">An <strong>anomaly</strong> is one "
+	    "point that the vote of the detectors (");
+	detect_vote_text(&set, tmp, sizeof(tmp));
+	put_html(b, tmp, strlen(tmp));
+	puts_(b, " of ");
+	for (k = 0; (name = detect_kind_name(k)) != NULL; k++)
+		if (set.detectors & (1u << k)) {
+			printf_(b, "%s%s", first ? "" : ", ", name);
+			first = 0;
+		}
+	puts_(b, ") finds unusual; an <strong>alert</strong> is the "
+	    "de-duplicated event a person would be paged for: a signal of ");
+	alert = detect_alert_mask(&set);
+	if (alert == 0)
+		puts_(b, "that vote");
+	else {
+		puts_(b, "the alert detectors (");
+		for (k = 0, first = 1; (name = detect_kind_name(k)) != NULL;
+		    k++)
+			if (alert & (1u << k)) {
+				printf_(b, "%s%s", first ? "" : ", ", name);
+				first = 0;
+			}
+		puts_(b, "),");
+	}
+	printf_(b, " after which no other alert is raised for %g points "
+	    "(hold-off).</p>\n", set.param[DETECT_P_HOLDOFF]);
+}
+
+/* What app.js needs of the events list, into the page's data: the
+ * detectors' names by bit, the page's length, and whether it is the newest
+ * page (then new anomalies and alerts go on top of it). */
+static void
+events_data(struct lws *wsi, struct proto_buf *data)
+{
+	struct events_q q = { 0 };
+	const char *name;
+	unsigned k;
+
+	if (events_query(wsi, &q, EVENTS_PAGE) != NULL)
+		q = (struct events_q){ 0 };
+	printf_(data, ",\"events_page\":%d,\"events_live\":%s,"
+	    "\"detectors\":[", EVENTS_PAGE, q.before == 0 && q.after == 0 ?
+	    "true" : "false");
+	for (k = 0; (name = detect_kind_name(k)) != NULL; k++)
+		printf_(data, "%s\"%s\"", k ? "," : "", name);
+	puts_(data, "]");
+}
+
+/* The client's anomalies and alerts, a page of EVENTS_PAGE by the cursor
+ * of the URL (before=N: below N, newest first; after=N: the ones just
+ * above N), with links to the older and newer pages. */
+static int
+events_section(struct server *srv, struct lws *wsi,
+    const struct store_client *c, struct proto_buf *b, char *err,
+    size_t errlen)
+{
+	struct store_point *rows;
+	struct events_q q = { .limit = EVENTS_PAGE };
+	size_t idlen = strlen(c->client_id), nrows = 0, i;
+	int64_t lo, hi;
+	int rc = 0, older = 0, newer = 0;
+
+	if (events_query(wsi, &q, EVENTS_PAGE) != NULL)
+		q = (struct events_q){ .limit = EVENTS_PAGE };	/* the top */
+	/* before wins; after alone pages towards the newer ones */
+	q.asc = q.before == 0 && q.after > 0;
+	if ((rows = malloc(EVENTS_PAGE * sizeof(*rows))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (store_events_open(srv->st, c->client_id, q.asc ? q.after : 0,
+	    q.before, EVENTS_PAGE, !q.asc, err, errlen) == -1)
+		goto fail;
+	while (nrows < EVENTS_PAGE && (rc = store_points_next(srv->st,
+	    &rows[nrows], err, errlen)) == 1)
+		nrows++;
+	store_points_close(srv->st);
+	if (rc == -1)
+		goto fail;
+	if (q.asc)	/* newest first on the page too */
+		for (i = 0; i < nrows / 2; i++) {
+			struct store_point t = rows[i];
+
+			rows[i] = rows[nrows - 1 - i];
+			rows[nrows - 1 - i] = t;
+		}
+	if (nrows > 0) {
+		hi = rows[0].n;
+		lo = rows[nrows - 1].n;
+		if ((older = event_exists(srv, c->client_id, 0, lo, err,
+		    errlen)) == -1 || (newer = event_exists(srv, c->client_id,
+		    hi, 0, err, errlen)) == -1)
+			goto fail;
+	} else
+		lo = hi = 0;
+
+	puts_(b, "<section id=\"events\">\n<h2>Anomalies and alerts</h2>\n");
+	events_sentence(b, c);
+	printf_(b, "<p class=\"sub\">%" PRId64 " %s and %" PRId64 " %s in "
+	    "all, newest first, %d a page \xc2\xb7 <a href=\"/api/clients/",
+	    c->anomalies, c->anomalies == 1 ? "anomaly" : "anomalies",
+	    c->alerts, c->alerts == 1 ? "alert" : "alerts", EVENTS_PAGE);
+	put_url(b, c->client_id, idlen);
+	puts_(b, "/events\">JSON</a></p>\n<div class=\"scroll\">"
+	    "<table class=\"points events\">\n<thead><tr>"
+	    "<th class=\"num\">n</th><th>timestamp</th>"
+	    "<th class=\"num\">value</th><th>verdict</th>"
+	    "<th>detectors that voted</th></tr></thead>\n"
+	    "<tbody id=\"events-rows\">\n");
+	for (i = 0; i < nrows; i++) {
+		const struct store_point *p = &rows[i];
+
+		printf_(b, "<tr class=\"%s\"><td class=\"num\">%" PRId64
+		    "</td><td>", p->alert ? "alert" : "anomaly", p->n);
+		put_ts(b, &p->ts, 1);
+		puts_(b, "</td><td class=\"num\">");
+		put_number(b, p->value, 0);
+		printf_(b, "</td><td>%s</td><td>", p->anomaly && p->alert ?
+		    "anomaly, alert" : p->alert ? "alert" : "anomaly");
+		put_votes(b, p->votes);
+		puts_(b, "</td></tr>\n");
+	}
+	if (nrows == 0)
+		puts_(b, "<tr class=\"none\"><td colspan=\"5\">No anomaly or "
+		    "alert here.</td></tr>\n");
+	puts_(b, "</tbody></table></div>\n<p class=\"pager\">");
+	if (newer) {
+		puts_(b, "<a rel=\"prev\" id=\"events-newer\" href=\"/client/");
+		put_url(b, c->client_id, idlen);
+		printf_(b, "?after=%" PRId64 "#events\">&larr; newer</a> ", hi);
+	}
+	if (q.before != 0 || q.after != 0) {
+		puts_(b, "<a href=\"/client/");
+		put_url(b, c->client_id, idlen);
+		puts_(b, "#events\">newest</a> ");
+	}
+	if (older) {
+		puts_(b, "<a rel=\"next\" id=\"events-older\" href=\"/client/");
+		put_url(b, c->client_id, idlen);
+		printf_(b, "?before=%" PRId64 "#events\">older &rarr;</a>", lo);
+	}
+	puts_(b, "</p>\n</section>\n");
+	free(rows);
+	return 0;
+fail:
+	free(rows);
+	return -1;
+}
+
+static int
+page_client(struct server *srv, struct lws *wsi, const char *id,
+    struct proto_buf *b, const char **why)
 {
 	struct store_client *c;
 	struct proto_buf data;
@@ -858,6 +1151,7 @@ page_client(struct server *srv, const char *id, struct proto_buf *b,
 	printf_(&data, "%d,\"table_points\":%d,\"client\":", CHART_POINTS,
 	    PAGE_POINTS);
 	json_client_object(&data, c);
+	events_data(wsi, &data);
 	puts_(&data, ",\"points\":");
 	if (chart_points(srv, c, &data, dots, &ndots, err, sizeof(err)) == -1)
 		goto fail;
@@ -881,6 +1175,8 @@ page_client(struct server *srv, const char *id, struct proto_buf *b,
 	    "<span class=\"how\">the latest %d points"
 	    "<span class=\"zoom\">: drag to zoom, double-click to reset"
 	    "</span></span></p>\n</section>\n", CHART_POINTS);
+	if (events_section(srv, wsi, c, b, err, sizeof(err)) == -1)
+		goto fail;
 	printf_(b, "<h2>Latest points</h2>\n<p class=\"sub\">newest first, "
 	    "at most %d \xc2\xb7 <a href=\"/api/clients/", PAGE_POINTS);
 	put_url(b, c->client_id, idlen);
@@ -1067,6 +1363,10 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 		*why = "no such client";
 		return rc == 1 ? api_points(srv, wsi, id, b, why) : 404;
 	}
+	if ((rc = id_in(path, "/api/clients/", "/events", id)) != 0) {
+		*why = "no such client";
+		return rc == 1 ? api_events(srv, wsi, id, b, why) : 404;
+	}
 	if ((rc = id_in(path, "/api/clients/", "", id)) != 0) {
 		*why = "no such client";
 		return rc == 1 ? api_client(srv, id, b, why) : 404;
@@ -1078,7 +1378,7 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 	    (rc = id_in(path, "/clients/", "", id)) != 0) {
 		*why = "no such client";
 		snprintf(subject, sublen, "%s", strchr(path + 1, '/') + 1);
-		return rc == 1 ? page_client(srv, id, b, why) : 404;
+		return rc == 1 ? page_client(srv, wsi, id, b, why) : 404;
 	}
 	return 404;
 }
