@@ -56,6 +56,7 @@ done
 ok $? "SIGUSR2, SIGALRM, SIGPIPE, SIGXFSZ: ignored"
 kill "$client" 2>/dev/null
 wait "$client" 2>/dev/null
+stop
 
 # INT, TERM, QUIT: each a clean shutdown
 for s in INT TERM QUIT; do
