@@ -169,6 +169,9 @@ build/bench/%: tests/bench/%.c $(LIB)
 # full, and the fuzz corpora replayed.
 # the writer thread's group commit (cmd/anomalyd/writer.c)
 WRITER_TESTS = tests/writer.sh
+# anomalyd's listener, signals, database file and client deletion (issue 14)
+SERVER_TESTS = tests/listen.sh tests/signals.sh tests/dbfile.sh \
+	tests/delete.sh
 REL_TESTS = tests/hostile.sh tests/crash.sh tests/fuzz-replay.sh \
 	tests/slowpeer.sh tests/diskfull.sh
 FUZZ_TARGETS = proto csvin timefmt
@@ -194,7 +197,7 @@ check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
 	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh \
-	    $(REL_TESTS) $(WRITER_TESTS)
+	    $(REL_TESTS) $(WRITER_TESTS) $(SERVER_TESTS)
 
 # One table: the detector library, anomalyd end to end (tests/bench/bench.sh
 # says what each row measures), memory, the SQLite ceiling.

@@ -147,15 +147,20 @@ static const struct param_info {
 	[DETECT_P_NOVELTY_HOLDOFF] = { "novelty.holdoff", 150, 0, 1e15, 1, 0 },
 };
 
-/* The detectors the alert source s->alert listens to (0 for the vote). */
-static uint32_t
-alert_mask(const struct detect_settings *s)
+uint32_t
+detect_alert_mask(const struct detect_settings *s)
 {
 	if (s->alert == DETECT_ALERT_VOTE)
 		return 0;
 	if (s->alert & DETECT_ALERT_ANY)
 		return s->alert & ~DETECT_ALERT_ANY;
 	return 1u << (s->alert - DETECT_ALERT_DETECTOR);
+}
+
+uint32_t
+detect_computed_mask(const struct detect_settings *s)
+{
+	return s->detectors | detect_alert_mask(s);
 }
 
 /* ------------------------------------------------------------ settings */
@@ -397,7 +402,7 @@ detect_vote_text(const struct detect_settings *s, char *buf, size_t len)
 const char *
 detect_alert_text(const struct detect_settings *s, char *buf, size_t len)
 {
-	uint32_t mask = alert_mask(s);
+	uint32_t mask = detect_alert_mask(s);
 	size_t used = 0;
 	unsigned k;
 
@@ -1129,7 +1134,7 @@ holdoff_of(const struct detect_settings *s, uint32_t votes)
 	double h = s->param[DETECT_P_HOLDOFF];
 
 	if (s->alert != DETECT_ALERT_VOTE &&
-	    (votes & alert_mask(s) & ~nov) == 0 &&
+	    (votes & detect_alert_mask(s) & ~nov) == 0 &&
 	    s->param[DETECT_P_NOVELTY_HOLDOFF] > h)
 		h = s->param[DETECT_P_NOVELTY_HOLDOFF];
 	return (uint64_t)h;
@@ -1195,7 +1200,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 		if (d->set.alert == DETECT_ALERT_VOTE)
 			signal = v->anomaly;
 		else
-			signal = (v->votes & alert_mask(&d->set)) != 0;
+			signal = (v->votes & detect_alert_mask(&d->set)) != 0;
 		if (signal && (d->last_alert == 0 || n - d->last_alert >
 		    holdoff_of(&d->set, v->votes))) {
 			v->alert = 1;
@@ -1221,7 +1226,7 @@ detector_new(const char *client_id, size_t len,
 	d->set = *s;
 	W = s->window;
 	d->key = rng_hash(client_id, len);
-	d->active = s->detectors | alert_mask(s);
+	d->active = detect_computed_mask(s);
 	d->enabled = (uint32_t)__builtin_popcount(s->detectors);
 	d->warmup = s->param[DETECT_P_MIN_POINTS] < W ?
 	    (uint32_t)s->param[DETECT_P_MIN_POINTS] : W;

@@ -130,6 +130,15 @@ void detect_settings_default(struct detect_settings *s, uint32_t w);
 int detect_settings_check(const struct detect_settings *s, char *err,
     size_t errlen);
 
+/* The detectors the alert source of s listens to, a mask (0 when the alert
+ * comes from the vote). */
+uint32_t detect_alert_mask(const struct detect_settings *s);
+
+/* The detectors a detector of settings s computes and votes with: the
+ * enabled ones and those of the alert source (the bits of
+ * struct detect_verdict.votes that may be set). */
+uint32_t detect_computed_mask(const struct detect_settings *s);
+
 /* The name of detector kind k ("zscore", ...), NULL when k is out of range. */
 const char *detect_kind_name(unsigned k);
 

@@ -1460,9 +1460,9 @@ proto_format_error(struct proto_buf *b, const char *error,
 
 int
 proto_format_ready(struct proto_buf *b, const char *client_id,
-    uint32_t window, int64_t last_seq, uint64_t points)
+    uint32_t window, int64_t last_seq, uint64_t points,
+    const struct proto_ts *last_ts)
 {
-
 	PUTS(b, "{\"ready\":true,\"client_id\":");
 	proto_put_string(b, client_id, strlen(client_id));
 	PUTS(b, ",\"window\":");
@@ -1471,6 +1471,11 @@ proto_format_ready(struct proto_buf *b, const char *client_id,
 	proto_put_int(b, last_seq);
 	PUTS(b, ",\"points\":");
 	proto_put_uint(b, points);
+	PUTS(b, ",\"last_timestamp\":");
+	if (last_ts != NULL && last_ts->type != PROTO_TS_NONE)
+		put_ts(b, last_ts);
+	else
+		PUTS(b, "null");
 	return PUTS(b, "}");
 }
 

@@ -165,7 +165,9 @@ int proto_ts_text(struct proto_ts *ts, const char *s, size_t len);
  * that seq: {"seq":S,"timestamp":T,"anomaly":0|1} (timestamp left out when
  * ts is NONE).  With PROTO_DETAIL also "alert", "score" (always with a
  * fraction or exponent), "votes" (name: 0|1 for each detector in mask
- * detectors, in bit order) and "warmup":true during warm-up.  Returns 0 or
+ * detectors, in bit order: pass detect_computed_mask() of the client's
+ * settings, so that the alert source's detectors show why an alert fired)
+ * and "warmup":true during warm-up.  Returns 0 or
  * -1 when memory is short. */
 int proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
     int64_t seq, const struct detect_verdict *v, uint32_t detectors,
@@ -177,9 +179,12 @@ int proto_format_error(struct proto_buf *b, const char *error,
     const struct proto_ts *ts, int64_t seq);
 
 /* Appends {"ready":true,"client_id":ID,"window":N,"last_seq":S,
- * "points":P}.  Returns 0 or -1. */
+ * "points":P,"last_timestamp":T}: T is the timestamp of the client's last
+ * stored point as read back (a number or a string), null when last_ts is
+ * NULL or NONE.  Returns 0 or -1. */
 int proto_format_ready(struct proto_buf *b, const char *client_id,
-    uint32_t window, int64_t last_seq, uint64_t points);
+    uint32_t window, int64_t last_seq, uint64_t points,
+    const struct proto_ts *last_ts);
 
 /* A batch reply: proto_batch_begin() appends "[", proto_batch_next() goes
  * before each element and appends "," unless it is the first,

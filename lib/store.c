@@ -73,6 +73,9 @@ static const char *const migrations[] = {
 	" state BLOB NOT NULL) STRICT;\n"
 	"CREATE TABLE detectors(bit INTEGER PRIMARY KEY,"
 	" name TEXT NOT NULL UNIQUE) STRICT;\n",
+	/* 1 -> 2: a client's alerts over its whole history, by index. */
+	"CREATE INDEX IF NOT EXISTS points_alerts ON points(client_id, n)"
+	" WHERE alert = 1;\n",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -100,6 +103,10 @@ enum stmt {
 	S_SNAP_GET,
 	S_SNAP_PUT,
 	S_VALUES,
+	S_ALERTS,		/* + descending */
+	S_ALERTS_DESC,
+	S_EVENTS,		/* + descending */
+	S_EVENTS_DESC,
 	S_COUNT
 };
 
@@ -115,6 +122,22 @@ enum stmt {
 #define ANOMALIES_SELECT "SELECT " POINT_COLS " FROM points" \
 	" INDEXED BY points_anomalies" \
 	" WHERE client_id = ?1 AND n > ?2 AND n < ?3 AND anomaly = 1"
+
+#define ALERTS_SELECT "SELECT " POINT_COLS " FROM points" \
+	" INDEXED BY points_alerts" \
+	" WHERE client_id = ?1 AND n > ?2 AND n < ?3 AND alert = 1"
+
+/* The anomalies and alerts of client ?1 with ?2 < n < ?3, at most ?4, in
+ * order of n: the first ?4 of each partial index, merged, then their rows
+ * by primary key; O(?4 log points), never a scan of the client's points. */
+#define EVENTS_ARM(index, col, dir) "SELECT n FROM (SELECT n FROM points" \
+	" INDEXED BY " index " WHERE client_id = ?1 AND " col " = 1" \
+	" AND n > ?2 AND n < ?3 ORDER BY n " dir " LIMIT ?4)"
+#define EVENTS_SELECT(dir) "SELECT " POINT_COLS " FROM points" \
+	" WHERE client_id = ?1 AND n IN (" \
+	EVENTS_ARM("points_anomalies", "anomaly", dir) " UNION " \
+	EVENTS_ARM("points_alerts", "alert", dir) ")" \
+	" ORDER BY n " dir " LIMIT ?4"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -157,6 +180,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " n = excluded.n, format = excluded.format, state = excluded.state",
 	[S_VALUES] = "SELECT n, value FROM points"
 	    " WHERE client_id = ?1 AND n > ?2 ORDER BY n",
+	[S_ALERTS] = ALERTS_SELECT " ORDER BY n LIMIT ?4",
+	[S_ALERTS_DESC] = ALERTS_SELECT " ORDER BY n DESC LIMIT ?4",
+	[S_EVENTS] = EVENTS_SELECT("ASC"),
+	[S_EVENTS_DESC] = EVENTS_SELECT("DESC"),
 };
 
 /* The counters one client gained in the open transaction. */
@@ -176,13 +203,14 @@ struct pending {
 
 struct store {
 	sqlite3		*db;
-	int		 lockfd;	/* held by a writer, else -1 */
+	int		 lockfd;	/* a writer's descriptor of the database
+					 * file, flocked; else -1 */
+	char		*path;		/* a writer's path, as opened */
 	int		 writer;
 	int		 in_tx;
 	size_t		 npoints;	/* points added in the transaction */
 	sqlite3_stmt	*stmt[S_COUNT];
 	sqlite3_stmt	*cursor;	/* the open cursor's statement */
-	sqlite3_stmt	*flagged[4];	/* store_flagged_open(), on first use */
 
 	struct pending	*pend;		/* npend entries, in order of arrival */
 	size_t		 npend, pendcap;
@@ -687,8 +715,8 @@ store_open_writer(const char *path, enum store_sync sync, char *err,
     size_t errlen)
 {
 	struct store *st;
-	char *lockpath = NULL, sql[64];
-	size_t len;
+	struct stat sb;
+	char sql[64];
 	sqlite3_stmt *s = NULL;
 	const char *mode;
 
@@ -697,24 +725,34 @@ store_open_writer(const char *path, enum store_sync sync, char *err,
 		return NULL;
 	}
 	st->writer = 1;
-	len = strlen(path);
-	if ((lockpath = malloc(len + sizeof(".lock"))) == NULL) {
+	if ((st->path = strdup(path)) == NULL) {
 		errmsg_set(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	memcpy(lockpath, path, len);
-	memcpy(lockpath + len, ".lock", sizeof(".lock"));
-	if ((st->lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC,
+	/*
+	 * The lock is on the database file itself, not on a name: a second
+	 * anomalyd that reaches the file by another one (a symlink, a hard
+	 * link) is refused too.  On Linux flock(2) locks and SQLite's
+	 * fcntl(2) locks do not meet; but closing any descriptor of the file
+	 * would drop this process's fcntl locks, so this one stays open until
+	 * after sqlite3_close() (store_close()).
+	 */
+	if ((st->lockfd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC,
 	    0644)) == -1) {
-		errmsg_set(err, errlen, "%s: %s", lockpath, strerror(errno));
+		errmsg_set(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(st->lockfd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		errmsg_set(err, errlen, "%s: not a regular file", path);
 		goto fail;
 	}
 	if (flock(st->lockfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
 			errmsg_set(err, errlen, "%s: database in use: another "
-			    "anomalyd holds %s", path, lockpath);
+			    "anomalyd has it open (under this or another name)",
+			    path);
 		else
-			errmsg_set(err, errlen, "%s: flock: %s", lockpath,
+			errmsg_set(err, errlen, "%s: flock: %s", path,
 			    strerror(errno));
 		goto fail;
 	}
@@ -745,11 +783,9 @@ store_open_writer(const char *path, enum store_sync sync, char *err,
 	    migrate(st, path, err, errlen) == -1 ||
 	    prepare_all(st, path, err, errlen) == -1)
 		goto fail;
-	free(lockpath);
 	return st;
 fail:
 	sqlite3_finalize(s);
-	free(lockpath);
 	store_close(st);
 	return NULL;
 }
@@ -799,15 +835,41 @@ store_close(struct store *st)
 		tx_abort(st);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
-	for (i = 0; i < 4; i++)
-		sqlite3_finalize(st->flagged[i]);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	if (st->lockfd != -1)
 		close(st->lockfd);	/* releases the flock */
+	free(st->path);
 	free(st->pend);
 	free(st->slots);
 	free(st);
+}
+
+int
+store_file_check(const struct store *st, char *err, size_t errlen)
+{
+	struct stat open_sb, path_sb;
+
+	if (st->lockfd == -1)
+		return 0;
+	if (fstat(st->lockfd, &open_sb) == -1)
+		return 0;	/* cannot tell: let SQLite find out */
+	if (open_sb.st_nlink == 0) {
+		errmsg_set(err, errlen, "database file was removed");
+		return -1;
+	}
+	if (stat(st->path, &path_sb) == -1) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return 0;
+		errmsg_set(err, errlen, "database file was removed");
+		return -1;
+	}
+	if (path_sb.st_dev != open_sb.st_dev ||
+	    path_sb.st_ino != open_sb.st_ino) {
+		errmsg_set(err, errlen, "database file was replaced");
+		return -1;
+	}
+	return 0;
 }
 
 /* ----------------------------------------------------------- clients */
@@ -900,6 +962,70 @@ store_clients_deactivate(struct store *st, char *err, size_t errlen)
 	if (check_writer(st, err, errlen) == -1)
 		return write_fail(st);
 	return run(st, S_DEACTIVATE, "mark clients inactive", err, errlen);
+}
+
+/* Runs sql on id (bound as ?1) to its end; the rows it changed in
+ * *changes.  On failure err names what. */
+static int
+exec_id(struct store *st, const char *sql, const char *id, size_t len,
+    int64_t *changes, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE && rc != SQLITE_ROW)
+		goto fail;
+	if (changes != NULL)
+		*changes = sqlite3_changes64(st->db);
+	sqlite3_finalize(s);
+	return 0;
+fail:
+	errmsg_set(err, errlen, "delete client %s: %s", id,
+	    sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return -1;
+}
+
+int
+store_client_delete(struct store *st, const char *id, int64_t *points,
+    char *err, size_t errlen)
+{
+	int64_t rows = 0;
+	size_t len;
+
+	*points = 0;
+	if (check_writer(st, err, errlen) == -1 ||
+	    check_id(id, &len, err, errlen) == -1)
+		return -1;
+	if (st->in_tx) {
+		errmsg_set(err, errlen, "delete client %s: a transaction is "
+		    "open", id);
+		return -1;
+	}
+	if (exec_id(st, "BEGIN IMMEDIATE", id, len, NULL, err, errlen) == -1)
+		return -1;
+	if (exec_id(st, "DELETE FROM points WHERE client_id = ?1", id, len,
+	    points, err, errlen) == -1 ||
+	    exec_id(st, "DELETE FROM client_state WHERE client_id = ?1", id,
+	    len, NULL, err, errlen) == -1 ||
+	    exec_id(st, "DELETE FROM clients WHERE client_id = ?1", id, len,
+	    &rows, err, errlen) == -1)
+		goto fail;
+	if (rows == 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		*points = 0;
+		return 0;
+	}
+	if (exec_id(st, "COMMIT", id, len, NULL, err, errlen) == -1)
+		goto fail;
+	return 1;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	*points = 0;
+	return -1;
 }
 
 int
@@ -1134,6 +1260,9 @@ store_commit(struct store *st, char *err, size_t errlen)
 			return write_fail(st);
 		}
 	}
+	/* a commit to a file no name leads to any more is lost at exit */
+	if (store_file_check(st, err, errlen) == -1)
+		return write_fail(st);
 	if (run(st, S_COMMIT, "commit", err, errlen) == -1)
 		return -1;
 	pending_clear(st);
@@ -1224,6 +1353,26 @@ store_point_by_seq(struct store *st, const char *id, int64_t seq,
 }
 
 int
+store_point_get(struct store *st, const char *id, int64_t n,
+    struct store_point *p, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = st->stmt[S_POINT_AT];
+	size_t len;
+	int rc;
+
+	if (id == NULL || (len = strlen(id)) == 0 || len > STORE_ID_MAX ||
+	    n < 1)
+		return 0;
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, n);
+	if ((rc = step_one(st, s, "read point", err, errlen)) != 1)
+		return rc;
+	rc = read_point(s, p, err, errlen) == 0 ? 1 : -1;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
 store_points_open(struct store *st, const char *id,
     const struct store_range *r, char *err, size_t errlen)
 {
@@ -1275,32 +1424,6 @@ store_points_close(struct store *st)
 	st->cursor = NULL;
 }
 
-/* -------------------------------------------------- flagged points */
-
-/* The alerts of a client, or its anomalies and alerts (a merge of the two
- * partial indexes, each read in order of n), ascending and descending:
- * flagged[(both ? 2 : 0) + descending].  The index points_alerts comes
- * with a later schema version; on a database without it the alerts are
- * found through the primary key (client_id, n), still one client's range
- * and never a scan of points. */
-#define ALERTS_WHERE	" WHERE client_id = ?1 AND n > ?2 AND n < ?3" \
-	" AND alert = 1"
-#define FLAGGED_SQL(hint, order) \
-	"SELECT " POINT_COLS " FROM points" hint ALERTS_WHERE \
-	" ORDER BY n" order " LIMIT ?4"
-#define FLAGGED_BOTH_SQL(hint, order) \
-	ANOMALIES_SELECT " UNION SELECT " POINT_COLS " FROM points" hint \
-	ALERTS_WHERE " ORDER BY n" order " LIMIT ?4"
-#define ALERTS_HINT	" INDEXED BY points_alerts"
-
-static const char *const flagged_sql[4][2] = {
-	{ FLAGGED_SQL(ALERTS_HINT, ""), FLAGGED_SQL("", "") },
-	{ FLAGGED_SQL(ALERTS_HINT, " DESC"), FLAGGED_SQL("", " DESC") },
-	{ FLAGGED_BOTH_SQL(ALERTS_HINT, ""), FLAGGED_BOTH_SQL("", "") },
-	{ FLAGGED_BOTH_SQL(ALERTS_HINT, " DESC"),
-	    FLAGGED_BOTH_SQL("", " DESC") },
-};
-
 int
 store_flagged_open(struct store *st, const char *id,
     const struct store_range *r, int flags, char *err, size_t errlen)
@@ -1308,7 +1431,6 @@ store_flagged_open(struct store *st, const char *id,
 	struct store_range a;
 	sqlite3_stmt *s;
 	size_t len;
-	int k;
 
 	if (!(flags & STORE_FLAG_ALERT)) {
 		a = *r;
@@ -1321,20 +1443,13 @@ store_flagged_open(struct store *st, const char *id,
 	}
 	if (check_id(id, &len, err, errlen) == -1)
 		return -1;
-	k = ((flags & STORE_FLAG_ANOMALY) ? 2 : 0) + (r->descending ? 1 : 0);
-	if (st->flagged[k] == NULL &&
-	    sqlite3_prepare_v3(st->db, flagged_sql[k][0], -1,
-	    SQLITE_PREPARE_PERSISTENT, &st->flagged[k], NULL) != SQLITE_OK &&
-	    sqlite3_prepare_v3(st->db, flagged_sql[k][1], -1,
-	    SQLITE_PREPARE_PERSISTENT, &st->flagged[k], NULL) != SQLITE_OK) {
-		errmsg_set(err, errlen, "read alerts: %s",
-		    sqlite3_errmsg(st->db));
-		return -1;
-	}
-	s = st->flagged[k];
+	if (flags & STORE_FLAG_ANOMALY)
+		s = st->stmt[r->descending ? S_EVENTS_DESC : S_EVENTS];
+	else
+		s = st->stmt[r->descending ? S_ALERTS_DESC : S_ALERTS];
 	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, r->after);
-	sqlite3_bind_int64(s, 3, r->before != 0 ? r->before : INT64_MAX);
+	sqlite3_bind_int64(s, 3, r->before > 0 ? r->before : INT64_MAX);
 	sqlite3_bind_int64(s, 4, r->limit > 0 ? r->limit : -1);
 	st->cursor = s;
 	return 0;

@@ -2,8 +2,9 @@
  * store.h: the database (SPEC §4), the only module that speaks SQL.
  *
  * One SQLite file in WAL mode.  anomalyd opens it with store_open_writer()
- * and is its only writer: it holds an exclusive flock(2) on PATH.lock while
- * the store is open, so a second writer is refused at once.  anomaly-top and
+ * and is its only writer: it holds an exclusive flock(2) on the database
+ * file itself while the store is open, so a second writer is refused at
+ * once, whatever name (symlink, hard link) it uses.  anomaly-top and
  * anomaly-export open it with store_open_reader(), which takes no lock,
  * never writes and never blocks the writer.
  *
@@ -27,7 +28,7 @@
 #include <stdint.h>
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 #define STORE_ID_MAX		64	/* bytes of a client_id */
 #define STORE_TS_MAX		64	/* bytes of a timestamp string */
@@ -47,8 +48,8 @@ enum store_sync {
 };
 
 /* Opens the database at path for writing, creating it when missing: takes
- * an exclusive flock(2) on path.lock (failing at once, with a message naming
- * the path, when another anomalyd holds it), sets WAL and the synchronous
+ * an exclusive flock(2) on the file (failing at once, with a message naming
+ * the path, when another anomalyd holds it under any name), sets WAL and the synchronous
  * level, creates or migrates the schema to STORE_SCHEMA_VERSION (a database
  * of a newer version, or one that is not an anomaly database, is refused),
  * and marks every client inactive.  Returns the store, or NULL with a
@@ -65,6 +66,15 @@ struct store *store_open_reader(const char *path, char *err, size_t errlen);
 /* Rolls back an open transaction, closes the database and releases the
  * lock.  NULL is a no-op. */
 void store_close(struct store *st);
+
+/* Whether the path a writer was opened with still leads to the file it has
+ * open: returns 0 when it does (or for a reader, or when it cannot tell),
+ * -1 with "database file was removed" or "database file was replaced" in
+ * err when it does not, so what is committed now would be lost.
+ * store_commit() checks it before every commit.  It reads nothing that
+ * changes after the open: any thread may call it, also while another one
+ * uses the store. */
+int store_file_check(const struct store *st, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ clients */
 
@@ -110,6 +120,14 @@ int store_client_set_active(struct store *st, const char *id, int active,
 /* Marks every client inactive, as store_open_writer() does.  Returns 0 or
  * -1. */
 int store_clients_deactivate(struct store *st, char *err, size_t errlen);
+
+/* Deletes client id with its points and its detector state, in one
+ * transaction of its own (none may be open; the caller makes sure no
+ * connection of the client is using it).  Sets *points to the number of
+ * points deleted.  Returns 1, 0 when there is no such client, -1 on
+ * error (then nothing is deleted). */
+int store_client_delete(struct store *st, const char *id, int64_t *points,
+    char *err, size_t errlen);
 
 /* Calls fn(arg, c) for every client, the active ones first, each group by
  * client_id; c lives until fn returns and fn must not call the store.  fn
@@ -173,8 +191,9 @@ size_t store_pending(const struct store *st);
 
 /* Writes the counters of the clients the transaction touched and commits.
  * Returns 0 when the whole batch is durable (as the sync level promises);
- * else -1 with a message (SQLITE_FULL, I/O error, ...), and then nothing
- * of the batch is stored.  Either way no transaction is open afterwards. */
+ * else -1 with a message (SQLITE_FULL, I/O error, the database file was
+ * removed (store_file_check()), ...), and then nothing of the batch is
+ * stored.  Either way no transaction is open afterwards. */
 int store_commit(struct store *st, char *err, size_t errlen);
 
 /* Abandons the open transaction, if any: nothing of it is stored. */
@@ -185,6 +204,12 @@ void store_rollback(struct store *st);
  * index lookups, plus the points without a seq it steps over.  Returns 1,
  * 0 when there is none, -1 on error. */
 int store_point_by_seq(struct store *st, const char *id, int64_t seq,
+    struct store_point *p, char *err, size_t errlen);
+
+/* Reads point n of client id into p (one primary-key lookup; the points
+ * added in the open transaction included).  Returns 1, 0 when there is
+ * none, -1 on error. */
+int store_point_get(struct store *st, const char *id, int64_t n,
     struct store_point *p, char *err, size_t errlen);
 
 /* Which points store_points_open() reads. */
@@ -217,11 +242,11 @@ void store_points_close(struct store *st);
 /* Opens the store's cursor, as store_points_open() does, on the points of
  * client id in range r that carry one of flags (r->anomalies_only is
  * ignored): the alerts, the anomalies, or with both flags each point that
- * is an anomaly or an alert, once.  They are read through the partial
- * indexes of anomalies and alerts where the database has them, else
- * through the client's range of the primary key; never by a scan of
- * points.  Read with store_points_next(), close with store_points_close().
- * Returns 0 or -1. */
+ * is an anomaly or an alert, once, with r->after < n < r->before (before
+ * 0: no bound), at most r->limit of them (<= 0: all).  They are read
+ * through the partial indexes points_anomalies and points_alerts: the cost
+ * grows with the limit, not with the client's points.  Read with
+ * store_points_next(), close with store_points_close().  Returns 0 or -1. */
 int store_flagged_open(struct store *st, const char *id,
     const struct store_range *r, int flags, char *err, size_t errlen);
 

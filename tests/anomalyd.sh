@@ -6,7 +6,7 @@
 # was stored).  ANOMALYD and WSRAW name the binaries.
 . tests/lib.sh
 
-echo "1..48"
+echo "1..50"
 
 # The HTTP status of URL and its headers, "STATUS" then "name: value" lines.
 http_head() {
@@ -76,7 +76,7 @@ out=$(printf '%s\n' connect recv \
     'send {"seq":1,"timestamp":9,"value":9}' recv \
     'send {"seq":2,"timestamp":9,"value":9}' recv | ws "$url")
 exp='connected
-text {"ready":true,"client_id":"web01","window":100,"last_seq":0,"points":0}
+text {"ready":true,"client_id":"web01","window":100,"last_seq":0,"points":0,"last_timestamp":null}
 text [{"seq":1,"timestamp":"2014-07-01 00:00:00","anomaly":0},{"error":"value is not a finite number","timestamp":2,"seq":2},{"seq":3,"timestamp":3.5,"anomaly":0}]
 text {"seq":1,"timestamp":"2014-07-01 00:00:00","anomaly":0,"duplicate":1}
 text {"error":"seq already used","timestamp":9,"seq":2}'
@@ -85,15 +85,15 @@ ok $? "protocol 2: ready, a batch with a bad element, duplicate and used seqs"
 
 out=$(printf '%s\n' connect recv \
     'send [{"seq":1,"timestamp":"2014-07-01 00:00:00","value":10844},{"seq":3,"timestamp":3.5,"value":8127},{"seq":4,"timestamp":4,"value":1}]' recv | ws "$url&detail=1")
-echo "$out" | grep -q '"last_seq":3,"points":2}' &&
+echo "$out" | grep -q '"last_seq":3,"points":2,"last_timestamp":3.5}' &&
     echo "$out" | grep -q '^text \[{"seq":1,.*"duplicate":1},{"seq":3,.*"duplicate":1},{"seq":4,"timestamp":4,"anomaly":0,"alert":0,"score":0.0,"votes":{' &&
     [ "$(sql "select count(*), max(seq) from points where client_id = 'web01'")" = "3|4" ]
-ok $? "protocol 2: reconnect and resend the same seqs: nothing doubled"
+ok $? "protocol 2: reconnect and resend the same seqs: nothing doubled; ready holds the last timestamp"
 
 out=$(printf '%s\n' connect \
     'send {"version": 2, "detail": true}' recv \
     'send {"seq":5,"timestamp":5,"value":5}' recv | ws '/ws?client_id=web01&window=100')
-echo "$out" | grep -q '^text {"ready":true,"client_id":"web01","window":100,"last_seq":4,"points":3}$' &&
+echo "$out" | grep -q '^text {"ready":true,"client_id":"web01","window":100,"last_seq":4,"points":3,"last_timestamp":4}$' &&
     echo "$out" | grep -q '^text {"seq":5,"timestamp":5,"anomaly":0,"alert":0,"score":0.0,"votes":{.*"warmup":true}$'
 ok $? "protocol 2: settings message after a URL hello gets ready"
 
@@ -201,6 +201,16 @@ ok $? "restart-exact: cut, kill -9, restart (from a snapshot): same verdicts"
 grep '^text {"seq"' "$tmp/C" | cmp -s - "$tmp/A.v"
 out=$(grep '^text {"seq"' "$tmp/C" | diff "$tmp/A.v" - | head -5)
 ok $? "restart-exact: cut, kill -9, restart (full replay): same verdicts"
+
+# --- detail votes: the alert source's detectors too, so an alert says why
+out=$(grep -v '"votes":{"zscore":[01],"iqr":[01],"ewma":[01],"ma":[01],"iforest":[01],"spatial":[01],"novelty":[01],"novelty_long":[01]}' "$tmp/A.v" | head -3)
+alerts=$(grep -c '"alert":1' "$tmp/A.v")
+why=$(grep '"alert":1' "$tmp/A.v" | grep -c '"spatial":1\|"novelty":1\|"novelty_long":1')
+[ -z "$out" ] && [ "$alerts" -ge 1 ] && [ "$why" = "$alerts" ]
+ok $? "detail: votes hold the voting and the alert detectors; each alert shows which fired ($alerts alerts)"
+out=$(sql "select count(*), sum((votes & 448) <> 0) from points where client_id = 'A' and alert = 1")
+[ "$out" = "$alerts|$alerts" ]
+ok $? "the stored votes of each alert hold the bit of the alert detector that fired"
 
 # sendrecv FROM TO: protocol-2 points FROM..TO, each sent after the
 # previous one's reply, as "send" and "recv" lines.
@@ -348,7 +358,7 @@ ok $? "--token-file: an empty file exits 2, an unreadable one 1"
 out=$("$anomalyd" -l "0.0.0.0:$(free_port)" -d "$tmp/no/such.db" 2>&1;
     "$anomalyd" -l "0.0.0.0:$(free_port)" -d "$tmp/no/such.db" \
     --token-file "$tmp/token" 2>&1)
-[ "$(echo "$out" | grep -c 'warning: listening on 0.0.0.0 without --token-file')" = 1 ]
+[ "$(echo "$out" | grep -c 'warning: listening on 0.0.0.0:[0-9]* without --token-file')" = 1 ]
 ok $? "listening on a non-loopback address without --token-file warns"
 
 db=$tmp/token.db
@@ -455,7 +465,7 @@ pid=
 start -v
 out=$({ echo connect; echo recv; sendrecv "$S" 40; } |
     ws '/ws?client_id=full&window=10&version=2' 2>&1)
-echo "$out" | grep -q "^text {\"ready\":true,\"client_id\":\"full\",\"window\":10,\"last_seq\":$((S - 1)),\"points\":$((S - 1))}$" &&
+echo "$out" | grep -q "^text {\"ready\":true,\"client_id\":\"full\",\"window\":10,\"last_seq\":$((S - 1)),\"points\":$((S - 1)),\"last_timestamp\":$((1600000000 + S - 1))}$" &&
     [ "$(echo "$out" | grep -c '^text {"seq":[0-9]*,"timestamp":[0-9]*,"anomaly":0}$')" = $((41 - S)) ] &&
     [ "$(sql "select count(*), count(distinct seq), min(seq), max(seq), max(n) from points where client_id = 'full'")" = "40|40|1|40|40" ]
 ok $? "disk full: after the cause is gone, resending from S stores all 40 points once"

@@ -11,6 +11,7 @@
  *   HOSTILE  a client whose timestamps are HTML
  *   QUOTED   a client id with quotes and markup (put in the database)
  *   FEED     a command that sends one more hostile point to HOSTILE
+ *   SPIKE    a command that sends STEADY one more point, an anomaly
  * Every wait polls a condition with a deadline; nothing sleeps blindly.
  */
 'use strict';
@@ -26,6 +27,11 @@ const CHROMIUM = env.CHROMIUM || 'chromium';
 let n = 0, failed = 0;
 const dialogs = [];	/* alert(), confirm(): must stay empty */
 const problems = [];	/* CSP violations, exceptions, console errors */
+
+/* A live events row: n, timestamp, value, verdict, detectors. */
+function document_rows_ok(cells) {
+	return Array.isArray(cells) && cells.length === 5;
+}
 
 function ok(cond, what, diag) {
 	n++;
@@ -326,6 +332,28 @@ async function tests(b) {
 	ok(r.length === 4 && r[0] > r[2] && r[1] < r[3],
 	    'chart: a drag zooms in on the x axis', { v, box });
 
+	/* the anomalies and alerts list: server-rendered, new ones on top */
+	await p.go(url(env.STEADY));
+	await p.until(`document.body.getAttribute('data-polls') >= 1`);
+	const evs = stored.filter((q) => q.anomaly || q.alert).reverse()
+	    .slice(0, 50).map((q) => q.n);
+	v = await p.eval(`Array.from(document.querySelectorAll('#events-rows tr'))
+	    .map(r => Number(r.cells[0].textContent))`);
+	ok(evs.length > 0 && J(v) === J(evs),
+	    `events list: the ${evs.length} anomalies and alerts, newest first`,
+	    { v, evs });
+	execSync(env.SPIKE);
+	v = await p.until(`document.querySelector('#events-rows tr') &&
+	    Number(document.querySelector('#events-rows tr').cells[0].textContent)
+	        === ${stored.length + 1} &&
+	    Array.from(document.querySelector('#events-rows tr').cells)
+	    .map(c => c.textContent)`, 5000);
+	ok(v && /anomaly/.test(v[3]) && /zscore/.test(v[4]) &&
+	    document_rows_ok(v),
+	    'events list: a new anomaly goes on top without a reload, with ' +
+	    'the detectors that voted', v);
+	await p.shot(`${env.SHOTS}/events-1280x800.png`);
+
 	/* the streaming client's page updates itself */
 	await p.go(url(env.STREAM));
 	const first = await p.until(`document.getElementById('chart') &&
@@ -404,12 +432,16 @@ async function tests(b) {
 	    !!document.querySelector('#chart svg.static-chart polyline'),
 	    document.querySelectorAll('#chart svg circle.anomaly').length,
 	    document.querySelectorAll('#points tr').length,
-	    document.querySelector('[data-stat="points"]').textContent]`);
+	    document.querySelector('[data-stat="points"]').textContent,
+	    document.querySelectorAll('#events-rows tr').length]`);
 	await q.shot(`${env.SHOTS}/client-nojs-1280x800.png`);
+	/* stored, and the anomaly SPIKE added */
 	ok(!idx[0] && idx[1] && idx[2].includes(env.STEADY) && !cl[0] && cl[1] &&
-	    cl[2] > 0 && cl[3] > 0 && Number(cl[4]) === stored.length,
+	    cl[2] > 0 && cl[3] > 0 && Number(cl[4]) === stored.length + 1 &&
+	    cl[5] === evs.length + 1,
 	    'JavaScript off: both pages are complete server-rendered HTML ' +
-	    '(static SVG chart, stats, table)', { idx, cl });
+	    '(static SVG chart, stats, table, anomalies and alerts)',
+	    { idx, cl });
 
 	ok(problems.length === 0 && dialogs.length === 0,
 	    'no CSP violation, script error or dialog on any page',
@@ -424,7 +456,7 @@ async function tests(b) {
 		b.proc.kill('SIGKILL');
 		process.exit(1);
 	}, 90000);
-	console.log('1..11');
+	console.log('1..13');
 	try {
 		await tests(b);
 	} catch (e) {

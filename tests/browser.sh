@@ -56,6 +56,7 @@ awk 'BEGIN { print "timestamp,value"
     --rate 5 --loop "$tmp/stream.csv" 2>"$tmp/send.err" &
 spid=$!
 
+SPIKE="printf '%s\n' connect 'send {\"client_id\":\"steady\",\"window\":100}' 'send {\"timestamp\":1700024060,\"value\":100000}' recv | $wsraw 127.0.0.1 $port >/dev/null 2>&1" \
 BASE=http://127.0.0.1:$port SHOTS=$shots STEADY=steady STREAM=stream-1 \
     HOSTILE=x:hostile QUOTED=$quoted PROFILE=$tmp/chromium \
     FEED="printf '%s\n' connect 'send {\"client_id\":\"x:hostile\",\"window\":10}' 'send {\"timestamp\":\"<img src=x onerror=alert(4)>\",\"value\":4}' recv | $wsraw 127.0.0.1 $port >/dev/null 2>&1" \

@@ -32,7 +32,7 @@ foreign_script() {
 	} END { print bad ? "foreign" : "clean" }'
 }
 
-echo "1..34"
+echo "1..40"
 
 # req [METHOD] PATH...: one request per PATH on one keep-alive connection;
 # for each, "status N" (or "status none" when the server closed without an
@@ -364,6 +364,84 @@ EOF
 )
 [ "$out" = 405 ] && [ "$(get /healthz)" = ok ]
 ok $? "a POST with a body gets 405, the server goes on"
+
+# --- the static chart of values near +-DBL_MAX (hi - lo overflows)
+out=$(printf '%s\n' connect 'send {"client_id":"huge","window":10}' \
+    'send {"timestamp":1,"value":1e308}' recv \
+    'send {"timestamp":2,"value":-1e308}' recv \
+    'send {"timestamp":3,"value":1.7976931348623157e308}' recv \
+    'send {"timestamp":4,"value":0}' recv | ws 2>&1)
+svg=$(get /client/huge | tr '\n' ' ' | sed -n 's/.*\(<svg class="static-chart".*<\/svg>\).*/\1/p')
+out="$out
+$svg"
+[ "$(echo "$out" | grep -c '"anomaly":0')" = 4 ] &&
+    echo "$svg" | grep -q '<polyline class="values" points="10.0,78.4 336.7,250.0 663.3,10.0 990.0,164.2"/>' &&
+    ! echo "$svg" | grep -qi 'nan\|inf'
+ok $? "/client/ID: the static chart of values up to +-1.8e308 holds no nan or inf"
+
+# --- a client's anomalies and alerts over its whole history, paged
+awk 'BEGIN { print "connect"
+	print "send {\"client_id\":\"ev\",\"window\":100,\"vote\":\"any\",\"detectors\":[\"zscore\"],\"params\":{\"zscore.k\":1.5}}"
+	for (i = 1; i <= 1500; i++) {
+		v = 50 + 10 * sin(i / 15) + (i * 7919 % 13) / 6
+		if (i % 23 == 0) v += 80
+		printf "send {\"timestamp\":\"<i>%d</i>\",\"value\":%.3f}\nrecv\n", i, v
+	} }' | ws >/dev/null 2>&1
+events=$(sql "select count(*) from points where client_id = 'ev' and (anomaly = 1 or alert = 1)")
+# walk the pages by their "older" links, collecting the rows' n
+page="/client/ev"
+: >"$tmp/seen"
+pages=0
+while [ -n "$page" ] && [ $pages -lt 100 ]; do
+	body=$(get "$page")
+	pages=$((pages + 1))
+	echo "$body" | sed -n '/<tbody id="events-rows">/,/<\/tbody>/p' |
+	    sed -n 's/^<tr class="[a-z]*"><td class="num">\([0-9]*\)<\/td>.*/\1/p' >>"$tmp/seen"
+	page=$(echo "$body" | sed -n 's/.*id="events-older" href="\([^"#]*\)#events".*/\1/p' | sed 's/&amp;/\&/g')
+done
+want=$(sql "select n from points where client_id = 'ev' and (anomaly = 1 or alert = 1) order by n desc")
+out="$events events, $pages pages, $(wc -l <"$tmp/seen") rows"
+[ "$events" -gt 50 ] && [ "$(cat "$tmp/seen")" = "$want" ] &&
+    [ $pages -eq $(((events + 49) / 50)) ]
+ok $? "/client/ID: every anomaly and alert, newest first, 50 a page by 'older' links ($out)"
+
+first=$(get /client/ev)
+out=$(echo "$first" | sed -n '/<section id="events">/,/<\/section>/p')
+echo "$out" | grep -q '^<p class="explain">An <strong>anomaly</strong> is one point that the vote of the detectors (any of zscore) finds unusual; an <strong>alert</strong> is the de-duplicated event a person would be paged for: a signal of the alert detectors (spatial, novelty, novelty_long), after which no other alert is raised for 5 points (hold-off).</p>$' &&
+    echo "$out" | grep -q '<td>&lt;i&gt;1495&lt;/i&gt;</td>' &&
+    ! echo "$out" | grep -q '<i>' &&
+    echo "$out" | grep -q '<td>anomaly</td><td>zscore</td></tr>$' &&
+    [ "$(echo "$first" | foreign_script)" = clean ]
+ok $? "/client/ID: one sentence says what an anomaly and an alert are; rows escaped, with the detectors that voted"
+
+# newer links lead back: from the second page, "newer" is the first page
+second=$(echo "$first" | sed -n 's/.*id="events-older" href="\([^"#]*\)#events".*/\1/p')
+newer=$(get "$second" | sed -n 's/.*id="events-newer" href="\([^"#]*\)#events".*/\1/p')
+rows() { get "$1" | sed -n '/<tbody id="events-rows">/,/<\/tbody>/p' | grep -c '^<tr class="a'; }
+a=$(get /client/ev | sed -n '/<tbody id="events-rows">/,/<\/tbody>/p')
+b=$(get "$newer" | sed -n '/<tbody id="events-rows">/,/<\/tbody>/p')
+out="$second -> $newer"
+r2=$((events - 50))
+[ $r2 -gt 50 ] && r2=50
+[ -n "$newer" ] && [ "$a" = "$b" ] && [ "$(rows "$second")" = $r2 ] &&
+    ! echo "$a" | grep -q 'events-newer'
+ok $? "/client/ID?before=N, ?after=N: the 'newer' link of page 2 gives page 1"
+
+# the JSON API
+e="/api/clients/ev/events"
+out=$(get "$e?limit=3" | python3 -c 'import json, sys
+print(" ".join(str(p["n"]) for p in json.load(sys.stdin)))')
+top=$(sql "select group_concat(n, ' ') from (select n from points where client_id = 'ev' and (anomaly = 1 or alert = 1) order by n desc limit 3)")
+out2=$(get "$e?after=100&order=asc&limit=2" | python3 -c 'import json, sys
+print(" ".join(str(p["n"]) for p in json.load(sys.stdin)))')
+low=$(sql "select group_concat(n, ' ') from (select n from points where client_id = 'ev' and (anomaly = 1 or alert = 1) and n > 100 order by n limit 2)")
+out3=$(get "$e" | grep -o '"n":' | wc -l)
+out="[$out] [$out2] $out3"
+[ "$out" = "[$top] [$low] 50" ]
+ok $? "/api/clients/ID/events: newest first, limit, after with order=asc, 50 by default"
+out=$(req "$e?before=0" "$e?before=x" "$e?limit=0" "$e?order=up" /api/clients/nobody/events)
+[ "$(echo "$out" | sed -n 's/^status //p' | tr '\n' ' ')" = "400 400 400 400 404 " ]
+ok $? "/api/clients/ID/events: bad arguments 400, unknown id 404"
 
 # --- keep-alive
 out=$(req /healthz /api/clients /static/b.css /nope "$p?limit=x" /healthz)

@@ -112,7 +112,8 @@ assert rows[0]["warmup"] is True and rows[0]["timestamp"] == 1600000060
 last = rows[96]
 assert last["anomaly"] == 1 and last["alert"] in (0, 1), last
 assert sum(r["alert"] for r in rows) >= 1
-assert set(last["votes"]) == {"zscore", "iqr", "ewma", "ma", "iforest"}
+assert set(last["votes"]) == {"zscore", "iqr", "ewma", "ma", "iforest",
+    "spatial", "novelty", "novelty_long"}
 assert 0 < last["score"] <= 1'
 ok $? "--json: one object per verdict with seq, score, votes, alert"
 

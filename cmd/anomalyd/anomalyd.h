@@ -25,10 +25,18 @@
 
 #define ANOMALYD_VERSION	"0.1"
 
+enum listen_family {
+	LISTEN_ANY,		/* every address, IPv4 and IPv6 */
+	LISTEN_V4,		/* the IPv4 address iface only */
+	LISTEN_V6		/* the IPv6 address iface only */
+};
+
 /* What the command line sets. */
 struct config {
 	const char	*iface;		/* listen address, NULL: all */
+	enum listen_family family;
 	int		 port;
+	char		 where[64];	/* "127.0.0.1:3000", "[::1]:3000", "*:3000" */
 	const char	*db;
 	struct detect_settings defaults;	/* for new clients */
 	uint32_t	 max_clients;
@@ -151,6 +159,10 @@ struct server {
 	int		 failed;	/* a batch failed in this message */
 	char		 fail_why[256];
 	int		 stopping;
+	const char	*dbpath;	/* the database, as given */
+	int		 gone;		/* the database file was removed: */
+	char		 gone_why[256];	/* nothing is stored any more */
+	int64_t		 started_us;	/* mono_us() at start */
 	lws_sorted_usec_list_t sweep;
 	struct commit_stats commits;
 };
@@ -164,6 +176,9 @@ void logmsg(const struct server *srv, int level, const char *fmt, ...)
 int64_t now_ms(void);
 /* Microseconds of a monotonic clock. */
 int64_t mono_us(void);
+/* The database file is gone (why says how): logs it once and sets
+ * srv->gone, after which /healthz fails and points get "not stored". */
+void db_gone(struct server *srv, const char *why);
 
 /* ws.c */
 /* protocols[1]: the anomaly protocol. */
@@ -178,6 +193,9 @@ void replyq_free(struct replyq *q);
 void ws_sweep(struct server *srv);
 /* Asks every session to close with 1001. */
 void ws_shutdown(struct server *srv);
+/* Whether the len bytes at t are the token of --token-file, in a time that
+ * depends only on the token's length. */
+int token_equal(const struct server *srv, const char *t, size_t len);
 /* Writes at once to the sessions flush() gave replies, without waiting
  * for poll(2) to say they are writable; call between service passes,
  * never from a callback. */
@@ -212,6 +230,12 @@ void clients_free(struct server *srv);
  * 1011: the database failed). */
 int client_hello(struct server *srv, struct session *s, const char *id,
     const struct proto_hello *h, int *code, char *why, size_t whylen);
+/* Appends the protocol-2 ready of client c to out: its window, last seq,
+ * points and the timestamp of its last stored point (one lookup, after
+ * drain()). */
+void client_ready(struct server *srv, struct client *c, struct proto_buf *out);
+/* Whether a connection has client id. */
+int client_connected(struct server *srv, const char *id);
 /* Lets go of s's client at disconnect: snapshot, inactive, free. */
 void client_detach(struct server *srv, struct session *s);
 /* Judges and stores good point pt of s's client, appending its reply to

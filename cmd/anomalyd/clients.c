@@ -430,7 +430,10 @@ fail_now(struct server *srv, const char *why)
 	struct client *c;
 	char err[256];
 
-	logmsg(srv, 0, "store: %s", why);
+	if (store_file_check(srv->st, err, sizeof(err)) == -1)
+		db_gone(srv, err);	/* says it once */
+	else
+		logmsg(srv, 0, "store: %s", why);
 	snprintf(srv->fail_why, sizeof(srv->fail_why), "%s", why);
 	TAILQ_FOREACH(s, &srv->dirty, dirty)
 		STAILQ_FOREACH(r, &s->waiting, entry)
@@ -615,8 +618,10 @@ duplicate(struct server *srv, struct session *s, const struct proto_point *pt,
 	v.anomaly = sp.anomaly;
 	v.alert = sp.alert;
 	v.score = sp.score;
-	proto_format_verdict(out, &ts, pt->seq, &v, c->set.detectors, flags);
-	proto_format_verdict(alt, &ts, pt->seq, &v, c->set.detectors, flags);
+	proto_format_verdict(out, &ts, pt->seq, &v,
+	    detect_computed_mask(&c->set), flags);
+	proto_format_verdict(alt, &ts, pt->seq, &v,
+	    detect_computed_mask(&c->set), flags);
 }
 
 static void
@@ -653,6 +658,12 @@ client_point(struct server *srv, struct session *s,
 
 	if (pt->error != NULL) {
 		both_error(out, alt, pt->error, pt);
+		return;
+	}
+	if (srv->gone) {
+		/* nothing is stored any more: no batch, no resend */
+		snprintf(msg, sizeof(msg), "not stored: %s", srv->gone_why);
+		both_error(out, alt, msg, pt);
 		return;
 	}
 	if (srv->failed)
@@ -705,8 +716,8 @@ client_point(struct server *srv, struct session *s,
 		snapshot(srv, c);
 	if (pt->seq > 0)
 		c->last_seq = pt->seq;
-	proto_format_verdict(out, &pt->ts, pt->seq, &v, c->set.detectors,
-	    s->detail ? PROTO_DETAIL : 0);
+	proto_format_verdict(out, &pt->ts, pt->seq, &v,
+	    detect_computed_mask(&c->set), s->detail ? PROTO_DETAIL : 0);
 	proto_format_error(alt, NOT_STORED, &pt->ts, pt->seq);
 	*holds = 1;
 	return;
@@ -754,6 +765,10 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	int found, same, rc = -1;
 
 	*code = 1011;
+	if (srv->gone) {
+		errmsg_set(why, whylen, "database error: %s", srv->gone_why);
+		return -1;
+	}
 	if ((sc = malloc(sizeof(*sc))) == NULL) {
 		errmsg_set(why, whylen, "out of memory");
 		return -1;
@@ -831,6 +846,32 @@ dberr:
 out:
 	free(sc);
 	return rc;
+}
+
+int
+client_connected(struct server *srv, const char *id)
+{
+	struct client *c = client_find(srv, id);
+
+	return c != NULL && c->sess != NULL;
+}
+
+void
+client_ready(struct server *srv, struct client *c, struct proto_buf *out)
+{
+	struct store_point sp;
+	struct proto_ts ts;
+	char err[256];
+	uint64_t n = c->det != NULL ? detector_count(c->det) : 0;
+	int rc = 0;
+
+	ts.type = PROTO_TS_NONE;
+	if (n > 0 && drain(srv) == 0 && (rc = store_point_get(srv->st, c->id,
+	    (int64_t)n, &sp, err, sizeof(err))) == 1)
+		to_proto_ts(&ts, &sp.ts);
+	else if (rc == -1)
+		logmsg(srv, 0, "client %s: %s", c->id, err);
+	proto_format_ready(out, c->id, c->set.window, c->last_seq, n, &ts);
 }
 
 void

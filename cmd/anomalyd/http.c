@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@
 #define LIMIT_MAX	100000
 #define PAGE_POINTS	100	/* rows of the client page's table */
 #define CHART_POINTS	1000	/* points of the client page's chart */
+#define EVENTS_PAGE	50	/* anomalies and alerts per page */
+#define EVENTS_MAX	1000	/* at most, per /events request */
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
 
@@ -498,6 +501,111 @@ fail:
 	return 500;
 }
 
+/* The cursor of an events list: n > after and n < before (0: no bound),
+ * at most limit, newest first unless asc. */
+struct events_q {
+	int64_t	 after, before, limit;
+	int	 asc;
+};
+
+/* Opens the store's cursor on the anomalies and alerts of id with after < n
+ * < before (0: no bound), at most limit, newest first when descending.
+ * Returns 0 or -1 with err set. */
+static int
+events_open(struct store *st, const char *id, int64_t after, int64_t before,
+    int64_t limit, int descending, char *err, size_t errlen)
+{
+	struct store_range r = { .after = after, .before = before,
+	    .limit = limit, .descending = descending };
+
+	return store_flagged_open(st, id, &r, STORE_FLAG_ANOMALY |
+	    STORE_FLAG_ALERT, err, errlen);
+}
+
+/* Reads the URL arguments after, before, limit (up to max) and order of
+ * an events list into q (the last of each counts; other keys are ignored).
+ * Returns NULL, or what is wrong. */
+static const char *
+events_query(struct lws *wsi, struct events_q *q, int64_t max)
+{
+	char arg[4200];
+	int64_t v;
+	int i, big;
+
+	for (i = 0; i < 1000; i++) {
+		if (lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
+		    WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+			if (lws_hdr_fragment_length(wsi,
+			    WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
+				return "URL argument too long";
+			break;
+		}
+		if (strncmp(arg, "after=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || big)
+				return "after must be a whole number";
+			q->after = v;
+		} else if (strncmp(arg, "before=", 7) == 0) {
+			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
+				return "before must be a whole number from 1";
+			q->before = v;
+		} else if (strncmp(arg, "limit=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
+				return "limit must be a whole number from 1";
+			q->limit = v > max ? max : v;
+		} else if (strcmp(arg, "order=asc") == 0)
+			q->asc = 1;
+		else if (strcmp(arg, "order=desc") == 0)
+			q->asc = 0;
+		else if (strncmp(arg, "order=", 6) == 0)
+			return "order must be asc or desc";
+	}
+	return NULL;
+}
+
+/* /api/clients/{id}/events: the client's anomalies and alerts, newest
+ * first (order=asc: oldest first), n above after and below before, at most
+ * limit (default EVENTS_PAGE, at most EVENTS_MAX). */
+static int
+api_events(struct server *srv, struct lws *wsi, const char *id,
+    struct proto_buf *b, const char **why)
+{
+	struct store_client *c;
+	struct events_q q = { .limit = EVENTS_PAGE };
+	struct store_point p;
+	char err[256];
+	int rc, first = 1;
+
+	if ((*why = events_query(wsi, &q, EVENTS_MAX)) != NULL)
+		return 400;
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return 500;
+	rc = store_client_get(srv->st, id, c, err, sizeof(err));
+	free(c);
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1 || events_open(srv->st, id, q.after, q.before, q.limit,
+	    !q.asc, err, sizeof(err)) == -1)
+		goto fail;
+	puts_(b, "[");
+	while ((rc = store_points_next(srv->st, &p, err, sizeof(err))) == 1) {
+		if (!first)
+			puts_(b, ",");
+		first = 0;
+		json_point(b, &p);
+	}
+	store_points_close(srv->st);
+	if (rc == -1)
+		goto fail;
+	puts_(b, "]\n");
+	return 200;
+fail:
+	logmsg(srv, 0, "http: %s", err);
+	*why = "database error";
+	return 500;
+}
+
 /* -------------------------------------------------------------- pages */
 
 /* The page's head, its title escaped, and the start of its body.  The
@@ -716,7 +824,7 @@ struct dot {
 static void
 svg_chart(struct proto_buf *b, const struct dot *d, size_t n)
 {
-	double lo = INFINITY, hi = -INFINITY, x, y;
+	double lo = INFINITY, hi = -INFINITY, half, x, y;
 	size_t i;
 
 	printf_(b, "<svg class=\"static-chart\" viewBox=\"0 0 %d %d\" "
@@ -728,10 +836,14 @@ svg_chart(struct proto_buf *b, const struct dot *d, size_t n)
 		if (d[i].value > hi)
 			hi = d[i].value;
 	}
+	/* hi - lo overflows for values near +-DBL_MAX: scale by halves,
+	 * which cannot (|v / 2 - lo / 2| <= DBL_MAX); a range too small to
+	 * tell apart is drawn flat */
+	half = hi / 2 - lo / 2;
 #define SX(i)	(SVG_PAD + (n > 1 ? (double)(i) * (SVG_W - 2 * SVG_PAD) / \
 		    (double)(n - 1) : (SVG_W - 2 * SVG_PAD) / 2.0))
-#define SY(v)	(hi > lo ? SVG_PAD + (hi - (v)) * (SVG_H - 2 * SVG_PAD) / \
-		    (hi - lo) : SVG_H / 2.0)
+#define SY(v)	(half > 0 ? SVG_PAD + (1 - fmin(1, fmax(0, ((v) / 2 - lo / 2) / \
+		    half))) * (SVG_H - 2 * SVG_PAD) : SVG_H / 2.0)
 	for (i = 0; i < n; i++)
 		if (d[i].alert)
 			printf_(b, "<line class=\"alert\" x1=\"%.1f\" y1=\"0\" "
@@ -824,9 +936,209 @@ points_rows(struct server *srv, const char *id, struct proto_buf *b,
 	return rc == -1 ? -1 : 0;
 }
 
+/* The names of the detectors in votes, space-separated, as HTML. */
+static void
+put_votes(struct proto_buf *b, uint32_t votes)
+{
+	const char *name;
+	unsigned k;
+	int first = 1;
+
+	for (k = 0; (name = detect_kind_name(k)) != NULL; k++) {
+		if (!(votes & (1u << k)))
+			continue;
+		if (!first)
+			puts_(b, " ");
+		first = 0;
+		puts_(b, name);
+	}
+}
+
+/* Whether client id has an event with after < n < before. */
 static int
-page_client(struct server *srv, const char *id, struct proto_buf *b,
-    const char **why)
+event_exists(struct server *srv, const char *id, int64_t after,
+    int64_t before, char *err, size_t errlen)
+{
+	struct store_point p;
+	int rc;
+
+	if (before != 0 && before <= after + 1)
+		return 0;
+	if (events_open(srv->st, id, after, before, 1, 0, err,
+	    errlen) == -1)
+		return -1;
+	rc = store_points_next(srv->st, &p, err, errlen);
+	store_points_close(srv->st);
+	return rc;
+}
+
+/* One sentence of what an anomaly and an alert are, for the client's
+ * settings. */
+static void
+events_sentence(struct proto_buf *b, const struct store_client *c)
+{
+	struct detect_settings set;
+	char tmp[64];
+	const char *name;
+	uint32_t alert;
+	unsigned k;
+	int first = 1;
+
+	detect_settings_default(&set, (uint32_t)c->window);
+	proto_settings_parse(c->settings, strlen(c->settings), &set, NULL, 0);
+	puts_(b, "<p class=\"explain\">An <strong>anomaly</strong> is one "
+	    "point that the vote of the detectors (");
+	detect_vote_text(&set, tmp, sizeof(tmp));
+	put_html(b, tmp, strlen(tmp));
+	puts_(b, " of ");
+	for (k = 0; (name = detect_kind_name(k)) != NULL; k++)
+		if (set.detectors & (1u << k)) {
+			printf_(b, "%s%s", first ? "" : ", ", name);
+			first = 0;
+		}
+	puts_(b, ") finds unusual; an <strong>alert</strong> is the "
+	    "de-duplicated event a person would be paged for: a signal of ");
+	alert = detect_alert_mask(&set);
+	if (alert == 0)
+		puts_(b, "that vote");
+	else {
+		puts_(b, "the alert detectors (");
+		for (k = 0, first = 1; (name = detect_kind_name(k)) != NULL;
+		    k++)
+			if (alert & (1u << k)) {
+				printf_(b, "%s%s", first ? "" : ", ", name);
+				first = 0;
+			}
+		puts_(b, "),");
+	}
+	printf_(b, " after which no other alert is raised for %g points "
+	    "(hold-off).</p>\n", set.param[DETECT_P_HOLDOFF]);
+}
+
+/* What app.js needs of the events list, into the page's data: the
+ * detectors' names by bit, the page's length, and whether it is the newest
+ * page (then new anomalies and alerts go on top of it). */
+static void
+events_data(struct lws *wsi, struct proto_buf *data)
+{
+	struct events_q q = { 0 };
+	const char *name;
+	unsigned k;
+
+	if (events_query(wsi, &q, EVENTS_PAGE) != NULL)
+		q = (struct events_q){ 0 };
+	printf_(data, ",\"events_page\":%d,\"events_live\":%s,"
+	    "\"detectors\":[", EVENTS_PAGE, q.before == 0 && q.after == 0 ?
+	    "true" : "false");
+	for (k = 0; (name = detect_kind_name(k)) != NULL; k++)
+		printf_(data, "%s\"%s\"", k ? "," : "", name);
+	puts_(data, "]");
+}
+
+/* The client's anomalies and alerts, a page of EVENTS_PAGE by the cursor
+ * of the URL (before=N: below N, newest first; after=N: the ones just
+ * above N), with links to the older and newer pages. */
+static int
+events_section(struct server *srv, struct lws *wsi,
+    const struct store_client *c, struct proto_buf *b, char *err,
+    size_t errlen)
+{
+	struct store_point *rows;
+	struct events_q q = { .limit = EVENTS_PAGE };
+	size_t idlen = strlen(c->client_id), nrows = 0, i;
+	int64_t lo, hi;
+	int rc = 0, older = 0, newer = 0;
+
+	if (events_query(wsi, &q, EVENTS_PAGE) != NULL)
+		q = (struct events_q){ .limit = EVENTS_PAGE };	/* the top */
+	/* before wins; after alone pages towards the newer ones */
+	q.asc = q.before == 0 && q.after > 0;
+	if ((rows = malloc(EVENTS_PAGE * sizeof(*rows))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (events_open(srv->st, c->client_id, q.asc ? q.after : 0,
+	    q.before, EVENTS_PAGE, !q.asc, err, errlen) == -1)
+		goto fail;
+	while (nrows < EVENTS_PAGE && (rc = store_points_next(srv->st,
+	    &rows[nrows], err, errlen)) == 1)
+		nrows++;
+	store_points_close(srv->st);
+	if (rc == -1)
+		goto fail;
+	if (q.asc)	/* newest first on the page too */
+		for (i = 0; i < nrows / 2; i++) {
+			struct store_point t = rows[i];
+
+			rows[i] = rows[nrows - 1 - i];
+			rows[nrows - 1 - i] = t;
+		}
+	if (nrows > 0) {
+		hi = rows[0].n;
+		lo = rows[nrows - 1].n;
+		if ((older = event_exists(srv, c->client_id, 0, lo, err,
+		    errlen)) == -1 || (newer = event_exists(srv, c->client_id,
+		    hi, 0, err, errlen)) == -1)
+			goto fail;
+	} else
+		lo = hi = 0;
+
+	puts_(b, "<section id=\"events\">\n<h2>Anomalies and alerts</h2>\n");
+	events_sentence(b, c);
+	printf_(b, "<p class=\"sub\">%" PRId64 " %s and %" PRId64 " %s in "
+	    "all, newest first, %d a page \xc2\xb7 <a href=\"/api/clients/",
+	    c->anomalies, c->anomalies == 1 ? "anomaly" : "anomalies",
+	    c->alerts, c->alerts == 1 ? "alert" : "alerts", EVENTS_PAGE);
+	put_url(b, c->client_id, idlen);
+	puts_(b, "/events\">JSON</a></p>\n<div class=\"scroll\">"
+	    "<table class=\"points events\">\n<thead><tr>"
+	    "<th class=\"num\">n</th><th>timestamp</th>"
+	    "<th class=\"num\">value</th><th>verdict</th>"
+	    "<th>detectors that voted</th></tr></thead>\n"
+	    "<tbody id=\"events-rows\">\n");
+	for (i = 0; i < nrows; i++) {
+		const struct store_point *p = &rows[i];
+
+		printf_(b, "<tr class=\"%s\"><td class=\"num\">%" PRId64
+		    "</td><td>", p->alert ? "alert" : "anomaly", p->n);
+		put_ts(b, &p->ts, 1);
+		puts_(b, "</td><td class=\"num\">");
+		put_number(b, p->value, 0);
+		printf_(b, "</td><td>%s</td><td>", p->anomaly && p->alert ?
+		    "anomaly, alert" : p->alert ? "alert" : "anomaly");
+		put_votes(b, p->votes);
+		puts_(b, "</td></tr>\n");
+	}
+	if (nrows == 0)
+		puts_(b, "<tr class=\"none\"><td colspan=\"5\">No anomaly or "
+		    "alert here.</td></tr>\n");
+	puts_(b, "</tbody></table></div>\n<p class=\"pager\">");
+	if (newer) {
+		puts_(b, "<a rel=\"prev\" id=\"events-newer\" href=\"/client/");
+		put_url(b, c->client_id, idlen);
+		printf_(b, "?after=%" PRId64 "#events\">&larr; newer</a> ", hi);
+	}
+	if (q.before != 0 || q.after != 0) {
+		puts_(b, "<a href=\"/client/");
+		put_url(b, c->client_id, idlen);
+		puts_(b, "#events\">newest</a> ");
+	}
+	if (older) {
+		puts_(b, "<a rel=\"next\" id=\"events-older\" href=\"/client/");
+		put_url(b, c->client_id, idlen);
+		printf_(b, "?before=%" PRId64 "#events\">older &rarr;</a>", lo);
+	}
+	puts_(b, "</p>\n</section>\n");
+	free(rows);
+	return 0;
+fail:
+	free(rows);
+	return -1;
+}
+
+static int
+page_client(struct server *srv, struct lws *wsi, const char *id,
+    struct proto_buf *b, const char **why)
 {
 	struct store_client *c;
 	struct proto_buf data;
@@ -853,6 +1165,7 @@ page_client(struct server *srv, const char *id, struct proto_buf *b,
 	printf_(&data, "%d,\"table_points\":%d,\"client\":", CHART_POINTS,
 	    PAGE_POINTS);
 	json_client_object(&data, c);
+	events_data(wsi, &data);
 	puts_(&data, ",\"points\":");
 	if (chart_points(srv, c, &data, dots, &ndots, err, sizeof(err)) == -1)
 		goto fail;
@@ -876,6 +1189,8 @@ page_client(struct server *srv, const char *id, struct proto_buf *b,
 	    "<span class=\"how\">the latest %d points"
 	    "<span class=\"zoom\">: drag to zoom, double-click to reset"
 	    "</span></span></p>\n</section>\n", CHART_POINTS);
+	if (events_section(srv, wsi, c, b, err, sizeof(err)) == -1)
+		goto fail;
 	printf_(b, "<h2>Latest points</h2>\n<p class=\"sub\">newest first, "
 	    "at most %d \xc2\xb7 <a href=\"/api/clients/", PAGE_POINTS);
 	put_url(b, c->client_id, idlen);
@@ -908,7 +1223,82 @@ done:
 	return status;
 }
 
+/* ------------------------------------------------------------ delete */
+
+/* Whether the request carries the --token-file token in an
+ * Authorization: Bearer header (compared in constant time), or no token
+ * is required. */
+static int
+authorized(struct server *srv, struct lws *wsi)
+{
+	char buf[PROTO_TOKEN_MAX + 64], *t;
+	int n, ok = 0;
+
+	if (srv->cfg.token == NULL)
+		return 1;
+	n = lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n > 7 && strncasecmp(buf, "Bearer ", 7) == 0) {
+		for (t = buf + 7; *t == ' '; t++)
+			;
+		ok = token_equal(srv, t, strlen(t));
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return ok;
+}
+
+/* DELETE /api/clients/{id}: the client, its points and its detector
+ * state, when the token allows it and the client is not connected.  The
+ * writer is idle (route() drained it), so no batch holds its points. */
+static int
+api_delete(struct server *srv, struct lws *wsi, const char *id,
+    struct proto_buf *b, const char **why)
+{
+	char err[256];
+	int64_t points;
+	int rc;
+
+	if (!authorized(srv, wsi)) {
+		*why = "token missing or wrong: send Authorization: Bearer "
+		    "TOKEN";
+		return 401;
+	}
+	if (client_connected(srv, id)) {
+		*why = "the client is connected: stop its sender, then delete";
+		return 409;
+	}
+	rc = store_client_delete(srv->st, id, &points, err, sizeof(err));
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1) {
+		logmsg(srv, 0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	logmsg(srv, 0, "client %s deleted with its %lld points", id,
+	    (long long)points);
+	puts_(b, "{\"deleted\":");
+	put_jstring(b, id, strlen(id));
+	printf_(b, ",\"points\":%lld}\n", (long long)points);
+	return 200;
+}
+
 /* ------------------------------------------------------------ routing */
+
+enum method { M_GET, M_HEAD, M_DELETE, M_OTHER };
+
+static enum method
+method_of(struct lws *wsi)
+{
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
+		return M_GET;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
+		return M_HEAD;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0)
+		return M_DELETE;
+	return M_OTHER;
+}
 
 /* The id in path after prefix, up to end (or the end of path). */
 static int
@@ -930,18 +1320,47 @@ id_in(const char *path, const char *prefix, const char *suffix, char *id)
 	return 1;
 }
 
+/* Whether path is /api/clients/{id}, where DELETE is allowed too. */
+static int
+deletable(const char *path)
+{
+	char id[PROTO_ID_MAX + 1];
+
+	return id_in(path, "/api/clients/", "", id) != 0 &&
+	    strchr(path + 13, '/') == NULL;
+}
+
 /* Builds the response to path in b; returns its status, its content type
  * and, for an error, a short reason (static text) in *why. */
 static int
-route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b,
-    const char **ctype, const char **why, char *subject, size_t sublen)
+route(struct server *srv, struct lws *wsi, enum method m, const char *path,
+    struct proto_buf *b, const char **ctype, const char **why,
+    char *subject, size_t sublen)
 {
 	char id[PROTO_ID_MAX + 1];
 	int rc;
 
 	*ctype = "application/json";
+	if (m == M_DELETE) {
+		drain(srv);	/* no batch holds the client's points */
+		*why = "no such client";
+		if ((rc = id_in(path, "/api/clients/", "", id)) == 1)
+			return api_delete(srv, wsi, id, b, why);
+		if (!authorized(srv, wsi)) {
+			*why = "token missing or wrong: send Authorization: "
+			    "Bearer TOKEN";
+			return 401;
+		}
+		return 404;
+	}
 	if (strcmp(path, "/healthz") == 0) {
 		*ctype = "text/plain; charset=utf-8";
+		if (srv->gone) {
+			/* the body is the cause, not an error page */
+			printf_(b, "error: %s: points are not stored\n",
+			    srv->gone_why);
+			return 503;
+		}
 		puts_(b, "ok\n");
 		return 200;
 	}
@@ -958,6 +1377,10 @@ route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b
 		*why = "no such client";
 		return rc == 1 ? api_points(srv, wsi, id, b, why) : 404;
 	}
+	if ((rc = id_in(path, "/api/clients/", "/events", id)) != 0) {
+		*why = "no such client";
+		return rc == 1 ? api_events(srv, wsi, id, b, why) : 404;
+	}
 	if ((rc = id_in(path, "/api/clients/", "", id)) != 0) {
 		*why = "no such client";
 		return rc == 1 ? api_client(srv, id, b, why) : 404;
@@ -969,7 +1392,7 @@ route(struct server *srv, struct lws *wsi, const char *path, struct proto_buf *b
 	    (rc = id_in(path, "/clients/", "", id)) != 0) {
 		*why = "no such client";
 		snprintf(subject, sublen, "%s", strchr(path + 1, '/') + 1);
-		return rc == 1 ? page_client(srv, id, b, why) : 404;
+		return rc == 1 ? page_client(srv, wsi, id, b, why) : 404;
 	}
 	return 404;
 }
@@ -980,8 +1403,11 @@ status_text(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
 }
@@ -1014,17 +1440,6 @@ error_body(struct proto_buf *b, const char *path, int status, const char *why,
 	page_tail(b, NULL, 0);
 }
 
-enum method { M_GET, M_HEAD, M_OTHER };
-
-static enum method
-method_of(struct lws *wsi)
-{
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
-		return M_GET;
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
-		return M_HEAD;
-	return M_OTHER;
-}
 
 static int
 respond(struct server *srv, struct lws *wsi, struct http_session *hs,
@@ -1037,7 +1452,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
 	    *end = buf + sizeof(buf) - 1;
-	const char *ctype, *why = NULL;
+	const char *ctype, *why = NULL, *allow;
 	char subject[128] = "";
 	enum method m = method_of(wsi);
 	/* pages and the API change every second; files revalidate */
@@ -1048,14 +1463,20 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	hs->body.headroom = LWS_PRE;
 	proto_buf_clear(&hs->body);
 	hs->off = 0;
-	hs->close = m == M_OTHER;
-	if (m == M_OTHER) {
+	/* a body is never read: the connection ends with the answer */
+	hs->close = m == M_OTHER || (m == M_DELETE &&
+	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0));
+	allow = deletable(path) ? "GET, HEAD, DELETE" : "GET, HEAD";
+	if (m == M_OTHER || (m == M_DELETE && !deletable(path))) {
 		status = 405;
-		why = "only GET and HEAD are served";
+		hs->close = 1;
+		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
+		    "only" : "only GET, HEAD and DELETE are served";
 	} else
-		status = route(srv, wsi, path, &hs->body, &ctype, &why,
+		status = route(srv, wsi, m, path, &hs->body, &ctype, &why,
 		    subject, sizeof(subject));
-	if (status != 200)
+	if (status != 200 && status != 503)
 		error_body(&hs->body, path, status, why, subject, &ctype);
 	if (hs->body.oom)
 		return -1;
@@ -1075,8 +1496,11 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	    "cache-control:", (const unsigned char *)cache,
 	    (int)strlen(cache), &p, end) ||
 	    (status == 405 && lws_add_http_header_by_name(wsi,
-	    (const unsigned char *)"allow:", (const unsigned char *)
-	    "GET, HEAD", 9, &p, end)) ||
+	    (const unsigned char *)"allow:", (const unsigned char *)allow,
+	    (int)strlen(allow), &p, end)) ||
+	    (status == 401 && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"www-authenticate:", (const unsigned char *)
+	    "Bearer", 6, &p, end)) ||
 	    (hs->close && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"connection:", (const unsigned char *)
 	    "close", 5, &p, end)) ||

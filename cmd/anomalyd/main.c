@@ -5,6 +5,10 @@
  * after every pass, signals and shutdown.
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <err.h>
 #include <errno.h>
@@ -82,7 +86,8 @@ static const struct option longopts[] = {
 	{ NULL,			0,		   NULL, 0 }
 };
 
-static volatile sig_atomic_t stop;
+/* Set by the signal handler, acted on by the loop (see on_signal()). */
+static volatile sig_atomic_t stop, got_hup, got_usr1;
 
 /* The synopsis, to fp; with full, every option with what it does. */
 static void
@@ -106,7 +111,9 @@ usage(FILE *fp, int full)
 "Serves anomaly detection over WebSocket and HTTP on one port, storing every\n"
 "point and verdict in SQLite.\n"
 "\n"
-"  -l, --listen ADDR:PORT   where to listen (default 127.0.0.1:3000; *:PORT all)\n"
+"  -l, --listen ADDR:PORT   where to listen: an IPv4 address, [IPv6 address] or\n"
+"                           * for all, and a port (default 127.0.0.1:3000; a\n"
+"                           port alone means 127.0.0.1:PORT)\n"
 "  -d, --db DB              the database (default $ANOMALY_DB or ./anomaly.db)\n"
 "  -v, --verbose            log connections (twice: also every HTTP request)\n"
 "Defaults for new clients (a hello may override them):\n"
@@ -138,7 +145,9 @@ usage(FILE *fp, int full)
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
-"Exit status: 0 stopped by SIGINT or SIGTERM, 1 failure, 2 usage.\n");
+"Signals: INT, TERM, QUIT stop cleanly; HUP reloads (nothing yet); USR1 logs\n"
+"a status line; USR2, ALRM, PIPE, XFSZ are ignored.\n"
+"Exit status: 0 stopped by a signal, 1 failure, 2 usage.\n");
 }
 
 /* A usage error: one line on stderr, exit 2. */
@@ -151,7 +160,7 @@ bad(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (anomalyd --help for usage)\n");
+	fprintf(stderr, "; try 'anomalyd --help'\n");
 	exit(2);
 }
 
@@ -212,23 +221,52 @@ number(const char *opt, const char *s, unsigned long long lo,
 	return v * mul;
 }
 
+/* -l: ADDR:PORT, [ADDR]:PORT, *:PORT or PORT alone (127.0.0.1:PORT).  An
+ * IPv4 address binds that address only, an IPv6 one that address only,
+ * '*' (or nothing) every address of both families. */
 static void
 parse_listen(struct config *cfg, const char *arg)
 {
-	static char addr[256];
-	const char *colon = strrchr(arg, ':');
+	static char addr[INET6_ADDRSTRLEN + 8];
+	unsigned char sa[sizeof(struct in6_addr)];
+	const char *colon = strrchr(arg, ':'), *port;
 	size_t n;
 
-	if (colon == NULL || (n = (size_t)(colon - arg)) >= sizeof(addr))
-		bad("--listen: '%s' is not ADDR:PORT", arg);
-	memcpy(addr, arg, n);
-	addr[n] = '\0';
-	if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
-		memmove(addr, addr + 1, n - 2);
-		addr[n - 2] = '\0';
+	if (colon == NULL) {
+		n = 0;
+		port = arg;
+		snprintf(addr, sizeof(addr), "127.0.0.1");
+	} else {
+		port = colon + 1;
+		if ((n = (size_t)(colon - arg)) >= sizeof(addr))
+			bad("--listen: '%s' is not ADDR:PORT", arg);
+		memcpy(addr, arg, n);
+		addr[n] = '\0';
+		if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+			memmove(addr, addr + 1, n - 2);
+			addr[n - 2] = '\0';
+		} else if (addr[0] == '[' || strchr(addr, ']') != NULL)
+			bad("--listen: '%s' is not ADDR:PORT", arg);
 	}
-	cfg->iface = addr[0] == '\0' || strcmp(addr, "*") == 0 ? NULL : addr;
-	cfg->port = (int)number("listen", colon + 1, 1, 65535, 0);
+	if (colon != NULL && (addr[0] == '\0' || strcmp(addr, "*") == 0)) {
+		cfg->family = LISTEN_ANY;
+		cfg->iface = NULL;
+	} else if (strcmp(addr, "localhost") == 0) {
+		cfg->family = LISTEN_V4;
+		cfg->iface = "127.0.0.1";
+	} else if (inet_pton(AF_INET, addr, sa) == 1) {
+		cfg->family = LISTEN_V4;
+		cfg->iface = addr;
+	} else if (inet_pton(AF_INET6, addr, sa) == 1) {
+		cfg->family = LISTEN_V6;
+		cfg->iface = addr;
+	} else
+		bad("--listen: '%s' is not an IPv4 address, an [IPv6 address] "
+		    "or *", addr);
+	cfg->port = (int)number("listen", port, 1, 65535, 0);
+	snprintf(cfg->where, sizeof(cfg->where), cfg->family == LISTEN_V6 ?
+	    "[%s]:%d" : "%s:%d", cfg->family == LISTEN_ANY ? "*" : cfg->iface,
+	    cfg->port);
 }
 
 static void
@@ -316,7 +354,9 @@ options(struct config *cfg, int argc, char *argv[])
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->iface = "127.0.0.1";
+	cfg->family = LISTEN_V4;
 	cfg->port = 3000;
+	snprintf(cfg->where, sizeof(cfg->where), "127.0.0.1:3000");
 	detect_settings_default(&cfg->defaults, 0);
 	cfg->max_clients = 10000;
 	cfg->max_window = 100000;
@@ -448,13 +488,63 @@ options(struct config *cfg, int argc, char *argv[])
 		read_token(cfg, token_file);
 }
 
-/* Whether iface (NULL: every address) reaches this machine only. */
+/* Whether the listen address of cfg reaches this machine only. */
 static int
-loopback(const char *iface)
+loopback(const struct config *cfg)
 {
-	return iface != NULL && (strncmp(iface, "127.", 4) == 0 ||
-	    strcmp(iface, "::1") == 0 || strcmp(iface, "localhost") == 0 ||
-	    strcmp(iface, "lo") == 0);
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (cfg->family == LISTEN_V4)
+		return inet_pton(AF_INET, cfg->iface, &a4) == 1 &&
+		    (ntohl(a4.s_addr) >> 24) == 127;
+	if (cfg->family == LISTEN_V6)
+		return inet_pton(AF_INET6, cfg->iface, &a6) == 1 &&
+		    IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/* Binds a socket to the listen address of cfg as libwebsockets will
+ * (SO_REUSEADDR; for every address, IPv6 with IPv4 mapped) and closes it:
+ * an address in use or not of this machine is then a clear message, not
+ * lws's "ERROR on binding fd".  Returns 0, or the errno of the failure. */
+static int
+try_bind(const struct config *cfg)
+{
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+	struct sockaddr *sa;
+	socklen_t len;
+	int fd, one = 1, zero = 0, e = 0;
+
+	memset(&s4, 0, sizeof(s4));
+	memset(&s6, 0, sizeof(s6));
+	if (cfg->family == LISTEN_V4) {
+		s4.sin_family = AF_INET;
+		s4.sin_port = htons((uint16_t)cfg->port);
+		inet_pton(AF_INET, cfg->iface, &s4.sin_addr);
+		sa = (struct sockaddr *)&s4;
+		len = sizeof(s4);
+	} else {
+		s6.sin6_family = AF_INET6;
+		s6.sin6_port = htons((uint16_t)cfg->port);
+		if (cfg->family == LISTEN_V6)
+			inet_pton(AF_INET6, cfg->iface, &s6.sin6_addr);
+		else
+			s6.sin6_addr = in6addr_any;
+		sa = (struct sockaddr *)&s6;
+		len = sizeof(s6);
+	}
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return cfg->family == LISTEN_ANY ? 0 : errno;	/* lws says */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, cfg->family ==
+		    LISTEN_V6 ? &one : &zero, sizeof(int));
+	if (bind(fd, sa, len) == -1)
+		e = errno;
+	close(fd);
+	return e;
 }
 
 /* Raises the soft limit of open files to the hard one; returns it. */
@@ -503,11 +593,66 @@ default_www(char *buf, size_t size)
 	return 0;
 }
 
+/* INT, TERM, QUIT: stop; HUP: reload; USR1: a status line.  The loop
+ * acts on them: poll(2) returns on a signal (the writer thread blocks
+ * them all, so the loop's thread receives them). */
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	switch (sig) {
+	case SIGHUP:
+		got_hup = 1;
+		break;
+	case SIGUSR1:
+		got_usr1 = 1;
+		break;
+	default:
+		stop = sig;
+		break;
+	}
+}
+
+/* SIGHUP: rereads what may be reread while running.  Nothing is yet (the
+ * token and the options are read at start); a later version hooks the
+ * reloading of tokens and certificates here. */
+static void
+reload(struct server *srv)
+{
+	(void)srv;
+	warnx("SIGHUP: nothing to reload (the token and the options are "
+	    "read at start only)");
+}
+
+/* SIGUSR1: one line on stderr of what the server does. */
+static void
+status(struct server *srv)
+{
+	struct session *s;
+	size_t clients = 0;
+	int64_t up = (mono_us() - srv->started_us) / 1000000;
+
+	TAILQ_FOREACH(s, &srv->sessions, all)
+		if (s->client != NULL)
+			clients++;
+	warnx("status: %zu connections, %zu clients, %llu points stored "
+	    "since start, up %lldd %02lld:%02lld:%02lld, database %s%s",
+	    srv->nsessions, clients, (unsigned long long)srv->commits.points,
+	    (long long)(up / 86400), (long long)(up / 3600 % 24),
+	    (long long)(up / 60 % 60), (long long)(up % 60), srv->dbpath,
+	    srv->gone ? " (removed: points are not stored)" : "");
+}
+
+/* The database file was removed or replaced: say so once; from now on
+ * /healthz fails and no point is acknowledged (clients.c). */
+void
+db_gone(struct server *srv, const char *why)
+{
+	if (srv->gone)
+		return;
+	srv->gone = 1;
+	snprintf(srv->gone_why, sizeof(srv->gone_why), "%s", why);
+	logmsg(srv, 0, "%s: %s: points are no longer stored or acknowledged; "
+	    "restart anomalyd", srv->dbpath, why);
 }
 
 static void
@@ -521,9 +666,14 @@ static void
 sweep(lws_sorted_usec_list_t *sul)
 {
 	struct server *srv = lws_container_of(sul, struct server, sweep);
+	char why[256];
 
-	if (!srv->stopping)
+	if (!srv->stopping) {
 		ws_sweep(srv);
+		if (!srv->gone && store_file_check(srv->st, why,
+		    sizeof(why)) == -1)
+			db_gone(srv, why);
+	}
 	lws_sul_schedule(srv->ctx, 0, &srv->sweep, sweep,
 	    srv->stopping ? 50 * LWS_US_PER_MS : LWS_US_PER_SEC);
 }
@@ -556,20 +706,25 @@ main(int argc, char *argv[])
 	char err[512];
 	rlim_t files;
 	int64_t deadline;
+	int e;
 
 	options(&srv.cfg, argc, argv);
 	if (srv.cfg.www == NULL && default_www(www, sizeof(www)) == 0)
 		srv.cfg.www = www;
-	if (srv.cfg.token == NULL && !loopback(srv.cfg.iface))
+	if (srv.cfg.token == NULL && !loopback(&srv.cfg))
 		warnx("warning: listening on %s without --token-file: anyone "
-		    "who reaches it may send points", srv.cfg.iface != NULL ?
-		    srv.cfg.iface : "every address");
+		    "who reaches it may send points", srv.cfg.where);
 	files = raise_nofile(&srv.cfg);
 	TAILQ_INIT(&srv.sessions);
 	TAILQ_INIT(&srv.dirty);
 	TAILQ_INIT(&srv.kick);
-	if ((srv.st = store_open_writer(store_resolve_path(srv.cfg.db,
-	    getenv("ANOMALY_DB")), srv.cfg.sync, err, sizeof(err))) == NULL)
+	srv.started_us = mono_us();
+	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
+	if ((e = try_bind(&srv.cfg)) != 0)
+		errx(1, "%s: %s", srv.cfg.where, e == EADDRINUSE ?
+		    "address already in use" : strerror(e));
+	if ((srv.st = store_open_writer(srv.dbpath, srv.cfg.sync, err,
+	    sizeof(err))) == NULL)
 		errx(1, "%s", err);
 	if ((srv.parser = proto_parser_new(srv.cfg.max_window)) == NULL ||
 	    clients_init(&srv) == -1)
@@ -580,7 +735,12 @@ main(int argc, char *argv[])
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGXFSZ, &sa, NULL);	/* a file size limit is a write error */
 
@@ -600,6 +760,13 @@ main(int argc, char *argv[])
 	info.protocols = protocols;
 	info.pvo = &pvo;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	/* lws with IPv6 binds every address when given an IPv4 one: an IPv4
+	 * address gets an IPv4 socket, an IPv6 one an IPv6-only socket */
+	if (srv.cfg.family == LISTEN_V4)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	else if (srv.cfg.family == LISTEN_V6)
+		info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
+		    LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
 	info.user = &srv;
 	info.retry_and_idle_policy = &retry;
 	info.fd_limit_per_thread = files == RLIM_INFINITY ||
@@ -607,8 +774,7 @@ main(int argc, char *argv[])
 	    srv.cfg.max_clients + 256 : (unsigned)files;
 	if ((srv.ctx = lws_create_context(&info)) == NULL) {
 		store_close(srv.st);
-		errx(1, "cannot listen on %s:%d", srv.cfg.iface != NULL ?
-		    srv.cfg.iface : "*", srv.cfg.port);
+		errx(1, "%s: cannot listen", srv.cfg.where);
 	}
 	if ((srv.wr = writer_new(srv.st, wake_loop, &srv, err, sizeof(err))) ==
 	    NULL) {
@@ -617,8 +783,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", err);
 	}
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, LWS_US_PER_SEC);
-	logmsg(&srv, 1, "listening on %s:%d", srv.cfg.iface != NULL ?
-	    srv.cfg.iface : "*", srv.cfg.port);
+	warnx("listening on %s, database %s", srv.cfg.where, srv.dbpath);
 
 	/*
 	 * The group commit of SPEC §4.  A pass of lws_service() reads what
@@ -650,12 +815,23 @@ main(int argc, char *argv[])
 		if (lws_service(srv.ctx, mono_us() - srv.rx_us < SPIN_US ?
 		    -1 : 0) < 0)
 			break;
+		if (got_hup) {
+			got_hup = 0;
+			reload(&srv);
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			status(&srv);
+		}
 		flush(&srv);
 		ws_write_now(&srv);
 	}
 
 	/* stop accepting, commit, close every connection with 1001 */
-	logmsg(&srv, 1, "shutting down");
+	if (stop != 0)
+		logmsg(&srv, 1, "%s: shutting down", strsignal(stop));
+	else
+		logmsg(&srv, 1, "shutting down");
 	srv.stopping = 1;
 	drain(&srv);
 	ws_shutdown(&srv);

@@ -3,6 +3,7 @@
  * design).
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -167,6 +168,7 @@ writer_new(struct store *st, void (*wake)(void *), void *arg, char *err,
     size_t errlen)
 {
 	struct writer *w;
+	sigset_t all, old;
 	int rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
@@ -179,7 +181,12 @@ writer_new(struct store *st, void (*wake)(void *), void *arg, char *err,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done_cv, NULL);
-	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+	/* signals go to the loop's thread, whose poll(2) they end */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		errmsg_set(err, errlen, "cannot start the writer thread: %s",
 		    strerror(rc));
 		pthread_cond_destroy(&w->done_cv);

@@ -105,9 +105,7 @@ ws_write_now(struct server *srv)
 
 /* -------------------------------------------------------------- token */
 
-/* Whether the len bytes at t are the token of --token-file, in a time that
- * depends only on the token's length. */
-static int
+int
 token_equal(const struct server *srv, const char *t, size_t len)
 {
 	const volatile unsigned char *k =
@@ -138,8 +136,7 @@ ready(struct server *srv, struct session *s)
 
 	proto_buf_init(&out, LWS_PRE);
 	proto_buf_init(&alt, LWS_PRE);
-	proto_format_ready(&out, c->id, c->set.window, c->last_seq,
-	    detector_count(c->det));
+	client_ready(srv, c, &out);
 	return reply_wait(srv, s, &out, &alt, 0);
 }
 

@@ -212,10 +212,34 @@ test_wire_session(void **state)
 	assert_int_equal(m->hello.detail, 1);
 
 	proto_buf_clear(&f->b);
-	assert_int_equal(proto_format_ready(&f->b, "web01", 1000, 41, 41), 0);
-	assert_string_equal(proto_buf_text(&f->b), "{\"ready\":true,"
-	    "\"client_id\":\"web01\",\"window\":1000,\"last_seq\":41,"
-	    "\"points\":41}");
+	{
+		struct proto_ts last;
+
+		assert_int_equal(proto_ts_text(&last, "2014-07-01 00:00:00",
+		    19), 0);
+		assert_int_equal(proto_format_ready(&f->b, "web01", 1000, 41,
+		    41, &last), 0);
+		assert_string_equal(proto_buf_text(&f->b), "{\"ready\":true,"
+		    "\"client_id\":\"web01\",\"window\":1000,"
+		    "\"last_seq\":41,\"points\":41,"
+		    "\"last_timestamp\":\"2014-07-01 00:00:00\"}");
+		/* numbers as read back: integers, reals with a fraction */
+		proto_ts_integer(&last, 1577923200);
+		proto_buf_clear(&f->b);
+		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
+		assert_non_null(strstr(proto_buf_text(&f->b),
+		    ",\"last_timestamp\":1577923200}"));
+		proto_ts_real(&last, 1577923200.5);
+		proto_buf_clear(&f->b);
+		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
+		assert_non_null(strstr(proto_buf_text(&f->b),
+		    ",\"last_timestamp\":1577923200.5}"));
+		proto_ts_real(&last, 7);
+		proto_buf_clear(&f->b);
+		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
+		assert_non_null(strstr(proto_buf_text(&f->b),
+		    ",\"last_timestamp\":7.0}"));
+	}
 
 	m = parse(state, "[{\"seq\": 42, \"timestamp\": "
 	    "\"2014-07-01 00:00:00\", \"value\": 10844},\n   {\"seq\": 43, "
@@ -1513,6 +1537,30 @@ test_format_verdict(void **state)
 	    "\"timestamp\":1577923200.0,\"anomaly\":0,\"alert\":0,"
 	    "\"score\":0.2,\"votes\":{\"zscore\":0,\"iqr\":1,\"ewma\":0,"
 	    "\"ma\":0,\"iforest\":0},\"duplicate\":1}");
+	/* The default settings: the voting detectors and those of the alert
+	 * source, so that an alert says which one fired. */
+	{
+		struct detect_settings set;
+
+		detect_settings_default(&set, 100);
+		v.votes = (1u << DETECT_ZSCORE) | (1u << DETECT_SPATIAL) |
+		    (1u << DETECT_NOVELTY_LONG);
+		v.alert = 1;
+		proto_buf_clear(&f->b);
+		proto_format_verdict(&f->b, &ts, 12, &v,
+		    detect_computed_mask(&set), PROTO_DETAIL);
+		assert_string_equal(proto_buf_text(&f->b), "{\"seq\":12,"
+		    "\"timestamp\":1577923200.0,\"anomaly\":0,\"alert\":1,"
+		    "\"score\":0.2,\"votes\":{\"zscore\":1,\"iqr\":0,"
+		    "\"ewma\":0,\"ma\":0,\"iforest\":0,\"spatial\":1,"
+		    "\"novelty\":0,\"novelty_long\":1}}");
+		/* --alert vote: only the voting detectors */
+		set.alert = DETECT_ALERT_VOTE;
+		assert_int_equal(detect_computed_mask(&set),
+		    DETECT_DEFAULT_MASK);
+		v.votes = 1u << DETECT_IQR;
+		v.alert = 0;
+	}
 	proto_ts_real(&ts, 0.1 + 0.2);
 	proto_buf_clear(&f->b);
 	proto_format_verdict(&f->b, &ts, 12, &v, 0, PROTO_DUPLICATE);
@@ -1549,10 +1597,10 @@ test_format_verdict(void **state)
 	assert_string_equal(proto_buf_text(&f->b),
 	    "{\"error\":\"hello already received\"}");
 	proto_buf_clear(&f->b);
-	proto_format_ready(&f->b, "a\"b", 4, 0, 0);
+	proto_format_ready(&f->b, "a\"b", 4, 0, 0, NULL);
 	assert_string_equal(proto_buf_text(&f->b), "{\"ready\":true,"
 	    "\"client_id\":\"a\\\"b\",\"window\":4,\"last_seq\":0,"
-	    "\"points\":0}");
+	    "\"points\":0,\"last_timestamp\":null}");
 }
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as d. */

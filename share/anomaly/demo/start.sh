@@ -101,7 +101,7 @@ except OSError as e:
 
 # A fresh database each time, unless a server holds it.
 if [ -e "$DB" ]; then
-	if command -v flock >/dev/null 2>&1 && ! flock -n "$DB.lock" true; then
+	if command -v flock >/dev/null 2>&1 && ! flock -n "$DB" true; then
 		die "$DB is in use by another anomalyd"
 	fi
 	rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.lock"

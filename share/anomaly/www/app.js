@@ -196,6 +196,60 @@
 		return tr;
 	}
 
+	/* A row of the anomalies and alerts list: names the detectors that
+	 * voted (bit k of votes is data.detectors[k]). */
+	function eventRow(p) {
+		var tr = el('tr', p.alert ? 'alert' : 'anomaly'), names = [],
+		    k, det = data.detectors || [];
+
+		for (k = 0; k < det.length; k++)
+			if (p.votes & (1 << k))
+				names.push(det[k]);
+		tr.appendChild(el('td', 'num', p.n));
+		tr.appendChild(el('td', null, tsText(p)));
+		tr.appendChild(el('td', 'num', num(p.value)));
+		tr.appendChild(el('td', null, p.anomaly && p.alert ?
+		    'anomaly, alert' : p.alert ? 'alert' : 'anomaly'));
+		tr.appendChild(el('td', null, names.join(' ')));
+		return tr;
+	}
+
+	/* On the newest page of the list, new anomalies and alerts go on top;
+	 * the page keeps its length and its "older" link follows. */
+	function addEvents(more) {
+		var tbody = document.getElementById('events-rows'), i, p, a,
+		    max = data.events_page || 50, pager, last;
+
+		if (!tbody || !data.events_live)
+			return;
+		for (i = 0; i < more.length; i++) {
+			p = more[i];
+			if (!p.anomaly && !p.alert)
+				continue;
+			if (tbody.rows.length === 1 &&
+			    tbody.rows[0].className === 'none')
+				tbody.deleteRow(0);
+			tbody.insertBefore(eventRow(p), tbody.firstChild);
+		}
+		if (tbody.rows.length <= max)
+			return;
+		while (tbody.rows.length > max)
+			tbody.deleteRow(tbody.rows.length - 1);
+		last = tbody.rows[tbody.rows.length - 1].cells[0].textContent;
+		a = document.getElementById('events-older');
+		if (!a) {
+			pager = document.querySelector('#events .pager');
+			if (!pager)
+				return;
+			a = el('a', null, 'older \u2192');
+			a.id = 'events-older';
+			a.rel = 'next';
+			pager.appendChild(a);
+		}
+		a.href = '/client/' + encodeURIComponent(data.client.client_id) +
+		    '?before=' + last + '#events';
+	}
+
 	function cssVar(name, dflt) {
 		var v = getComputedStyle(document.documentElement)
 		    .getPropertyValue(name).trim();
@@ -435,6 +489,7 @@
 					tbody.insertBefore(pointRow(more[i]),
 					    tbody.firstChild);
 				}
+				addEvents(more);
 				if (pts.length > maxChart)
 					pts.splice(0, pts.length - maxChart);
 				while (tbody.rows.length > maxRows)
