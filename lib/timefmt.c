@@ -615,5 +615,7 @@ timefmt_lap_level(double *values, size_t n)
 	for (i = 1; i < n; i++)
 		values[i - 1] = values[i] - values[i - 1];
 	qsort(values, n - 1, sizeof(*values), cmp_double);
-	return last - first + values[(n - 2) / 2];
+	n--;				/* steps */
+	return last - first + (n % 2 ? values[n / 2] :
+	    (values[n / 2 - 1] + values[n / 2]) / 2);
 }

@@ -101,7 +101,8 @@ int64_t timefmt_lap_ms(int64_t *times, size_t n);
 /* For replaying n values (in input order) in laps so that each lap goes on
  * from the last value of the one before: the level to add per lap, the
  * last value minus the first plus the median step between consecutive
- * values (0 when n < 2).  Reorders values. */
+ * values (the mean of the middle two when their count is even; 0 when
+ * n < 2).  Reorders values. */
 double timefmt_lap_level(double *values, size_t n);
 
 #endif

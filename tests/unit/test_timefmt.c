@@ -547,10 +547,10 @@ test_shift_and_laps(void **state)
 	/* span 300 s + median step 60 s */
 	assert_int_equal(timefmt_lap_ms(times, 5), 360000);
 	assert_int_equal(timefmt_lap_ms(times, 0), 1000);
-	/* 110 - 100 + median step 1 (steps 1, 1, 2, 6) */
-	assert_true(timefmt_lap_level(values, 5) == 11);
-	/* level ends where it started: only the median step (-4, 4, ...) */
-	assert_true(timefmt_lap_level(flat, 5) == -4);
+	/* 110 - 100 + median step 1.5 (steps 1, 1, 2, 6) */
+	assert_true(timefmt_lap_level(values, 5) == 11.5);
+	/* ends where it started, steps -4, 4, -4, 4: no shift */
+	assert_true(timefmt_lap_level(flat, 5) == 0);
 	assert_true(timefmt_lap_level(flat, 1) == 0);
 }
 
