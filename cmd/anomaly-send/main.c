@@ -1598,10 +1598,17 @@ json_string(const char *body, const char *key, char *out, size_t size)
 	const char *p;
 	size_t n = 0;
 
-	snprintf(k, sizeof(k), "\"%s\":\"", key);
+	snprintf(k, sizeof(k), "\"%s\"", key);
 	if ((p = strstr(body, k)) == NULL)
 		return NULL;
-	for (p += strlen(k); *p != '\0' && *p != '"' && n + 1 < size; p++) {
+	p += strlen(k);
+	p += strspn(p, " \t\r\n");
+	if (*p++ != ':')
+		return NULL;
+	p += strspn(p, " \t\r\n");
+	if (*p++ != '"')
+		return NULL;
+	for (; *p != '\0' && *p != '"' && n + 1 < size; p++) {
 		if (*p == '\\' && p[1] != '\0')
 			p++;
 		out[n++] = *p;
@@ -1639,14 +1646,17 @@ delete_client(void)
 			if (lws_service(S.ctx, 0) < 0)
 				break;
 	if (D.status == 0) {
-		warnx("cannot connect to http://%s:%d: %s", S.address, S.port,
+		snprintf(S.conn_error, sizeof(S.conn_error), "%s",
 		    D.error[0] ? D.error : "no answer");
+		warnx("cannot connect to http://%s:%d: %s", S.address, S.port,
+		    connect_error(why, sizeof(why)));
 		return 1;
 	}
 	if (D.status == 200) {
-		pts = strstr(D.body, "\"points\":");
-		printf("anomaly-send: deleted client %s and its %llu points\n",
-		    S.client_id, pts != NULL ? strtoull(pts + 9, NULL, 10) :
+		if ((pts = strstr(D.body, "\"points\"")) != NULL)
+			pts = strchr(pts, ':');
+		printf("deleted client %s and its %llu points\n",
+		    S.client_id, pts != NULL ? strtoull(pts + 1, NULL, 10) :
 		    0ULL);
 		return 0;
 	}
