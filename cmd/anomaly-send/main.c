@@ -1510,7 +1510,10 @@ run_job(void)
 		    (unsigned long long)S.alerts,
 		    (unsigned long long)S.rejected, secs,
 		    secs > 0 ? (double)S.points / secs : 0.0);
-	if (S.resume && S.resume_known)
+	if (S.resume && S.resume_known && S.resume_none)
+		fprintf(stderr, "anomaly-send: %s: --resume: 0 rows skipped "
+		    "(nothing stored before)\n", S.client_id);
+	else if (S.resume && S.resume_known)
 		fprintf(stderr, "anomaly-send: %s: --resume: %llu rows skipped, "
 		    "at or before the last stored timestamp (%s)\n",
 		    S.client_id, (unsigned long long)S.skipped, S.resume_text);
