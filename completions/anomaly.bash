@@ -51,6 +51,7 @@ _anomaly()
 		    -v --value-column --no-header --rate --realtime --speed
 		    --inflight --loop --json -q --quiet --log-dir --no-log
 		    --retries --token-file --fail-on-anomaly -h --help
+		    --fail-on-alert --resume --delete --wait
 		    --version" ;;
 	anomaly-top)
 		opts="-d --db -n --interval -c --client -b --batch

@@ -20,10 +20,14 @@
 
 #include "csvin.h"
 #include "errmsg.h"
+#include "timefmt.h"
 
 #define SLICE		4096	/* bytes per csv_parse() call, at most */
 #define READ_SIZE	65536	/* bytes per fread() of csvin_next() */
 #define ROW_NOT_BEGUN	0	/* libcsv's pstate between rows */
+#define NAMES_MAX	128	/* header names kept for messages */
+#define NAME_KEEP	48	/* bytes of each kept */
+#define FATAL_MAX	512
 
 struct column {
 	const char	*name;		/* NULL: by number (or default) */
@@ -32,6 +36,7 @@ struct column {
 	int		 fallback;	/* default column, 0-based */
 	int		 exact, icase;	/* header matches, 0-based, -1 none */
 	int		 index;		/* resolved, 0-based; -1 not yet */
+	int		 guessed;	/* taken without its name in the header */
 };
 
 struct field {
@@ -46,7 +51,14 @@ struct csvin {
 	struct column	 t, v;
 	int		 header;	/* 1 while the header row is read */
 	int		 failed;	/* a fatal error happened */
-	char		 fatal[CSVIN_ERR_MAX];
+	char		 fatal[FATAL_MAX];
+	int		 started;	/* the first row (header or not) read */
+	int		 first_data;	/* the header row was data */
+	int		 header_row;	/* the first row is a header */
+	int		 numeric;	/* header fields so far: numbers, dates */
+	int		 adj_close, close;	/* header matches, -1 none */
+	long		 ncols;		/* fields of the first row */
+	char		 names[NAMES_MAX][NAME_KEEP + 1];
 
 	uint64_t	 line;		/* line of the next byte fed */
 	uint64_t	 cand_line;	/* where a row begun now starts */
@@ -131,6 +143,9 @@ csvin_new(const struct csvin_options *o, char *err, size_t errlen)
 	}
 	r->header = !o->no_header;
 	r->line = r->cand_line = 1;
+	r->numeric = 1;
+	r->header_row = !o->no_header;
+	r->adj_close = r->close = -1;
 	return r;
 }
 
@@ -172,25 +187,138 @@ header_field(struct column *c, const char *s, size_t len, long idx)
 	}
 }
 
+/* Whether the len bytes at s name the column want, ignoring ASCII case. */
+static int
+same_name(const char *s, size_t len, const char *want)
+{
+	size_t i;
+
+	if (strlen(want) != len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (tolower((unsigned char)s[i]) !=
+		    tolower((unsigned char)want[i]))
+			return 0;
+	return 1;
+}
+
+/* Whether a header field is a number or a date, as data would be. */
+static int
+looks_like_data(const char *s, size_t len)
+{
+	char buf[CSVIN_VALUE_MAX + 1], *end;
+	int64_t ms;
+	double d;
+
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len > CSVIN_VALUE_MAX)
+		return 0;
+	if (timefmt_parse(s, len, &ms) == 0)
+		return 1;
+	if (strspn(s, "0123456789+-.eE") < len)
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	d = strtod(buf, &end);
+	return *end == '\0' && end != buf && isfinite(d);
+}
+
+/* Notes a header field: its name for messages, the layout of a Yahoo
+ * Finance download, whether it could be data. */
+static void
+header_note(struct csvin *r, const char *s, size_t len, long idx)
+{
+	if (idx < NAMES_MAX) {
+		size_t n = len > NAME_KEEP ? NAME_KEEP : len;
+
+		memcpy(r->names[idx], s, n);
+		r->names[idx][n] = '\0';
+	}
+	if (r->adj_close == -1 && same_name(s, len, "Adj Close"))
+		r->adj_close = (int)idx;
+	if (r->close == -1 && same_name(s, len, "Close"))
+		r->close = (int)idx;
+	if (!looks_like_data(s, len))
+		r->numeric = 0;
+}
+
+/* The header's names, ", " between them, cut to fit size. */
+static void
+names_list(const struct csvin *r, char *buf, size_t size)
+{
+	size_t len = 0;
+	long i;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->ncols && i < NAMES_MAX; i++) {
+		n = snprintf(buf + len, size - len, "%s'%s'", i ? ", " : "",
+		    r->names[i]);
+		if (n < 0 || (size_t)n >= size - len) {
+			if (len + 5 <= size)
+				strcpy(buf + (len > size - 5 ? size - 5 : len),
+				    ", ...");
+			return;
+		}
+		len += (size_t)n;
+	}
+}
+
 static int
 header_end(struct csvin *r, struct column *c, const char *what)
 {
+	char list[FATAL_MAX - 96];
+
 	if (c->index != -1)
 		return 0;
 	if (c->exact != -1)
 		c->index = c->exact;
 	else if (c->icase != -1)
 		c->index = c->icase;
-	else if (c->name == NULL)
+	else if (c->name == NULL) {
+		/* Not named, its default name not in the header: the
+		 * default column, or a download's adjusted close. */
 		c->index = c->fallback;
-	else {
+		c->guessed = 1;
+		if (c == &r->v && r->adj_close != -1)
+			c->index = r->adj_close;
+		else if (c == &r->v && r->close != -1)
+			c->index = r->close;
+	} else {
+		names_list(r, list, sizeof(list));
 		errmsg_set(r->fatal, sizeof(r->fatal), "line %llu: no %s "
-		    "column named '%s' in the header",
-		    (unsigned long long)r->row_line, what, c->name);
+		    "column named '%s'; the columns are %s",
+		    (unsigned long long)r->row_line, what, c->name, list);
 		r->failed = 1;
 		return -1;
 	}
 	return 0;
+}
+
+/* After the first row: a column given by number must be in it. */
+static int
+check_count(struct csvin *r, struct column *c, const char *what)
+{
+	char list[FATAL_MAX - 96];
+
+	if (c->number == 0 || c->index < r->ncols)
+		return 0;
+	if (r->header) {
+		names_list(r, list, sizeof(list));
+		errmsg_set(r->fatal, sizeof(r->fatal), "%s column %ld: the "
+		    "header has %ld column%s: %s", what, c->number, r->ncols,
+		    r->ncols == 1 ? "" : "s", list);
+	} else
+		errmsg_set(r->fatal, sizeof(r->fatal), "%s column %ld: the "
+		    "first row has %ld field%s", what, c->number, r->ncols,
+		    r->ncols == 1 ? "" : "s");
+	r->failed = 1;
+	return -1;
 }
 
 /* --------------------------------------------------------------- rows */
@@ -221,6 +349,12 @@ on_field(void *s, size_t len, void *arg)
 	if (r->header) {
 		header_field(&r->t, s, len, r->field);
 		header_field(&r->v, s, len, r->field);
+		header_note(r, s, len, r->field);
+		/* Kept in case the row turns out to be data. */
+		if (r->field == (r->t.index != -1 ? r->t.index : r->t.fallback))
+			keep(&r->tf, s, len, CSVIN_TS_MAX, cut);
+		if (r->field == (r->v.index != -1 ? r->v.index : r->v.fallback))
+			keep(&r->vf, s, len, CSVIN_VALUE_MAX, cut);
 	} else {
 		if (r->field == r->t.index)
 			keep(&r->tf, s, len, CSVIN_TS_MAX, cut);
@@ -349,14 +483,36 @@ on_row(int c, void *arg)
 	struct csvin *r = arg;
 
 	(void)c;
-	if (!r->failed) {
+	if (!r->failed && !r->started) {
+		r->started = 1;
+		r->ncols = r->field;
+		if (r->header && r->numeric && r->t.name == NULL &&
+		    r->v.name == NULL) {
+			/* Only numbers and dates, no column asked for by
+			 * name: no header, the first row is data. */
+			r->first_data = 1;
+			r->header = r->header_row = 0;
+			if (r->t.index == -1)
+				r->t.index = r->t.fallback;
+			if (r->v.index == -1)
+				r->v.index = r->v.fallback;
+		}
 		if (r->header) {
 			if (header_end(r, &r->t, "timestamp") == 0 &&
-			    header_end(r, &r->v, "value") == 0)
+			    header_end(r, &r->v, "value") == 0 &&
+			    check_count(r, &r->t, "timestamp") == 0 &&
+			    check_count(r, &r->v, "value") == 0)
 				r->header = 0;
-		} else
-			row_end(r);
+			r->field = 0;
+			r->tf.seen = r->vf.seen = 0;
+			return;
+		}
+		if (check_count(r, &r->t, "timestamp") == -1 ||
+		    check_count(r, &r->v, "value") == -1)
+			return;
 	}
+	if (!r->failed)
+		row_end(r);
 	r->field = 0;
 	r->tf.seen = r->vf.seen = 0;
 }
@@ -486,9 +642,12 @@ csvin_finish(struct csvin *r, csvin_cb cb, void *arg, char *err,
 	return 0;
 }
 
-int
-csvin_next(struct csvin *r, FILE *fp, struct csvin_record *rec, char *err,
-    size_t errlen)
+/* Reads from fp until a record is ready, or (start) the first row was
+ * read.  Returns CSVIN_ROW/CSVIN_BAD with the record, CSVIN_EOF, or
+ * CSVIN_ERROR; with start, 0 once the first row is read. */
+static int
+pull(struct csvin *r, FILE *fp, struct csvin_record *rec, int start,
+    char *err, size_t errlen)
 {
 	ssize_t got;
 	size_t n;
@@ -496,13 +655,15 @@ csvin_next(struct csvin *r, FILE *fp, struct csvin_record *rec, char *err,
 	for (;;) {
 		if (r->failed)
 			return fatal(r, err, errlen);
-		if (r->have) {
+		if (start && r->started)
+			return 0;
+		if (r->have && !start) {
 			r->have = 0;
 			*rec = r->rec;
 			return rec->error != NULL ? CSVIN_BAD : CSVIN_ROW;
 		}
 		if (r->eof)
-			return CSVIN_EOF;
+			return start ? 0 : CSVIN_EOF;
 		if (r->inpos == r->inlen) {
 			if (r->in == NULL &&
 			    (r->in = malloc(READ_SIZE)) == NULL) {
@@ -529,4 +690,38 @@ csvin_next(struct csvin *r, FILE *fp, struct csvin_record *rec, char *err,
 		n = step(r, r->in + r->inpos, r->inlen - r->inpos);
 		r->inpos += n;
 	}
+}
+
+int
+csvin_next(struct csvin *r, FILE *fp, struct csvin_record *rec, char *err,
+    size_t errlen)
+{
+	return pull(r, fp, rec, 0, err, errlen);
+}
+
+int
+csvin_start(struct csvin *r, FILE *fp, char *err, size_t errlen)
+{
+	struct csvin_record rec;
+
+	return pull(r, fp, &rec, 1, err, errlen) == 0 ? 0 : -1;
+}
+
+int
+csvin_columns(const struct csvin *r, struct csvin_columns *c)
+{
+	if (!r->started || r->failed)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	c->time_index = r->t.index;
+	c->value_index = r->v.index;
+	c->ncols = r->ncols;
+	c->first_row_is_data = r->first_data;
+	if (r->header_row && r->t.index < r->ncols && r->t.index < NAMES_MAX)
+		c->time_name = r->names[r->t.index];
+	if (r->header_row && r->v.index < r->ncols && r->v.index < NAMES_MAX)
+		c->value_name = r->names[r->v.index];
+	c->time_guessed = r->t.guessed;
+	c->value_guessed = r->v.guessed;
+	return 0;
 }

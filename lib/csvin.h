@@ -9,6 +9,14 @@
  * and the column named "value" else the second (names compare without
  * regard to ASCII case when no name matches exactly).
  *
+ * Guesses, which the caller can report (csvin_columns()): without a
+ * value column asked for and no "value" in the header, a column named
+ * "Adj Close", else "Close" (a Yahoo Finance download), is the value; a
+ * first row of only numbers and dates, when no column is asked for by
+ * name, is data, not a header.  A column asked for by number that the
+ * first row does not have is a fatal error, as is a name not in the
+ * header (its message lists the header's names).
+ *
  * Each data row becomes a record: its line number, its timestamp text and
  * its value.  A row that cannot be one (a missing column, a timestamp that
  * is empty, over CSVIN_TS_MAX bytes or holds a control character, a value
@@ -99,6 +107,32 @@ int csvin_finish(struct csvin *r, csvin_cb cb, void *arg, char *err,
  * from fp through stdio before; fp belongs to the reader until CSVIN_EOF. */
 int csvin_next(struct csvin *r, FILE *fp, struct csvin_record *rec,
     char *err, size_t errlen);
+
+/* Reads fp (as csvin_next(), which goes on from there) until the first
+ * row is read, so that the columns are known.  Returns 0, or -1 with a
+ * message in err: a read error, a column not in the header (see
+ * csvin_new()), memory short.  At the end of the input it returns 0 and
+ * csvin_columns() fails. */
+int csvin_start(struct csvin *r, FILE *fp, char *err, size_t errlen);
+
+/* The columns a reader chose, known once the first row was read. */
+struct csvin_columns {
+	int		 time_index, value_index;	/* 0-based */
+	const char	*time_name, *value_name;	/* header text (cut to
+					 * 48 bytes), NULL without a header */
+	int		 time_guessed;	/* not asked for, no "timestamp" in the
+					 * header: the first column */
+	int		 value_guessed;	/* not asked for, no "value": "Adj
+					 * Close", "Close" or the second */
+	int		 first_row_is_data;	/* a header was expected, the
+					 * first row was only numbers and
+					 * dates: read as data */
+	long		 ncols;		/* fields of the first row */
+};
+
+/* Fills c and returns 0 once the first row was read (valid while r
+ * lives), else -1. */
+int csvin_columns(const struct csvin *r, struct csvin_columns *c);
 
 /* Bytes of input the reader has taken so far (for a progress report). */
 uint64_t csvin_offset(const struct csvin *r);

@@ -47,4 +47,62 @@ int timefmt_from_seconds_real(double sec, int64_t *ms);
  * the length of the whole text, which timefmt_parse() reads back as ms. */
 size_t timefmt_format(int64_t ms, char *buf, size_t size);
 
+/* A timestamp as anomaly-send sends it: its text, and whether that is a
+ * JSON number (else it goes as a string). */
+struct timefmt_ts {
+	const char	*text;
+	size_t		 len;
+	int		 is_number;
+};
+
+/* Compares two timestamps by the time they stand for: numbers (and
+ * strings of decimal digits, sequence numbers sent as strings) by value,
+ * dates by their time, a number against a date as epoch seconds.  Returns
+ * 0 and sets *cmp to -1, 0 or 1 (a before, at or after b), or returns -1
+ * when one of them is neither a number nor a date. */
+int timefmt_compare(const struct timefmt_ts *a, const struct timefmt_ts *b,
+    int *cmp);
+
+/* What an epoch number's magnitude says it counts (anomaly-send's guess):
+ * TIMEFMT_SEQUENCE below 1e8 in absolute value (before 1973-03-03 as
+ * seconds: a step or sequence number, not a time), TIMEFMT_SECONDS below
+ * 1e11 (year 5138), TIMEFMT_MILLIS below 1e14, TIMEFMT_MICROS below 1e17,
+ * else TIMEFMT_NANOS. */
+enum timefmt_unit {
+	TIMEFMT_SEQUENCE, TIMEFMT_SECONDS, TIMEFMT_MILLIS, TIMEFMT_MICROS,
+	TIMEFMT_NANOS
+};
+enum timefmt_unit timefmt_number_unit(double v);
+
+/* Writes the JSON number s (len bytes) divided by 10^digits (0..9) to out
+ * (size bytes), exactly when s has no exponent (the decimal point moved,
+ * trailing zeros of the fraction dropped), else as the shortest text of
+ * the double.  Returns 0, or -1 when s is not a number or out is too
+ * small. */
+int timefmt_scale_number(const char *s, size_t len, int digits, char *out,
+    size_t size);
+
+/* Writes the timestamp ts moved by shift_ms to out (size bytes): a number
+ * as epoch seconds (an integer stays an integer when shift_ms is whole
+ * seconds; else 3 decimals at most, trailing zeros dropped), a date in
+ * its own layout (separator, seconds, fraction digits and zone kept; a
+ * date-only text moves by whole days, cut towards the past).  Returns 0,
+ * or -1 when ts is neither a number nor a date, the result leaves years
+ * 0000-9999 (dates) or out is too small. */
+int timefmt_shift(const struct timefmt_ts *ts, int64_t shift_ms, char *out,
+    size_t size);
+
+/* For replaying a series of n times (epoch ms, in input order) in laps:
+ * the shift of one lap, the span (latest minus earliest) plus the median
+ * step between consecutive times, or 1000 when that is not positive.
+ * Reorders times. */
+int64_t timefmt_lap_ms(int64_t *times, size_t n);
+
+/* For replaying n values (in input order) in laps so that each lap goes on
+ * from the last value of the one before: the level to add per lap, the
+ * last value minus the first plus the median step between consecutive
+ * values (the mean of the middle two when their count is even; 0 when
+ * n < 2).  Reorders values. */
+double timefmt_lap_level(double *values, size_t n);
+
 #endif

@@ -44,8 +44,8 @@ is() {
 
 out=$(comp anomaly-export --anom); is --anomalies-only
 ok $? "bash: a partial long option"
-out=$(comp anomaly-send --re); is --realtime --retries
-ok $? "bash: a partial option with two matches"
+out=$(comp anomaly-send --re); is --realtime --resume --retries
+ok $? "bash: a partial option with several matches"
 out=$(comp anomaly-export -d "$db" -c we); is web01 web02
 ok $? "bash: a partial client id, from the -d database"
 out=$(comp anomaly-export --db="$db" --client ''); is db01 web01 web02

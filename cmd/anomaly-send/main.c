@@ -9,16 +9,20 @@
  * again after a reconnect, and the server answers what it already stored
  * with the stored verdict (SPEC §2.2), so nothing is lost or doubled.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <netdb.h>
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +49,8 @@
 
 enum { OPT_NO_HEADER = 256, OPT_INFLIGHT, OPT_JSON, OPT_LOG_DIR, OPT_NO_LOG,
     OPT_RETRIES, OPT_TOKEN_FILE, OPT_FAIL_ON_ANOMALY, OPT_VERSION,
-    OPT_RATE, OPT_REALTIME, OPT_SPEED, OPT_LOOP };
+    OPT_RATE, OPT_REALTIME, OPT_SPEED, OPT_LOOP, OPT_FAIL_ON_ALERT,
+    OPT_RESUME, OPT_DELETE, OPT_WAIT };
 
 static const struct option longopts[] = {
 	{ "url",		required_argument, NULL, 'u' },
@@ -66,6 +71,10 @@ static const struct option longopts[] = {
 	{ "retries",		required_argument, NULL, OPT_RETRIES },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
 	{ "fail-on-anomaly",	no_argument,	   NULL, OPT_FAIL_ON_ANOMALY },
+	{ "fail-on-alert",	no_argument,	   NULL, OPT_FAIL_ON_ALERT },
+	{ "resume",		no_argument,	   NULL, OPT_RESUME },
+	{ "delete",		no_argument,	   NULL, OPT_DELETE },
+	{ "wait",		no_argument,	   NULL, OPT_WAIT },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL,			0,		   NULL, 0 }
@@ -90,7 +99,8 @@ struct sender {
 	uint32_t	 window;
 	struct csvin_options csv;
 	size_t		 inflight;
-	int		 json, quiet, fail_on_anomaly, no_log;
+	int		 json, quiet, fail_on_anomaly, fail_on_alert, no_log;
+	int		 resume, wait_first;
 	const char	*log_dir;
 	int		 retries;
 	char		*token;
@@ -129,12 +139,28 @@ struct sender {
 	uint64_t	 paced;		/* rows let through */
 	int64_t		 t0_ms;		/* --realtime: the first row's time */
 
-	/* --loop: the lap, the shift of a lap, lap 0's row times. */
+	/* --loop: the lap, the shift of a lap, lap 0's row times and
+	 * values. */
 	uint64_t	 lap;
 	int64_t		 lap_shift_ms;
+	double		 lap_level;	/* added to the values of each lap */
 	uint64_t	 lap_rows;	/* good rows read in this lap */
 	int64_t		*times;
 	size_t		 ntimes, times_cap;
+	double		*values;
+	size_t		 nvalues, values_cap;
+
+	/* --resume: the last stored timestamp (from the first ready). */
+	int		 resume_known, resume_none;
+	struct timefmt_ts resume_ts;
+	char		 resume_text[72];
+	uint64_t	 skipped;
+
+	/* The row before, to warn once when time goes back; what was said
+	 * once about the timestamps. */
+	char		 prev_ts[CSVIN_TS_MAX + 1];
+	struct timefmt_ts prev;
+	int		 has_prev, said_back, said_unit, said_seq;
 	lws_sorted_usec_list_t tick_sul;
 	int		 stopping;	/* a signal came: finish */
 
@@ -166,7 +192,10 @@ struct sender {
 	uint64_t	 points, anomalies, alerts, rejected;
 	uint64_t	 start_ms;
 	int		 header_done;
-	int		 any_anomaly, any_rejected, failed;
+	int		 any_anomaly, any_alert, any_rejected, failed;
+	int		 bad_input;	/* a file (1) or column (2) not there */
+	int		 job_connected;	/* the job's connection came up */
+	char		 url_canon[1400];	/* ws://ADDRESS:PORT/PATH */
 	int64_t		 active_us;	/* when the socket last moved */
 };
 
@@ -177,51 +206,71 @@ struct sender {
 
 static struct sender S;
 
-static void __attribute__((noreturn))
-usage(void)
+#define USAGE \
+	"usage: anomaly-send [-q] [-u URL] [-i CLIENT_ID] [-w WINDOW] " \
+	"[-t TS_COLUMN]\n" \
+	"\t[-v VALUE_COLUMN] [--no-header] [--rate N | --realtime " \
+	"[--speed X]]\n" \
+	"\t[--inflight N] [--loop] [--resume] [--json] " \
+	"[--log-dir DIR | --no-log]\n" \
+	"\t[--retries N] [--wait] [--token-file F] [--fail-on-anomaly]\n" \
+	"\t[--fail-on-alert] [FILE|-]...\n" \
+	"       anomaly-send --delete -i CLIENT_ID [-u URL] [--token-file F]\n"
+
+/* A usage error: the problem in one line (already said when fmt is
+ * NULL, as getopt does), a hint, exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage(const char *fmt, ...)
 {
-	fprintf(stderr, "usage: anomaly-send [-q] [-u URL] [-i CLIENT_ID] "
-	    "[-w WINDOW] [-t TS_COLUMN]\n"
-	    "\t[-v VALUE_COLUMN] [--no-header] [--rate N | --realtime "
-	    "[--speed X]]\n"
-	    "\t[--inflight N] [--loop] [--json] [--log-dir DIR | --no-log]\n"
-	    "\t[--retries N] [--token-file F] [--fail-on-anomaly] "
-	    "[FILE|-]...\n");
+	va_list ap;
+
+	if (fmt != NULL) {
+		fprintf(stderr, "anomaly-send: ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "try 'anomaly-send --help'\n");
 	exit(2);
 }
 
 static void
 help(void)
 {
-	printf("usage: anomaly-send [-q] [-u URL] [-i CLIENT_ID] "
-	    "[-w WINDOW] [-t TS_COLUMN]\n"
-	    "\t[-v VALUE_COLUMN] [--no-header] [--rate N | --realtime "
-	    "[--speed X]]\n"
-	    "\t[--inflight N] [--loop] [--json] [--log-dir DIR | --no-log]\n"
-	    "\t[--retries N] [--token-file F] [--fail-on-anomaly] "
-	    "[FILE|-]...\n\n"
+	printf(USAGE "\n"
 	    "Streams CSV rows (timestamp, value) to anomalyd and prints a "
 	    "verdict per row.\n\n"
-	    "  -u, --url URL          server (default $ANOMALY_URL or "
+	    "  -u, --url URL          server, ws://HOST:PORT[/PATH] or "
+	    "HOST:PORT\n"
+	    "                         (default $ANOMALY_URL or "
 	    DEFAULT_URL ")\n"
 	    "  -i, --client-id ID     client id (default: the file's name; "
 	    "stdin: stdin)\n"
 	    "  -w, --window N         window of the client (default 1000)\n"
 	    "  -t, --time-column C    timestamp column, name or number "
-	    "(default timestamp, else 1)\n"
-	    "  -v, --value-column C   value column, name or number "
-	    "(default value, else 2)\n"
-	    "      --no-header        the first row is data\n"
+	    "(default timestamp,\n"
+	    "                         else 1)\n"
+	    "  -v, --value-column C   value column, name or number (default "
+	    "value, else\n"
+	    "                         Adj Close, else Close, else 2)\n"
+	    "      --no-header        the first row is data (guessed when it "
+	    "holds only\n"
+	    "                         numbers and dates)\n"
 	    "      --rate N           send N points per second "
 	    "(may be fractional)\n"
 	    "      --realtime         space points by their timestamps\n"
 	    "      --speed X          with --realtime: X times faster "
 	    "(default 1)\n"
-	    "      --loop             replay the files for ever, time "
-	    "shifted on each lap\n"
-	    "                         (until SIGINT or SIGTERM)\n"
+	    "      --loop             replay the files for ever, time and "
+	    "level shifted on\n"
+	    "                         each lap (until SIGINT or SIGTERM)\n"
+	    "      --resume           skip rows at or before the client's "
+	    "last stored\n"
+	    "                         timestamp\n"
 	    "      --inflight N       points sent before their verdicts "
-	    "(default 256; 1: wait for each)\n"
+	    "(default 256;\n"
+	    "                         1: wait for each)\n"
 	    "      --json             verdicts as NDJSON with their details\n"
 	    "  -q, --quiet            no verdicts on stdout, no progress bar\n"
 	    "      --log-dir DIR      log messages to DIR/CLIENT_ID.log "
@@ -229,12 +278,18 @@ help(void)
 	    "      --no-log           no log\n"
 	    "      --retries N        reconnects on connection loss "
 	    "(default 5)\n"
+	    "      --wait             retry the first connection too "
+	    "(a server starting up)\n"
 	    "      --token-file F     send the token in F in the hello\n"
 	    "      --fail-on-anomaly  exit 4 when an anomaly was seen\n"
+	    "      --fail-on-alert    exit 4 when an alert was seen\n"
+	    "      --delete           delete client -i and its points on the "
+	    "server\n"
 	    "  -h, --help             this help\n"
 	    "      --version          the version\n\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage, 3 rows rejected, "
-	    "4 anomaly seen (--fail-on-anomaly).\n");
+	    "4 anomaly or alert seen\n"
+	    "(--fail-on-anomaly, --fail-on-alert; 4 wins over 3).\n");
 	exit(0);
 }
 
@@ -247,9 +302,8 @@ number(const char *s, long min, long max, const char *what)
 	errno = 0;
 	n = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
-		warnx("%s: %s: not a number from %ld to %ld", what, s, min,
+		usage("%s: %s: not a number from %ld to %ld", what, s, min,
 		    max);
-		usage();
 	}
 	return n;
 }
@@ -355,8 +409,12 @@ print_verdict(const struct row *w, const struct reply *r)
 	if (S.quiet)
 		return;
 	if (!S.json) {
+		if (!S.header_done) {
+			S.header_done = 1;
+			printf("timestamp,value,anomaly,alert\n");
+		}
 		put_csv_field(w->ts, w->ts_len);
-		printf(",%s,%d\n", w->val, r->anomaly);
+		printf(",%s,%d,%d\n", w->val, r->anomaly, r->alert);
 		return;
 	}
 	proto_buf_init(&b, 0);
@@ -425,11 +483,86 @@ progress(int last)
 
 /* -------------------------------------------------------------- input */
 
-/* Opens the job's next file; returns 0, or -1 when there is none left. */
+/* Whether stdout is the terminal stderr is: verdicts and a progress bar
+ * would mix. */
+static int
+same_terminal(void)
+{
+	struct stat o, e;
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (fstat(STDOUT_FILENO, &o) == -1 || fstat(STDERR_FILENO, &e) == -1)
+		return 1;
+	return o.st_rdev == e.st_rdev;
+}
+
+/* Says which columns were guessed for the file just started. */
+static void
+say_columns(void)
+{
+	struct csvin_columns c;
+
+	if (S.lap > 0 || csvin_columns(S.reader, &c) == -1)
+		return;
+	if (c.first_row_is_data)
+		warnx("%s: no header: the first row holds only numbers and "
+		    "dates, read as data (--no-header says so)", S.fname);
+	if (c.time_guessed && c.time_name != NULL)
+		warnx("%s: no column 'timestamp': taking '%s' (column %d) as "
+		    "the timestamp (-t chooses)", S.fname, c.time_name,
+		    c.time_index + 1);
+	if (c.value_guessed && c.value_name != NULL)
+		warnx("%s: no column 'value': taking '%s' (column %d) as the "
+		    "value (-v chooses)", S.fname, c.value_name,
+		    c.value_index + 1);
+}
+
+static void close_file(void);
+
+/* Checks, before connecting, that file can be read and has the columns
+ * asked for.  Returns 0, or -1 having said why (S.bad_input set). */
+static int
+check_input(const char *file)
+{
+	char e[CSVIN_ERR_MAX * 4];
+	struct csvin *r;
+	struct stat st;
+	FILE *fp;
+	int rc;
+
+	if (strcmp(file, "-") == 0)
+		return 0;	/* read when the job starts */
+	if ((fp = fopen(file, "r")) == NULL) {
+		warn("%s", file);
+		S.bad_input = S.bad_input ? S.bad_input : 1;
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		warnx("%s: is a directory", file);
+		fclose(fp);
+		S.bad_input = S.bad_input ? S.bad_input : 1;
+		return -1;
+	}
+	if ((r = csvin_new(&S.csv, e, sizeof(e))) == NULL)
+		errx(2, "%s", e);
+	rc = csvin_start(r, fp, e, sizeof(e));
+	csvin_free(r);
+	fclose(fp);
+	if (rc == -1) {
+		warnx("%s: %s", file, e);
+		S.bad_input = 2;
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens the job's next file and reads its header; returns 0, or -1 when
+ * there is none left. */
 static int
 open_next(void)
 {
-	char e[256];
+	char e[CSVIN_ERR_MAX * 4];
 	struct stat st;
 
 	for (; S.fileno < S.nfiles; S.fileno++) {
@@ -444,7 +577,16 @@ open_next(void)
 		}
 		if ((S.reader = csvin_new(&S.csv, e, sizeof(e))) == NULL)
 			errx(2, "%s", e);
+		if (csvin_start(S.reader, S.fp, e, sizeof(e)) == -1) {
+			warnx("%s: %s", S.fname, e);
+			S.bad_input = 2;
+			S.failed = 1;
+			close_file();
+			continue;
+		}
+		say_columns();
 		S.progress = !S.quiet && isatty(STDERR_FILENO) &&
+		    !same_terminal() &&
 		    fstat(fileno(S.fp), &st) == 0 && S_ISREG(st.st_mode);
 		S.fsize = st.st_size;
 		S.fileno++;
@@ -491,132 +633,43 @@ row_time(const char *ts, size_t len, int is_num, int64_t *ms)
 	return timefmt_from_seconds_real(d, ms);
 }
 
-/* Writes the number ts (epoch seconds) shifted by shift ms to out. */
+/* Keeps lap 0's times and values, from which the laps' shifts come. */
 static void
-shift_number(const char *ts, int64_t shift, char *out, size_t size)
+keep_lap0(int has_time, int64_t ms, double v)
 {
-	char *end;
-	long long n;
-	size_t k;
+	void *m;
 
-	errno = 0;
-	n = strtoll(ts, &end, 10);
-	if (*end == '\0' && errno == 0 && shift % 1000 == 0 &&
-	    shift / 1000 <= LLONG_MAX - (n > 0 ? n : 0)) {
-		snprintf(out, size, "%lld", n + shift / 1000);
-		return;
+	if (has_time) {
+		if (S.ntimes == S.times_cap) {
+			S.times_cap = S.times_cap ? S.times_cap * 2 : 1024;
+			if ((m = realloc(S.times, S.times_cap *
+			    sizeof(*S.times))) == NULL)
+				err(1, NULL);
+			S.times = m;
+		}
+		S.times[S.ntimes++] = ms;
 	}
-	snprintf(out, size, "%.3f", strtod(ts, NULL) + (double)shift / 1000);
-	if (strchr(out, '.') == NULL)
-		return;
-	for (k = strlen(out); out[k - 1] == '0'; k--)
-		out[k - 1] = '\0';
-	if (out[k - 1] == '.')
-		out[k - 1] = '\0';
+	if (S.nvalues == S.values_cap) {
+		S.values_cap = S.values_cap ? S.values_cap * 2 : 1024;
+		if ((m = realloc(S.values, S.values_cap *
+		    sizeof(*S.values))) == NULL)
+			err(1, NULL);
+		S.values = m;
+	}
+	S.values[S.nvalues++] = v;
 }
 
-static int
-digits(const char *s, size_t n)
-{
-	for (; n > 0; n--, s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* Writes the date ts (len bytes, ms its time) moved to ms + shift to out,
- * in ts's layout: the same separator, precision and zone.  Returns 0, or
- * -1 when out is too small. */
-static int
-shift_date(const char *ts, size_t len, int64_t ms, int64_t shift, char *out,
-    size_t size)
-{
-	char iso[TIMEFMT_BUFSIZE];
-	int64_t wall;
-	size_t p, fd = 0, zone;
-	int n;
-
-	if (len < 10 || ts[4] != '-' || !digits(ts, 4)) {
-		/* An expanded year: ISO 8601 in UTC. */
-		if (timefmt_format(ms + shift, iso, sizeof(iso)) >= size)
-			return -1;
-		strcpy(out, iso);
-		return 0;
-	}
-	if (len == 10) {
-		timefmt_format(ms + shift, iso, sizeof(iso));
-		if (iso[0] == '+' || iso[0] == '-')
-			return -1;
-		snprintf(out, size, "%.10s", iso);
-		return 0;
-	}
-	/* YYYY-MM-DDThh:mm[:ss[.f...]][zone] */
-	p = 16;
-	if (p < len && ts[p] == ':')
-		p += 3;
-	if (p < len && (ts[p] == '.' || ts[p] == ',')) {
-		for (fd = 0; p + 1 + fd < len && ts[p + 1 + fd] >= '0' &&
-		    ts[p + 1 + fd] <= '9'; fd++)
-			;
-	}
-	zone = p + (fd > 0 ? 1 + fd : 0);
-	/* The wall clock of the zone: the text without it read as UTC. */
-	if (timefmt_parse(ts, zone, &wall) == -1)
-		wall = ms;
-	timefmt_format(wall + shift, iso, sizeof(iso));
-	if (iso[0] == '+' || iso[0] == '-')
-		return -1;
-	/* iso: YYYY-MM-DDThh:mm:ss.mmmZ */
-	n = snprintf(out, size, "%.10s%c%.*s", iso, ts[10],
-	    p >= 19 ? 8 : 5, iso + 11);
-	if (fd > 0)
-		n += snprintf(out + n, size > (size_t)n ? size - (size_t)n : 0,
-		    "%c%.*s%.*s", ts[p], (int)(fd < 3 ? fd : 3), iso + 20,
-		    (int)(fd > 3 ? fd - 3 : 0), "000000000000000000000000000000"
-		    "000000000000000000000000000000000000");
-	n += snprintf(out + n, size > (size_t)n ? size - (size_t)n : 0,
-	    "%.*s", (int)(len - zone), ts + zone);
-	return (size_t)n < size ? 0 : -1;
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* At the end of lap 0: the shift of a lap, the input's span plus its
- * median step (1 s when that is not positive). */
+/* At the end of lap 0: the shift of a lap in time and in level. */
 static void
 lap_shift(void)
 {
-	int64_t lo, hi, med = 0;
-	size_t i;
-
-	S.lap_shift_ms = 0;
-	if (S.ntimes > 0) {
-		lo = hi = S.times[0];
-		for (i = 1; i < S.ntimes; i++) {
-			if (S.times[i] < lo)
-				lo = S.times[i];
-			if (S.times[i] > hi)
-				hi = S.times[i];
-			S.times[i - 1] = S.times[i] - S.times[i - 1];
-		}
-		if (S.ntimes > 1) {
-			qsort(S.times, S.ntimes - 1, sizeof(*S.times),
-			    cmp_i64);
-			med = S.times[(S.ntimes - 2) / 2];
-		}
-		S.lap_shift_ms = hi - lo + med;
-	}
-	if (S.lap_shift_ms <= 0)
-		S.lap_shift_ms = 1000;
+	S.lap_shift_ms = timefmt_lap_ms(S.times, S.ntimes);
+	S.lap_level = timefmt_lap_level(S.values, S.nvalues);
 	free(S.times);
+	free(S.values);
 	S.times = NULL;
-	S.ntimes = S.times_cap = 0;
+	S.values = NULL;
+	S.ntimes = S.times_cap = S.nvalues = S.values_cap = 0;
 }
 
 static void
@@ -627,16 +680,106 @@ pace_wake(lws_sorted_usec_list_t *sul)
 		lws_callback_on_writable(S.wsi);
 }
 
+/* Writes v as text like like (a value of the input): as many decimals
+ * when like has no exponent and they hold v, else the shortest text
+ * that reads back as v. */
+static void
+value_text(double v, const char *like, char *out, size_t size)
+{
+	const char *dot = strchr(like, '.');
+	int p;
+
+	if (strpbrk(like, "eE") == NULL) {
+		snprintf(out, size, "%.*f", dot != NULL ?
+		    (int)strspn(dot + 1, "0123456789") : 0, v);
+		if (fabs(strtod(out, NULL) - v) <= 1e-9 * fabs(v))
+			return;		/* only float noise lost */
+	}
+	for (p = 1; p <= 17; p++) {
+		snprintf(out, size, "%.*g", p, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+}
+
+/* An epoch number's timestamp text in ts: milliseconds (or finer) made
+ * seconds, said once; sets *seq when it is a sequence number. */
+static void
+number_unit(const struct csvin_record *rec, char *ts, size_t size,
+    int *seq)
+{
+	static const char *name[] = { "", "", "milliseconds", "microseconds",
+	    "nanoseconds" };
+	enum timefmt_unit u;
+
+	u = timefmt_number_unit(strtod(ts, NULL));
+	*seq = u == TIMEFMT_SEQUENCE;
+	if (u == TIMEFMT_SEQUENCE && !S.said_seq) {
+		S.said_seq = 1;
+		warnx("%s:%llu: timestamps like %s are small numbers (below "
+		    "1e8), taken as sequence numbers, not times: sent as text",
+		    S.fname, (unsigned long long)rec->line, ts);
+	}
+	if (u <= TIMEFMT_SECONDS)
+		return;
+	if (!S.said_unit) {
+		S.said_unit = 1;
+		warnx("%s:%llu: timestamps like %s are epoch %s: sent as "
+		    "seconds", S.fname, (unsigned long long)rec->line, ts,
+		    name[u]);
+	}
+	if (timefmt_scale_number(rec->timestamp, rec->timestamp_len,
+	    3 * (int)(u - TIMEFMT_SECONDS), ts, size) == -1 ||
+	    strlen(ts) > CSVIN_TS_MAX)
+		memcpy(ts, rec->timestamp, rec->timestamp_len + 1);
+}
+
+/* Warns, once, when time goes back from the row before. */
+static void
+check_order(const struct timefmt_ts *t, uint64_t line)
+{
+	int cmp;
+
+	if (S.has_prev && !S.said_back &&
+	    timefmt_compare(t, &S.prev, &cmp) == 0 && cmp < 0) {
+		S.said_back = 1;
+		warnx("%s:%llu: timestamp %.*s goes back from %.*s of the row "
+		    "before (said once)", S.fname, (unsigned long long)line,
+		    (int)t->len, t->text, (int)S.prev.len, S.prev.text);
+	}
+	memcpy(S.prev_ts, t->text, t->len);
+	S.prev_ts[t->len] = '\0';
+	S.prev = (struct timefmt_ts){ S.prev_ts, t->len, t->is_number };
+	S.has_prev = 1;
+}
+
+/* With --resume: 1 when the row is at or before the last stored
+ * timestamp (skip it), 0 when after, -1 when they cannot be compared. */
+static int
+before_resume(const struct timefmt_ts *t)
+{
+	int cmp;
+
+	if (!S.resume || S.resume_none)
+		return 0;
+	if (timefmt_compare(t, &S.resume_ts, &cmp) == -1)
+		return -1;
+	return cmp <= 0;
+}
+
 /* Reads the next good row into the ring's next slot as the pending row;
  * returns 0, or -1 when the input ended. */
 static int
 read_row(void)
 {
 	struct csvin_record rec;
+	struct timefmt_ts t;
 	struct row *w;
-	char e[256], shifted[CSVIN_TS_MAX + 32];
-	int64_t ms = 0, *m;
-	int rc, has_time;
+	char e[CSVIN_ERR_MAX * 4], shifted[CSVIN_TS_MAX + 32];
+	char ts[CSVIN_TS_MAX + 32], val[CSVIN_VALUE_MAX + 1];
+	int64_t ms = 0;
+	double v;
+	int rc, has_time, seq, num, skip;
 
 	for (;;) {
 		if (S.reader == NULL && open_next() == -1) {
@@ -664,50 +807,63 @@ read_row(void)
 			S.rejected++;
 			continue;
 		}
-		has_time = row_time(rec.timestamp, rec.timestamp_len,
-		    rec.timestamp_is_number, &ms) == 0;
+		memcpy(ts, rec.timestamp, rec.timestamp_len + 1);
+		num = rec.timestamp_is_number;
+		seq = 0;
+		if (num)
+			number_unit(&rec, ts, sizeof(ts), &seq);
+		has_time = row_time(ts, strlen(ts), num, &ms) == 0;
 		if (!has_time && S.realtime) {
 			warnx("%s:%llu: timestamp is neither a number nor a "
 			    "date", S.fname, (unsigned long long)rec.line);
 			S.rejected++;
 			continue;
 		}
+		S.lap_rows++;
+		v = rec.v;
+		memcpy(val, rec.value, rec.value_len + 1);
+		if (S.loop && S.lap == 0)
+			keep_lap0(has_time, ms, v);
+		if (S.lap > 0 && has_time) {
+			int64_t shift = (int64_t)S.lap * S.lap_shift_ms;
+
+			t = (struct timefmt_ts){ ts, strlen(ts), num };
+			if (timefmt_shift(&t, shift, shifted,
+			    sizeof(shifted)) == 0 &&
+			    strlen(shifted) <= CSVIN_TS_MAX)
+				memcpy(ts, shifted, strlen(shifted) + 1);
+			ms += shift;
+		}
+		if (S.lap > 0 && S.lap_level != 0) {
+			v += (double)S.lap * S.lap_level;
+			value_text(v, rec.value, val, sizeof(val));
+		}
+		if (seq)
+			num = 0;	/* a sequence number goes as text */
+		t = (struct timefmt_ts){ ts, strlen(ts), num };
+		check_order(&t, rec.line);
+		if ((skip = before_resume(&t)) == -1) {
+			warnx("%s:%llu: cannot resume: timestamp %s and the "
+			    "last stored %s are not both numbers or dates",
+			    S.fname, (unsigned long long)rec.line, ts,
+			    S.resume_text);
+			S.failed = 1;
+			return -1;
+		}
+		if (skip) {
+			S.skipped++;
+			continue;
+		}
 		break;
 	}
-	S.lap_rows++;
 	w = &S.ring[(S.head + S.count) % S.inflight];
 	w->seq = S.next_seq++;
 	w->line = rec.line;
-	w->v = rec.v;
-	w->ts_len = (unsigned char)rec.timestamp_len;
-	w->ts_num = (unsigned char)rec.timestamp_is_number;
-	memcpy(w->ts, rec.timestamp, rec.timestamp_len + 1);
-	memcpy(w->val, rec.value, rec.value_len + 1);
-	if (S.loop && S.lap == 0 && has_time) {
-		if (S.ntimes == S.times_cap) {
-			S.times_cap = S.times_cap ? S.times_cap * 2 : 1024;
-			if ((m = realloc(S.times, S.times_cap *
-			    sizeof(*m))) == NULL)
-				err(1, NULL);
-			S.times = m;
-		}
-		S.times[S.ntimes++] = ms;
-	}
-	if (S.lap > 0 && has_time) {
-		int64_t shift = (int64_t)S.lap * S.lap_shift_ms;
-
-		if (rec.timestamp_is_number)
-			shift_number(rec.timestamp, shift, shifted,
-			    sizeof(shifted));
-		else if (shift_date(rec.timestamp, rec.timestamp_len, ms,
-		    shift, shifted, sizeof(shifted)) == -1)
-			shifted[0] = '\0';
-		if (shifted[0] != '\0' && strlen(shifted) <= CSVIN_TS_MAX) {
-			w->ts_len = (unsigned char)strlen(shifted);
-			memcpy(w->ts, shifted, w->ts_len + 1);
-		}
-		ms += shift;
-	}
+	w->v = v;
+	w->ts_len = (unsigned char)strlen(ts);
+	w->ts_num = (unsigned char)num;
+	memcpy(w->ts, ts, w->ts_len + 1);
+	snprintf(w->val, sizeof(w->val), "%s", val);
 	/* When it is due, from the time of the first row. */
 	S.pending_due_us = 0;
 	if (S.rate > 0 || S.realtime) {
@@ -842,6 +998,37 @@ send_settings(struct lws *wsi)
 	return send_text(wsi);
 }
 
+/* With --resume, at the first ready: where to resume from.  Returns 0, or
+ * -1 having said why it cannot. */
+static int
+resume_from(const struct reply *r)
+{
+	int cmp;
+
+	switch (r->last_ts_kind) {
+	case LAST_TS_ABSENT:
+		warnx("%s: cannot resume: the server does not say its last "
+		    "timestamp (an anomalyd older than --resume)", S.client_id);
+		return -1;
+	case LAST_TS_NULL:
+		S.resume_none = S.resume_known = 1;
+		snprintf(S.resume_text, sizeof(S.resume_text), "nothing");
+		return 0;
+	default:
+		break;
+	}
+	memcpy(S.resume_text, r->last_ts, r->last_ts_len + 1);
+	S.resume_ts = (struct timefmt_ts){ S.resume_text, r->last_ts_len,
+	    r->last_ts_kind == LAST_TS_NUMBER };
+	if (timefmt_compare(&S.resume_ts, &S.resume_ts, &cmp) == -1) {
+		warnx("%s: cannot resume: the last stored timestamp '%s' is "
+		    "neither a number nor a date", S.client_id, S.resume_text);
+		return -1;
+	}
+	S.resume_known = 1;
+	return 0;
+}
+
 /* Handles one reply object. */
 static int
 on_reply(void *arg, const struct reply *r)
@@ -858,6 +1045,10 @@ on_reply(void *arg, const struct reply *r)
 		if (!S.seq_known) {
 			S.seq_known = 1;
 			S.next_seq = r->last_seq + 1;
+			if (S.resume && resume_from(r) == -1) {
+				S.failed = 1;
+				return 1;
+			}
 		}
 		S.sent = 0;		/* send again what is in flight */
 		return 0;
@@ -892,6 +1083,7 @@ on_reply(void *arg, const struct reply *r)
 		    (unsigned long long)w->line, r->error);
 		S.rejected++;
 	} else if (r->kind == REPLY_VERDICT) {
+		S.job_connected = 1;
 		S.points++;
 		S.anomalies += (uint64_t)r->anomaly;
 		S.alerts += (uint64_t)r->alert;
@@ -944,6 +1136,44 @@ connect_now(lws_sorted_usec_list_t *sul)
 	}
 }
 
+/* Why the first connection failed: what connect(2) to the address says
+ * (libwebsockets 4.1 does not tell), else its own words. */
+static const char *
+connect_error(char *why, size_t size)
+{
+	struct addrinfo hints, *res = NULL, *a;
+	struct timeval tv = { 2, 0 };
+	char port[16];
+	int fd, e = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", S.port);
+	if (getaddrinfo(S.address, port, &hints, &res) != 0) {
+		snprintf(why, size, "unknown host %.200s", S.address);
+		return why;
+	}
+	for (a = res; a != NULL; a = a->ai_next) {
+		if ((fd = socket(a->ai_family, a->ai_socktype,
+		    a->ai_protocol)) == -1)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		e = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+		close(fd);
+		if (e == 0)
+			break;
+	}
+	freeaddrinfo(res);
+	if (e == ECONNREFUSED)
+		snprintf(why, size, "connection refused");
+	else if (e != 0)
+		snprintf(why, size, "%s", strerror(e));
+	else
+		snprintf(why, size, "no WebSocket endpoint there (%.100s)",
+		    S.conn_error[0] ? S.conn_error : "handshake failed");
+	return why;
+}
+
 /* After the connection ended: reconnect later, or end the job. */
 static void
 connection_ended(void)
@@ -961,6 +1191,16 @@ connection_ended(void)
 	if (code == 4001 || code == 4002 || code == 4003) {
 		warnx("%s: closed by the server with %d (%s)", S.client_id,
 		    code, S.close_reason);
+		S.failed = 1;
+		S.job_over = 1;
+		return;
+	}
+	if (!S.job_connected && !S.wait_first) {
+		/* Never connected: no server there, or not this one. */
+		char why[256];
+
+		warnx("cannot connect to %s: %s", S.url_canon,
+		    connect_error(why, sizeof(why)));
 		S.failed = 1;
 		S.job_over = 1;
 		return;
@@ -1003,6 +1243,68 @@ connection_ended(void)
 	    (lws_usec_t)delay * LWS_US_PER_MS);
 }
 
+/* --delete: the HTTP request's state. */
+static struct {
+	int		 active;
+	int		 done;
+	int		 status;	/* HTTP status, 0 before */
+	char		 body[1024];
+	size_t		 len;
+	char		 error[256];	/* the connection failed */
+} D;
+
+/* The libwebsockets callbacks of the --delete request. */
+static int
+http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *in,
+    size_t len)
+{
+	char buf[LWS_PRE + 1024], *px;
+	unsigned char **p, *end;
+	int n;
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		snprintf(D.error, sizeof(D.error), "%s",
+		    in != NULL ? (const char *)in : "cannot connect");
+		D.done = 1;
+		return 0;
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		if (S.token == NULL)
+			return 0;
+		p = (unsigned char **)in;
+		end = *p + len;
+		snprintf(buf, sizeof(buf), "Bearer %s", S.token);
+		if (lws_add_http_header_by_token(wsi,
+		    WSI_TOKEN_HTTP_AUTHORIZATION, (unsigned char *)buf,
+		    (int)strlen(buf), p, end))
+			return -1;
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
+		D.status = (int)lws_http_client_http_response(wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+		n = (int)len;
+		if ((size_t)n > sizeof(D.body) - 1 - D.len)
+			n = (int)(sizeof(D.body) - 1 - D.len);
+		memcpy(D.body + D.len, in, (size_t)n);
+		D.len += (size_t)n;
+		D.body[D.len] = '\0';
+		return 0;
+	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
+		px = buf + LWS_PRE;
+		n = (int)sizeof(buf) - LWS_PRE;
+		if (lws_http_client_read(wsi, &px, &n) < 0)
+			return -1;
+		return 0;
+	case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+		D.done = 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
@@ -1010,6 +1312,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	int rc;
 
 	(void)user;
+	if (D.active)
+		return http_callback(wsi, reason, in, len);
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		snprintf(S.conn_error, sizeof(S.conn_error), "%s",
@@ -1017,6 +1321,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		connection_ended();
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		S.job_connected = 1;
 		if (S.token != NULL)
 			lws_callback_on_writable(wsi);
 		return 0;
@@ -1142,6 +1447,8 @@ run_job(void)
 {
 	uint64_t t;
 	double secs;
+	struct csvin_columns cols;
+	int i, bad = 0;
 
 	S.fileno = 0;
 	S.input_done = 0;
@@ -1156,6 +1463,25 @@ run_job(void)
 	S.paced = 0;
 	S.lap = S.lap_rows = 0;
 	S.stopping = 0;
+	S.resume_known = S.resume_none = 0;
+	S.skipped = 0;
+	S.has_prev = S.said_back = S.said_unit = S.said_seq = 0;
+	S.job_connected = 0;
+	/* Every file, then the first one's header, before connecting: a
+	 * mistake must not leave an empty client on the server. */
+	for (i = 0; i < S.nfiles; i++)
+		if (check_input(S.files[i]) == -1)
+			bad = 1;
+	if (bad || open_next() == -1) {
+		S.failed = 1;
+		close_file();
+		return;
+	}
+	if (S.nfiles == 1 && csvin_columns(S.reader, &cols) == -1) {
+		warnx("%s: no rows, nothing sent", S.fname);
+		close_file();
+		return;
+	}
 	log_open();
 	S.start_ms = now_ms();
 	if (S.loop)
@@ -1170,21 +1496,35 @@ run_job(void)
 	lws_sul_schedule(S.ctx, 0, &S.tick_sul, tick,
 	    LWS_SET_TIMER_USEC_CANCEL);
 	free(S.times);
+	free(S.values);
 	S.times = NULL;
-	S.ntimes = S.times_cap = 0;
+	S.values = NULL;
+	S.ntimes = S.times_cap = S.nvalues = S.values_cap = 0;
 	close_file();
 	log_close();
 	fflush(stdout);
 	t = now_ms() - S.start_ms;
 	secs = (double)t / 1000;
-	fprintf(stderr, "anomaly-send: %s: %llu points, %llu anomalies, "
-	    "%llu alerts, %llu rejected rows, %.3f s, %.0f points/s\n",
-	    S.client_id, (unsigned long long)S.points,
-	    (unsigned long long)S.anomalies, (unsigned long long)S.alerts,
-	    (unsigned long long)S.rejected, secs,
-	    secs > 0 ? (double)S.points / secs : 0.0);
+	if (S.job_connected)
+		fprintf(stderr, "anomaly-send: %s: %llu points, %llu "
+		    "anomalies, %llu alerts, %llu rejected rows, %.3f s, "
+		    "%.0f points/s\n", S.client_id,
+		    (unsigned long long)S.points,
+		    (unsigned long long)S.anomalies,
+		    (unsigned long long)S.alerts,
+		    (unsigned long long)S.rejected, secs,
+		    secs > 0 ? (double)S.points / secs : 0.0);
+	if (S.resume && S.resume_known && S.resume_none)
+		fprintf(stderr, "anomaly-send: %s: --resume: 0 rows skipped "
+		    "(nothing stored before)\n", S.client_id);
+	else if (S.resume && S.resume_known)
+		fprintf(stderr, "anomaly-send: %s: --resume: %llu rows skipped, "
+		    "at or before the last stored timestamp (%s)\n",
+		    S.client_id, (unsigned long long)S.skipped, S.resume_text);
 	if (S.anomalies > 0)
 		S.any_anomaly = 1;
+	if (S.alerts > 0)
+		S.any_alert = 1;
 	if (S.rejected > 0)
 		S.any_rejected = 1;
 }
@@ -1209,26 +1549,36 @@ read_token(const char *file)
 		err(1, NULL);
 }
 
+/* Reads S.url: ws://HOST[:PORT][/PATH] or HOST:PORT; no path is /ws. */
 static void
 parse_url(void)
 {
 	char *copy, *prot, *ads, *path;
+	size_t n;
 	int port;
 
-	if ((copy = strdup(S.url)) == NULL)
+	n = strlen(S.url) + 8;
+	if ((copy = malloc(n)) == NULL)
 		err(1, NULL);
+	snprintf(copy, n, "%s%s", strstr(S.url, "://") == NULL ? "ws://" : "",
+	    S.url);
 	if (lws_parse_uri(copy, (const char **)&prot, (const char **)&ads,
 	    &port, (const char **)&path) != 0 || strcmp(prot, "ws") != 0 ||
-	    *ads == '\0') {
-		warnx("%s: not a ws:// URL", S.url);
-		usage();
-	}
+	    *ads == '\0')
+		usage("%s: not a ws:// URL", S.url);
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = "ws";
 	if (strlen(ads) >= sizeof(S.address) ||
 	    strlen(path) >= sizeof(S.path))
 		errx(2, "%s: URL too long", S.url);
 	strcpy(S.address, ads);
 	strcpy(S.path, path);
 	S.port = port;
+	snprintf(S.url_canon, sizeof(S.url_canon), "ws://%s%s%s:%d/%s",
+	    strchr(ads, ':') != NULL ? "[" : "", ads,
+	    strchr(ads, ':') != NULL ? "]" : "", port, path);
 	free(copy);
 }
 
@@ -1242,10 +1592,90 @@ positive(const char *s, const char *what)
 	d = strtod(s, &end);
 	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(d) ||
 	    d <= 0) {
-		warnx("%s: %s: not a number above 0", what, s);
-		usage();
+		usage("%s: %s: not a number above 0", what, s);
 	}
 	return d;
+}
+
+/* The text of the string key in the JSON object body, or NULL. */
+static const char *
+json_string(const char *body, const char *key, char *out, size_t size)
+{
+	char k[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(k, sizeof(k), "\"%s\"", key);
+	if ((p = strstr(body, k)) == NULL)
+		return NULL;
+	p += strlen(k);
+	p += strspn(p, " \t\r\n");
+	if (*p++ != ':')
+		return NULL;
+	p += strspn(p, " \t\r\n");
+	if (*p++ != '"')
+		return NULL;
+	for (; *p != '\0' && *p != '"' && n + 1 < size; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* --delete: DELETE /api/clients/ID on the server's HTTP port.  Returns
+ * the exit status. */
+static int
+delete_client(void)
+{
+	struct lws_client_connect_info i;
+	char path[256], why[256];
+	const char *pts, *what;
+
+	snprintf(path, sizeof(path), "/api/clients/%s", S.client_id);
+	memset(&i, 0, sizeof(i));
+	i.context = S.ctx;
+	i.address = S.address;
+	i.port = S.port;
+	i.path = path;
+	i.host = S.address;
+	i.origin = S.address;
+	i.method = "DELETE";
+	i.alpn = "http/1.1";
+	i.protocol = "anomaly-send";
+	i.local_protocol_name = "anomaly-send";
+	D.active = 1;
+	if (lws_client_connect_via_info(&i) == NULL && !D.done)
+		snprintf(D.error, sizeof(D.error), "cannot connect");
+	else
+		while (!D.done)
+			if (lws_service(S.ctx, 0) < 0)
+				break;
+	if (D.status == 0) {
+		snprintf(S.conn_error, sizeof(S.conn_error), "%s",
+		    D.error[0] ? D.error : "no answer");
+		warnx("cannot connect to http://%s:%d: %s", S.address, S.port,
+		    connect_error(why, sizeof(why)));
+		return 1;
+	}
+	if (D.status == 200) {
+		if ((pts = strstr(D.body, "\"points\"")) != NULL)
+			pts = strchr(pts, ':');
+		printf("deleted client %s and its %llu points\n",
+		    S.client_id, pts != NULL ? strtoull(pts + 1, NULL, 10) :
+		    0ULL);
+		return 0;
+	}
+	what = D.status == 401 ? "not authorised (wrong or missing "
+	    "--token-file)" : D.status == 404 ? "no such client" :
+	    D.status == 409 ? "the client is connected" : "refused";
+	if (json_string(D.body, "error", why, sizeof(why)) == NULL)
+		snprintf(why, sizeof(why), "%.*s", (int)strcspn(D.body, "\r\n"),
+		    D.body);
+	warnx("cannot delete %s: %d %s%s%s", S.client_id, D.status, what,
+	    why[0] ? ": " : "", why);
+	return 1;
 }
 
 int
@@ -1254,7 +1684,7 @@ main(int argc, char *argv[])
 	struct lws_context_creation_info info;
 	char e[PROTO_ERR_MAX];
 	static char *dash[] = { "-", NULL };
-	int ch, i, status;
+	int ch, i, status, delete = 0;
 
 	setlocale(LC_NUMERIC, "C");
 	S.url = getenv("ANOMALY_URL");
@@ -1264,6 +1694,7 @@ main(int argc, char *argv[])
 	S.inflight = 256;
 	S.log_dir = "logs";
 	S.retries = 5;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hi:qt:u:v:w:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -1273,8 +1704,7 @@ main(int argc, char *argv[])
 		case 'i':
 			if (proto_check_client_id(optarg, strlen(optarg), e,
 			    sizeof(e)) == -1) {
-				warnx("-i %s: %s", optarg, e);
-				usage();
+				usage("-i %s: %s", optarg, e);
 			}
 			S.id_opt = optarg;
 			break;
@@ -1329,6 +1759,18 @@ main(int argc, char *argv[])
 		case OPT_FAIL_ON_ANOMALY:
 			S.fail_on_anomaly = 1;
 			break;
+		case OPT_FAIL_ON_ALERT:
+			S.fail_on_alert = 1;
+			break;
+		case OPT_RESUME:
+			S.resume = 1;
+			break;
+		case OPT_DELETE:
+			delete = 1;
+			break;
+		case OPT_WAIT:
+			S.wait_first = 1;
+			break;
 		case OPT_VERSION:
 			printf("anomaly-send %s\n", VERSION);
 			return 0;
@@ -1336,7 +1778,12 @@ main(int argc, char *argv[])
 			help();
 			break;
 		default:
-			usage();
+			if (optopt == 0)
+				usage("unknown option %s", argv[optind - 1]);
+			if (optopt >= 256 || strchr("ituvw", optopt) != NULL)
+				usage("option %s needs an argument",
+				    argv[optind - 1]);
+			usage("unknown option -%c", optopt);
 		}
 	}
 	argc -= optind;
@@ -1346,34 +1793,30 @@ main(int argc, char *argv[])
 		argv = dash;
 	}
 	if (S.rate > 0 && S.realtime) {
-		warnx("--rate and --realtime exclude each other");
-		usage();
+		usage("--rate and --realtime exclude each other");
 	}
 	if (S.speed > 0 && !S.realtime) {
-		warnx("--speed goes with --realtime");
-		usage();
+		usage("--speed goes with --realtime");
 	}
 	if (S.speed == 0)
 		S.speed = 1;
+	if (delete && (S.id_opt == NULL || argv != dash))
+		usage("--delete needs -i CLIENT_ID and no files");
 	if (S.loop) {
 		for (i = 0; i < argc; i++)
 			if (strcmp(argv[i], "-") == 0) {
-				warnx("--loop needs files, not stdin");
-				usage();
+				usage("--loop needs files, not stdin");
 			}
 		if (argc > 1 && S.id_opt == NULL) {
-			warnx("--loop with several files needs -i");
-			usage();
+			usage("--loop with several files needs -i");
 		}
 	}
 	{
 		/* Column options are checked before anything is sent. */
 		struct csvin *r = csvin_new(&S.csv, e, sizeof(e));
 
-		if (r == NULL) {
-			warnx("%s", e);
-			usage();
-		}
+		if (r == NULL)
+			usage("%s", e);
 		csvin_free(r);
 	}
 	parse_url();
@@ -1399,8 +1842,13 @@ main(int argc, char *argv[])
 		sigaction(SIGTERM, &sa, NULL);
 	}
 
-	if (!S.quiet && !S.json)
-		printf("timestamp,value,anomaly\n");
+	if (delete) {
+		snprintf(S.client_id, sizeof(S.client_id), "%s", S.id_opt);
+		status = delete_client();
+		lws_context_destroy(S.ctx);
+		free(S.token);
+		return status;
+	}
 	if (S.id_opt != NULL) {
 		snprintf(S.client_id, sizeof(S.client_id), "%s", S.id_opt);
 		S.files = argv;
@@ -1426,9 +1874,12 @@ main(int argc, char *argv[])
 	status = 0;
 	if (S.any_rejected)
 		status = 3;
-	if (S.fail_on_anomaly && S.any_anomaly)
+	if ((S.fail_on_anomaly && S.any_anomaly) ||
+	    (S.fail_on_alert && S.any_alert))
 		status = 4;
 	if (S.failed)
 		status = 1;
+	if (S.bad_input == 2)
+		status = 2;
 	return status;
 }

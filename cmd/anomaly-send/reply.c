@@ -19,6 +19,7 @@ struct reader {
 	int		 stop;		/* the callback's non-zero value */
 	int		 bad;
 	int		 in_error;	/* reading the "error" string */
+	int		 in_last_ts;	/* reading "last_timestamp" */
 	size_t		 elen;
 	struct reply	 r;
 };
@@ -72,7 +73,15 @@ value(struct reader *rd, struct lejp_ctx *ctx, char reason)
 		r->duplicate = to_int(ctx) != 0;
 	else if (strcmp(k, "ready") == 0 && truth)
 		r->kind = REPLY_READY;
-	else if (strcmp(k, "last_seq") == 0 && num)
+	else if (strcmp(k, "last_timestamp") == 0 &&
+	    reason == LEJPCB_VAL_NULL)
+		r->last_ts_kind = LAST_TS_NULL;
+	else if (strcmp(k, "last_timestamp") == 0 && num) {
+		r->last_ts_kind = LAST_TS_NUMBER;
+		r->last_ts_len = strnlen(ctx->buf, sizeof(r->last_ts) - 1);
+		memcpy(r->last_ts, ctx->buf, r->last_ts_len);
+		r->last_ts[r->last_ts_len] = '\0';
+	} else if (strcmp(k, "last_seq") == 0 && num)
 		r->last_seq = to_int(ctx);
 	else if (strcmp(k, "points") == 0 && num)
 		r->points = (uint64_t)to_int(ctx);
@@ -120,10 +129,29 @@ on_event(struct lejp_ctx *ctx, char reason)
 		k = key_of(rd, ctx);
 		rd->in_error = k != NULL && strcmp(k, "error") == 0 &&
 		    rd->depth == rd->elem;
+		rd->in_last_ts = k != NULL &&
+		    strcmp(k, "last_timestamp") == 0 && rd->depth == rd->elem;
 		rd->elen = 0;
+		if (rd->in_last_ts) {
+			rd->r.last_ts_kind = LAST_TS_STRING;
+			rd->r.last_ts_len = 0;
+			rd->r.last_ts[0] = '\0';
+		}
 		return 0;
 	case LEJPCB_VAL_STR_CHUNK:
 	case LEJPCB_VAL_STR_END:
+		if (rd->in_last_ts) {
+			struct reply *r = &rd->r;
+
+			n = ctx->npos;
+			if (n > sizeof(r->last_ts) - 1 - r->last_ts_len)
+				n = sizeof(r->last_ts) - 1 - r->last_ts_len;
+			memcpy(r->last_ts + r->last_ts_len, ctx->buf, n);
+			r->last_ts_len += n;
+			r->last_ts[r->last_ts_len] = '\0';
+			if (reason == LEJPCB_VAL_STR_END)
+				rd->in_last_ts = 0;
+		}
 		if (rd->in_error) {
 			n = ctx->npos;
 			if (n > sizeof(rd->r.error) - 1 - rd->elen)
@@ -140,6 +168,7 @@ on_event(struct lejp_ctx *ctx, char reason)
 		return 0;
 	case LEJPCB_VAL_TRUE:
 	case LEJPCB_VAL_FALSE:
+	case LEJPCB_VAL_NULL:
 	case LEJPCB_VAL_NUM_INT:
 	case LEJPCB_VAL_NUM_FLOAT:
 		if (rd->depth >= rd->elem)

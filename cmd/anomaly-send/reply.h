@@ -34,6 +34,11 @@ struct reply {
 	int64_t		 last_seq;	/* READY */
 	uint64_t	 points;	/* READY */
 	uint32_t	 window;	/* READY */
+	/* READY: the last stored point's timestamp, as stored. */
+	enum { LAST_TS_ABSENT, LAST_TS_NULL, LAST_TS_NUMBER,
+	    LAST_TS_STRING }	 last_ts_kind;
+	char		 last_ts[72];	/* its text (a string decoded, cut) */
+	size_t		 last_ts_len;
 };
 
 /* Called for each object of the message, in order; a non-zero return

@@ -270,6 +270,128 @@ test_iterator(void **state)
 	fclose(fp);
 }
 
+/* Reads text through csvin_start() with o; returns its status, the columns
+ * in c, and the reader in *rp (freed by the caller). */
+static int
+start_text(const struct csvin_options *o, const char *text,
+    struct csvin **rp, FILE **fpp, struct csvin_columns *c, char *err,
+    size_t errlen)
+{
+	FILE *fp = tmpfile();
+	int rc;
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fflush(fp);
+	rewind(fp);
+	*rp = csvin_new(o, err, errlen);
+	assert_non_null(*rp);
+	rc = csvin_start(*rp, fp, err, errlen);
+	if (rc == 0 && csvin_columns(*rp, c) == -1)
+		rc = 1;
+	*fpp = fp;
+	return rc;
+}
+
+/* Issue 14 item 7: what is guessed, and said. */
+static void
+test_guesses(void **state)
+{
+	static const char yahoo[] =
+	    "Date,Open,High,Low,Close,Adj Close,Volume\n"
+	    "2020-01-02,74.06,75.15,73.79,75.09,73.06,135480400\n";
+	struct csvin_options o = { 0 };
+	struct csvin_columns c;
+	struct csvin_record rec;
+	struct csvin *r;
+	char err[512];
+	FILE *fp;
+
+	(void)state;
+	/* A download without -v: Adj Close, said to be a guess. */
+	check(&o, yahoo, "2 ts=2020-01-02 v=73.060000000000002 s\n");
+	assert_int_equal(start_text(&o, yahoo, &r, &fp, &c, err, sizeof(err)),
+	    0);
+	assert_int_equal(c.value_index, 5);
+	assert_string_equal(c.value_name, "Adj Close");
+	assert_string_equal(c.time_name, "Date");
+	assert_true(c.time_guessed && c.value_guessed);
+	assert_false(c.first_row_is_data);
+	assert_int_equal(c.ncols, 7);
+	assert_int_equal(csvin_next(r, fp, &rec, err, sizeof(err)), CSVIN_ROW);
+	assert_int_equal(rec.line, 2);
+	csvin_free(r);
+	fclose(fp);
+	/* Close when there is no Adj Close. */
+	check(&o, "Date,Open,Close\n2020-01-02,1,2\n",
+	    "2 ts=2020-01-02 v=2 s\n");
+	/* timestamp,value: nothing guessed. */
+	assert_int_equal(start_text(&o, "timestamp,value\n1,2\n", &r, &fp, &c,
+	    err, sizeof(err)), 0);
+	assert_false(c.time_guessed || c.value_guessed);
+	csvin_free(r);
+	fclose(fp);
+	/* A headerless file: its first row is data, said so. */
+	check(&o, "1600000060,50.5\n1600000120,51\n",
+	    "1 ts=1600000060 v=50.5 n\n2 ts=1600000120 v=51 n\n");
+	check(&o, "2020-01-02,74.06,75.15\n",
+	    "1 ts=2020-01-02 v=74.060000000000002 s\n");
+	assert_int_equal(start_text(&o, "1,2\n3,4\n", &r, &fp, &c, err,
+	    sizeof(err)), 0);
+	assert_true(c.first_row_is_data);
+	assert_null(c.time_name);
+	assert_int_equal(csvin_next(r, fp, &rec, err, sizeof(err)), CSVIN_ROW);
+	assert_int_equal(rec.line, 1);
+	assert_string_equal(rec.timestamp, "1");
+	csvin_free(r);
+	fclose(fp);
+	/* ... but not when a column is asked for by name. */
+	o.value_column = "v";
+	assert_int_equal(start_text(&o, "1,2\n", &r, &fp, &c, err,
+	    sizeof(err)), -1);
+	csvin_free(r);
+	fclose(fp);
+}
+
+/* Issue 14 item 6: one clear error for a column that is not there. */
+static void
+test_column_errors(void **state)
+{
+	static const char yahoo[] =
+	    "Date,Open,High,Low,Close,Adj Close,Volume\n"
+	    "2020-01-02,74.06,75.15,73.79,75.09,73.06,135480400\n"
+	    "2020-01-03,74.06,75.15,73.79,75.09,73.06,135480400\n";
+	struct csvin_options o = { .time_column = "Date",
+	    .value_column = "Closee" };
+	struct csvin_columns c;
+	struct seen s;
+	struct csvin *r;
+	char err[512];
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(start_text(&o, yahoo, &r, &fp, &c, err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "line 1: no value column named 'Closee'; "
+	    "the columns are 'Date', 'Open', 'High', 'Low', 'Close', "
+	    "'Adj Close', 'Volume'");
+	csvin_free(r);
+	fclose(fp);
+	/* -t 9 on 7 columns: one fatal error, no bad rows. */
+	o = (struct csvin_options){ .time_column = "9" };
+	assert_int_equal(run(&o, yahoo, strlen(yahoo), 0, &s, err), -1);
+	assert_int_equal(s.rows + s.bad, 0);
+	assert_non_null(strstr(err, "timestamp column 9: the header has 7 "
+	    "columns: 'Date', "));
+	o = (struct csvin_options){ .value_column = "3", .no_header = 1 };
+	assert_int_equal(run(&o, "1,2\n3,4\n", 8, 0, &s, err), -1);
+	assert_int_equal(s.rows + s.bad, 0);
+	assert_string_equal(err, "value column 3: the first row has 2 fields");
+	/* The defaults are not fatal: rows without them are bad rows. */
+	o = (struct csvin_options){ 0 };
+	check(&o, "timestamp\n1\n", "2 bad: no value column (column 2)\n");
+}
+
 int
 main(void)
 {
@@ -280,6 +402,8 @@ main(void)
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_long_line_and_junk),
 		cmocka_unit_test(test_iterator),
+		cmocka_unit_test(test_guesses),
+		cmocka_unit_test(test_column_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

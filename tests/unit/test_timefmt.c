@@ -409,6 +409,151 @@ test_seconds(void **state)
 	assert_int_equal(ms, 5);
 }
 
+/* cmp of timestamps a and b (a number when the text starts with #). */
+static int
+compare(const char *a, const char *b, int *cmp)
+{
+	struct timefmt_ts x = { a, strlen(a), 0 }, y = { b, strlen(b), 0 };
+
+	if (*a == '#')
+		x = (struct timefmt_ts){ a + 1, strlen(a) - 1, 1 };
+	if (*b == '#')
+		y = (struct timefmt_ts){ b + 1, strlen(b) - 1, 1 };
+	return timefmt_compare(&x, &y, cmp);
+}
+
+static void
+assert_cmp(const char *a, const char *b, int want)
+{
+	int cmp = 99;
+
+	if (compare(a, b, &cmp) != 0)
+		fail_msg("'%s' and '%s' are not comparable", a, b);
+	if (cmp != want)
+		fail_msg("'%s' vs '%s': %d, want %d", a, b, cmp, want);
+}
+
+/* --resume and the backwards warning compare timestamps by their time. */
+static void
+test_compare(void **state)
+{
+	int cmp;
+
+	(void)state;
+	assert_cmp("#1600000060", "#1600000060", 0);
+	assert_cmp("#1600000060", "#1600000120", -1);
+	assert_cmp("#1600000120.5", "#1600000120", 1);
+	assert_cmp("#10", "#9", 1);			/* not as text */
+	assert_cmp("#9223372036854775807", "#9223372036854775806", 1);
+	assert_cmp("10", "9", 1);			/* sequence strings */
+	assert_cmp("#10", "9", 1);
+	assert_cmp("2020-01-10", "2020-01-09", 1);
+	assert_cmp("2020-01-02 00:00:00", "2020-01-02T00:00:00Z", 0);
+	assert_cmp("2020-01-02T01:00:00+02:00", "2020-01-01 23:30:00", -1);
+	assert_cmp("2020-01-02", "2020-01-01 23:59:59.999", 1);
+	assert_cmp("#1577923200", "2020-01-02", 0);	/* seconds vs date */
+	assert_int_equal(compare("sensor reading 5", "#1", &cmp), -1);
+	assert_int_equal(compare("#1", "abc", &cmp), -1);
+	assert_int_equal(compare("2020-13-01", "2020-01-01", &cmp), -1);
+	assert_int_equal(compare("", "1", &cmp), -1);
+}
+
+static void
+assert_unit(double v, enum timefmt_unit want)
+{
+	if (timefmt_number_unit(v) != want)
+		fail_msg("%.17g: unit %d, want %d", v,
+		    (int)timefmt_number_unit(v), (int)want);
+}
+
+static void
+assert_scaled(const char *s, int digits, const char *want)
+{
+	char out[64];
+
+	if (timefmt_scale_number(s, strlen(s), digits, out, sizeof(out)) != 0)
+		fail_msg("%s / 10^%d: failed", s, digits);
+	if (strcmp(out, want) != 0)
+		fail_msg("%s / 10^%d: %s, want %s", s, digits, out, want);
+}
+
+/* Epoch milliseconds, steps and sequence numbers told by magnitude. */
+static void
+test_number_unit(void **state)
+{
+	char out[8];
+
+	(void)state;
+	assert_unit(1, TIMEFMT_SEQUENCE);
+	assert_unit(0, TIMEFMT_SEQUENCE);
+	assert_unit(99999999, TIMEFMT_SEQUENCE);
+	assert_unit(-5, TIMEFMT_SEQUENCE);
+	assert_unit(100000000, TIMEFMT_SECONDS);	/* 1973-03-03 */
+	assert_unit(1600000000, TIMEFMT_SECONDS);
+	assert_unit(99999999999.0, TIMEFMT_SECONDS);
+	assert_unit(1600000000000.0, TIMEFMT_MILLIS);
+	assert_unit(1600000000000000.0, TIMEFMT_MICROS);
+	assert_unit(1600000000000000000.0, TIMEFMT_NANOS);
+	assert_scaled("1600000000123", 3, "1600000000.123");
+	assert_scaled("1600000000000", 3, "1600000000");
+	assert_scaled("1600000000120", 3, "1600000000.12");
+	assert_scaled("1600000000123.5", 3, "1600000000.1235");
+	assert_scaled("-1600000000123", 3, "-1600000000.123");
+	assert_scaled("5", 3, "0.005");
+	assert_scaled("0", 3, "0");
+	assert_scaled("1600000000123456", 6, "1600000000.123456");
+	assert_scaled("1.6e12", 3, "1.6e+09");
+	assert_scaled("42", 0, "42");
+	assert_int_equal(timefmt_scale_number("abc", 3, 3, out, sizeof(out)),
+	    -1);
+	assert_int_equal(timefmt_scale_number("1600000000123", 13, 3, out,
+	    sizeof(out)), -1);			/* too small */
+}
+
+static void
+assert_shift(const char *ts, int num, int64_t shift, const char *want)
+{
+	struct timefmt_ts t = { ts, strlen(ts), num };
+	char out[80];
+
+	if (timefmt_shift(&t, shift, out, sizeof(out)) != 0)
+		fail_msg("%s + %lld: failed", ts, (long long)shift);
+	if (strcmp(out, want) != 0)
+		fail_msg("%s + %lld: %s, want %s", ts, (long long)shift, out,
+		    want);
+}
+
+/* --loop's laps: timestamps shifted in their own layout, values too. */
+static void
+test_shift_and_laps(void **state)
+{
+	struct timefmt_ts bad = { "sensor 5", 8, 0 };
+	int64_t times[] = { 0, 60000, 120000, 180000, 300000 };
+	double values[] = { 100, 101, 102, 104, 110 };
+	double flat[] = { 5, 1, 5, 1, 5 };
+	char out[80];
+
+	(void)state;
+	assert_shift("1600000060", 1, 300000, "1600000360");
+	assert_shift("1600000060", 1, 1500, "1600000061.5");
+	assert_shift("1.5", 1, 1000, "2.5");
+	assert_shift("2014-07-01 00:04:00", 0, 300000, "2014-07-01 00:09:00");
+	assert_shift("2014-07-01T23:59Z", 0, 60000, "2014-07-02T00:00Z");
+	assert_shift("2014-07-01T00:00:00.5+02:00", 0, 1000,
+	    "2014-07-01T00:00:01.5+02:00");
+	assert_shift("2014-07-01", 0, 86400000, "2014-07-02");
+	assert_shift("2020-01-07", 0, 6 * DAY, "2020-01-13");
+	assert_int_equal(timefmt_shift(&bad, 1000, out, sizeof(out)), -1);
+	/* span 300 s + median step 60 s */
+	assert_int_equal(timefmt_lap_ms(times, 5), 360000);
+	assert_int_equal(timefmt_lap_ms(times, 0), 1000);
+	/* 110 - 100 + median step 1.5 (steps 1, 1, 2, 6) */
+	assert_true(timefmt_lap_level(values, 5) == 11.5);
+	/* ends where it started, steps -4, 4, -4, 4: no shift */
+	assert_true(timefmt_lap_level(flat, 5) == 0);
+	assert_true(timefmt_lap_level(flat, 1) == 0);
+}
+
 int
 main(void)
 {
@@ -424,6 +569,9 @@ main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_range_limits),
 		cmocka_unit_test(test_seconds),
+		cmocka_unit_test(test_compare),
+		cmocka_unit_test(test_number_unit),
+		cmocka_unit_test(test_shift_and_laps),
 	};
 
 	return cmocka_run_group_tests_name("timefmt", tests, NULL, NULL);
