@@ -1102,15 +1102,19 @@ load_base(struct store *st, struct pending *e, char *err, size_t errlen)
 	return e->loaded ? 0 : -1;
 }
 
-/* The epoch ms of timestamp ts, if it is a date or an epoch number. */
+/* The epoch ms of timestamp ts, if it is a date or an epoch number: a
+ * number counts seconds, milliseconds, microseconds or nanoseconds by its
+ * magnitude, and below 1e8 is a sequence number, not a time. */
 static int
 ts_ms(const struct store_ts *ts, int64_t *ms)
 {
 	switch (ts->type) {
 	case STORE_TS_INTEGER:
-		return timefmt_from_seconds(ts->i, ms) == 0;
+		if (timefmt_number_unit((double)ts->i) == TIMEFMT_SECONDS)
+			return timefmt_from_seconds(ts->i, ms) == 0;
+		return timefmt_number_ms((double)ts->i, ms) == 0;
 	case STORE_TS_REAL:
-		return timefmt_from_seconds_real(ts->r, ms) == 0;
+		return timefmt_number_ms(ts->r, ms) == 0;
 	case STORE_TS_TEXT:
 		return timefmt_parse(ts->text, ts->len, ms) == 0;
 	}

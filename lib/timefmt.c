@@ -379,6 +379,32 @@ timefmt_number_unit(double v)
 	return TIMEFMT_NANOS;
 }
 
+int
+timefmt_number_ms(double v, int64_t *ms)
+{
+	double m;
+
+	switch (timefmt_number_unit(v)) {
+	case TIMEFMT_SEQUENCE:
+		return -1;
+	case TIMEFMT_SECONDS:
+		return timefmt_from_seconds_real(v, ms);
+	case TIMEFMT_MILLIS:
+		m = v;
+		break;
+	case TIMEFMT_MICROS:
+		m = v / 1e3;
+		break;
+	default:
+		m = v / 1e6;
+		break;
+	}
+	if (!(fabs(m) < 9e18))
+		return -1;
+	*ms = llround(m);
+	return 0;
+}
+
 /* Writes the shortest text of d that reads back as d. */
 static int
 shortest(double d, char *out, size_t size)

@@ -74,6 +74,12 @@ enum timefmt_unit {
 };
 enum timefmt_unit timefmt_number_unit(double v);
 
+/* Sets *ms to the epoch time of the number v read in the unit its
+ * magnitude says (timefmt_number_unit), rounded to the nearest ms, and
+ * returns 0; returns -1 (*ms unchanged) for a sequence number or a time
+ * outside int64 milliseconds. */
+int timefmt_number_ms(double v, int64_t *ms);
+
 /* Writes the JSON number s (len bytes) divided by 10^digits (0..9) to out
  * (size bytes), exactly when s has no exponent (the decimal point moved,
  * trailing zeros of the fraction dropped), else as the shortest text of

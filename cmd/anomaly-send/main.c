@@ -703,21 +703,19 @@ value_text(double v, const char *like, char *out, size_t size)
 }
 
 /* An epoch number's timestamp text in ts: milliseconds (or finer) made
- * seconds, said once; sets *seq when it is a sequence number. */
+ * seconds, said once; a sequence number is said once too. */
 static void
-number_unit(const struct csvin_record *rec, char *ts, size_t size,
-    int *seq)
+number_unit(const struct csvin_record *rec, char *ts, size_t size)
 {
 	static const char *name[] = { "", "", "milliseconds", "microseconds",
 	    "nanoseconds" };
 	enum timefmt_unit u;
 
 	u = timefmt_number_unit(strtod(ts, NULL));
-	*seq = u == TIMEFMT_SEQUENCE;
 	if (u == TIMEFMT_SEQUENCE && !S.said_seq) {
 		S.said_seq = 1;
 		warnx("%s:%llu: timestamps like %s are small numbers (below "
-		    "1e8), taken as sequence numbers, not times: sent as text",
+		    "1e8), taken as sequence numbers, not times",
 		    S.fname, (unsigned long long)rec->line, ts);
 	}
 	if (u <= TIMEFMT_SECONDS)
@@ -779,7 +777,7 @@ read_row(void)
 	char ts[CSVIN_TS_MAX + 32], val[CSVIN_VALUE_MAX + 1];
 	int64_t ms = 0;
 	double v;
-	int rc, has_time, seq, num, skip;
+	int rc, has_time, num, skip;
 
 	for (;;) {
 		if (S.reader == NULL && open_next() == -1) {
@@ -809,9 +807,8 @@ read_row(void)
 		}
 		memcpy(ts, rec.timestamp, rec.timestamp_len + 1);
 		num = rec.timestamp_is_number;
-		seq = 0;
 		if (num)
-			number_unit(&rec, ts, sizeof(ts), &seq);
+			number_unit(&rec, ts, sizeof(ts));
 		has_time = row_time(ts, strlen(ts), num, &ms) == 0;
 		if (!has_time && S.realtime) {
 			warnx("%s:%llu: timestamp is neither a number nor a "
@@ -838,8 +835,6 @@ read_row(void)
 			v += (double)S.lap * S.lap_level;
 			value_text(v, rec.value, val, sizeof(val));
 		}
-		if (seq)
-			num = 0;	/* a sequence number goes as text */
 		t = (struct timefmt_ts){ ts, strlen(ts), num };
 		check_order(&t, rec.line);
 		if ((skip = before_resume(&t)) == -1) {

@@ -477,6 +477,32 @@ assert_scaled(const char *s, int digits, const char *want)
 		fail_msg("%s / 10^%d: %s, want %s", s, digits, out, want);
 }
 
+/* The epoch ms of a number read in the unit of its magnitude. */
+static void
+test_number_ms(void **state)
+{
+	int64_t ms = 7;
+
+	(void)state;
+	assert_int_equal(timefmt_number_ms(3, &ms), -1);
+	assert_int_equal(timefmt_number_ms(-99999999, &ms), -1);
+	assert_int_equal(ms, 7);
+	assert_int_equal(timefmt_number_ms(1600000000, &ms), 0);
+	assert_int_equal(ms, 1600000000000LL);
+	assert_int_equal(timefmt_number_ms(1600000000.1234, &ms), 0);
+	assert_int_equal(ms, 1600000000123LL);
+	assert_int_equal(timefmt_number_ms(1600000000123.0, &ms), 0);
+	assert_int_equal(ms, 1600000000123LL);
+	assert_int_equal(timefmt_number_ms(1600000000123456.0, &ms), 0);
+	assert_int_equal(ms, 1600000000123LL);
+	assert_int_equal(timefmt_number_ms(1600000000123456789.0, &ms), 0);
+	assert_int_equal(ms, 1600000000123LL);
+	assert_int_equal(timefmt_number_ms(-1600000000, &ms), 0);
+	assert_int_equal(ms, -1600000000000LL);
+	assert_int_equal(timefmt_number_ms(1e300, &ms), -1);
+	assert_int_equal(timefmt_number_ms(-1e300, &ms), -1);
+}
+
 /* Epoch milliseconds, steps and sequence numbers told by magnitude. */
 static void
 test_number_unit(void **state)
@@ -571,6 +597,7 @@ main(void)
 		cmocka_unit_test(test_seconds),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_number_unit),
+		cmocka_unit_test(test_number_ms),
 		cmocka_unit_test(test_shift_and_laps),
 	};
 
