@@ -1,6 +1,9 @@
 # anomaly: real-time anomaly detection on streamed time series.
 # `make` builds into build/; `make test` runs every test; `make bench` measures.
 
+# The default goal, whatever rule comes first below (tests/build.sh).
+.DEFAULT_GOAL := all
+
 PREFIX	?= /usr/local
 SHARED	?= ../shared
 CC	?= cc
@@ -97,6 +100,8 @@ EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
 CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh \
 	tests/completion.sh tests/install.sh
+# plain `make`, and every example of README.md and the man pages run
+PACK_TESTS = tests/build.sh
 
 all: $(LIB) $(ANOMALYD) $(SEND) $(TOP) $(EXPORT) $(UPLOT)
 
@@ -194,7 +199,7 @@ check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
 	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh \
-	    $(REL_TESTS) $(WRITER_TESTS)
+	    $(REL_TESTS) $(WRITER_TESTS) $(PACK_TESTS)
 
 # One table: the detector library, anomalyd end to end (tests/bench/bench.sh
 # says what each row measures), memory, the SQLite ceiling.
