@@ -304,7 +304,8 @@ install: $(INSTALL_PROGRAMS) $(UPLOT)
 	    m=0644; [ -x "$$f" ] && m=0755; \
 	    $(INSTALL) -D -m $$m "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done
 	sed -i -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
-	    $(DESTDIR)$(DATADIR)/anomalyd.service
+	    $(DESTDIR)$(DATADIR)/anomalyd.service \
+	    $(DESTDIR)$(DATADIR)/demo/start.sh
 
 uninstall:
 	@set -e; for p in $(INSTALL_PROGRAMS); do \
@@ -317,15 +318,19 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_anomaly
 	rm -rf $(DESTDIR)$(DATADIR)
 
-# The live demo: anomalyd on :$(DEMO_PORT) with ./demo.db and three clients
-# streaming share/anomaly/demo/ for ever; Ctrl-C stops all of it.
+# The live demo: anomalyd on :$(DEMO_PORT) with ./demo.db (kept from one run
+# to the next; DEMO_FRESH=1 deletes it first) and three clients streaming
+# share/anomaly/demo/ for ever; Ctrl-C stops all of it.  `set -m` runs the
+# script as a job of its own that has the terminal: Ctrl-C reaches it (and
+# its clients and server), not make, which would end with "*** Interrupt".
 DEMO_PORT ?= 3000
 DEMO_DB	?= ./demo.db
+DEMO_FRESH ?=
 start: DEB_TEST_PACKAGES =
 start: deps
 	@$(MAKE) --no-print-directory -j2 all
-	@PORT=$(DEMO_PORT) DB=$(DEMO_DB) BIN=$(CURDIR)/build \
-	    sh share/anomaly/demo/start.sh
+	@set -m; PORT=$(DEMO_PORT) DB=$(DEMO_DB) FRESH=$(DEMO_FRESH) \
+	    BIN=$(CURDIR)/build sh share/anomaly/demo/start.sh
 
 clean:
 	rm -rf build $(UPLOT_DIR)
