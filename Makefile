@@ -101,7 +101,7 @@ EXPORT	= build/anomaly-export
 CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh \
 	tests/completion.sh tests/install.sh
 # plain `make`, and every example of README.md and the man pages run
-PACK_TESTS = tests/build.sh
+PACK_TESTS = tests/build.sh tests/examples.sh
 
 all: $(LIB) $(ANOMALYD) $(SEND) $(TOP) $(EXPORT) $(UPLOT)
 
@@ -195,7 +195,7 @@ test: deps
 check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
 	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN) $(FUZZ_REPLAY)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
-	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
+	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py SHARED=$(SHARED) \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
 	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh \
