@@ -21,7 +21,8 @@ These rewrites are shown with each example:
     (the demo holds demo.db and ./anomaly.db is served): `-l ADDR:3000` is
     rewritten and `-l 127.0.0.1:PORT` added where no -l is given; the other
     commands of its block then talk to it (3000 and ANOMALY_URL);
-  - 0.0.0.0 becomes 127.0.0.1 (tests listen on loopback only);
+  - 0.0.0.0 and * become 127.0.0.1, [::] becomes [::1] (tests listen on
+    loopback only);
   - /var/... and /etc/... are taken under the example's directory;
   - anomaly-top runs with `-b --iterations 1` (one snapshot, no terminal).
 An example passes when it exits 0 and prints something or writes a file
@@ -54,6 +55,9 @@ SKIP = {
 SKIP_PREFIX = {
     "sudo ": "as root",
     "systemctl ": "needs systemd and root",
+    "kill ": "signals processes found by name, maybe not the test's",
+    "pkill ": "signals processes found by name, maybe not the test's",
+    "killall ": "signals processes found by name, maybe not the test's",
 }
 
 # files of the work directory that an example's own directory links to
@@ -154,6 +158,8 @@ CMD = r"(^|[|;&]\s*)((?:\S*/)?%s)(?=\s|$)"
 def rewrite(text, port, cwd):
     """The example as run (see the module's comment)."""
     t = re.sub(r"\b0\.0\.0\.0:", "127.0.0.1:", text)
+    t = re.sub(r"(?<=\s)(['\"]?)\*:(\d+)\1(?=\s|$)", r"127.0.0.1:\2", t)
+    t = t.replace("[::]:", "[::1]:")
     t = re.sub(r"(?<![\w.])3000\b", str(port), t)
     t = re.sub(r"(?<![\w./-])/(var|etc)/", cwd + r"/\1/", t)
     if command(t) == "anomalyd" and not re.search(r"\s(-l|--listen)\b", t):
@@ -169,13 +175,14 @@ def healthy(port, proc, deadline=10):
     while time.time() < end:
         if proc.poll() is not None:
             return False
-        try:
-            with urllib.request.urlopen(
-                    "http://127.0.0.1:%d/healthz" % port, timeout=1) as r:
-                if r.read().strip() == b"ok":
-                    return True
-        except OSError:
-            pass
+        for host in ("127.0.0.1", "[::1]"):
+            try:
+                with urllib.request.urlopen("http://%s:%d/healthz" % (
+                        host, port), timeout=1) as r:
+                    if r.read().strip() == b"ok":
+                        return True
+            except OSError:
+                pass
         time.sleep(0.05)
     return False
 
