@@ -320,16 +320,18 @@ uninstall:
 
 # The live demo: anomalyd on :$(DEMO_PORT) with ./demo.db (kept from one run
 # to the next; DEMO_FRESH=1 deletes it first) and three clients streaming
-# share/anomaly/demo/ for ever; Ctrl-C stops all of it.  `set -m` runs the
-# script as a job of its own that has the terminal: Ctrl-C reaches it (and
-# its clients and server), not make, which would end with "*** Interrupt".
+# share/anomaly/demo/ for ever; Ctrl-C stops all of it.  `set -m` (when
+# there is a terminal) runs the script as a job of its own that has the
+# terminal: Ctrl-C reaches it (and its clients and server), not make, which
+# would end with "*** Interrupt".
 DEMO_PORT ?= 3000
 DEMO_DB	?= ./demo.db
 DEMO_FRESH ?=
 start: DEB_TEST_PACKAGES =
 start: deps
 	@$(MAKE) --no-print-directory -j2 all
-	@set -m; PORT=$(DEMO_PORT) DB=$(DEMO_DB) FRESH=$(DEMO_FRESH) \
+	@if (: </dev/tty) 2>/dev/null; then set -m; fi; \
+	    PORT=$(DEMO_PORT) DB=$(DEMO_DB) FRESH=$(DEMO_FRESH) \
 	    BIN=$(CURDIR)/build sh share/anomaly/demo/start.sh
 
 clean:
