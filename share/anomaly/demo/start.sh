@@ -6,9 +6,10 @@
 # the daily closes in --realtime --loop at $SPEED (8 days of quotes a second),
 # waits until the server answers, prints the URLs and the anomaly-top command,
 # and runs until SIGINT (Ctrl-C), SIGTERM or SIGHUP: then it stops the
-# clients and the server, waits for each of them and exits 0, leaving no
-# process behind and the port free.  If anomalyd dies, it stops the rest and
-# exits 1.
+# clients and the server, waits for each of them, says "demo: stopped" and
+# exits 0, leaving no process behind and the port free.  If anomalyd dies,
+# it stops the rest and exits 1.  The clients' messages are shown when it
+# ends, less the summary each prints when stopped.
 #
 # Environment: PORT (3000), DB (./demo.db, kept from one run to the next:
 # the clients carry on in it; FRESH=1 deletes it first, unless an anomalyd
