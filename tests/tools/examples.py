@@ -289,7 +289,7 @@ def run_block(tap, where, block, a, env0, nblock):
             r = subprocess.run(["sh", "-c", cmd], cwd=cwd, env=env,
                                stdin=subprocess.DEVNULL,
                                capture_output=True, text=True,
-                               errors="replace", timeout=60)
+                               errors="replace", timeout=30)
             rc, so, se = r.returncode, r.stdout, r.stderr
         except subprocess.TimeoutExpired as e:
             rc, so, se = "timeout", e.stdout or "", e.stderr or ""
