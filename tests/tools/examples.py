@@ -260,7 +260,8 @@ def run_block(tap, where, block, a, env0, nblock):
         a.default_port if cwd == a.work else port)
     running = []        # (proc, desc, notes)
     for no, text in exs:
-        desc = "%s:%d: %s" % (where, no, text)
+        # TAP: a '#' in a description would start a directive
+        desc = "%s:%d: %s" % (where, no, bare(text).replace("#", "\\#"))
         why = skip_reason(text)
         if not why and "../shared/" in text and \
                 not os.path.isdir(os.path.join(cwd, "../shared")):
