@@ -1,6 +1,9 @@
 # anomaly: real-time anomaly detection on streamed time series.
 # `make` builds into build/; `make test` runs every test; `make bench` measures.
 
+# The default goal, whatever rule comes first below (tests/build.sh).
+.DEFAULT_GOAL := all
+
 PREFIX	?= /usr/local
 SHARED	?= ../shared
 CC	?= cc
@@ -97,6 +100,8 @@ EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
 CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh \
 	tests/completion.sh tests/install.sh
+# plain `make`, and every example of README.md and the man pages run
+PACK_TESTS = tests/build.sh tests/examples.sh
 
 all: $(LIB) $(ANOMALYD) $(SEND) $(TOP) $(EXPORT) $(UPLOT)
 
@@ -193,11 +198,11 @@ test: deps
 check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
 	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN) $(FUZZ_REPLAY)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
-	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py \
+	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py SHARED=$(SHARED) \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
 	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
 	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh \
-	    $(REL_TESTS) $(WRITER_TESTS) $(SERVER_TESTS)
+	    $(REL_TESTS) $(WRITER_TESTS) $(SERVER_TESTS) $(PACK_TESTS)
 
 # One table: the detector library, anomalyd end to end (tests/bench/bench.sh
 # says what each row measures), memory, the SQLite ceiling.
@@ -302,7 +307,8 @@ install: $(INSTALL_PROGRAMS) $(UPLOT)
 	    m=0644; [ -x "$$f" ] && m=0755; \
 	    $(INSTALL) -D -m $$m "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done
 	sed -i -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
-	    $(DESTDIR)$(DATADIR)/anomalyd.service
+	    $(DESTDIR)$(DATADIR)/anomalyd.service \
+	    $(DESTDIR)$(DATADIR)/demo/start.sh
 
 uninstall:
 	@set -e; for p in $(INSTALL_PROGRAMS); do \
@@ -315,15 +321,21 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_anomaly
 	rm -rf $(DESTDIR)$(DATADIR)
 
-# The live demo: anomalyd on :$(DEMO_PORT) with ./demo.db and three clients
-# streaming share/anomaly/demo/ for ever; Ctrl-C stops all of it.
+# The live demo: anomalyd on :$(DEMO_PORT) with ./demo.db (kept from one run
+# to the next; DEMO_FRESH=1 deletes it first) and three clients streaming
+# share/anomaly/demo/ for ever; Ctrl-C stops all of it.  `set -m` (when
+# there is a terminal) runs the script as a job of its own that has the
+# terminal: Ctrl-C reaches it (and its clients and server), not make, which
+# would end with "*** Interrupt".
 DEMO_PORT ?= 3000
 DEMO_DB	?= ./demo.db
+DEMO_FRESH ?=
 start: DEB_TEST_PACKAGES =
 start: deps
 	@$(MAKE) --no-print-directory -j2 all
-	@PORT=$(DEMO_PORT) DB=$(DEMO_DB) BIN=$(CURDIR)/build \
-	    sh share/anomaly/demo/start.sh
+	@if (: </dev/tty) 2>/dev/null; then set -m; fi; \
+	    PORT=$(DEMO_PORT) DB=$(DEMO_DB) FRESH=$(DEMO_FRESH) \
+	    BIN=$(CURDIR)/build sh share/anomaly/demo/start.sh
 
 clean:
 	rm -rf build $(UPLOT_DIR)

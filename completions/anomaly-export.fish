@@ -14,7 +14,13 @@ function __anomaly_export_clients
     if test (count $dbs) -eq 0
         set -q ANOMALY_DB; and set dbs -d $ANOMALY_DB; or set dbs -d ./anomaly.db
     end
-    anomaly-export --clients $dbs 2>/dev/null | sed -e 1d -e '/^"/d' -e 's/,.*//'
+    # the anomaly-export beside the command as typed, else that of $PATH
+    set -l exp anomaly-export
+    set -l cmd (string replace -r '^~' -- $HOME $words[1])
+    if string match -q -- '*/*' $cmd; and test -x (dirname -- $cmd)/anomaly-export
+        set exp (dirname -- $cmd)/anomaly-export
+    end
+    $exp --clients $dbs 2>/dev/null | sed -e 1d -e '/^"/d' -e 's/,.*//'
 end
 complete -c anomaly-export -f
 complete -c anomaly-export -s d -l db -r -F -d 'database'

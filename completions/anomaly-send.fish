@@ -1,12 +1,45 @@
 # fish completion for anomaly-send (see anomaly-send(1)).
 function __anomaly_send_clients
-    anomaly-export --clients -d (set -q ANOMALY_DB; and echo $ANOMALY_DB; or echo ./anomaly.db) 2>/dev/null | sed -e 1d -e '/^"/d' -e 's/,.*//'
+    # the anomaly-export beside the command as typed, else that of $PATH
+    set -l exp anomaly-export
+    set -l cmd (string replace -r '^~' -- $HOME (commandline -opc)[1])
+    if string match -q -- '*/*' $cmd; and test -x (dirname -- $cmd)/anomaly-export
+        set exp (dirname -- $cmd)/anomaly-export
+    end
+    $exp --clients -d (set -q ANOMALY_DB; and echo $ANOMALY_DB; or echo ./anomaly.db) 2>/dev/null | sed -e 1d -e '/^"/d' -e 's/,.*//'
+end
+# The columns of the first CSV file on the line (before or after the
+# cursor): the names of its first line, or 1 to their count with --no-header.
+function __anomaly_send_columns
+    set -l words (commandline -op)
+    set -l cur (commandline -ct)
+    set -l file
+    set -l nohdr
+    contains -- --no-header $words; and set nohdr 1
+    for i in (seq 2 (count $words))
+        set -l w $words[$i]
+        test "$w" = "$cur"; and continue
+        contains -- $words[(math $i - 1)] -u --url -i --client-id -w --window -t --time-column -v --value-column --rate --speed --inflight --log-dir --retries --token-file; and continue
+        string match -q -- '-*' $w; and continue
+        set w (string replace -r '^~' -- $HOME $w)
+        if test -f "$w" -a -r "$w"
+            set file $w
+            break
+        end
+    end
+    test -n "$file"; or return 0
+    set -l cols (head -n 1 -- $file | string trim -r -c \r | string split ,)
+    if test -n "$nohdr"
+        seq (count $cols)
+    else
+        string trim -c '"' -- $cols
+    end
 end
 complete -c anomaly-send -s u -l url -x -d 'server URL'
 complete -c anomaly-send -s i -l client-id -x -a '(__anomaly_send_clients)' -d 'client id'
 complete -c anomaly-send -s w -l window -x -d 'window (1000)'
-complete -c anomaly-send -s t -l time-column -x -d 'timestamp column'
-complete -c anomaly-send -s v -l value-column -x -d 'value column'
+complete -c anomaly-send -s t -l time-column -x -a '(__anomaly_send_columns)' -d 'timestamp column'
+complete -c anomaly-send -s v -l value-column -x -a '(__anomaly_send_columns)' -d 'value column'
 complete -c anomaly-send -l no-header -d 'the first row is data'
 complete -c anomaly-send -l rate -x -d 'points per second'
 complete -c anomaly-send -l realtime -d 'space points by their timestamps'

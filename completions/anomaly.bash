@@ -1,26 +1,73 @@
 # bash completion for anomalyd, anomaly-send, anomaly-top and anomaly-export.
-# Completes options, detector names, vote rules, formats, files, and client
-# ids read from the database (-d/--db on the line, else $ANOMALY_DB, else
-# ./anomaly.db) with anomaly-export.  Needs no bash-completion package;
-# installed once per command name in share/bash-completion/completions/.
+# Completes options, detector names and lists of them, vote rules, formats,
+# files, anomaly-send's columns (from the header of the CSV file on the
+# line), and client ids read from the database (-d/--db on the line, else
+# $ANOMALY_DB, else ./anomaly.db) with the anomaly-export beside the command
+# being completed (build/anomaly-top -c uses build/anomaly-export), else the
+# one on $PATH.  Needs no bash-completion package; installed once per
+# command name in share/bash-completion/completions/.
 
-# _anomaly_clients DB...: the client ids of the databases, one a line.
+# _anomaly_export CMD: anomaly-export in the directory of CMD (the command
+# as typed) when there is one there, else anomaly-export of $PATH.
+_anomaly_export()
+{
+	local c=${1/#\~/$HOME}
+	if [[ $c == */* ]] && [ -x "${c%/*}/anomaly-export" ]; then
+		printf '%s\n' "${c%/*}/anomaly-export"
+	else
+		printf '%s\n' anomaly-export
+	fi
+}
+
+# _anomaly_clients CMD DB...: the client ids of the databases, one a line,
+# read by the anomaly-export of CMD.
 _anomaly_clients()
 {
-	local args=() db
+	local args=() db exp
+	exp=$(_anomaly_export "$1")
+	shift
 	for db in "$@"; do
 		args+=(-d "$db")
 	done
 	[ ${#args[@]} -eq 0 ] && args=(-d "${ANOMALY_DB:-./anomaly.db}")
 	# ids outside [A-Za-z0-9._:-] cannot exist (anomaly(7)); a quoted
 	# CSV field is skipped rather than mangled
-	anomaly-export --clients "${args[@]}" 2>/dev/null |
+	"$exp" --clients "${args[@]}" 2>/dev/null |
 	    sed -e '1d' -e '/^"/d' -e 's/,.*//'
+}
+
+# _anomaly_columns FILE [NUMBERS]: the names of the columns of FILE's first
+# line (quotes dropped), one a line; with NUMBERS set, 1 to their count.
+_anomaly_columns()
+{
+	local line c i=0 cols=()
+	[ -f "$1" ] && [ -r "$1" ] || return 0
+	IFS= read -r line <"$1" || [ -n "$line" ] || return 0
+	line=${line%$'\r'}
+	IFS=, read -r -a cols <<<"$line"
+	for c in "${cols[@]}"; do
+		i=$((i + 1))
+		if [ -n "$2" ]; then
+			printf '%s\n' "$i"
+		else
+			c=${c#\"}
+			printf '%s\n' "${c%\"}"
+		fi
+	done
+}
+
+# _anomaly_list WORDS: COMPREPLY for the last item of the comma list $cur.
+_anomaly_list()
+{
+	local head=${cur%,*} last=${cur##*,}
+	[ "$head" = "$cur" ] && head= || head="$head,"
+	COMPREPLY=($(compgen -W "$1" -P "$head" -- "$last"))
+	compopt -o nospace 2>/dev/null
 }
 
 _anomaly()
 {
-	local cur prev cmd opts dbs=() i w
+	local cur prev cmd opts dbs=() i w file= nohdr=
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
@@ -34,6 +81,21 @@ _anomaly()
 		-d|--db) dbs+=("${COMP_WORDS[i+1]}") ;;
 		--db=*) dbs+=("${w#--db=}") ;;
 		esac
+	done
+	# anomaly-send's first CSV file on the line, before or after the cursor
+	# (a word that is no option nor an option's value)
+	for ((i = 1; i < ${#COMP_WORDS[@]}; i++)); do
+		w=${COMP_WORDS[i]}
+		[ "$w" = --no-header ] && nohdr=1
+		[ $i -eq "$COMP_CWORD" ] || [ -n "$file" ] && continue
+		case ${COMP_WORDS[i-1]} in
+		-u|--url|-i|--client-id|-w|--window|-t|--time-column|-v|\
+		--value-column|--rate|--speed|--inflight|--log-dir|--retries|\
+		--token-file) continue ;;
+		esac
+		[[ $w == -* ]] && continue
+		w=${w/#\~/$HOME}
+		[ -f "$w" ] && file=$w
 	done
 
 	case $cmd in
@@ -69,19 +131,34 @@ _anomaly()
 		cur=${cur#*=}
 	fi
 
+	if [ "$cmd" = anomaly-send ]; then
+		case $prev in
+		-t|--time-column|-v|--value-column)
+			# the columns of the file, quoted for the line
+			local c
+			while IFS= read -r c; do
+				[[ $c == "$cur"* ]] &&
+				    COMPREPLY+=("$(printf '%q' "$c")")
+			done < <(_anomaly_columns "$file" "$nohdr")
+			return 0 ;;
+		esac
+	fi
+
 	case $prev in
 	--detectors)
 		# a comma-separated list: complete the last name
-		local head=${cur%,*} last=${cur##*,}
-		[ "$head" = "$cur" ] && head= || head="$head,"
-		COMPREPLY=($(compgen -W "$detectors" -P "$head" -- "$last"))
-		compopt -o nospace 2>/dev/null
+		_anomaly_list "$detectors"
 		return 0 ;;
 	--vote)
 		COMPREPLY=($(compgen -W "majority any all 1 2 3 4 5 6" -- "$cur"))
 		return 0 ;;
 	--alert)
-		COMPREPLY=($(compgen -W "vote $detectors" -- "$cur"))
+		# vote, or a comma-separated list of detectors
+		if [[ $cur == *,* ]]; then
+			_anomaly_list "$detectors"
+		else
+			_anomaly_list "vote $detectors"
+		fi
 		return 0 ;;
 	--sync)
 		COMPREPLY=($(compgen -W "normal full" -- "$cur"))
@@ -93,7 +170,8 @@ _anomaly()
 	-c|--client|-i|--client-id)
 		[ "$prev" = -i ] || [ "$prev" = --client-id ] ||
 		    [ "$cmd" != anomaly-send ] || return 0
-		COMPREPLY=($(compgen -W "$(_anomaly_clients "${dbs[@]}")" \
+		COMPREPLY=($(compgen -W \
+		    "$(_anomaly_clients "${COMP_WORDS[0]}" "${dbs[@]}")" \
 		    -- "$cur"))
 		return 0 ;;
 	-d|--db)

@@ -2,7 +2,8 @@
 # install.sh: `make install` and `make uninstall` into a temporary DESTDIR
 # (TAP): the programs, the man pages by section, the completions, the whole
 # share/anomaly tree and the systemd unit with its paths written in; the
-# installed anomalyd serves the installed assets; uninstall leaves no file.
+# installed anomalyd serves the installed assets; the installed demo runs
+# with the installed programs off $PATH; uninstall leaves no file.
 . tests/lib.sh
 root=$tmp/root
 prefix=/usr/local
@@ -10,7 +11,7 @@ mk() {
 	${MAKE:-make} --no-print-directory -s "$@" >"$tmp/out" 2>&1
 }
 
-echo "1..10"
+echo "1..12"
 
 mk install DESTDIR="$root" PREFIX=$prefix
 rc=$?
@@ -49,7 +50,8 @@ out="missing:$missing"
 ok $? "completions for bash (one per command), zsh and fish"
 
 missing=
-for f in $(cd share/anomaly && find . -type f ! -name anomalyd.service); do
+for f in $(cd share/anomaly && find . -type f ! -name anomalyd.service \
+    ! -path ./demo/start.sh); do
 	cmp -s "share/anomaly/$f" "$root$prefix/share/anomaly/$f" ||
 	    missing="$missing $f"
 	if [ -x "share/anomaly/$f" ] && [ ! -x "$root$prefix/share/anomaly/$f" ]
@@ -86,6 +88,31 @@ out=$(http_get "http://127.0.0.1:$port/static/style.css")
 [ "$out" = "$(cat share/anomaly/www/style.css)" ]
 ok $? "the installed anomalyd serves the installed assets"
 stop
+
+# The demo finds the installed programs beside it, with $PATH not
+# holding them (the bin directory written in at install is /usr/local/bin,
+# not under DESTDIR).
+demo=$root$prefix/share/anomaly/demo/start.sh
+out=$(grep -n 'BINDIR\|for d in' "$demo")
+! grep -q @BINDIR@ "$demo" && grep -q "\"$prefix/bin\"" "$demo"
+ok $? "the demo's start.sh has the bin directory written in"
+port=$(free_port)
+PATH=/usr/bin:/bin PORT=$port DB=$tmp/demo.db sh "$demo" >"$tmp/out" \
+    2>"$tmp/err" &
+dpid=$!
+spid=$dpid
+waitfor "$tmp/out" "Ctrl-C stops it all"
+up=$?
+health=$(http_get "http://127.0.0.1:$port/healthz" 2>/dev/null)
+kill -TERM "$dpid" 2>/dev/null
+wait "$dpid"
+rc=$?
+spid=
+out=$(cat "$tmp/out" "$tmp/err")
+[ "$up" -eq 0 ] && [ "$health" = ok ] && [ "$rc" -eq 0 ] &&
+    grep -q "anomaly-top -d $tmp/demo.db" "$tmp/out" &&
+    grep -q "$root$prefix/bin/anomaly-top" "$tmp/out"
+ok $? "the installed demo runs the installed programs, off \$PATH"
 
 mk uninstall DESTDIR="$root" PREFIX=$prefix
 rc=$?

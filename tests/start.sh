@@ -3,12 +3,14 @@
 # generator makes, and the detectors find its known anomalies at the demo's
 # window; share/anomaly/demo/start.sh on a free port serves the three
 # clients live, refuses a port in use, and on SIGTERM leaves no process and
-# frees the port.  ANOMALYD and SEND name the binaries.
+# frees the port; a second run keeps the database and says so, FRESH=1
+# starts afresh; Ctrl-C on `make start` in tmux stops it all quietly (no
+# make "*** Interrupt").  ANOMALYD and SEND name the binaries.
 . tests/lib.sh
 send=${SEND:-build/anomaly-send}
 demo=share/anomaly/demo
 
-echo "1..9"
+echo "1..13"
 
 python3 "$demo/gen.py" "$tmp" 2>"$tmp/err" &&
     out=$(for f in ACME.csv GLOBEX.csv INITECH.csv anomalies.csv; do
@@ -102,3 +104,91 @@ left=$(ps -eo pid=,args= | grep -e "127.0.0.1:$port" -e "$tmp/demo.db" |
 out="left: $left"
 [ -z "$left" ] && port_free "$port"
 ok $? "no process left, the port is free"
+
+# points ID: the points of client ID on the demo's server ('' if none).
+points() {
+	http_get "http://127.0.0.1:$port/api/clients" 2>/dev/null |
+	    python3 -c 'import json, sys
+print(sum(c["points"] for c in json.load(sys.stdin)
+    if c["client_id"] == sys.argv[1]) or "")' "$1" 2>/dev/null
+}
+
+# demo_up ENV...: start.sh with ENV on $port and $tmp/demo.db, its output in
+# $tmp/out; returns when ACME has points.  SPEED=1 sends the first row of
+# each file and then one a day: the counts stay put.
+demo_up() {
+	env "$@" PORT=$port DB=$tmp/demo.db BIN=$PWD/build sh "$demo/start.sh" \
+	    >"$tmp/out" 2>"$tmp/log" &
+	dpid=$!
+	spid=$dpid
+	i=0
+	while [ $i -lt 300 ] && [ -z "$(points ACME)" ]; do
+		kill -0 "$dpid" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+demo_down() {
+	kill -TERM "$dpid"
+	wait "$dpid"
+	spid=
+}
+
+# ACME had $p2 points when the first run stopped
+demo_up SPEED=1
+after=$(points ACME)
+demo_down
+out="ACME before: $p2, after: $after; $(cat "$tmp/out")"
+[ -n "$after" ] && [ "$after" -ge "$p2" ] && [ "$after" -gt 1 ] &&
+    grep -q "demo: keeping $tmp/demo.db of the last run; to start afresh: " \
+    "$tmp/out"
+ok $? "a second run keeps the database, and says how to start afresh"
+
+demo_up SPEED=1 FRESH=1
+after=$(points ACME)
+demo_down
+out="ACME: $after; $(cat "$tmp/out")"
+[ "$after" = 1 ] && grep -q "demo: started afresh: deleted $tmp/demo.db" \
+    "$tmp/out"
+ok $? "FRESH=1 deletes it first"
+
+# Ctrl-C on make start in a tmux pane: the script has the terminal, so make
+# gets no SIGINT and says nothing; every process ends.
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "ok $((n = n + 1)) - make start, Ctrl-C: quiet # SKIP no tmux"
+	echo "ok $((n = n + 1)) - make start, Ctrl-C: all stopped # SKIP no tmux"
+	exit 0
+fi
+sock=$tmp/tmux.sock
+cleanup_tmux() {
+	tmux -S "$sock" kill-server 2>/dev/null
+	cleanup
+}
+trap cleanup_tmux EXIT
+port=$(free_port)
+tmux -S "$sock" new-session -d -x 150 -y 30 -s demo -c "$PWD" \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL ${MAKE:-make} start \
+    DEMO_PORT=$port DEMO_DB=$tmp/tmux.db; echo rc=\$?; sleep 600"
+i=0
+while [ $i -lt 600 ] && [ -z "$(points ACME)" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+tmux -S "$sock" send-keys -t demo C-c
+i=0
+while [ $i -lt 200 ]; do
+	tmux -S "$sock" capture-pane -p -t demo >"$tmp/pane" 2>&1
+	grep -q '^rc=' "$tmp/pane" && break
+	sleep 0.1
+	i=$((i + 1))
+done
+out=$(grep -v '^$' "$tmp/pane")
+grep -q '^rc=0$' "$tmp/pane" && grep -q '^demo: stopped$' "$tmp/pane" &&
+    ! grep -q -e Interrupt -e '\*\*\*' -e 'anomaly-send:' "$tmp/pane"
+ok $? "make start, Ctrl-C: one line 'demo: stopped', no make error, exit 0"
+tmux -S "$sock" kill-server 2>/dev/null
+left=$(ps -eo pid=,args= | grep -e "127.0.0.1:$port" -e "$tmp/tmux.db" |
+    grep -v grep)
+out="left: $left"
+[ -z "$left" ] && port_free "$port"
+ok $? "make start, Ctrl-C: no process left, the port is free"

@@ -6,28 +6,38 @@
 # the daily closes in --realtime --loop at $SPEED (8 days of quotes a second),
 # waits until the server answers, prints the URLs and the anomaly-top command,
 # and runs until SIGINT (Ctrl-C), SIGTERM or SIGHUP: then it stops the
-# clients and the server, waits for each of them and exits 0, leaving no
-# process behind and the port free.  If anomalyd dies, it stops the rest and
-# exits 1.
+# clients and the server, waits for each of them, says "demo: stopped" and
+# exits 0, leaving no process behind and the port free.  If anomalyd dies,
+# it stops the rest and exits 1.  The clients' messages are shown when it
+# ends, less the summary each prints when stopped.
 #
-# Environment: PORT (3000), DB (./demo.db; started afresh unless an anomalyd
+# Environment: PORT (3000), DB (./demo.db, kept from one run to the next:
+# the clients carry on in it; FRESH=1 deletes it first, unless an anomalyd
 # holds it), SPEED (691200), WINDOW (100), BIN (the directory of anomalyd
-# and anomaly-send; default the build/ of the source tree holding this
-# script, else $PATH).
+# and anomaly-send; default: beside this script, the bin/ of the
+# installation (PREFIX/share/anomaly/demo -> PREFIX/bin) or the build/ of the
+# source tree, else the bin directory `make install` wrote in, else $PATH).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 PORT=${PORT:-3000}
 DB=${DB:-./demo.db}
 SPEED=${SPEED:-691200}
 WINDOW=${WINDOW:-100}
-if [ -z "${BIN:-}" ] && [ -x "$here/../../../build/anomalyd" ]; then
-	BIN=$(cd "$here/../../../build" && pwd)
+FRESH=${FRESH:-}
+if [ -z "${BIN:-}" ]; then
+	for d in "$here/../../../bin" "$here/../../../build" "@BINDIR@"; do
+		if [ -x "$d/anomalyd" ] && [ -x "$d/anomaly-send" ]; then
+			BIN=$(cd "$d" && pwd)
+			break
+		fi
+	done
 fi
 bin=${BIN:+$BIN/}
 www=$here/../www
 dpid=
 spids=
 tick=
+clog=
 
 say() {
 	echo "demo: $*"
@@ -76,9 +86,16 @@ stop_all() {
 	fi
 	[ -n "$tick" ] && wait "$tick" 2>/dev/null
 	spids= dpid= tick=
+	if [ -n "$clog" ]; then
+		grep -v '^anomaly-send: [^ ]*: [0-9]* points, ' "$clog" >&2
+		rm -f "$clog"
+		clog=
+	fi
 }
 
-trap 'echo; say stopping; stop_all; say stopped; exit 0' INT TERM HUP
+# One line when stopped (after the ^C the terminal echoed on Ctrl-C).
+trap 'echo; stop_all; say stopped; exit 0' INT
+trap 'stop_all; say stopped; exit 0' TERM HUP
 
 files=
 for f in "$here"/*.csv; do
@@ -99,13 +116,25 @@ except OSError as e:
     sys.exit("demo: port %s is in use (%s): stop what listens there, or "
              "run with PORT=N" % (sys.argv[1], e.strerror))' "$PORT" || exit 1
 
-# A fresh database each time, unless a server holds it.
+# The database of the last run is kept (the clients carry on in it), and
+# deleted with FRESH=1 unless a server holds it.
 if [ -e "$DB" ]; then
 	if command -v flock >/dev/null 2>&1 && ! flock -n "$DB" true; then
 		die "$DB is in use by another anomalyd"
 	fi
-	rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.lock"
+	if [ -n "$FRESH" ]; then
+		rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.lock"
+		say "started afresh: deleted $DB"
+	elif [ -n "${MAKELEVEL:-}" ]; then
+		say "keeping $DB of the last run; to start afresh: make start DEMO_FRESH=1"
+	else
+		say "keeping $DB of the last run; to start afresh: FRESH=1 $0"
+	fi
 fi
+# An anomaly-send that resumes after the client's last stored point (a
+# kept database) is asked to.
+resume=
+"${bin}anomaly-send" --help 2>&1 | grep -q -- --resume && resume=--resume
 
 "${bin}anomalyd" -l "127.0.0.1:$PORT" -d "$DB" --www "$www" &
 dpid=$!
@@ -117,10 +146,17 @@ until [ "$(get "http://127.0.0.1:$PORT/healthz" 2>/dev/null)" = ok ]; do
 	i=$((i + 1))
 done
 
+# The clients' messages, less the summary each prints when stopped, are
+# shown when the demo ends.
+clog=$(mktemp "${TMPDIR:-/tmp}/anomaly-demo.XXXXXX") || {
+	stop_all
+	die "cannot make a temporary file"
+}
 ids=
 for f in $files; do
 	"${bin}anomaly-send" -u "ws://127.0.0.1:$PORT/ws" -t Date -v Close \
-	    -w "$WINDOW" --realtime --speed "$SPEED" --loop -q --no-log "$f" &
+	    -w "$WINDOW" --realtime --speed "$SPEED" --loop -q --no-log \
+	    $resume "$f" 2>>"$clog" &
 	spids="$spids $!"
 	ids="$ids $(basename "$f" .csv)"
 done
