@@ -599,14 +599,18 @@ test_typed_timestamps(void **state)
 	} cases[] = {
 		{ STORE_TS_INTEGER, 1577923200, 0, NULL, 1,
 		    INT64_C(1577923200000), "integer" },
-		{ STORE_TS_INTEGER, -5, 0, NULL, 1, -5000, "integer" },
-		{ STORE_TS_INTEGER, INT64_MAX, 0, NULL, 0, 0, "integer" },
-		{ STORE_TS_INTEGER, INT64_MIN, 0, NULL, 0, 0, "integer" },
-		{ STORE_TS_REAL, 0, 1.0, NULL, 1, 1000, "real" },
+		/* below 1e8 a sequence number, not a time */
+		{ STORE_TS_INTEGER, -5, 0, NULL, 0, 0, "integer" },
+		/* as nanoseconds: 2262-04-11 and 1677-09-21 */
+		{ STORE_TS_INTEGER, INT64_MAX, 0, NULL, 1,
+		    INT64_C(9223372036855), "integer" },
+		{ STORE_TS_INTEGER, INT64_MIN, 0, NULL, 1,
+		    INT64_C(-9223372036855), "integer" },
+		{ STORE_TS_REAL, 0, 1.0, NULL, 0, 0, "real" },
 		{ STORE_TS_REAL, 0, 1577923200.25, NULL, 1,
 		    INT64_C(1577923200250), "real" },
 		{ STORE_TS_REAL, 0, 1e300, NULL, 0, 0, "real" },
-		{ STORE_TS_REAL, 0, -0.0, NULL, 1, 0, "real" },
+		{ STORE_TS_REAL, 0, -0.0, NULL, 0, 0, "real" },
 		{ STORE_TS_TEXT, 0, 0, "007", 0, 0, "text" },
 		{ STORE_TS_TEXT, 0, 0, "1577923200", 0, 0, "text" },
 		{ STORE_TS_TEXT, 0, 0, "1.5", 0, 0, "text" },
@@ -620,6 +624,13 @@ test_typed_timestamps(void **state)
 		    "text" },
 		{ STORE_TS_TEXT, 0, 0, "0123456789012345678901234567890123"
 		    "456789012345678901234567890123", 0, 0, "text" },
+		/* (at the end: the read by seq 1009 below expects case 9, "007") */
+		{ STORE_TS_INTEGER, 99999999, 0, NULL, 0, 0, "integer" },
+		{ STORE_TS_INTEGER, 100000000, 0, NULL, 1,
+		    INT64_C(100000000000), "integer" },
+		/* epoch ms by magnitude */
+		{ STORE_TS_INTEGER, INT64_C(1577923200123), 0, NULL, 1,
+		    INT64_C(1577923200123), "integer" },
 	};
 	const size_t ncases = sizeof(cases) / sizeof(cases[0]);
 	struct fixture *f = *state;

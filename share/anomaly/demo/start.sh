@@ -9,7 +9,7 @@
 # clients and the server, waits for each of them, says "demo: stopped" and
 # exits 0, leaving no process behind and the port free.  If anomalyd dies,
 # it stops the rest and exits 1.  The clients' messages are shown when it
-# ends, less the summary each prints when stopped.
+# ends, less the summary (and --resume count) each prints when stopped.
 #
 # Environment: PORT (3000), DB (./demo.db, kept from one run to the next:
 # the clients carry on in it; FRESH=1 deletes it first, unless an anomalyd
@@ -87,7 +87,8 @@ stop_all() {
 	[ -n "$tick" ] && wait "$tick" 2>/dev/null
 	spids= dpid= tick=
 	if [ -n "$clog" ]; then
-		grep -v '^anomaly-send: [^ ]*: [0-9]* points, ' "$clog" >&2
+		grep -v -e '^anomaly-send: [^ ]*: [0-9]* points, ' \
+		    -e '^anomaly-send: [^ ]*: --resume: ' "$clog" >&2
 		rm -f "$clog"
 		clog=
 	fi
@@ -146,8 +147,8 @@ until [ "$(get "http://127.0.0.1:$PORT/healthz" 2>/dev/null)" = ok ]; do
 	i=$((i + 1))
 done
 
-# The clients' messages, less the summary each prints when stopped, are
-# shown when the demo ends.
+# The clients' messages, less the summary and --resume count each prints
+# when stopped, are shown when the demo ends.
 clog=$(mktemp "${TMPDIR:-/tmp}/anomaly-demo.XXXXXX") || {
 	stop_all
 	die "cannot make a temporary file"
