@@ -18,12 +18,12 @@
 
 #include <libwebsockets.h>
 
+#include "clock.h"
 #include "detect.h"
 #include "proto.h"
 #include "store.h"
 #include "writer.h"
 
-#define ANOMALYD_VERSION	"0.1"
 
 enum listen_family {
 	LISTEN_ANY,		/* every address, IPv4 and IPv6 */
@@ -162,7 +162,7 @@ struct server {
 	const char	*dbpath;	/* the database, as given */
 	int		 gone;		/* the database file was removed: */
 	char		 gone_why[256];	/* nothing is stored any more */
-	int64_t		 started_us;	/* mono_us() at start */
+	int64_t		 started_us;	/* clock_mono_us() at start */
 	lws_sorted_usec_list_t sweep;
 	struct commit_stats commits;
 };
@@ -172,10 +172,6 @@ struct server {
  * errors, 1: connections and hellos). */
 void logmsg(const struct server *srv, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Milliseconds since the epoch. */
-int64_t now_ms(void);
-/* Microseconds of a monotonic clock. */
-int64_t mono_us(void);
 /* The database file is gone (why says how): logs it once and sets
  * srv->gone, after which /healthz fails and points get "not stored". */
 void db_gone(struct server *srv, const char *why);
@@ -233,7 +229,7 @@ int client_hello(struct server *srv, struct session *s, const char *id,
 /* Appends the protocol-2 ready of client c to out: its window, last seq,
  * points and the timestamp of its last stored point (one lookup, after
  * drain()). */
-void client_ready(struct server *srv, struct client *c, struct proto_buf *out);
+void client_ready(struct server *srv, struct client *c, struct jsonbuf *out);
 /* Whether a connection has client id. */
 int client_connected(struct server *srv, const char *id);
 /* Lets go of s's client at disconnect: snapshot, inactive, free. */
@@ -242,12 +238,12 @@ void client_detach(struct server *srv, struct session *s);
  * out and its error alternative to alt; *holds is set when the reply
  * answers a stored point.  Bad points get their error in both. */
 void client_point(struct server *srv, struct session *s,
-    const struct proto_point *pt, struct proto_buf *out,
-    struct proto_buf *alt, int *holds);
+    const struct proto_point *pt, struct jsonbuf *out,
+    struct jsonbuf *alt, int *holds);
 /* Appends a reply (out, with alt when holds) to s's waiting list; takes
  * the memory of both buffers.  Returns 0 or -1 when memory is short. */
-int reply_wait(struct server *srv, struct session *s, struct proto_buf *out,
-    struct proto_buf *alt, int holds);
+int reply_wait(struct server *srv, struct session *s, struct jsonbuf *out,
+    struct jsonbuf *alt, int holds);
 /* Ends the message being handled: takes back a batch the writer has
  * finished, and hands the filling one to the writer when batch_rows points
  * are pending (waiting for the writer if need be) or the first of them has

@@ -31,7 +31,7 @@
 #define INLINE_OPS	2
 
 /* The error of a point that was not stored, with a placeholder reason:
- * proto_put_string() writes \001 as \u0001, which no client string can
+ * jsonbuf_put_string() writes \001 as \u0001, which no client string can
  * produce after "error":" (a quote inside a string is escaped). */
 static const char NOT_STORED[] = "not stored: \001";
 static const char PLACEHOLDER[] = "\"error\":\"not stored: \\u0001\"";
@@ -139,7 +139,7 @@ op_new(struct server *srv, enum wop_kind kind, const char *id)
 	op->kind = kind;
 	snprintf(op->id, sizeof(op->id), "%s", id);
 	if (b->nops == 1)
-		b->since_us = mono_us();
+		b->since_us = clock_mono_us();
 	if (kind == WOP_POINT)
 		b->points++;
 	return op;
@@ -271,26 +271,26 @@ replyq_free(struct replyq *q)
 static void reply_fail(struct reply *r, const char *why);
 
 int
-reply_wait(struct server *srv, struct session *s, struct proto_buf *out,
-    struct proto_buf *alt, int holds)
+reply_wait(struct server *srv, struct session *s, struct jsonbuf *out,
+    struct jsonbuf *alt, int holds)
 {
 	struct reply *r;
 
 	if (out->oom || (holds && alt->oom) || out->mem == NULL ||
 	    (r = calloc(1, sizeof(*r))) == NULL) {
-		proto_buf_free(out);
-		proto_buf_free(alt);
+		jsonbuf_free(out);
+		jsonbuf_free(alt);
 		return -1;
 	}
 	r->mem = out->mem;
 	r->len = out->len;
-	proto_buf_init(out, out->headroom);
+	jsonbuf_init(out, out->headroom);
 	if (holds) {
 		r->alt = alt->mem;
 		r->altlen = alt->len;
-		proto_buf_init(alt, alt->headroom);
+		jsonbuf_init(alt, alt->headroom);
 	} else
-		proto_buf_free(alt);
+		jsonbuf_free(alt);
 	r->batch = srv->fill->id;
 	if (srv->failed)	/* a batch failed while the message was read */
 		reply_fail(r, srv->fail_why);
@@ -321,7 +321,7 @@ static void
 reply_fail(struct reply *r, const char *why)
 {
 	static const size_t plen = sizeof(PLACEHOLDER) - 1;
-	struct proto_buf e;
+	struct jsonbuf e;
 	char msg[300], *mem, *o;
 	const char *t, *p, *end, *hit;
 	size_t n = 0, elen;
@@ -329,9 +329,9 @@ reply_fail(struct reply *r, const char *why)
 	if (r->alt == NULL)
 		return;
 	snprintf(msg, sizeof(msg), "not stored: %s", why);
-	proto_buf_init(&e, 0);
-	if (proto_put_string(&e, msg, strlen(msg)) == -1) {
-		proto_buf_free(&e);
+	jsonbuf_init(&e, 0);
+	if (jsonbuf_put_string(&e, msg, strlen(msg)) == -1) {
+		jsonbuf_free(&e);
 		return;		/* the placeholder text stays */
 	}
 	elen = e.len + 8;	/* "error": and the string */
@@ -342,7 +342,7 @@ reply_fail(struct reply *r, const char *why)
 		n++;
 	if ((mem = malloc(LWS_PRE + r->altlen - n * plen + n * elen + 1)) ==
 	    NULL) {
-		proto_buf_free(&e);
+		jsonbuf_free(&e);
 		return;
 	}
 	o = mem + LWS_PRE;
@@ -356,11 +356,11 @@ reply_fail(struct reply *r, const char *why)
 		memcpy(o, p, (size_t)(hit - p));
 		o += hit - p;
 		memcpy(o, "\"error\":", 8);
-		memcpy(o + 8, proto_buf_text(&e), e.len);
+		memcpy(o + 8, jsonbuf_text(&e), e.len);
 		o += elen;
 	}
 	*o = '\0';
-	proto_buf_free(&e);
+	jsonbuf_free(&e);
 	free(r->mem);
 	free(r->alt);
 	r->mem = mem;
@@ -406,7 +406,7 @@ release(struct server *srv, uint64_t upto)
 		} else if (!s->paused && s->queued > srv->cfg.max_pending / 2) {
 			/* read no more from it until its replies drain */
 			s->paused = 1;
-			s->wrote_ms = now_ms();
+			s->wrote_ms = clock_wall_ms();
 			lws_rx_flow_control(s->wsi, 0);
 		}
 		lws_callback_on_writable(s->wsi);
@@ -502,7 +502,7 @@ flush(struct server *srv)
 		if (!s->paused && s->queued + s->held >
 		    srv->cfg.max_pending / 2) {
 			s->paused = 1;
-			s->wrote_ms = now_ms();
+			s->wrote_ms = clock_wall_ms();
 			lws_rx_flow_control(s->wsi, 0);
 		}
 	complete(srv, writer_poll(srv->wr));
@@ -551,14 +551,14 @@ message_done(struct server *srv)
 		complete(srv, writer_wait(srv->wr));
 		submit(srv);
 	} else if (!writer_busy(srv->wr) &&
-	    mono_us() - b->since_us >= srv->cfg.batch_us)
+	    clock_mono_us() - b->since_us >= srv->cfg.batch_us)
 		submit(srv);
 }
 
 /* ------------------------------------------------------------- points */
 
 static void
-both_error(struct proto_buf *out, struct proto_buf *alt, const char *error,
+both_error(struct jsonbuf *out, struct jsonbuf *alt, const char *error,
     const struct proto_point *pt)
 {
 	proto_format_error(out, error, &pt->ts, pt->seq);
@@ -584,7 +584,7 @@ to_proto_ts(struct proto_ts *ts, const struct store_ts *sts)
 /* A protocol-2 point whose seq is not above the client's last one. */
 static void
 duplicate(struct server *srv, struct session *s, const struct proto_point *pt,
-    struct proto_buf *out, struct proto_buf *alt)
+    struct jsonbuf *out, struct jsonbuf *alt)
 {
 	struct client *c = s->client;
 	struct store_point sp;
@@ -647,8 +647,8 @@ store_ts_of(struct store_ts *sts, const struct proto_ts *ts)
 
 void
 client_point(struct server *srv, struct session *s,
-    const struct proto_point *pt, struct proto_buf *out,
-    struct proto_buf *alt, int *holds)
+    const struct proto_point *pt, struct jsonbuf *out,
+    struct jsonbuf *alt, int *holds)
 {
 	struct client *c = s->client;
 	struct detect_verdict v;
@@ -711,7 +711,7 @@ client_point(struct server *srv, struct session *s,
 	sp->alert = v.alert;
 	sp->score = v.score;
 	sp->votes = v.votes;
-	sp->received_ms = now_ms();
+	sp->received_ms = clock_wall_ms();
 	if (sp->n % srv->cfg.snapshot_every == 0)
 		snapshot(srv, c);
 	if (pt->seq > 0)
@@ -741,15 +741,15 @@ refuse:
 static int
 settings_text(const struct detect_settings *set, char *buf, size_t len)
 {
-	struct proto_buf b;
+	struct jsonbuf b;
 	int rc = -1;
 
-	proto_buf_init(&b, 0);
+	jsonbuf_init(&b, 0);
 	if (proto_settings_format(&b, set) == 0 && b.len < len) {
-		memcpy(buf, proto_buf_text(&b), b.len + 1);
+		memcpy(buf, jsonbuf_text(&b), b.len + 1);
 		rc = 0;
 	}
-	proto_buf_free(&b);
+	jsonbuf_free(&b);
 	return rc;
 }
 
@@ -807,7 +807,7 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	same = found && sc->window == set.window &&
 	    strcmp(sc->settings, text) == 0;
 	if (store_client_hello(srv->st, id, set.window, text, s->peer,
-	    now_ms(), sc, err, sizeof(err)) == -1)
+	    clock_wall_ms(), sc, err, sizeof(err)) == -1)
 		goto dberr;
 
 	if (c != NULL && (old = c->sess) != s && old != NULL) {
@@ -857,7 +857,7 @@ client_connected(struct server *srv, const char *id)
 }
 
 void
-client_ready(struct server *srv, struct client *c, struct proto_buf *out)
+client_ready(struct server *srv, struct client *c, struct jsonbuf *out)
 {
 	struct store_point sp;
 	struct proto_ts ts;

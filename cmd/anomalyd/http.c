@@ -36,29 +36,29 @@ static const uint64_t commit_le[COMMIT_BUCKETS] = {
 
 /* An HTTP connection's response being written. */
 struct http_session {
-	struct proto_buf body;	/* LWS_PRE bytes of headroom */
+	struct jsonbuf body;	/* LWS_PRE bytes of headroom */
 	size_t		 off;
 	int		 close;		/* close the connection after it */
 };
 
 static void
-put(struct proto_buf *b, const char *s, size_t n)
+put(struct jsonbuf *b, const char *s, size_t n)
 {
-	proto_put_raw(b, s, n);		/* a failure is kept in b->oom */
+	jsonbuf_put_raw(b, s, n);		/* a failure is kept in b->oom */
 }
 
 static void
-puts_(struct proto_buf *b, const char *s)
+puts_(struct jsonbuf *b, const char *s)
 {
 	put(b, s, strlen(s));
 }
 
 static void
-printf_(struct proto_buf *b, const char *fmt, ...)
+printf_(struct jsonbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
-printf_(struct proto_buf *b, const char *fmt, ...)
+printf_(struct jsonbuf *b, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -74,7 +74,7 @@ printf_(struct proto_buf *b, const char *fmt, ...)
 
 /* s as HTML text or attribute value. */
 static void
-put_html(struct proto_buf *b, const char *s, size_t n)
+put_html(struct jsonbuf *b, const char *s, size_t n)
 {
 	size_t i, run = 0;
 	const char *e;
@@ -98,7 +98,7 @@ put_html(struct proto_buf *b, const char *s, size_t n)
 /* s as one URL path segment: everything but unreserved characters
  * (RFC 3986) percent-encoded, so it is safe in an attribute too. */
 static void
-put_url(struct proto_buf *b, const char *s, size_t n)
+put_url(struct jsonbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
@@ -121,27 +121,27 @@ put_url(struct proto_buf *b, const char *s, size_t n)
 }
 
 static void
-put_jstring(struct proto_buf *b, const char *s, size_t n)
+put_jstring(struct jsonbuf *b, const char *s, size_t n)
 {
-	proto_put_string(b, s, n);
+	jsonbuf_put_string(b, s, n);
 }
 
 /* d as a JSON number (null when not finite); a real keeps a fraction
  * when real is set, so that it reads back as a real. */
 static void
-put_number(struct proto_buf *b, double d, int real)
+put_number(struct jsonbuf *b, double d, int real)
 {
 	size_t from = b->len;
 
-	if (proto_put_double(b, d) == -1)
+	if (jsonbuf_put_double(b, d) == -1)
 		return;
-	if (real && strpbrk(proto_buf_text(b) + from, ".eEn") == NULL)
+	if (real && strpbrk(jsonbuf_text(b) + from, ".eEn") == NULL)
 		puts_(b, ".0");
 }
 
 /* A stored timestamp as JSON (typed as stored) or as HTML text. */
 static void
-put_ts(struct proto_buf *b, const struct store_ts *ts, int html)
+put_ts(struct jsonbuf *b, const struct store_ts *ts, int html)
 {
 	switch (ts->type) {
 	case STORE_TS_INTEGER:
@@ -160,7 +160,7 @@ put_ts(struct proto_buf *b, const struct store_ts *ts, int html)
 }
 
 static void
-put_time(struct proto_buf *b, int64_t ms)
+put_time(struct jsonbuf *b, int64_t ms)
 {
 	char buf[TIMEFMT_BUFSIZE];
 
@@ -204,7 +204,7 @@ add_client(void *arg, const struct store_client *c)
 }
 
 static void
-metric(struct proto_buf *b, const char *name, const char *type, const char *help)
+metric(struct jsonbuf *b, const char *name, const char *type, const char *help)
 {
 	printf_(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -212,7 +212,7 @@ metric(struct proto_buf *b, const char *name, const char *type, const char *help
 /* Prometheus text format 0.0.4: the totals of the clients table (no scan
  * of points) and the counters of this process. */
 static int
-metrics(struct server *srv, struct proto_buf *b, const char **why)
+metrics(struct server *srv, struct jsonbuf *b, const char **why)
 {
 	const struct commit_stats *cs = &srv->commits;
 	struct totals t = { 0 };
@@ -266,7 +266,7 @@ metrics(struct server *srv, struct proto_buf *b, const char **why)
 
 /* The file name (as after /static/) of the www directory into b. */
 static int
-static_file(struct server *srv, const char *name, struct proto_buf *b,
+static_file(struct server *srv, const char *name, struct jsonbuf *b,
     const char **ctype)
 {
 	const char *www = srv->cfg.www != NULL ? srv->cfg.www : WWW_DEFAULT;
@@ -303,7 +303,7 @@ static_file(struct server *srv, const char *name, struct proto_buf *b,
 
 /* c as the JSON object of /api/clients. */
 static void
-json_client_object(struct proto_buf *b, const struct store_client *c)
+json_client_object(struct jsonbuf *b, const struct store_client *c)
 {
 	puts_(b, "{\"client_id\":");
 	put_jstring(b, c->client_id, strlen(c->client_id));
@@ -331,7 +331,7 @@ json_client_object(struct proto_buf *b, const struct store_client *c)
 static int
 json_client(void *arg, const struct store_client *c)
 {
-	struct proto_buf *b = arg;
+	struct jsonbuf *b = arg;
 
 	if (b->len > 1)
 		puts_(b, ",");
@@ -340,7 +340,7 @@ json_client(void *arg, const struct store_client *c)
 }
 
 static int
-api_clients(struct server *srv, struct proto_buf *b, const char **why)
+api_clients(struct server *srv, struct jsonbuf *b, const char **why)
 {
 	char err[256];
 
@@ -357,7 +357,7 @@ api_clients(struct server *srv, struct proto_buf *b, const char **why)
 
 /* /api/clients/{id}: the client's object alone. */
 static int
-api_client(struct server *srv, const char *id, struct proto_buf *b,
+api_client(struct server *srv, const char *id, struct jsonbuf *b,
     const char **why)
 {
 	struct store_client *c;
@@ -437,7 +437,7 @@ points_query(struct lws *wsi, struct store_range *r)
 }
 
 static void
-json_point(struct proto_buf *b, const struct store_point *p)
+json_point(struct jsonbuf *b, const struct store_point *p)
 {
 	printf_(b, "{\"n\":%" PRId64 ",\"seq\":", p->n);
 	if (p->seq > 0)
@@ -462,7 +462,7 @@ json_point(struct proto_buf *b, const struct store_point *p)
 
 static int
 api_points(struct server *srv, struct lws *wsi, const char *id,
-    struct proto_buf *b, const char **why)
+    struct jsonbuf *b, const char **why)
 {
 	struct store_client *c;
 	struct store_range r = { .limit = LIMIT_DEFAULT };
@@ -567,7 +567,7 @@ events_query(struct lws *wsi, struct events_q *q, int64_t max)
  * limit (default EVENTS_PAGE, at most EVENTS_MAX). */
 static int
 api_events(struct server *srv, struct lws *wsi, const char *id,
-    struct proto_buf *b, const char **why)
+    struct jsonbuf *b, const char **why)
 {
 	struct store_client *c;
 	struct events_q q = { .limit = EVENTS_PAGE };
@@ -611,7 +611,7 @@ fail:
 /* The page's head, its title escaped, and the start of its body.  The
  * body's data-page names the page for /static/app.js. */
 static void
-page_head(struct proto_buf *b, const char *title, size_t tlen,
+page_head(struct jsonbuf *b, const char *title, size_t tlen,
     const char *page)
 {
 	puts_(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
@@ -636,13 +636,13 @@ page_head(struct proto_buf *b, const char *title, size_t tlen,
  * cannot end it early), and the page's code, a static file (the CSP
  * forbids inline script). */
 static void
-page_tail(struct proto_buf *b, const struct proto_buf *data, int chart)
+page_tail(struct jsonbuf *b, const struct jsonbuf *data, int chart)
 {
 	puts_(b, "</main>\n<footer><a href=\"/api/clients\">JSON</a> "
 	    "\xc2\xb7 <a href=\"/metrics\">metrics</a></footer>\n");
 	if (data != NULL) {
 		puts_(b, "<script type=\"application/json\" id=\"page-data\">");
-		put(b, proto_buf_text(data), data->len);
+		put(b, jsonbuf_text(data), data->len);
 		puts_(b, "</script>\n");
 	}
 	if (chart)
@@ -653,7 +653,7 @@ page_tail(struct proto_buf *b, const struct proto_buf *data, int chart)
 
 /* How long ago ms was, as now - ms reads to a person. */
 static void
-put_ago(struct proto_buf *b, int64_t now, int64_t ms)
+put_ago(struct jsonbuf *b, int64_t now, int64_t ms)
 {
 	int64_t s = (now - ms) / 1000;
 
@@ -673,7 +673,7 @@ put_ago(struct proto_buf *b, int64_t now, int64_t ms)
 
 /* A moment as relative time, the exact UTC time in its attributes. */
 static void
-put_when(struct proto_buf *b, int64_t now, int64_t ms)
+put_when(struct jsonbuf *b, int64_t now, int64_t ms)
 {
 	puts_(b, "<time datetime=\"");
 	put_time(b, ms);
@@ -685,7 +685,7 @@ put_when(struct proto_buf *b, int64_t now, int64_t ms)
 }
 
 struct index {
-	struct proto_buf	*b;
+	struct jsonbuf	*b;
 	int64_t		 now;
 	int		 section;	/* 0: none yet, 1: active, 2: inactive */
 	int64_t		 count[3];
@@ -702,7 +702,7 @@ index_section(struct index *ix, int section)
 {
 	static const char *const name[] = { "", "active", "inactive" },
 	    *const title[] = { "", "Active", "Inactive" };
-	struct proto_buf *b = ix->b;
+	struct jsonbuf *b = ix->b;
 
 	for (; ix->section < section; ix->section++) {
 		if (ix->section != 0) {
@@ -724,7 +724,7 @@ static int
 html_client_row(void *arg, const struct store_client *c)
 {
 	struct index *ix = arg;
-	struct proto_buf *b = ix->b;
+	struct jsonbuf *b = ix->b;
 	size_t n = strlen(c->client_id);
 	int section = c->active ? 1 : 2;
 
@@ -749,10 +749,10 @@ html_client_row(void *arg, const struct store_client *c)
 }
 
 static int
-page_index(struct server *srv, struct proto_buf *b, const char **why)
+page_index(struct server *srv, struct jsonbuf *b, const char **why)
 {
-	struct index ix = { .b = b, .now = now_ms() };
-	struct proto_buf data;
+	struct index ix = { .b = b, .now = clock_wall_ms() };
+	struct jsonbuf data;
 	char err[256];
 
 	page_head(b, "clients", 7, "index");
@@ -764,18 +764,18 @@ page_index(struct server *srv, struct proto_buf *b, const char **why)
 		return 500;
 	}
 	index_section(&ix, 3);
-	proto_buf_init(&data, 0);
+	jsonbuf_init(&data, 0);
 	printf_(&data, "{\"page\":\"index\",\"now_ms\":%" PRId64 "}", ix.now);
 	page_tail(b, &data, 0);
 	if (data.oom)
 		b->oom = 1;
-	proto_buf_free(&data);
+	jsonbuf_free(&data);
 	return 200;
 }
 
 /* A stat of the client page: a label and a value that app.js updates. */
 static void
-stat_open(struct proto_buf *b, const char *key, const char *label)
+stat_open(struct jsonbuf *b, const char *key, const char *label)
 {
 	printf_(b, "<div class=\"stat\"><div class=\"k\">%s</div>"
 	    "<div class=\"v\" data-stat=\"%s\">", label, key);
@@ -784,7 +784,7 @@ stat_open(struct proto_buf *b, const char *key, const char *label)
 #define STAT_CLOSE	"</div></div>\n"
 
 static void
-client_stats(struct proto_buf *b, const struct store_client *c, int64_t now)
+client_stats(struct jsonbuf *b, const struct store_client *c, int64_t now)
 {
 	puts_(b, "<div class=\"stats\">\n");
 	stat_open(b, "points", "points");
@@ -822,7 +822,7 @@ struct dot {
 /* The values of dots as a static SVG chart: the picture the page shows
  * when JavaScript is off (app.js replaces it with the live uPlot chart). */
 static void
-svg_chart(struct proto_buf *b, const struct dot *d, size_t n)
+svg_chart(struct jsonbuf *b, const struct dot *d, size_t n)
 {
 	double lo = INFINITY, hi = -INFINITY, half, x, y;
 	size_t i;
@@ -877,7 +877,7 @@ svg_chart(struct proto_buf *b, const struct dot *d, size_t n)
  * *ndots.  Returns 0 or -1 (err set). */
 static int
 chart_points(struct server *srv, const struct store_client *c,
-    struct proto_buf *data, struct dot *dots, size_t *ndots, char *err,
+    struct jsonbuf *data, struct dot *dots, size_t *ndots, char *err,
     size_t errlen)
 {
 	struct store_range r = { .limit = CHART_POINTS };
@@ -911,7 +911,7 @@ static const char points_th[] = "<div class=\"scroll\"><table class=\"points\">"
 
 /* The latest PAGE_POINTS points of id as table rows, newest first. */
 static int
-points_rows(struct server *srv, const char *id, struct proto_buf *b,
+points_rows(struct server *srv, const char *id, struct jsonbuf *b,
     char *err, size_t errlen)
 {
 	struct store_range r = { .limit = PAGE_POINTS, .descending = 1 };
@@ -938,7 +938,7 @@ points_rows(struct server *srv, const char *id, struct proto_buf *b,
 
 /* The names of the detectors in votes, space-separated, as HTML. */
 static void
-put_votes(struct proto_buf *b, uint32_t votes)
+put_votes(struct jsonbuf *b, uint32_t votes)
 {
 	const char *name;
 	unsigned k;
@@ -975,7 +975,7 @@ event_exists(struct server *srv, const char *id, int64_t after,
 /* One sentence of what an anomaly and an alert are, for the client's
  * settings. */
 static void
-events_sentence(struct proto_buf *b, const struct store_client *c)
+events_sentence(struct jsonbuf *b, const struct store_client *c)
 {
 	struct detect_settings set;
 	char tmp[64];
@@ -1019,7 +1019,7 @@ events_sentence(struct proto_buf *b, const struct store_client *c)
  * detectors' names by bit, the page's length, and whether it is the newest
  * page (then new anomalies and alerts go on top of it). */
 static void
-events_data(struct lws *wsi, struct proto_buf *data)
+events_data(struct lws *wsi, struct jsonbuf *data)
 {
 	struct events_q q = { 0 };
 	const char *name;
@@ -1040,7 +1040,7 @@ events_data(struct lws *wsi, struct proto_buf *data)
  * above N), with links to the older and newer pages. */
 static int
 events_section(struct server *srv, struct lws *wsi,
-    const struct store_client *c, struct proto_buf *b, char *err,
+    const struct store_client *c, struct jsonbuf *b, char *err,
     size_t errlen)
 {
 	struct store_point *rows;
@@ -1138,17 +1138,17 @@ fail:
 
 static int
 page_client(struct server *srv, struct lws *wsi, const char *id,
-    struct proto_buf *b, const char **why)
+    struct jsonbuf *b, const char **why)
 {
 	struct store_client *c;
-	struct proto_buf data;
+	struct jsonbuf data;
 	struct dot *dots = NULL;
 	char err[256];
 	size_t idlen, ndots = 0;
-	int64_t now = now_ms();
+	int64_t now = clock_wall_ms();
 	int rc, status = 500;
 
-	proto_buf_init(&data, 0);
+	jsonbuf_init(&data, 0);
 	if ((c = malloc(sizeof(*c))) == NULL ||
 	    (dots = malloc(CHART_POINTS * sizeof(*dots))) == NULL)
 		goto done;
@@ -1217,7 +1217,7 @@ fail:
 	*why = "database error";
 	status = 500;
 done:
-	proto_buf_free(&data);
+	jsonbuf_free(&data);
 	free(dots);
 	free(c);
 	return status;
@@ -1251,7 +1251,7 @@ authorized(struct server *srv, struct lws *wsi)
  * writer is idle (route() drained it), so no batch holds its points. */
 static int
 api_delete(struct server *srv, struct lws *wsi, const char *id,
-    struct proto_buf *b, const char **why)
+    struct jsonbuf *b, const char **why)
 {
 	char err[256];
 	int64_t points;
@@ -1334,7 +1334,7 @@ deletable(const char *path)
  * and, for an error, a short reason (static text) in *why. */
 static int
 route(struct server *srv, struct lws *wsi, enum method m, const char *path,
-    struct proto_buf *b, const char **ctype, const char **why,
+    struct jsonbuf *b, const char **ctype, const char **why,
     char *subject, size_t sublen)
 {
 	char id[PROTO_ID_MAX + 1];
@@ -1414,10 +1414,10 @@ status_text(int status)
 
 /* Replaces b by the error page of status: JSON under /api/, else HTML. */
 static void
-error_body(struct proto_buf *b, const char *path, int status, const char *why,
+error_body(struct jsonbuf *b, const char *path, int status, const char *why,
     const char *subject, const char **ctype)
 {
-	proto_buf_clear(b);
+	jsonbuf_clear(b);
 	if (why == NULL)
 		why = status_text(status);
 	if (strncmp(path, "/api/", 5) == 0) {
@@ -1461,7 +1461,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	int status;
 
 	hs->body.headroom = LWS_PRE;
-	proto_buf_clear(&hs->body);
+	jsonbuf_clear(&hs->body);
 	hs->off = 0;
 	/* a body is never read: the connection ends with the answer */
 	hs->close = m == M_OTHER || (m == M_DELETE &&
@@ -1508,7 +1508,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		return -1;
 	if (m == M_HEAD) {
 		/* the headers of GET, no body */
-		proto_buf_free(&hs->body);
+		jsonbuf_free(&hs->body);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	lws_callback_on_writable(wsi);
@@ -1526,7 +1526,7 @@ write_body(struct lws *wsi, struct http_session *hs)
 		final = 0;
 	}
 	/* the LWS_PRE bytes before a later chunk were sent already */
-	if (lws_write(wsi, (unsigned char *)proto_buf_text(&hs->body) + hs->off,
+	if (lws_write(wsi, (unsigned char *)jsonbuf_text(&hs->body) + hs->off,
 	    n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
 		return -1;
 	hs->off += n;
@@ -1534,7 +1534,7 @@ write_body(struct lws *wsi, struct http_session *hs)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	proto_buf_free(&hs->body);
+	jsonbuf_free(&hs->body);
 	hs->off = 0;
 	if (hs->close)
 		return -1;
@@ -1566,7 +1566,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (hs != NULL)
-			proto_buf_free(&hs->body);
+			jsonbuf_free(&hs->body);
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

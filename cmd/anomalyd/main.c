@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "anomalyd.h"
+#include "token.h"
 
 #define SHUTDOWN_MS	1500	/* closing handshakes get this long */
 #define SPIN_US		100	/* after a message, poll(2) this long
@@ -178,24 +179,6 @@ logmsg(const struct server *srv, int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* An integer option from lo to hi, with an optional k, m or g (1024s). */
 static unsigned long long
 number(const char *opt, const char *s, unsigned long long lo,
@@ -307,41 +290,20 @@ param_by_name(struct config *cfg, const char *arg)
 		bad("--param: %s", err);
 }
 
-/* Reads the token of --token-file: the file's content without its
- * trailing newline.  An unreadable file is a runtime failure (exit 1), an
- * empty or unusable token a usage error (exit 2). */
+/* Reads the token of --token-file (lib/token's rule).  An unreadable file
+ * is a runtime failure (exit 1), an unusable token a usage error (exit 2). */
 static void
 read_token(struct config *cfg, const char *path)
 {
-	char buf[PROTO_TOKEN_MAX + 3];
-	FILE *fp;
-	size_t n, i;
+	char e[512];
+	int unreadable;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		err(1, "--token-file: %s", path);
-	n = fread(buf, 1, sizeof(buf), fp);
-	if (ferror(fp))
-		err(1, "--token-file: %s", path);
-	fclose(fp);
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	if (n == 0)
-		bad("--token-file: %s is empty", path);
-	if (n > PROTO_TOKEN_MAX)
-		bad("--token-file: %s: the token is longer than %d bytes", path,
-		    PROTO_TOKEN_MAX);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			bad("--token-file: %s: the token holds a control "
-			    "character", path);
-	if ((cfg->token = malloc(n + 1)) == NULL)
-		err(1, NULL);
-	memcpy(cfg->token, buf, n);
-	cfg->token[n] = '\0';
-	cfg->token_len = n;
-	explicit_bzero(buf, sizeof(buf));
+	cfg->token = token_read_file(path, &cfg->token_len, &unreadable, e,
+	    sizeof(e));
+	if (cfg->token == NULL && unreadable)
+		errx(1, "--token-file: %s", e);
+	if (cfg->token == NULL)
+		bad("--token-file: %s", e);
 }
 
 static void
@@ -460,7 +422,7 @@ options(struct config *cfg, int argc, char *argv[])
 			usage(stdout, 1);
 			exit(0);
 		case OPT_VERSION:
-			printf("anomalyd %s\n", ANOMALYD_VERSION);
+			printf("anomalyd %s\n", ANOMALY_VERSION);
 			exit(0);
 		case ':':
 			bad("option '%s' needs an argument", argv[optind - 1]);
@@ -629,7 +591,7 @@ status(struct server *srv)
 {
 	struct session *s;
 	size_t clients = 0;
-	int64_t up = (mono_us() - srv->started_us) / 1000000;
+	int64_t up = (clock_mono_us() - srv->started_us) / 1000000;
 
 	TAILQ_FOREACH(s, &srv->sessions, all)
 		if (s->client != NULL)
@@ -718,7 +680,7 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&srv.sessions);
 	TAILQ_INIT(&srv.dirty);
 	TAILQ_INIT(&srv.kick);
-	srv.started_us = mono_us();
+	srv.started_us = clock_mono_us();
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
 	if ((e = try_bind(&srv.cfg)) != 0)
 		errx(1, "%s: %s", srv.cfg.where, e == EADDRINUSE ?
@@ -812,7 +774,7 @@ main(int argc, char *argv[])
 	 * idle server sleeps as before.
 	 */
 	while (!stop) {
-		if (lws_service(srv.ctx, mono_us() - srv.rx_us < SPIN_US ?
+		if (lws_service(srv.ctx, clock_mono_us() - srv.rx_us < SPIN_US ?
 		    -1 : 0) < 0)
 			break;
 		if (got_hup) {
@@ -836,8 +798,8 @@ main(int argc, char *argv[])
 	drain(&srv);
 	ws_shutdown(&srv);
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, 50 * LWS_US_PER_MS);
-	deadline = now_ms() + SHUTDOWN_MS;
-	while (srv.nsessions > 0 && now_ms() < deadline) {
+	deadline = clock_wall_ms() + SHUTDOWN_MS;
+	while (srv.nsessions > 0 && clock_wall_ms() < deadline) {
 		if (lws_service(srv.ctx, 0) < 0)
 			break;
 		flush(&srv);
@@ -853,6 +815,6 @@ main(int argc, char *argv[])
 	clients_free(&srv);
 	proto_parser_free(srv.parser);
 	store_close(srv.st);
-	free(srv.cfg.token);
+	token_free(srv.cfg.token);
 	return 0;
 }

@@ -52,7 +52,7 @@ void
 ws_sweep(struct server *srv)
 {
 	struct session *s;
-	int64_t now = now_ms();
+	int64_t now = clock_wall_ms();
 
 	TAILQ_FOREACH(s, &srv->sessions, all) {
 		if (s->close_code != 0)
@@ -131,11 +131,11 @@ hello_token(const struct server *srv, const struct proto_hello *h)
 static int
 ready(struct server *srv, struct session *s)
 {
-	struct proto_buf out, alt;
+	struct jsonbuf out, alt;
 	struct client *c = s->client;
 
-	proto_buf_init(&out, LWS_PRE);
-	proto_buf_init(&alt, LWS_PRE);
+	jsonbuf_init(&out, LWS_PRE);
+	jsonbuf_init(&alt, LWS_PRE);
 	client_ready(srv, c, &out);
 	return reply_wait(srv, s, &out, &alt, 0);
 }
@@ -144,12 +144,12 @@ ready(struct server *srv, struct session *s)
 static int
 points(struct server *srv, struct session *s, const struct proto_msg *m)
 {
-	struct proto_buf out, alt;
+	struct jsonbuf out, alt;
 	size_t i;
 	int holds = 0;
 
-	proto_buf_init(&out, LWS_PRE);
-	proto_buf_init(&alt, LWS_PRE);
+	jsonbuf_init(&out, LWS_PRE);
+	jsonbuf_init(&alt, LWS_PRE);
 	switch (m->kind) {
 	case PROTO_INVALID:
 		proto_format_error(&out, m->error, NULL, 0);
@@ -421,7 +421,7 @@ established(struct server *srv, struct session *s, struct lws *wsi)
 	s->wsi = wsi;
 	STAILQ_INIT(&s->waiting);
 	STAILQ_INIT(&s->sendq);
-	s->born_ms = now_ms();
+	s->born_ms = clock_wall_ms();
 	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
 	TAILQ_INSERT_TAIL(&srv->sessions, s, all);
 	s->registered = 1;
@@ -537,7 +537,7 @@ writeable(struct server *srv, struct session *s)
 	}
 	free(r);
 	if (s->paused) {
-		s->wrote_ms = now_ms();
+		s->wrote_ms = clock_wall_ms();
 		if (s->queued + s->held <= srv->cfg.max_pending / 8) {
 			s->paused = 0;
 			lws_rx_flow_control(s->wsi, 1);
@@ -586,7 +586,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_ESTABLISHED:
 		return established(srv, s, wsi);
 	case LWS_CALLBACK_RECEIVE:
-		srv->rx_us = mono_us();
+		srv->rx_us = clock_mono_us();
 		return receive(srv, s, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return writeable(srv, s);
