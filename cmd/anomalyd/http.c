@@ -16,7 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "anomalyd.h"
+#include "auth.h"
+#include "clients.h"
+#include "clock.h"
+#include "commit.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+#include "static.h"
 #include "timefmt.h"
 
 #define CHUNK		65536	/* bytes per HTTP write */
@@ -28,11 +35,6 @@
 #define EVENTS_MAX	1000	/* at most, per /events request */
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
-
-/* Upper bounds of the commit latency histogram, microseconds. */
-static const uint64_t commit_le[COMMIT_BUCKETS] = {
-	250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 1000000
-};
 
 /* An HTTP connection's response being written. */
 struct http_session {
@@ -170,20 +172,6 @@ put_time(struct jsonbuf *b, int64_t ms)
 
 /* ------------------------------------------------------------ metrics */
 
-void
-commit_counted(struct server *srv, size_t points, uint64_t us)
-{
-	struct commit_stats *cs = &srv->commits;
-	size_t i;
-
-	cs->count++;
-	cs->points += points;
-	cs->usec += us;
-	for (i = 0; i < COMMIT_BUCKETS; i++)
-		if (us <= commit_le[i])
-			cs->le[i]++;
-}
-
 struct totals {
 	int64_t	 points, anomalies, alerts, active, inactive;
 };
@@ -221,7 +209,7 @@ metrics(struct server *srv, struct jsonbuf *b, const char **why)
 
 	if (store_clients_each(srv->st, add_client, &t, err, sizeof(err)) ==
 	    -1) {
-		logmsg(srv, 0, "http: %s", err);
+		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
@@ -270,7 +258,7 @@ static_file(struct server *srv, const char *name, struct jsonbuf *b,
     const char **ctype)
 {
 	const char *www = srv->cfg.www != NULL ? srv->cfg.www : WWW_DEFAULT;
-	int64_t size;
+	off_t size;
 	ssize_t n;
 	size_t got = 0;
 	int fd;
@@ -279,7 +267,7 @@ static_file(struct server *srv, const char *name, struct jsonbuf *b,
 		return 404;
 	if (size > STATIC_MAX) {
 		close(fd);
-		logmsg(srv, 0, "http: %s/%s: over %d bytes", www, name,
+		logmsg(0, "http: %s/%s: over %d bytes", www, name,
 		    STATIC_MAX);
 		return 500;
 	}
@@ -347,7 +335,7 @@ api_clients(struct server *srv, struct jsonbuf *b, const char **why)
 	puts_(b, "[");
 	if (store_clients_each(srv->st, json_client, b, err, sizeof(err)) ==
 	    -1) {
-		logmsg(srv, 0, "http: %s", err);
+		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
@@ -377,7 +365,7 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 		return 404;
 	}
 	if (rc == -1) {
-		logmsg(srv, 0, "http: %s", err);
+		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
@@ -496,7 +484,7 @@ api_points(struct server *srv, struct lws *wsi, const char *id,
 	puts_(b, "]\n");
 	return 200;
 fail:
-	logmsg(srv, 0, "http: %s", err);
+	logmsg(0, "http: %s", err);
 	*why = "database error";
 	return 500;
 }
@@ -601,7 +589,7 @@ api_events(struct server *srv, struct lws *wsi, const char *id,
 	puts_(b, "]\n");
 	return 200;
 fail:
-	logmsg(srv, 0, "http: %s", err);
+	logmsg(0, "http: %s", err);
 	*why = "database error";
 	return 500;
 }
@@ -759,7 +747,7 @@ page_index(struct server *srv, struct jsonbuf *b, const char **why)
 	puts_(b, "<h1>Clients</h1>\n");
 	if (store_clients_each(srv->st, html_client_row, &ix, err,
 	    sizeof(err)) == -1) {
-		logmsg(srv, 0, "http: %s", err);
+		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
@@ -1213,7 +1201,7 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	status = 200;
 	goto done;
 fail:
-	logmsg(srv, 0, "http: %s", err);
+	logmsg(0, "http: %s", err);
 	*why = "database error";
 	status = 500;
 done:
@@ -1224,27 +1212,6 @@ done:
 }
 
 /* ------------------------------------------------------------ delete */
-
-/* Whether the request carries the --token-file token in an
- * Authorization: Bearer header (compared in constant time), or no token
- * is required. */
-static int
-authorized(struct server *srv, struct lws *wsi)
-{
-	char buf[PROTO_TOKEN_MAX + 64], *t;
-	int n, ok = 0;
-
-	if (srv->cfg.token == NULL)
-		return 1;
-	n = lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_AUTHORIZATION);
-	if (n > 7 && strncasecmp(buf, "Bearer ", 7) == 0) {
-		for (t = buf + 7; *t == ' '; t++)
-			;
-		ok = token_equal(srv, t, strlen(t));
-	}
-	explicit_bzero(buf, sizeof(buf));
-	return ok;
-}
 
 /* DELETE /api/clients/{id}: the client, its points and its detector
  * state, when the token allows it and the client is not connected.  The
@@ -1257,7 +1224,7 @@ api_delete(struct server *srv, struct lws *wsi, const char *id,
 	int64_t points;
 	int rc;
 
-	if (!authorized(srv, wsi)) {
+	if (!token_authorized(srv, wsi)) {
 		*why = "token missing or wrong: send Authorization: Bearer "
 		    "TOKEN";
 		return 401;
@@ -1272,11 +1239,11 @@ api_delete(struct server *srv, struct lws *wsi, const char *id,
 		return 404;
 	}
 	if (rc == -1) {
-		logmsg(srv, 0, "http: %s", err);
+		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
-	logmsg(srv, 0, "client %s deleted with its %lld points", id,
+	logmsg(0, "client %s deleted with its %lld points", id,
 	    (long long)points);
 	puts_(b, "{\"deleted\":");
 	put_jstring(b, id, strlen(id));
@@ -1342,11 +1309,12 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 
 	*ctype = "application/json";
 	if (m == M_DELETE) {
-		drain(srv);	/* no batch holds the client's points */
+		/* no batch holds the client's points */
+		commit_drain(srv);
 		*why = "no such client";
 		if ((rc = id_in(path, "/api/clients/", "", id)) == 1)
 			return api_delete(srv, wsi, id, b, why);
-		if (!authorized(srv, wsi)) {
+		if (!token_authorized(srv, wsi)) {
 			*why = "token missing or wrong: send Authorization: "
 			    "Bearer TOKEN";
 			return 401;
@@ -1366,7 +1334,8 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 	}
 	if (strncmp(path, "/static/", 8) == 0)
 		return static_file(srv, path + 8, b, ctype);
-	drain(srv);	/* all received is committed; the store is ours */
+	/* all received is committed; the store is ours */
+	commit_drain(srv);
 	if (strcmp(path, "/metrics") == 0) {
 		*ctype = "text/plain; version=0.0.4; charset=utf-8";
 		return metrics(srv, b, why);
@@ -1480,7 +1449,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		error_body(&hs->body, path, status, why, subject, &ctype);
 	if (hs->body.oom)
 		return -1;
-	logmsg(srv, 2, "http %s %d", path, status);
+	logmsg(2, "http %s %d", path, status);
 	if (lws_add_http_common_headers(wsi, (unsigned)status, ctype,
 	    hs->body.len, &p, end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)
