@@ -11,12 +11,15 @@
  *   static.c   the files of /static/
  *   writer.c   the writer thread and its batches (writer.h)
  *   reply.c    a reply and the error that replaces it
+ *   put.c      text, HTML, URLs and JSON into a buffer, for the pages
  *   commit.c   the group commit: the filling batch, the replies that wait
  *              for it, their release, the commit histogram
  *   clients.c  the registry of clients, their detectors, judging points
  *   auth.c     the --token-file token
  *   ws.c       the WebSocket protocol (SPEC §2)
- *   http.c     HTTP: routing, the JSON API, the pages, /metrics (SPEC §5)
+ *   api.c, chart.c, pages.c, metrics.c   the JSON API, the SVG chart,
+ *              the pages and /metrics (SPEC §5)
+ *   http.c     HTTP routing and headers
  *   main.c     options, the lws context, the service loop, signals
  * One thread, the event loop's, runs everything but the writer thread.
  */
