@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "pages.h"
 #include "put.h"
+#include "server.h"
 #include "static.h"
 
 #define CHUNK		65536	/* bytes per HTTP write */
