@@ -4,11 +4,13 @@
 # The default goal, whatever rule comes first below (tests/build.sh).
 .DEFAULT_GOAL := all
 
+# The suite's version, printed by every command's --version.
+VERSION	= 0.1
 PREFIX	?= /usr/local
 SHARED	?= ../shared
 CC	?= cc
 
-STD	= -std=c11 -D_DEFAULT_SOURCE
+STD	= -std=c11 -D_DEFAULT_SOURCE -DANOMALY_VERSION='"$(VERSION)"'
 WARN	= -Wall -Wextra -Werror
 OPT	= -O2
 SAN	= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \

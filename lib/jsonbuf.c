@@ -45,7 +45,7 @@ jsonbuf_utf8_len(const unsigned char *s, size_t n)
 /* ---------------------------------------------------------- formatting */
 
 void
-proto_buf_init(struct proto_buf *b, size_t headroom)
+jsonbuf_init(struct jsonbuf *b, size_t headroom)
 {
 	b->mem = NULL;
 	b->headroom = headroom;
@@ -55,7 +55,7 @@ proto_buf_init(struct proto_buf *b, size_t headroom)
 }
 
 void
-proto_buf_clear(struct proto_buf *b)
+jsonbuf_clear(struct jsonbuf *b)
 {
 	b->len = 0;
 	b->oom = 0;
@@ -64,14 +64,14 @@ proto_buf_clear(struct proto_buf *b)
 }
 
 void
-proto_buf_free(struct proto_buf *b)
+jsonbuf_free(struct jsonbuf *b)
 {
 	free(b->mem);
-	proto_buf_init(b, b->headroom);
+	jsonbuf_init(b, b->headroom);
 }
 
 char *
-proto_buf_text(const struct proto_buf *b)
+jsonbuf_text(const struct jsonbuf *b)
 {
 	return b->mem == NULL ? NULL : b->mem + b->headroom;
 }
@@ -79,7 +79,7 @@ proto_buf_text(const struct proto_buf *b)
 /* Makes room for n more bytes and the NUL; returns where they go, or NULL
  * (oom set) when memory is short. */
 static char *
-reserve(struct proto_buf *b, size_t n)
+reserve(struct jsonbuf *b, size_t n)
 {
 	size_t need, cap;
 	char *m;
@@ -108,7 +108,7 @@ fail:
 }
 
 static int
-put(struct proto_buf *b, const char *s, size_t n)
+put(struct jsonbuf *b, const char *s, size_t n)
 {
 	char *o = reserve(b, n);
 
@@ -122,7 +122,7 @@ put(struct proto_buf *b, const char *s, size_t n)
 
 
 int
-proto_put_raw(struct proto_buf *b, const char *s, size_t len)
+jsonbuf_put_raw(struct jsonbuf *b, const char *s, size_t len)
 {
 	return put(b, s, len);
 }
@@ -243,7 +243,7 @@ fmt_double(char *out, double d, int real)
 }
 
 int
-proto_put_int(struct proto_buf *b, int64_t v)
+jsonbuf_put_int(struct jsonbuf *b, int64_t v)
 {
 	char tmp[24];
 
@@ -251,7 +251,7 @@ proto_put_int(struct proto_buf *b, int64_t v)
 }
 
 int
-proto_put_uint(struct proto_buf *b, uint64_t v)
+jsonbuf_put_uint(struct jsonbuf *b, uint64_t v)
 {
 	char tmp[24];
 
@@ -259,7 +259,7 @@ proto_put_uint(struct proto_buf *b, uint64_t v)
 }
 
 int
-proto_put_double(struct proto_buf *b, double d)
+jsonbuf_put_double(struct jsonbuf *b, double d)
 {
 	char tmp[40];
 
@@ -267,7 +267,7 @@ proto_put_double(struct proto_buf *b, double d)
 }
 
 int
-proto_put_real(struct proto_buf *b, double d)
+jsonbuf_put_real(struct jsonbuf *b, double d)
 {
 	char tmp[40];
 
@@ -288,7 +288,7 @@ static const unsigned char json_esc[128] = {
 };
 
 int
-proto_put_string(struct proto_buf *b, const char *str, size_t len)
+jsonbuf_put_string(struct jsonbuf *b, const char *str, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;

@@ -12,8 +12,8 @@
 /* A growable text buffer.  The text is at mem + headroom (room for the
  * caller to write before it, e.g. LWS_PRE), len bytes and a NUL.  When
  * memory is short, an append sets oom and returns -1: the text may then be
- * cut anywhere, and every later append fails too until proto_buf_clear(). */
-struct proto_buf {
+ * cut anywhere, and every later append fails too until jsonbuf_clear(). */
+struct jsonbuf {
 	char	*mem;
 	size_t	 headroom;
 	size_t	 len;
@@ -22,40 +22,40 @@ struct proto_buf {
 };
 
 /* Makes b empty, with headroom bytes before its text; allocates nothing. */
-void proto_buf_init(struct proto_buf *b, size_t headroom);
+void jsonbuf_init(struct jsonbuf *b, size_t headroom);
 
 /* Empties b (len 0, oom 0) and keeps its memory for reuse. */
-void proto_buf_clear(struct proto_buf *b);
+void jsonbuf_clear(struct jsonbuf *b);
 
-/* Frees b's memory; b is then as after proto_buf_init(). */
-void proto_buf_free(struct proto_buf *b);
+/* Frees b's memory; b is then as after jsonbuf_init(). */
+void jsonbuf_free(struct jsonbuf *b);
 
 /* The text of b (len bytes, NUL-terminated), NULL while nothing was ever
  * written; valid until the next append or free. */
-char *proto_buf_text(const struct proto_buf *b);
+char *jsonbuf_text(const struct jsonbuf *b);
 
 /* Appends the len bytes at s as they are.  Returns 0, or -1 when memory is
  * short. */
-int proto_put_raw(struct proto_buf *b, const char *s, size_t len);
+int jsonbuf_put_raw(struct jsonbuf *b, const char *s, size_t len);
 
 /* Appends s (len bytes) as a JSON string.  Escapes ", \, control
  * characters, <, >, & and U+2028/U+2029 so that the text is safe inside an
  * HTML <script> block too; replaces bytes that are not UTF-8 by U+FFFD.
  * Returns 0, or -1 when memory is short. */
-int proto_put_string(struct proto_buf *b, const char *s, size_t len);
+int jsonbuf_put_string(struct jsonbuf *b, const char *s, size_t len);
 
 /* Appends d as the shortest JSON number that reads back as d (integers
  * without a fraction; null when d is not finite).  Returns 0 or -1. */
-int proto_put_double(struct proto_buf *b, double d);
+int jsonbuf_put_double(struct jsonbuf *b, double d);
 
 /* Appends v in decimal.  Returns 0 or -1. */
-int proto_put_int(struct proto_buf *b, int64_t v);
-int proto_put_uint(struct proto_buf *b, uint64_t v);
+int jsonbuf_put_int(struct jsonbuf *b, int64_t v);
+int jsonbuf_put_uint(struct jsonbuf *b, uint64_t v);
 
 /* Appends d as the shortest number that reads back as d, an integral one
  * with ".0" (so that it reads back as a real); null when d
  * is not finite.  Returns 0 or -1. */
-int proto_put_real(struct proto_buf *b, double d);
+int jsonbuf_put_real(struct jsonbuf *b, double d);
 
 /* The length of the well-formed UTF-8 sequence at s (n bytes available),
  * 0 when there is none (RFC 3629: no overlongs, no surrogates). */

@@ -1370,29 +1370,29 @@ proto_ts_text(struct proto_ts *ts, const char *s, size_t len)
 
 /* ---------------------------------------------------------- formatting */
 
-#define PUTS(b, lit)	proto_put_raw((b), (lit), sizeof(lit) - 1)
+#define PUTS(b, lit)	jsonbuf_put_raw((b), (lit), sizeof(lit) - 1)
 
 static int
-put_ts(struct proto_buf *b, const struct proto_ts *ts)
+put_ts(struct jsonbuf *b, const struct proto_ts *ts)
 {
 	switch (ts->type) {
 	case PROTO_TS_INTEGER:
 		if (ts->len > 0)
-			return proto_put_raw(b, ts->text, ts->len);
-		return proto_put_int(b, ts->i);
+			return jsonbuf_put_raw(b, ts->text, ts->len);
+		return jsonbuf_put_int(b, ts->i);
 	case PROTO_TS_REAL:
 		if (ts->len > 0)
-			return proto_put_raw(b, ts->text, ts->len);
-		return proto_put_real(b, ts->r);
+			return jsonbuf_put_raw(b, ts->text, ts->len);
+		return jsonbuf_put_real(b, ts->r);
 	case PROTO_TS_TEXT:
-		return proto_put_string(b, ts->text, ts->len);
+		return jsonbuf_put_string(b, ts->text, ts->len);
 	default:
 		return PUTS(b, "null");
 	}
 }
 
 int
-proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
+proto_format_verdict(struct jsonbuf *b, const struct proto_ts *ts,
     int64_t seq, const struct detect_verdict *v, uint32_t detectors,
     unsigned flags)
 {
@@ -1402,23 +1402,23 @@ proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
 
 	if (seq >= 1) {
 		PUTS(b, "{\"seq\":");
-		proto_put_int(b, seq);
+		jsonbuf_put_int(b, seq);
 		sep = ",";
 	}
 	if (ts != NULL && ts->type != PROTO_TS_NONE) {
-		proto_put_raw(b, sep, 1);
+		jsonbuf_put_raw(b, sep, 1);
 		PUTS(b, "\"timestamp\":");
 		put_ts(b, ts);
 		sep = ",";
 	}
-	proto_put_raw(b, sep, 1);
+	jsonbuf_put_raw(b, sep, 1);
 	PUTS(b, "\"anomaly\":");
-	proto_put_raw(b, v->anomaly ? "1" : "0", 1);
+	jsonbuf_put_raw(b, v->anomaly ? "1" : "0", 1);
 	if (flags & PROTO_DETAIL) {
 		PUTS(b, ",\"alert\":");
-		proto_put_raw(b, v->alert ? "1" : "0", 1);
+		jsonbuf_put_raw(b, v->alert ? "1" : "0", 1);
 		PUTS(b, ",\"score\":");
-		proto_put_real(b, v->score);
+		jsonbuf_put_real(b, v->score);
 		PUTS(b, ",\"votes\":{");
 		for (k = 0, first = 1; k < DETECT_KINDS; k++) {
 			if (!(detectors & (1u << k)))
@@ -1428,9 +1428,9 @@ proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
 			first = 0;
 			PUTS(b, "\"");
 			name = detect_kind_name(k);
-			proto_put_raw(b, name, strlen(name));
+			jsonbuf_put_raw(b, name, strlen(name));
 			PUTS(b, "\":");
-			proto_put_raw(b, v->votes & (1u << k) ? "1" : "0", 1);
+			jsonbuf_put_raw(b, v->votes & (1u << k) ? "1" : "0", 1);
 		}
 		PUTS(b, "}");
 		if (v->warmup)
@@ -1442,35 +1442,35 @@ proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
 }
 
 int
-proto_format_error(struct proto_buf *b, const char *error,
+proto_format_error(struct jsonbuf *b, const char *error,
     const struct proto_ts *ts, int64_t seq)
 {
 	PUTS(b, "{\"error\":");
-	proto_put_string(b, error, strlen(error));
+	jsonbuf_put_string(b, error, strlen(error));
 	if (ts != NULL && ts->type != PROTO_TS_NONE) {
 		PUTS(b, ",\"timestamp\":");
 		put_ts(b, ts);
 	}
 	if (seq >= 1) {
 		PUTS(b, ",\"seq\":");
-		proto_put_int(b, seq);
+		jsonbuf_put_int(b, seq);
 	}
 	return PUTS(b, "}");
 }
 
 int
-proto_format_ready(struct proto_buf *b, const char *client_id,
+proto_format_ready(struct jsonbuf *b, const char *client_id,
     uint32_t window, int64_t last_seq, uint64_t points,
     const struct proto_ts *last_ts)
 {
 	PUTS(b, "{\"ready\":true,\"client_id\":");
-	proto_put_string(b, client_id, strlen(client_id));
+	jsonbuf_put_string(b, client_id, strlen(client_id));
 	PUTS(b, ",\"window\":");
-	proto_put_int(b, window);
+	jsonbuf_put_int(b, window);
 	PUTS(b, ",\"last_seq\":");
-	proto_put_int(b, last_seq);
+	jsonbuf_put_int(b, last_seq);
 	PUTS(b, ",\"points\":");
-	proto_put_uint(b, points);
+	jsonbuf_put_uint(b, points);
 	PUTS(b, ",\"last_timestamp\":");
 	if (last_ts != NULL && last_ts->type != PROTO_TS_NONE)
 		put_ts(b, last_ts);
@@ -1480,13 +1480,13 @@ proto_format_ready(struct proto_buf *b, const char *client_id,
 }
 
 int
-proto_batch_begin(struct proto_buf *b)
+proto_batch_begin(struct jsonbuf *b)
 {
 	return PUTS(b, "[");
 }
 
 int
-proto_batch_next(struct proto_buf *b)
+proto_batch_next(struct jsonbuf *b)
 {
 	if (b->oom)
 		return -1;
@@ -1496,13 +1496,13 @@ proto_batch_next(struct proto_buf *b)
 }
 
 int
-proto_batch_end(struct proto_buf *b)
+proto_batch_end(struct jsonbuf *b)
 {
 	return PUTS(b, "]");
 }
 
 int
-proto_settings_format(struct proto_buf *b, const struct detect_settings *s)
+proto_settings_format(struct jsonbuf *b, const struct detect_settings *s)
 {
 	char tmp[32];
 	const char *name;
@@ -1517,22 +1517,22 @@ proto_settings_format(struct proto_buf *b, const struct detect_settings *s)
 			PUTS(b, ",");
 		first = 0;
 		name = detect_kind_name(k);
-		proto_put_string(b, name, strlen(name));
+		jsonbuf_put_string(b, name, strlen(name));
 	}
 	PUTS(b, "],\"vote\":");
 	detect_vote_text(s, tmp, sizeof(tmp));
-	proto_put_string(b, tmp, strlen(tmp));
+	jsonbuf_put_string(b, tmp, strlen(tmp));
 	PUTS(b, ",\"alert\":");
 	detect_alert_text(s, tmp, sizeof(tmp));
-	proto_put_string(b, tmp, strlen(tmp));
+	jsonbuf_put_string(b, tmp, strlen(tmp));
 	PUTS(b, ",\"params\":{");
 	for (k = 0; k < DETECT_PARAMS; k++) {
 		if (k > 0)
 			PUTS(b, ",");
 		name = detect_param_name(k);
-		proto_put_string(b, name, strlen(name));
+		jsonbuf_put_string(b, name, strlen(name));
 		PUTS(b, ":");
-		proto_put_double(b, s->param[k]);
+		jsonbuf_put_double(b, s->param[k]);
 	}
 	return PUTS(b, "}}");
 }

@@ -9,7 +9,7 @@
  * garbage, no trailing commas, at most PROTO_DEPTH_MAX levels of nesting,
  * object keys of at most PROTO_KEY_MAX bytes, a key path of at most 100
  * bytes.  Replies (verdicts, errors, ready, batches) are formatted into a
- * growable struct proto_buf, and so is the JSON form a client's settings
+ * growable struct jsonbuf, and so is the JSON form a client's settings
  * are stored in.  Numbers are read and written in the C locale's form: keep
  * LC_NUMERIC at "C".
  */
@@ -169,35 +169,35 @@ int proto_ts_text(struct proto_ts *ts, const char *s, size_t len);
  * settings, so that the alert source's detectors show why an alert fired)
  * and "warmup":true during warm-up.  Returns 0 or
  * -1 when memory is short. */
-int proto_format_verdict(struct proto_buf *b, const struct proto_ts *ts,
+int proto_format_verdict(struct jsonbuf *b, const struct proto_ts *ts,
     int64_t seq, const struct detect_verdict *v, uint32_t detectors,
     unsigned flags);
 
 /* Appends {"error":E,"timestamp":T,"seq":S}, with timestamp only when ts
  * is not NULL nor NONE and seq only when seq >= 1.  Returns 0 or -1. */
-int proto_format_error(struct proto_buf *b, const char *error,
+int proto_format_error(struct jsonbuf *b, const char *error,
     const struct proto_ts *ts, int64_t seq);
 
 /* Appends {"ready":true,"client_id":ID,"window":N,"last_seq":S,
  * "points":P,"last_timestamp":T}: T is the timestamp of the client's last
  * stored point as read back (a number or a string), null when last_ts is
  * NULL or NONE.  Returns 0 or -1. */
-int proto_format_ready(struct proto_buf *b, const char *client_id,
+int proto_format_ready(struct jsonbuf *b, const char *client_id,
     uint32_t window, int64_t last_seq, uint64_t points,
     const struct proto_ts *last_ts);
 
 /* A batch reply: proto_batch_begin() appends "[", proto_batch_next() goes
  * before each element and appends "," unless it is the first,
  * proto_batch_end() appends "]".  Each returns 0 or -1. */
-int proto_batch_begin(struct proto_buf *b);
-int proto_batch_next(struct proto_buf *b);
-int proto_batch_end(struct proto_buf *b);
+int proto_batch_begin(struct jsonbuf *b);
+int proto_batch_next(struct jsonbuf *b);
+int proto_batch_end(struct jsonbuf *b);
 
 /* Appends the stored form of s's detectors, vote, alert and every param
  * (not the window): {"detectors":[...],"vote":"majority","alert":"vote",
  * "params":{"zscore.k":6,...}}.  proto_settings_parse() of it gives back
  * the same values.  Returns 0 or -1. */
-int proto_settings_format(struct proto_buf *b,
+int proto_settings_format(struct jsonbuf *b,
     const struct detect_settings *s);
 
 /* Reads a settings text (len bytes at text, as proto_settings_format()

@@ -31,13 +31,13 @@ emit_parse_format(const char *name, enum emit_format *f)
 	return 0;
 }
 
-/* Writes what proto_put_double()/proto_put_string() made of a value. */
+/* Writes what jsonbuf_put_double()/jsonbuf_put_string() made of a value. */
 static void
 put_scratch(struct emitter *e)
 {
 	if (!e->scratch.oom && e->scratch.len > 0)
-		fwrite(proto_buf_text(&e->scratch), 1, e->scratch.len, e->out);
-	proto_buf_clear(&e->scratch);
+		fwrite(jsonbuf_text(&e->scratch), 1, e->scratch.len, e->out);
+	jsonbuf_clear(&e->scratch);
 }
 
 /* Writes d as a JSON number: the shortest that reads back as d, null when
@@ -45,7 +45,7 @@ put_scratch(struct emitter *e)
 static void
 put_jnumber(struct emitter *e, double d)
 {
-	proto_put_double(&e->scratch, d);
+	jsonbuf_put_double(&e->scratch, d);
 	put_scratch(e);
 }
 
@@ -62,7 +62,7 @@ put_cnumber(struct emitter *e, double d)
 static void
 put_jstring(struct emitter *e, const char *s, size_t len)
 {
-	proto_put_string(&e->scratch, s, len);
+	jsonbuf_put_string(&e->scratch, s, len);
 	put_scratch(e);
 }
 
@@ -150,7 +150,7 @@ void
 emit_begin(struct emitter *e, FILE *out, enum emit_format f, int clients)
 {
 	e->out = out;
-	proto_buf_init(&e->scratch, 0);
+	jsonbuf_init(&e->scratch, 0);
 	e->format = f;
 	e->rows = 0;
 	if (f == EMIT_CSV)
@@ -250,5 +250,5 @@ emit_end(struct emitter *e)
 {
 	if (e->format == EMIT_JSON)
 		fputs(e->rows == 0 ? "]\n" : "\n]\n", e->out);
-	proto_buf_free(&e->scratch);
+	jsonbuf_free(&e->scratch);
 }

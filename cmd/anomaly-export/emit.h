@@ -29,7 +29,7 @@ struct emitter {
 	FILE		*out;
 	enum emit_format format;
 	int		 rows;		/* rows written so far */
-	struct proto_buf scratch;	/* one value's text */
+	struct jsonbuf scratch;	/* one value's text */
 };
 
 /* Parses a format name ("csv", "ndjson", "json").  Returns 0 and sets *f,

@@ -25,7 +25,6 @@
 #include "store.h"
 #include "timefmt.h"
 
-#define VERSION		"0.1"
 
 enum { OPT_SINCE = 256, OPT_UNTIL, OPT_CLIENTS, OPT_VERSION };
 
@@ -370,7 +369,7 @@ main(int argc, char *argv[])
 		case 'h':
 			help();
 		case OPT_VERSION:
-			printf("anomaly-export %s\n", VERSION);
+			printf("anomaly-export %s\n", ANOMALY_VERSION);
 			return 0;
 		default:
 			bad_option(ch, argv);

@@ -32,12 +32,13 @@
 
 #include <libwebsockets.h>
 
+#include "clock.h"
 #include "csvin.h"
 #include "proto.h"
 #include "reply.h"
 #include "timefmt.h"
+#include "token.h"
 
-#define VERSION		"0.1"
 #define DEFAULT_URL	"ws://127.0.0.1:3000/ws"
 #ifndef BATCH_MAX
 #define BATCH_MAX	64	/* points per message, at most */
@@ -183,7 +184,7 @@ struct sender {
 	struct row	*ring;
 	size_t		 head, count, sent;
 
-	struct proto_buf out;
+	struct jsonbuf out;
 	char		*rx;		/* a reply being assembled */
 	size_t		 rxlen, rxcap;
 	FILE		*log;
@@ -308,15 +309,6 @@ number(const char *s, long min, long max, const char *what)
 	return n;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The default client id of a file: its base name without .csv, bytes
  * outside [A-Za-z0-9._:-] as _, cut to 64 bytes. */
 static void
@@ -353,7 +345,7 @@ log_msg(char dir, const char *msg, size_t len)
 
 	if (S.log == NULL)
 		return;
-	timefmt_format((int64_t)now_ms(), t, sizeof(t));
+	timefmt_format((int64_t)(uint64_t)clock_wall_ms(), t, sizeof(t));
 	fprintf(S.log, "%s %c %.*s\n", t, dir, (int)len, msg);
 }
 
@@ -403,7 +395,7 @@ put_csv_field(const char *s, size_t len)
 static void
 print_verdict(const struct row *w, const struct reply *r)
 {
-	struct proto_buf b;
+	struct jsonbuf b;
 	int i;
 
 	if (S.quiet)
@@ -417,25 +409,25 @@ print_verdict(const struct row *w, const struct reply *r)
 		printf(",%s,%d,%d\n", w->val, r->anomaly, r->alert);
 		return;
 	}
-	proto_buf_init(&b, 0);
+	jsonbuf_init(&b, 0);
 	printf("{\"client_id\":\"%s\",\"seq\":%lld,\"line\":%llu,"
 	    "\"timestamp\":", S.client_id, (long long)w->seq,
 	    (unsigned long long)w->line);
 	if (w->ts_num)
 		fwrite(w->ts, 1, w->ts_len, stdout);
 	else {
-		(void)proto_put_string(&b, w->ts, w->ts_len);
-		fwrite(proto_buf_text(&b), 1, b.len, stdout);
-		proto_buf_clear(&b);
+		(void)jsonbuf_put_string(&b, w->ts, w->ts_len);
+		fwrite(jsonbuf_text(&b), 1, b.len, stdout);
+		jsonbuf_clear(&b);
 	}
-	(void)proto_put_double(&b, w->v);
-	printf(",\"value\":%s,\"anomaly\":%d", proto_buf_text(&b), r->anomaly);
+	(void)jsonbuf_put_double(&b, w->v);
+	printf(",\"value\":%s,\"anomaly\":%d", jsonbuf_text(&b), r->anomaly);
 	if (r->has_alert)
 		printf(",\"alert\":%d", r->alert);
 	if (r->has_score) {
-		proto_buf_clear(&b);
-		(void)proto_put_double(&b, r->score);
-		printf(",\"score\":%s", proto_buf_text(&b));
+		jsonbuf_clear(&b);
+		(void)jsonbuf_put_double(&b, r->score);
+		printf(",\"score\":%s", jsonbuf_text(&b));
 	}
 	if (r->nvotes > 0) {
 		printf(",\"votes\":{");
@@ -449,7 +441,7 @@ print_verdict(const struct row *w, const struct reply *r)
 	if (r->duplicate)
 		printf(",\"duplicate\":1");
 	printf("}\n");
-	proto_buf_free(&b);
+	jsonbuf_free(&b);
 }
 
 static void
@@ -461,7 +453,7 @@ progress(int last)
 
 	if (!S.progress)
 		return;
-	t = now_ms();
+	t = (uint64_t)clock_wall_ms();
 	if (!last && t - S.last_draw_ms < 100)
 		return;
 	S.last_draw_ms = t;
@@ -605,15 +597,6 @@ close_file(void)
 	S.reader = NULL;
 	progress(1);
 	S.progress = 0;
-}
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* The time of a timestamp in epoch ms: a number is seconds, else a date.
@@ -863,7 +846,7 @@ read_row(void)
 	S.pending_due_us = 0;
 	if (S.rate > 0 || S.realtime) {
 		if (S.paced == 0) {
-			S.pace_start_us = mono_us();
+			S.pace_start_us = clock_mono_us();
 			S.t0_ms = ms;
 		}
 		if (S.rate > 0)
@@ -890,7 +873,7 @@ fill(void)
 			break;
 		}
 		if (S.pending_due_us > 0 &&
-		    (now = mono_us()) < S.pending_due_us) {
+		    (now = clock_mono_us()) < S.pending_due_us) {
 			lws_sul_schedule(S.ctx, 0, &S.pace_sul, pace_wake,
 			    (lws_usec_t)(S.pending_due_us - now));
 			break;
@@ -909,8 +892,8 @@ send_text(struct lws *wsi)
 {
 	size_t len = S.out.len;
 
-	log_msg('>', proto_buf_text(&S.out), len);
-	if (lws_write(wsi, (unsigned char *)proto_buf_text(&S.out), len,
+	log_msg('>', jsonbuf_text(&S.out), len);
+	if (lws_write(wsi, (unsigned char *)jsonbuf_text(&S.out), len,
 	    LWS_WRITE_TEXT) < (int)len)
 		return -1;
 	return 0;
@@ -950,10 +933,10 @@ format_point(const struct row *w)
 	if (put_raw(head, (size_t)n) == -1)
 		return -1;
 	if (w->ts_num ? put_raw(w->ts, w->ts_len) :
-	    proto_put_string(&S.out, w->ts, w->ts_len))
+	    jsonbuf_put_string(&S.out, w->ts, w->ts_len))
 		return -1;
 	if (put_raw(",\"value\":", 9) == -1 ||
-	    proto_put_double(&S.out, w->v) == -1 || put_raw("}", 1) == -1)
+	    jsonbuf_put_double(&S.out, w->v) == -1 || put_raw("}", 1) == -1)
 		return -1;
 	return 0;
 }
@@ -966,7 +949,7 @@ send_points(struct lws *wsi)
 
 	if (n > BATCH_MAX)
 		n = BATCH_MAX;
-	proto_buf_clear(&S.out);
+	jsonbuf_clear(&S.out);
 	if (n > 1 && put_raw("[", 1) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -984,9 +967,9 @@ send_points(struct lws *wsi)
 static int
 send_settings(struct lws *wsi)
 {
-	proto_buf_clear(&S.out);
+	jsonbuf_clear(&S.out);
 	if (put_raw("{\"version\":2,\"detail\":true,\"token\":", 35) == -1 ||
-	    proto_put_string(&S.out, S.token, strlen(S.token)) == -1 ||
+	    jsonbuf_put_string(&S.out, S.token, strlen(S.token)) == -1 ||
 	    put_raw("}", 1) == -1)
 		return -1;
 	S.settings_sent = 1;
@@ -1321,7 +1304,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		S.active_us = mono_us();
+		S.active_us = clock_mono_us();
 		if (lws_is_first_fragment(wsi))
 			S.rxlen = 0;
 		if (S.rxlen + len + 1 > S.rxcap) {
@@ -1360,7 +1343,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		S.active_us = mono_us();
+		S.active_us = clock_mono_us();
 		if (S.token != NULL && !S.settings_sent)
 			return send_settings(wsi);
 		if (!S.ready)
@@ -1478,12 +1461,12 @@ run_job(void)
 		return;
 	}
 	log_open();
-	S.start_ms = now_ms();
+	S.start_ms = (uint64_t)clock_wall_ms();
 	if (S.loop)
 		tick(NULL);
 	connect_now(NULL);
 	while (!S.job_over)
-		if (lws_service(S.ctx, mono_us() - S.active_us <
+		if (lws_service(S.ctx, clock_mono_us() - S.active_us <
 		    SPIN_US ? -1 : 0) < 0)
 			break;
 	lws_sul_schedule(S.ctx, 0, &S.pace_sul, pace_wake,
@@ -1498,7 +1481,7 @@ run_job(void)
 	close_file();
 	log_close();
 	fflush(stdout);
-	t = now_ms() - S.start_ms;
+	t = (uint64_t)clock_wall_ms() - S.start_ms;
 	secs = (double)t / 1000;
 	if (S.job_connected)
 		fprintf(stderr, "anomaly-send: %s: %llu points, %llu "
@@ -1524,24 +1507,18 @@ run_job(void)
 		S.any_rejected = 1;
 }
 
+/* Reads the token of --token-file (lib/token's rule): an unreadable file
+ * ends the run with 1, an unusable token with 2. */
 static void
 read_token(const char *file)
 {
-	char buf[PROTO_TOKEN_MAX + 2];
-	FILE *fp;
-	size_t n;
+	char e[512];
+	size_t len;
+	int unreadable;
 
-	if ((fp = fopen(file, "r")) == NULL)
-		err(1, "%s", file);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (strlen(buf) > PROTO_TOKEN_MAX || buf[0] == '\0')
-		errx(1, "%s: the token must be 1 to %d bytes on its first "
-		    "line", file, PROTO_TOKEN_MAX);
-	if ((S.token = strdup(buf)) == NULL)
-		err(1, NULL);
+	if ((S.token = token_read_file(file, &len, &unreadable, e,
+	    sizeof(e))) == NULL)
+		errx(unreadable ? 1 : 2, "--token-file: %s", e);
 }
 
 /* Reads S.url: ws://HOST[:PORT][/PATH] or HOST:PORT; no path is /ws. */
@@ -1767,7 +1744,7 @@ main(int argc, char *argv[])
 			S.wait_first = 1;
 			break;
 		case OPT_VERSION:
-			printf("anomaly-send %s\n", VERSION);
+			printf("anomaly-send %s\n", ANOMALY_VERSION);
 			return 0;
 		case 'h':
 			help();
@@ -1818,7 +1795,7 @@ main(int argc, char *argv[])
 
 	if ((S.ring = calloc(S.inflight, sizeof(*S.ring))) == NULL)
 		err(1, NULL);
-	proto_buf_init(&S.out, LWS_PRE);
+	jsonbuf_init(&S.out, LWS_PRE);
 	lws_set_log_level(0, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
@@ -1841,7 +1818,7 @@ main(int argc, char *argv[])
 		snprintf(S.client_id, sizeof(S.client_id), "%s", S.id_opt);
 		status = delete_client();
 		lws_context_destroy(S.ctx);
-		free(S.token);
+		token_free(S.token);
 		return status;
 	}
 	if (S.id_opt != NULL) {
@@ -1860,10 +1837,10 @@ main(int argc, char *argv[])
 				break;
 		}
 	lws_context_destroy(S.ctx);
-	proto_buf_free(&S.out);
+	jsonbuf_free(&S.out);
 	free(S.ring);
 	free(S.rx);
-	free(S.token);
+	token_free(S.token);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	status = 0;

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "batch.h"
 #include "canvas.h"
 #include "crt.h"
@@ -32,7 +33,6 @@
 #include "store.h"
 #include "view.h"
 
-#define VERSION		"0.1"
 #define MAX_DBS		64
 
 enum { OPT_ITERATIONS = 256, OPT_VERSION };
@@ -133,16 +133,6 @@ help(void)
 	exit(0);
 }
 
-/* The wall clock in epoch milliseconds. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 valid_id(const char *s)
 {
@@ -177,7 +167,7 @@ run_batch(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 			nap(interval_ms);
 		if (quit_signal)
 			break;
-		env->now_ms = now_ms();
+		env->now_ms = clock_wall_ms();
 		if (query_clients(dbs, m, env->now_ms, err, sizeof(err)) == -1)
 			errx(1, "%s", err);
 		for (r = 0; r < m->nrows; r++) {
@@ -206,7 +196,7 @@ fetch(struct top_dbs *dbs, struct top_model *m, int clients)
 	int rc = 0;
 
 	if (clients)
-		rc = query_clients(dbs, m, now_ms(), err, sizeof(err));
+		rc = query_clients(dbs, m, clock_wall_ms(), err, sizeof(err));
 	if (rc == 0) {
 		if (m->view == VIEW_DETAIL)
 			rc = query_detail(dbs, m, err, sizeof(err));
@@ -244,7 +234,7 @@ run_screen(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 	for (;;) {
 		if (quit_signal)
 			break;
-		now = now_ms();
+		now = clock_wall_ms();
 		refresh = !m->paused && now >= next;
 		if (refresh || need) {
 			fetch(dbs, m, refresh || m->refreshes == 0);
@@ -256,12 +246,12 @@ run_screen(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 				next = now + interval_ms;
 			need = 0;
 		}
-		env->now_ms = now_ms();
+		env->now_ms = clock_wall_ms();
 		view_draw(&cv, m, env);
 		crt_draw(t, &cv, full);
 		full = 0;
-		key = crt_key(t, m->paused ? 1000 : (int)(next - now_ms() > 0 ?
-		    next - now_ms() : 0), &y);
+		key = crt_key(t, m->paused ? 1000 : (int)(next - clock_wall_ms() > 0 ?
+		    next - clock_wall_ms() : 0), &y);
 		if (key == TOPK_NONE)
 			continue;
 		if (key == TOPK_RESIZE) {
@@ -342,7 +332,7 @@ main(int argc, char *argv[])
 				    optarg);
 			break;
 		case OPT_VERSION:
-			printf("anomaly-top %s\n", VERSION);
+			printf("anomaly-top %s\n", ANOMALY_VERSION);
 			exit(0);
 		default:
 			bad_option(ch, argv);

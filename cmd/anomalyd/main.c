@@ -22,7 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "anomalyd.h"
+#include "clients.h"
+#include "clock.h"
+#include "commit.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+#include "token.h"
+#include "ws.h"
 
 #define SHUTDOWN_MS	1500	/* closing handshakes get this long */
 #define SPIN_US		100	/* after a message, poll(2) this long
@@ -164,38 +171,6 @@ bad(const char *fmt, ...)
 	exit(2);
 }
 
-void
-logmsg(const struct server *srv, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level > srv->cfg.verbose)
-		return;
-	fprintf(stderr, "anomalyd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* An integer option from lo to hi, with an optional k, m or g (1024s). */
 static unsigned long long
 number(const char *opt, const char *s, unsigned long long lo,
@@ -307,41 +282,20 @@ param_by_name(struct config *cfg, const char *arg)
 		bad("--param: %s", err);
 }
 
-/* Reads the token of --token-file: the file's content without its
- * trailing newline.  An unreadable file is a runtime failure (exit 1), an
- * empty or unusable token a usage error (exit 2). */
+/* Reads the token of --token-file (lib/token's rule).  An unreadable file
+ * is a runtime failure (exit 1), an unusable token a usage error (exit 2). */
 static void
 read_token(struct config *cfg, const char *path)
 {
-	char buf[PROTO_TOKEN_MAX + 3];
-	FILE *fp;
-	size_t n, i;
+	char e[512];
+	int unreadable;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		err(1, "--token-file: %s", path);
-	n = fread(buf, 1, sizeof(buf), fp);
-	if (ferror(fp))
-		err(1, "--token-file: %s", path);
-	fclose(fp);
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	if (n == 0)
-		bad("--token-file: %s is empty", path);
-	if (n > PROTO_TOKEN_MAX)
-		bad("--token-file: %s: the token is longer than %d bytes", path,
-		    PROTO_TOKEN_MAX);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			bad("--token-file: %s: the token holds a control "
-			    "character", path);
-	if ((cfg->token = malloc(n + 1)) == NULL)
-		err(1, NULL);
-	memcpy(cfg->token, buf, n);
-	cfg->token[n] = '\0';
-	cfg->token_len = n;
-	explicit_bzero(buf, sizeof(buf));
+	cfg->token = token_read_file(path, &cfg->token_len, &unreadable, e,
+	    sizeof(e));
+	if (cfg->token == NULL && unreadable)
+		errx(1, "--token-file: %s", e);
+	if (cfg->token == NULL)
+		bad("--token-file: %s", e);
 }
 
 static void
@@ -460,7 +414,7 @@ options(struct config *cfg, int argc, char *argv[])
 			usage(stdout, 1);
 			exit(0);
 		case OPT_VERSION:
-			printf("anomalyd %s\n", ANOMALYD_VERSION);
+			printf("anomalyd %s\n", ANOMALY_VERSION);
 			exit(0);
 		case ':':
 			bad("option '%s' needs an argument", argv[optind - 1]);
@@ -629,7 +583,7 @@ status(struct server *srv)
 {
 	struct session *s;
 	size_t clients = 0;
-	int64_t up = (mono_us() - srv->started_us) / 1000000;
+	int64_t up = (clock_mono_us() - srv->started_us) / 1000000;
 
 	TAILQ_FOREACH(s, &srv->sessions, all)
 		if (s->client != NULL)
@@ -642,26 +596,6 @@ status(struct server *srv)
 	    srv->gone ? " (removed: points are not stored)" : "");
 }
 
-/* The database file was removed or replaced: say so once; from now on
- * /healthz fails and no point is acknowledged (clients.c). */
-void
-db_gone(struct server *srv, const char *why)
-{
-	if (srv->gone)
-		return;
-	srv->gone = 1;
-	snprintf(srv->gone_why, sizeof(srv->gone_why), "%s", why);
-	logmsg(srv, 0, "%s: %s: points are no longer stored or acknowledged; "
-	    "restart anomalyd", srv->dbpath, why);
-}
-
-static void
-lws_emit(int level, const char *line)
-{
-	(void)level;
-	fprintf(stderr, "anomalyd: lws: %s", line);
-}
-
 static void
 sweep(lws_sorted_usec_list_t *sul)
 {
@@ -672,7 +606,7 @@ sweep(lws_sorted_usec_list_t *sul)
 		ws_sweep(srv);
 		if (!srv->gone && store_file_check(srv->st, why,
 		    sizeof(why)) == -1)
-			db_gone(srv, why);
+			commit_db_gone(srv, why);
 	}
 	lws_sul_schedule(srv->ctx, 0, &srv->sweep, sweep,
 	    srv->stopping ? 50 * LWS_US_PER_MS : LWS_US_PER_SEC);
@@ -697,6 +631,12 @@ main(int argc, char *argv[])
 	static struct lws_protocol_vhost_options pvo = {
 		.options = &pvo_default, .name = "anomaly", .value = ""
 	};
+	/* what the group commit asks of the clients and the sessions */
+	static const struct commit_hooks hooks = {
+		.committed = clients_committed,
+		.failed = clients_failed,
+		.close = session_close,
+	};
 	static struct server srv;
 	struct lws_protocols protocols[3];
 	struct lws_context_creation_info info;
@@ -709,6 +649,7 @@ main(int argc, char *argv[])
 	int e;
 
 	options(&srv.cfg, argc, argv);
+	log_init(srv.cfg.verbose);
 	if (srv.cfg.www == NULL && default_www(www, sizeof(www)) == 0)
 		srv.cfg.www = www;
 	if (srv.cfg.token == NULL && !loopback(&srv.cfg))
@@ -718,7 +659,7 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&srv.sessions);
 	TAILQ_INIT(&srv.dirty);
 	TAILQ_INIT(&srv.kick);
-	srv.started_us = mono_us();
+	srv.started_us = clock_mono_us();
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
 	if ((e = try_bind(&srv.cfg)) != 0)
 		errx(1, "%s: %s", srv.cfg.where, e == EADDRINUSE ?
@@ -729,6 +670,7 @@ main(int argc, char *argv[])
 	if ((srv.parser = proto_parser_new(srv.cfg.max_window)) == NULL ||
 	    clients_init(&srv) == -1)
 		errx(1, "out of memory");
+	commit_init(&srv, &hooks);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -746,7 +688,7 @@ main(int argc, char *argv[])
 
 	lws_set_log_level(srv.cfg.verbose >= 2 ? LLL_ERR | LLL_WARN |
 	    LLL_NOTICE : srv.cfg.verbose ? LLL_ERR | LLL_WARN : LLL_ERR,
-	    lws_emit);
+	    log_lws);
 	memset(protocols, 0, sizeof(protocols));
 	protocols[0] = http_protocol;
 	protocols[1] = ws_protocol;
@@ -788,21 +730,23 @@ main(int argc, char *argv[])
 	/*
 	 * The group commit of SPEC §4.  A pass of lws_service() reads what
 	 * the sockets hold; ws.c judges the points of each message and adds
-	 * them to the filling batch, their replies wait (clients.c).  After
-	 * the pass, flush() takes back the batch the writer thread has
-	 * committed and releases its replies, hands the writer the filling
-	 * batch when it is idle, and ws_write_now() writes the released
-	 * replies without another poll(2); a batch the writer finishes
-	 * while poll(2) sleeps wakes it (wake_loop).  So a commit starts
+	 * them to the filling batch (clients.c), their replies wait
+	 * (commit.c).  After the pass, commit_flush() takes back the batch
+	 * the writer thread has committed and releases its replies, hands
+	 * the writer the filling batch when it is idle, and ws_write_now()
+	 * writes the released replies without another poll(2); a batch the
+	 * writer finishes while poll(2) sleeps wakes it (wake_loop).  So a
+	 * commit starts
 	 * - as soon as no more input is waiting: a pass ends when the input
 	 *   the sockets held is read, and the commit follows before poll(2)
 	 *   may sleep (a lone send-and-wait client is answered at once), or
 	 *   if the writer is busy, as soon as it is done;
-	 * - when --batch-rows points are pending: message_done() hands the
-	 *   batch over within the pass, waiting for the writer if need be;
+	 * - when --batch-rows points are pending: commit_message_done()
+	 *   hands the batch over within the pass, waiting for the writer if
+	 *   need be;
 	 * - --batch-ms after the first pending point, if the writer is idle:
-	 *   message_done() hands it over within the pass (a pass over many
-	 *   busy connections may run long).
+	 *   commit_message_done() hands it over within the pass (a pass over
+	 *   many busy connections may run long).
 	 * A verdict is written only after the commit that covers its point.
 	 *
 	 * For SPIN_US after a message the passes poll(2) without sleeping:
@@ -812,7 +756,7 @@ main(int argc, char *argv[])
 	 * idle server sleeps as before.
 	 */
 	while (!stop) {
-		if (lws_service(srv.ctx, mono_us() - srv.rx_us < SPIN_US ?
+		if (lws_service(srv.ctx, clock_mono_us() - srv.rx_us < SPIN_US ?
 		    -1 : 0) < 0)
 			break;
 		if (got_hup) {
@@ -823,36 +767,37 @@ main(int argc, char *argv[])
 			got_usr1 = 0;
 			status(&srv);
 		}
-		flush(&srv);
+		commit_flush(&srv);
 		ws_write_now(&srv);
 	}
 
 	/* stop accepting, commit, close every connection with 1001 */
 	if (stop != 0)
-		logmsg(&srv, 1, "%s: shutting down", strsignal(stop));
+		logmsg(1, "%s: shutting down", strsignal(stop));
 	else
-		logmsg(&srv, 1, "shutting down");
+		logmsg(1, "shutting down");
 	srv.stopping = 1;
-	drain(&srv);
+	commit_drain(&srv);
 	ws_shutdown(&srv);
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, 50 * LWS_US_PER_MS);
-	deadline = now_ms() + SHUTDOWN_MS;
-	while (srv.nsessions > 0 && now_ms() < deadline) {
+	deadline = clock_wall_ms() + SHUTDOWN_MS;
+	while (srv.nsessions > 0 && clock_wall_ms() < deadline) {
 		if (lws_service(srv.ctx, 0) < 0)
 			break;
-		flush(&srv);
+		commit_flush(&srv);
 		ws_write_now(&srv);
 	}
-	drain(&srv);
+	commit_drain(&srv);
 	writer_quiet(srv.wr);		/* the context goes away */
 	lws_context_destroy(srv.ctx);	/* the rest: snapshots, inactive */
-	drain(&srv);
+	commit_drain(&srv);
 	writer_free(srv.wr);
 	if (store_clients_deactivate(srv.st, err, sizeof(err)) == -1)
 		warnx("%s", err);
 	clients_free(&srv);
+	commit_free(&srv);
 	proto_parser_free(srv.parser);
 	store_close(srv.st);
-	free(srv.cfg.token);
+	token_free(srv.cfg.token);
 	return 0;
 }

@@ -1,20 +1,18 @@
 /*
- * static.c: the files of /static/ (SPEC §5), from share/anomaly/www or
- * --www DIR.  A name must be plain ([A-Za-z0-9._-] segments, none starting
- * with a dot), and the file it resolves to, symbolic links followed, must be
- * a regular file inside the directory: nothing else is ever opened.
+ * static.c: the files of /static/ (see static.h).
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "anomalyd.h"
+#include "static.h"
 
 #define STATIC_NAME_MAX	255	/* bytes of a name under /static/ */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "errmsg.h"
 #include "writer.h"
 
@@ -88,20 +89,11 @@ batch_free(struct batch *b)
 	b->cap = 0;
 }
 
-static int64_t
-mono_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void
 batch_run(struct store *st, struct batch *b)
 {
 	struct wop *op;
-	int64_t t0 = mono_now_us(), d;
+	int64_t t0 = clock_mono_us(), d;
 	size_t i;
 	int rc = 0;
 
@@ -133,7 +125,7 @@ batch_run(struct store *st, struct batch *b)
 	} else if (store_commit(st, b->why, sizeof(b->why)) == -1)
 		b->failed = 1;
 out:
-	d = mono_now_us() - t0;
+	d = clock_mono_us() - t0;
 	b->usec = d > 0 ? (uint64_t)d : 0;
 }
 

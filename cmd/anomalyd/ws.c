@@ -1,15 +1,17 @@
 /*
- * ws.c: the WebSocket side of anomalyd (SPEC §2): the path, the hello in
- * the URL or the first message, messages assembled from their pieces,
- * points and batches handed to clients.c, replies written one per
- * WRITEABLE callback, and the closes of §2.3.
+ * ws.c: the WebSocket side of anomalyd (see ws.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "anomalyd.h"
+#include "auth.h"
+#include "clients.h"
+#include "clock.h"
+#include "commit.h"
+#include "log.h"
+#include "reply.h"
+#include "ws.h"
 
 #define RX_KEEP		16384	/* an assembly buffer above this is freed */
 #define STALL_MS	10000	/* paused with nothing written: too slow */
@@ -17,13 +19,13 @@
 
 /* Closes wsi from within its callback: the caller returns -1. */
 static int
-close_now(struct server *srv, struct session *s, int code, const char *why)
+close_now(struct session *s, int code, const char *why)
 {
 	size_t len = strlen(why);
 
 	if (len > 123)
 		len = 123;
-	logmsg(srv, 1, "close %s %d %.*s", s->client != NULL ?
+	logmsg(1, "close %s %d %.*s", s->client != NULL ?
 	    s->client->id : s->peer, code, (int)len, why);
 	lws_close_reason(s->wsi, (enum lws_close_status)code,
 	    (unsigned char *)(uintptr_t)why, len);
@@ -52,7 +54,7 @@ void
 ws_sweep(struct server *srv)
 {
 	struct session *s;
-	int64_t now = now_ms();
+	int64_t now = clock_wall_ms();
 
 	TAILQ_FOREACH(s, &srv->sessions, all) {
 		if (s->close_code != 0)
@@ -62,7 +64,7 @@ ws_sweep(struct server *srv)
 			session_close(s, s->deferred ? 4003 : 4001,
 			    s->deferred ? NO_TOKEN : "no hello", 0);
 		else if (s->paused && now - s->wrote_ms >= STALL_MS) {
-			logmsg(srv, 0, "%s: reads no replies: too slow",
+			logmsg(0, "%s: reads no replies: too slow",
 			    s->client != NULL ? s->client->id : s->peer);
 			session_close(s, 4008, "too slow", 1);
 		}
@@ -105,19 +107,6 @@ ws_write_now(struct server *srv)
 
 /* -------------------------------------------------------------- token */
 
-int
-token_equal(const struct server *srv, const char *t, size_t len)
-{
-	const volatile unsigned char *k =
-	    (const volatile unsigned char *)srv->cfg.token;
-	size_t i, klen = srv->cfg.token_len;
-	unsigned d = len != klen;
-
-	for (i = 0; i < klen; i++)
-		d |= k[i] ^ (i < len ? (unsigned char)t[i] : 0u);
-	return d == 0;
-}
-
 /* Whether the hello or settings object h carries the token. */
 static int
 hello_token(const struct server *srv, const struct proto_hello *h)
@@ -131,25 +120,25 @@ hello_token(const struct server *srv, const struct proto_hello *h)
 static int
 ready(struct server *srv, struct session *s)
 {
-	struct proto_buf out, alt;
+	struct jsonbuf out, alt;
 	struct client *c = s->client;
 
-	proto_buf_init(&out, LWS_PRE);
-	proto_buf_init(&alt, LWS_PRE);
+	jsonbuf_init(&out, LWS_PRE);
+	jsonbuf_init(&alt, LWS_PRE);
 	client_ready(srv, c, &out);
-	return reply_wait(srv, s, &out, &alt, 0);
+	return commit_reply(srv, s, &out, &alt, 0);
 }
 
 /* Answers the message m, after the hello. */
 static int
 points(struct server *srv, struct session *s, const struct proto_msg *m)
 {
-	struct proto_buf out, alt;
+	struct jsonbuf out, alt;
 	size_t i;
 	int holds = 0;
 
-	proto_buf_init(&out, LWS_PRE);
-	proto_buf_init(&alt, LWS_PRE);
+	jsonbuf_init(&out, LWS_PRE);
+	jsonbuf_init(&alt, LWS_PRE);
 	switch (m->kind) {
 	case PROTO_INVALID:
 		proto_format_error(&out, m->error, NULL, 0);
@@ -173,26 +162,40 @@ points(struct server *srv, struct session *s, const struct proto_msg *m)
 		proto_batch_end(&alt);
 		break;
 	}
-	if (reply_wait(srv, s, &out, &alt, holds) == -1) {
-		message_done(srv);
-		return close_now(srv, s, 1011, "out of memory");
+	if (commit_reply(srv, s, &out, &alt, holds) == -1) {
+		commit_message_done(srv);
+		return close_now(s, 1011, "out of memory");
 	}
-	message_done(srv);
+	commit_message_done(srv);
 	return 0;
 }
 
 /* ------------------------------------------------------------- hellos */
 
+/* client_hello(), and the close of the session it took the client from. */
 static int
-hello_failed(struct server *srv, struct session *s, int code,
-    const char *what, const char *why)
+hello(struct server *srv, struct session *s, const char *id,
+    const struct proto_hello *h, int *code, char *why, size_t whylen)
+{
+	struct session *replaced;
+	int rc;
+
+	rc = client_hello(srv, s, id, h, &replaced, code, why, whylen);
+	if (replaced != NULL)
+		session_close(replaced, 4002, "replaced", 1);
+	return rc;
+}
+
+static int
+hello_failed(struct session *s, int code, const char *what,
+    const char *why)
 {
 	char reason[124];
 
 	snprintf(reason, sizeof(reason), "%s%s", what, why);
 	if (code == 4001)
-		logmsg(srv, 1, "%s: bad hello: %s", s->peer, reason);
-	return close_now(srv, s, code, reason);
+		logmsg(1, "%s: bad hello: %s", s->peer, reason);
+	return close_now(s, code, reason);
 }
 
 /* The first message without a hello in the URL. */
@@ -207,30 +210,30 @@ hello_message(struct server *srv, struct session *s, const char *msg,
 
 	m = proto_parse(srv->parser, msg, len, 0);
 	if (m->kind == PROTO_INVALID)
-		return hello_failed(srv, s, 4001, "hello: ", m->error);
+		return hello_failed(s, 4001, "hello: ", m->error);
 	if (m->kind != PROTO_SETTINGS)
-		return hello_failed(srv, s, 4001, "hello expected, got ",
+		return hello_failed(s, 4001, "hello expected, got ",
 		    "a point");
 	h = &m->hello;
 	if (!s->authed && !hello_token(srv, h))
-		return hello_failed(srv, s, 4003, "", NO_TOKEN);
+		return hello_failed(s, 4003, "", NO_TOKEN);
 	s->authed = 1;
 	if (h->error[0] != '\0')
-		return hello_failed(srv, s, 4001, "hello: ", h->error);
+		return hello_failed(s, 4001, "hello: ", h->error);
 	if (!(h->has & PROTO_HAS_CLIENT_ID))
-		return hello_failed(srv, s, 4001, "hello: ",
+		return hello_failed(s, 4001, "hello: ",
 		    "client_id missing");
 	if (h->has & PROTO_HAS_VERSION)
 		s->v2 = 1;
 	if (h->has & PROTO_HAS_DETAIL)
 		s->detail = h->detail;
-	if (client_hello(srv, s, h->client_id, h, &code, why,
+	if (hello(srv, s, h->client_id, h, &code, why,
 	    sizeof(why)) == -1)
-		return hello_failed(srv, s, code, code == 4001 ? "hello: " : "",
+		return hello_failed(s, code, code == 4001 ? "hello: " : "",
 		    why);
 	s->phase = PHASE_READY;
 	if (s->v2 && ready(srv, s) == -1)
-		return close_now(srv, s, 1011, "out of memory");
+		return close_now(s, 1011, "out of memory");
 	return 0;
 }
 
@@ -249,18 +252,18 @@ first_message(struct server *srv, struct session *s, const char *msg,
 	s->phase = PHASE_READY;
 	if (s->deferred && (m->kind != PROTO_SETTINGS ||
 	    !hello_token(srv, &m->hello)))
-		return hello_failed(srv, s, 4003, "", NO_TOKEN);
+		return hello_failed(s, 4003, "", NO_TOKEN);
 	if (m->kind != PROTO_SETTINGS)
 		return points(srv, s, m);
 	h = &m->hello;
 	if (h->error[0] != '\0')
-		return hello_failed(srv, s, 4001, "settings: ", h->error);
+		return hello_failed(s, 4001, "settings: ", h->error);
 	if ((h->has & PROTO_HAS_CLIENT_ID) &&
 	    strcmp(h->client_id, s->url_id) != 0)
-		return hello_failed(srv, s, 4001, "settings: ",
+		return hello_failed(s, 4001, "settings: ",
 		    "client_id differs from the URL's");
 	if ((h->has & PROTO_HAS_WINDOW) && h->window != s->url_window)
-		return hello_failed(srv, s, 4001, "settings: ",
+		return hello_failed(s, 4001, "settings: ",
 		    "window differs from the URL's");
 	if (h->has & PROTO_HAS_VERSION)
 		s->v2 = 1;
@@ -278,12 +281,12 @@ first_message(struct server *srv, struct session *s, const char *msg,
 	} else if (!(h->has & (PROTO_HAS_DETECTORS | PROTO_HAS_VOTE |
 	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS)))
 		h = NULL;
-	if (h != NULL && client_hello(srv, s, s->url_id, h, &code, why,
+	if (h != NULL && hello(srv, s, s->url_id, h, &code, why,
 	    sizeof(why)) == -1)
-		return hello_failed(srv, s, code,
+		return hello_failed(s, code,
 		    code == 4001 ? "settings: " : "", why);
 	if (s->v2 && ready(srv, s) == -1)
-		return close_now(srv, s, 1011, "out of memory");
+		return close_now(s, 1011, "out of memory");
 	return 0;
 }
 
@@ -340,33 +343,33 @@ url_hello(struct server *srv, struct session *s)
 		return 0;
 	}
 	if (hid == 0)
-		return hello_failed(srv, s, 4001, "URL: ", "client_id missing");
+		return hello_failed(s, 4001, "URL: ", "client_id missing");
 	if (hid == -1 || proto_check_client_id(s->url_id, strlen(s->url_id),
 	    why, sizeof(why)) == -1)
-		return hello_failed(srv, s, 4001, "URL: ", "client_id must be "
+		return hello_failed(s, 4001, "URL: ", "client_id must be "
 		    "1 to 64 bytes of A-Z a-z 0-9 . _ : -");
 	if (hwin == 0)
-		return hello_failed(srv, s, 4001, "URL: ", "window missing");
+		return hello_failed(s, 4001, "URL: ", "window missing");
 	if (hwin == -1 || proto_parse_window(win, strlen(win),
 	    srv->cfg.max_window, &s->url_window, why, sizeof(why)) == -1) {
 		proto_parse_window("", 0, srv->cfg.max_window, &s->url_window,
 		    why, sizeof(why));
-		return hello_failed(srv, s, 4001, "URL: ", why);
+		return hello_failed(s, 4001, "URL: ", why);
 	}
 	if (hver != 0 && (hver == -1 || strcmp(ver, "2") != 0))
-		return hello_failed(srv, s, 4001, "URL: ", "version must be 2");
+		return hello_failed(s, 4001, "URL: ", "version must be 2");
 	if (hdet == 1 && (strcmp(det, "1") == 0 || strcmp(det, "true") == 0))
 		s->detail = 1;
 	else if (hdet != 0 && !(hdet == 1 && (strcmp(det, "0") == 0 ||
 	    strcmp(det, "false") == 0)))
-		return hello_failed(srv, s, 4001, "URL: ",
+		return hello_failed(s, 4001, "URL: ",
 		    "detail must be 0 or 1");
 	s->v2 = hver == 1;
 	if (!s->authed) {
 		/* protocol 2 goes on at once; else a settings message may
 		 * still bring the token: no takeover before it is checked */
 		if (s->v2)
-			return hello_failed(srv, s, 4003, "", NO_TOKEN);
+			return hello_failed(s, 4003, "", NO_TOKEN);
 		s->deferred = 1;
 		s->phase = PHASE_FIRST;
 		return 0;
@@ -375,13 +378,13 @@ url_hello(struct server *srv, struct session *s)
 	h.has = PROTO_HAS_CLIENT_ID | PROTO_HAS_WINDOW;
 	memcpy(h.client_id, s->url_id, sizeof(h.client_id));
 	h.window = s->url_window;
-	if (client_hello(srv, s, s->url_id, &h, &code, why, sizeof(why)) == -1)
-		return hello_failed(srv, s, code, code == 4001 ? "URL: " : "",
+	if (hello(srv, s, s->url_id, &h, &code, why, sizeof(why)) == -1)
+		return hello_failed(s, code, code == 4001 ? "URL: " : "",
 		    why);
 	if (s->v2) {
 		s->phase = PHASE_READY;
 		if (ready(srv, s) == -1)
-			return close_now(srv, s, 1011, "out of memory");
+			return close_now(s, 1011, "out of memory");
 	} else
 		s->phase = PHASE_FIRST;
 	return 0;
@@ -392,8 +395,7 @@ url_hello(struct server *srv, struct session *s)
 static void
 url_token(struct server *srv, struct session *s)
 {
-	char buf[PROTO_TOKEN_MAX + 64], *t;
-	int n;
+	char buf[PROTO_TOKEN_MAX + 64];
 
 	if (srv->cfg.token == NULL) {
 		s->authed = 1;
@@ -402,15 +404,9 @@ url_token(struct server *srv, struct session *s)
 	if (url_arg(s->wsi, "token=", buf, PROTO_TOKEN_MAX + 1) == 1 &&
 	    token_equal(srv, buf, strlen(buf)))
 		s->authed = 1;
-	n = lws_hdr_copy(s->wsi, buf, sizeof(buf),
-	    WSI_TOKEN_HTTP_AUTHORIZATION);
-	if (n > 7 && strncasecmp(buf, "Bearer ", 7) == 0) {
-		for (t = buf + 7; *t == ' '; t++)
-			;
-		if (token_equal(srv, t, strlen(t)))
-			s->authed = 1;
-	}
 	explicit_bzero(buf, sizeof(buf));
+	if (token_authorized(srv, s->wsi))
+		s->authed = 1;
 }
 
 /* ---------------------------------------------------------- callbacks */
@@ -421,14 +417,14 @@ established(struct server *srv, struct session *s, struct lws *wsi)
 	s->wsi = wsi;
 	STAILQ_INIT(&s->waiting);
 	STAILQ_INIT(&s->sendq);
-	s->born_ms = now_ms();
+	s->born_ms = clock_wall_ms();
 	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
 	TAILQ_INSERT_TAIL(&srv->sessions, s, all);
 	s->registered = 1;
 	srv->nsessions++;
-	logmsg(srv, 1, "connect %s", s->peer);
+	logmsg(1, "connect %s", s->peer);
 	if (srv->nsessions > srv->cfg.max_clients)
-		return close_now(srv, s, 4029, "too many clients");
+		return close_now(s, 4029, "too many clients");
 	url_token(srv, s);
 	return url_hello(srv, s);
 }
@@ -476,23 +472,23 @@ receive(struct server *srv, struct session *s, const char *in, size_t len)
 	if (s->close_code != 0)
 		return 0;
 	if (lws_frame_is_binary(s->wsi))
-		return close_now(srv, s, 1003, "binary frames are not accepted");
+		return close_now(s, 1003, "binary frames are not accepted");
 	final = lws_is_final_fragment(s->wsi) &&
 	    lws_remaining_packet_payload(s->wsi) == 0;
 	if (!s->in_msg && final) {
 		if (len > limit(srv, s, in, len, NULL, 0))
-			return close_now(srv, s, 1009, "message too big");
+			return close_now(s, 1009, "message too big");
 		return handle(srv, s, in, len);
 	}
 	s->in_msg = 1;
 	need = s->rxlen + len;
 	if (need > limit(srv, s, s->rx, s->rxlen, in, len))
-		return close_now(srv, s, 1009, "message too big");
+		return close_now(s, 1009, "message too big");
 	if (need > s->rxcap) {
 		for (cap = s->rxcap ? s->rxcap : 4096; cap < need; cap *= 2)
 			;
 		if ((p = realloc(s->rx, cap)) == NULL)
-			return close_now(srv, s, 1011, "out of memory");
+			return close_now(s, 1011, "out of memory");
 		s->rx = p;
 		s->rxcap = cap;
 	}
@@ -520,7 +516,7 @@ writeable(struct server *srv, struct session *s)
 
 	if ((r = STAILQ_FIRST(&s->sendq)) == NULL) {
 		if (s->close_code != 0)
-			return close_now(srv, s, s->close_code,
+			return close_now(s, s->close_code,
 			    s->close_reason);
 		return 0;
 	}
@@ -532,12 +528,12 @@ writeable(struct server *srv, struct session *s)
 	free(r->alt);
 	if (n < (int)r->len) {
 		free(r);
-		logmsg(srv, 1, "%s: write failed", s->peer);
+		logmsg(1, "%s: write failed", s->peer);
 		return -1;
 	}
 	free(r);
 	if (s->paused) {
-		s->wrote_ms = now_ms();
+		s->wrote_ms = clock_wall_ms();
 		if (s->queued + s->held <= srv->cfg.max_pending / 8) {
 			s->paused = 0;
 			lws_rx_flow_control(s->wsi, 1);
@@ -553,7 +549,7 @@ closed(struct server *srv, struct session *s)
 {
 	if (!s->registered)
 		return;
-	logmsg(srv, 1, "disconnect %s", s->client != NULL ? s->client->id :
+	logmsg(1, "disconnect %s", s->client != NULL ? s->client->id :
 	    s->peer);
 	client_detach(srv, s);
 	replyq_free(&s->waiting);
@@ -586,13 +582,13 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_ESTABLISHED:
 		return established(srv, s, wsi);
 	case LWS_CALLBACK_RECEIVE:
-		srv->rx_us = mono_us();
+		srv->rx_us = clock_mono_us();
 		return receive(srv, s, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return writeable(srv, s);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		if (len >= 2)
-			logmsg(srv, 1, "%s: peer closes with %d",
+			logmsg(1, "%s: peer closes with %d",
 			    s->client != NULL ? s->client->id : s->peer,
 			    ((unsigned char *)in)[0] << 8 |
 			    ((unsigned char *)in)[1]);

@@ -14,19 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "detect.h"
 
 #define RUNS		5
 #define RUN_SECONDS	0.25
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* A monitoring-like stream: daily-ish seasonality, noise, rare spikes. */
 static double
@@ -77,14 +69,14 @@ measure(uint32_t window, uint32_t mask, uint32_t alert, double *lo,
 		detector_push(d, stream_value(i), &v, err, sizeof(err));
 	for (r = 0; r < RUNS; r++) {
 		start = i;
-		t0 = now();
+		t0 = clock_mono_s();
 		do {
 			int k;
 
 			for (k = 0; k < 1000; k++, i++)
 				detector_push(d, stream_value(i), &v, err,
 				    sizeof(err));
-		} while ((t = now() - t0) < RUN_SECONDS);
+		} while ((t = clock_mono_s() - t0) < RUN_SECONDS);
 		rate[r] = (i - start) / t;
 	}
 	*memory = detector_memory(d);

@@ -13,19 +13,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "store.h"
 
 #define CLIENTS	100
 #define BATCH	4096
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 int
 main(int argc, char **argv)
@@ -50,7 +42,7 @@ main(int argc, char **argv)
 		    sizeof(err)) == -1)
 			goto fail;
 	}
-	t0 = now();
+	t0 = clock_mono_s();
 	for (i = 0; i < rows; i++) {
 		if (store_pending(st) == 0 && store_begin(st, err,
 		    sizeof(err)) == -1)
@@ -74,7 +66,7 @@ main(int argc, char **argv)
 	}
 	if (store_pending(st) > 0 && store_commit(st, err, sizeof(err)) == -1)
 		goto fail;
-	t = now() - t0;
+	t = clock_mono_s() - t0;
 	store_close(st);
 	printf("%.0f\n", rows / t);
 	return 0;

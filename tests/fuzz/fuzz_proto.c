@@ -43,22 +43,22 @@ check_point(const struct proto_point *pt, unsigned flags)
 static void
 check_reply(struct proto_parser *p, const struct proto_point *pt)
 {
-	struct proto_buf b;
+	struct jsonbuf b;
 	struct detect_verdict v;
 	const struct proto_msg *m;
 
 	memset(&v, 0, sizeof(v));
-	proto_buf_init(&b, 0);
+	jsonbuf_init(&b, 0);
 	if (pt->error == NULL)
 		proto_format_verdict(&b, &pt->ts, pt->seq, &v, 0, 0);
 	else
 		proto_format_error(&b, pt->error, &pt->ts, pt->seq);
 	if (b.len > 0) {
-		m = proto_parse(p, proto_buf_text(&b), b.len, 0);
+		m = proto_parse(p, jsonbuf_text(&b), b.len, 0);
 		if (m->kind == PROTO_INVALID)
 			abort();
 	}
-	proto_buf_free(&b);
+	jsonbuf_free(&b);
 }
 
 int

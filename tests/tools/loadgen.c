@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define MAX_CONNECTING	256		/* handshakes under way at once */
 #define HIST_BUCKETS	2400		/* latency histogram: 1% steps */
 
@@ -114,15 +116,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	got_signal = 1;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static void
@@ -292,7 +285,7 @@ rate_allows(struct run *r, uint32_t points)
 	if (r->o.rate <= 0 || r->warming)
 		return 1;
 	return (double)(r->sent + points) <=
-	    r->o.rate * (now() - r->t_first) + r->o.batch;
+	    r->o.rate * (clock_mono_s() - r->t_first) + r->o.batch;
 }
 
 /* Sends what c may send now: points up to its depth, its count and the
@@ -365,7 +358,7 @@ pump(struct run *r, struct client *c)
 			c->fl_cap = cap;
 			c->fl_head = 0;
 		}
-		t = now();
+		t = clock_mono_s();
 		c->fl[(c->fl_head + c->fl_n++) % c->fl_cap] =
 		    (struct flight){ t, m };
 		c->sent += m;
@@ -472,7 +465,7 @@ on_message(struct run *r, struct client *c, const char *p, size_t len)
 		r->errors++;
 		return;
 	}
-	t = now();
+	t = clock_mono_s();
 	f = c->fl[c->fl_head];
 	c->fl_head = (c->fl_head + 1) % c->fl_cap;
 	c->fl_n--;
@@ -808,10 +801,10 @@ main(int argc, char **argv)
 		r->c[i].fd = -1;
 		r->c[i].mask_state = i * 2654435761u + 12345;
 	}
-	r->t_start = now();
+	r->t_start = clock_mono_s();
 	r->t_first = 0;
 	while (!got_signal) {
-		t = now();
+		t = clock_mono_s();
 		if (t - r->t_start > r->o.timeout) {
 			timed_out = 1;
 			break;
@@ -823,7 +816,7 @@ main(int argc, char **argv)
 		 * rate and the latency measure the full load. */
 		if (r->t_first == 0 && r->connecting == 0 &&
 		    r->next_connect == r->o.clients) {
-			r->t_first = now();
+			r->t_first = clock_mono_s();
 			r->warming = r->o.warm > 0;
 			for (i = 0; i < r->o.clients; i++)
 				pump(r, &r->c[i]);
@@ -834,7 +827,7 @@ main(int argc, char **argv)
 			r->sent = r->verdicts = r->errors = 0;
 			memset(r->hist, 0, sizeof(r->hist));
 			r->lat_max = 0;
-			r->t_first = r->t_last = now();
+			r->t_first = r->t_last = clock_mono_s();
 			printf("measuring\n");
 			fflush(stdout);
 			for (i = 0; i < r->o.clients; i++)
@@ -853,9 +846,9 @@ main(int argc, char **argv)
 			if (hold_end == 0) {
 				printf("warm\n");
 				fflush(stdout);
-				hold_end = now() + r->o.hold;
+				hold_end = clock_mono_s() + r->o.hold;
 			}
-			if (now() >= hold_end)
+			if (clock_mono_s() >= hold_end)
 				break;
 		}
 		n = epoll_wait(r->ep, evs, 1024,

@@ -91,6 +91,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define DEFAULT_TIMEOUT	5000		/* ms: recv, handshake */
 #define IO_TIMEOUT	30000		/* ms idle at most: write, pipeline */
 #define MAX_MESSAGE	((uint64_t)1 << 28)	/* largest message taken in */
@@ -183,15 +185,6 @@ syntax(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	die(2, fmt, ap);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -598,7 +591,7 @@ pump(int64_t deadline)
 		return moved;
 	wait = 0;
 	if (!moved) {
-		wait = deadline - now_ms();
+		wait = deadline - clock_mono_ms();
 		if (wait < 0)
 			wait = 0;
 		if (wait > INT_MAX)
@@ -622,14 +615,14 @@ pump(int64_t deadline)
 static void
 flush_out(void)
 {
-	int64_t deadline = now_ms() + IO_TIMEOUT;
+	int64_t deadline = clock_mono_ms() + IO_TIMEOUT;
 	size_t left;
 
 	while ((left = pending()) > 0 && !wr_dead) {
 		pump(deadline);
 		if (pending() < left)
-			deadline = now_ms() + IO_TIMEOUT;
-		else if (now_ms() >= deadline)
+			deadline = clock_mono_ms() + IO_TIMEOUT;
+		else if (clock_mono_ms() >= deadline)
 			fail("write timed out: the server read nothing "
 			    "for %d s", IO_TIMEOUT / 1000);
 	}
@@ -854,7 +847,7 @@ next_message(int64_t deadline, struct message *m)
 		}
 		if (rd_eof)
 			return GOT_EOF;
-		if (now_ms() >= deadline)
+		if (clock_mono_ms() >= deadline)
 			return GOT_TIMEOUT;
 		pump(deadline);
 	}
@@ -1182,7 +1175,7 @@ cmd_connect(char *arg)
 	sha1(scratch.p, scratch.len, digest);
 	base64(digest, sizeof(digest), accept);
 
-	deadline = now_ms() + timeout_ms;
+	deadline = clock_mono_ms() + timeout_ms;
 	for (;;) {
 		end = NULL;
 		if (in.len >= 4) {
@@ -1199,7 +1192,7 @@ cmd_connect(char *arg)
 			handshake_failed("eof", NULL);
 			return;
 		}
-		if (now_ms() >= deadline) {
+		if (clock_mono_ms() >= deadline) {
 			handshake_failed("timeout", NULL);
 			return;
 		}
@@ -1403,7 +1396,7 @@ cmd_recv(char *arg)
 
 	ms = opt_timeout(arg);
 	need_conn();
-	format_result(next_message(now_ms() + ms, &m), &m);
+	format_result(next_message(clock_mono_ms() + ms, &m), &m);
 	print_line();
 }
 
@@ -1418,7 +1411,7 @@ cmd_recvn(char *arg)
 	ms = opt_timeout(arg);
 	need_conn();
 	for (i = 0; i < n; i++) {
-		r = next_message(now_ms() + ms, &m);
+		r = next_message(clock_mono_ms() + ms, &m);
 		format_result(r, &m);
 		print_line();
 		if (r != GOT_MESSAGE)
@@ -1432,7 +1425,7 @@ cmd_expect(char *arg)
 	struct message m;
 
 	need_conn();
-	format_result(next_message(now_ms() + timeout_ms, &m), &m);
+	format_result(next_message(clock_mono_ms() + timeout_ms, &m), &m);
 	print_line();
 	if (!contains(line.p, line.len, arg))
 		fail("expected \"%s\", got: %.300s%s", arg, (char *)line.p,
@@ -1450,7 +1443,7 @@ cmd_expectclose(char *arg)
 	code = parse_num(next_word(&arg), 65535, "expectclose: CODE");
 	no_more(arg);
 	need_conn();
-	deadline = now_ms() + timeout_ms;
+	deadline = clock_mono_ms() + timeout_ms;
 	for (;;) {
 		r = next_message(deadline, &m);
 		format_result(r, &m);
@@ -1494,7 +1487,7 @@ cmd_pipeline(char *arg)
 
 	n = parse_num(next_word(&arg), ULONG_MAX, "pipeline: N");
 	need_conn();
-	deadline = now_ms() + IO_TIMEOUT;
+	deadline = clock_mono_ms() + IO_TIMEOUT;
 	while (got < n) {
 		while (sent < n && !wr_dead && pending() < PIPE_QUEUE) {
 			fill_template(&scratch, arg, ++sent);
@@ -1522,8 +1515,8 @@ cmd_pipeline(char *arg)
 			fail("pipeline: eof after %lu of %lu replies "
 			    "(%lu sent)", got, n, sent);
 		if (pump(deadline) || moved)
-			deadline = now_ms() + IO_TIMEOUT;
-		else if (now_ms() >= deadline)
+			deadline = clock_mono_ms() + IO_TIMEOUT;
+		else if (clock_mono_ms() >= deadline)
 			fail("pipeline: %lu of %lu replies (%lu sent), "
 			    "then nothing for %d s", got, n, sent,
 			    IO_TIMEOUT / 1000);
@@ -1543,7 +1536,7 @@ cmd_flood(char *arg)
 	n = parse_num(next_word(&arg), ULONG_MAX, "flood: N");
 	idle = (int64_t)parse_num(next_word(&arg), INT_MAX, "flood: MS");
 	need_conn();
-	last = now_ms();
+	last = clock_mono_ms();
 	for (;;) {
 		while (sent < n && !wr_dead && pending() < PIPE_QUEUE) {
 			fill_template(&scratch, arg, ++sent);
@@ -1553,16 +1546,16 @@ cmd_flood(char *arg)
 		if (mark == 0 || wr_dead)
 			break;
 		if (io_write())
-			last = now_ms();
+			last = clock_mono_ms();
 		/* frames still queued are the last ones: count the rest */
 		whole = sent - (unsigned long)((pending() + scratch.len - 1) /
 		    (scratch.len ? scratch.len : 1));
-		if (now_ms() - last >= idle)
+		if (clock_mono_ms() - last >= idle)
 			break;
 		pfd.fd = sock;
 		pfd.events = POLLOUT;
 		pfd.revents = 0;
-		wait = (int)(idle - (now_ms() - last));
+		wait = (int)(idle - (clock_mono_ms() - last));
 		if (poll(&pfd, 1, wait < 0 ? 0 : wait) == -1 && errno != EINTR)
 			fail("poll: %s", strerror(errno));
 	}
@@ -1590,10 +1583,10 @@ cmd_sleep(char *arg)
 {
 	int64_t deadline, left;
 
-	deadline = now_ms() + (int64_t)parse_num(next_word(&arg), INT_MAX,
+	deadline = clock_mono_ms() + (int64_t)parse_num(next_word(&arg), INT_MAX,
 	    "sleep: MS");
 	no_more(arg);
-	while ((left = deadline - now_ms()) > 0) {
+	while ((left = deadline - clock_mono_ms()) > 0) {
 		if (sock != -1 && (!rd_eof || (pending() > 0 && !wr_dead)))
 			pump(deadline);
 		else

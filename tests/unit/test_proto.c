@@ -24,7 +24,7 @@
 
 struct fixture {
 	struct proto_parser	*p;
-	struct proto_buf	 b;
+	struct jsonbuf	 b;
 };
 
 static int
@@ -34,7 +34,7 @@ setup(void **state)
 
 	if (f == NULL || (f->p = proto_parser_new(MAX_WINDOW)) == NULL)
 		return -1;
-	proto_buf_init(&f->b, 0);
+	jsonbuf_init(&f->b, 0);
 	*state = f;
 	return 0;
 }
@@ -45,7 +45,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	proto_parser_free(f->p);
-	proto_buf_free(&f->b);
+	jsonbuf_free(&f->b);
 	free(f);
 	return 0;
 }
@@ -75,14 +75,14 @@ reply(void **state, const struct proto_point *pt)
 	struct detect_verdict v;
 
 	memset(&v, 0, sizeof(v));
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	if (pt->error != NULL)
 		assert_int_equal(proto_format_error(&f->b, pt->error, &pt->ts,
 		    pt->seq), 0);
 	else
 		assert_int_equal(proto_format_verdict(&f->b, &pt->ts, pt->seq,
 		    &v, DETECT_DEFAULT_MASK, 0), 0);
-	return proto_buf_text(&f->b);
+	return jsonbuf_text(&f->b);
 }
 
 /* Parses text (protocol flags) as one point and checks its reply. */
@@ -211,7 +211,7 @@ test_wire_session(void **state)
 	assert_int_equal(m->hello.has, PROTO_HAS_VERSION | PROTO_HAS_DETAIL);
 	assert_int_equal(m->hello.detail, 1);
 
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	{
 		struct proto_ts last;
 
@@ -219,25 +219,25 @@ test_wire_session(void **state)
 		    19), 0);
 		assert_int_equal(proto_format_ready(&f->b, "web01", 1000, 41,
 		    41, &last), 0);
-		assert_string_equal(proto_buf_text(&f->b), "{\"ready\":true,"
+		assert_string_equal(jsonbuf_text(&f->b), "{\"ready\":true,"
 		    "\"client_id\":\"web01\",\"window\":1000,"
 		    "\"last_seq\":41,\"points\":41,"
 		    "\"last_timestamp\":\"2014-07-01 00:00:00\"}");
 		/* numbers as read back: integers, reals with a fraction */
 		proto_ts_integer(&last, 1577923200);
-		proto_buf_clear(&f->b);
+		jsonbuf_clear(&f->b);
 		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
-		assert_non_null(strstr(proto_buf_text(&f->b),
+		assert_non_null(strstr(jsonbuf_text(&f->b),
 		    ",\"last_timestamp\":1577923200}"));
 		proto_ts_real(&last, 1577923200.5);
-		proto_buf_clear(&f->b);
+		jsonbuf_clear(&f->b);
 		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
-		assert_non_null(strstr(proto_buf_text(&f->b),
+		assert_non_null(strstr(jsonbuf_text(&f->b),
 		    ",\"last_timestamp\":1577923200.5}"));
 		proto_ts_real(&last, 7);
-		proto_buf_clear(&f->b);
+		jsonbuf_clear(&f->b);
 		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
-		assert_non_null(strstr(proto_buf_text(&f->b),
+		assert_non_null(strstr(jsonbuf_text(&f->b),
 		    ",\"last_timestamp\":7.0}"));
 	}
 
@@ -259,7 +259,7 @@ test_wire_session(void **state)
 
 	memset(&v, 0, sizeof(v));
 	v.warmup = 1;
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	assert_int_equal(proto_batch_begin(&f->b), 0);
 	assert_int_equal(proto_batch_next(&f->b), 0);
 	assert_int_equal(proto_format_verdict(&f->b, &items[0].ts,
@@ -268,7 +268,7 @@ test_wire_session(void **state)
 	assert_int_equal(proto_format_error(&f->b, "seq already used", NULL,
 	    items[1].seq), 0);
 	assert_int_equal(proto_batch_end(&f->b), 0);
-	assert_string_equal(proto_buf_text(&f->b), "[{\"seq\":42,"
+	assert_string_equal(jsonbuf_text(&f->b), "[{\"seq\":42,"
 	    "\"timestamp\":\"2014-07-01 00:00:00\",\"anomaly\":0,\"alert\":0,"
 	    "\"score\":0.0,\"votes\":{\"zscore\":0,\"iqr\":0,\"ewma\":0,"
 	    "\"ma\":0,\"iforest\":0},\"warmup\":true},"
@@ -1089,10 +1089,10 @@ test_batch(void **state)
 	m = parse(state, " [ ] ", PROTO_V2);
 	assert_int_equal(m->kind, PROTO_BATCH);
 	assert_int_equal(m->nitems, 0);
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_batch_begin(&f->b);
 	proto_batch_end(&f->b);
-	assert_string_equal(proto_buf_text(&f->b), "[]");
+	assert_string_equal(jsonbuf_text(&f->b), "[]");
 
 	/* Bad elements among good ones, each in its place. */
 	m = parse(state, "[{\"seq\": 1, \"timestamp\": 10, \"value\": 1},"
@@ -1126,7 +1126,7 @@ test_batch(void **state)
 
 	/* The reply, element by element. */
 	memset(&v, 0, sizeof(v));
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_batch_begin(&f->b);
 	for (i = 0; i < 3; i++) {
 		const struct proto_point *pt = &m->items[i];
@@ -1139,7 +1139,7 @@ test_batch(void **state)
 			    DETECT_DEFAULT_MASK, 0);
 	}
 	assert_int_equal(proto_batch_end(&f->b), 0);
-	assert_string_equal(proto_buf_text(&f->b), "[{\"seq\":1,"
+	assert_string_equal(jsonbuf_text(&f->b), "[{\"seq\":1,"
 	    "\"timestamp\":10,\"anomaly\":0},{\"error\":\"not a JSON "
 	    "object\"},{\"error\":\"value is not a finite number\","
 	    "\"timestamp\":11,\"seq\":2}]");
@@ -1455,37 +1455,37 @@ test_format_strings(void **state)
 	struct proto_ts ts;
 	char *s;
 
-	proto_buf_clear(&f->b);
-	proto_put_string(&f->b, "</script><!--", 13);
-	assert_string_equal(proto_buf_text(&f->b),
+	jsonbuf_clear(&f->b);
+	jsonbuf_put_string(&f->b, "</script><!--", 13);
+	assert_string_equal(jsonbuf_text(&f->b),
 	    "\"\\u003c/script\\u003e\\u003c!--\"");
-	proto_buf_clear(&f->b);
-	proto_put_string(&f->b, "a\"b\\c/d&e'f", 11);
-	assert_string_equal(proto_buf_text(&f->b),
+	jsonbuf_clear(&f->b);
+	jsonbuf_put_string(&f->b, "a\"b\\c/d&e'f", 11);
+	assert_string_equal(jsonbuf_text(&f->b),
 	    "\"a\\\"b\\\\c/d\\u0026e'f\"");
-	proto_buf_clear(&f->b);
-	proto_put_string(&f->b, "\0\x01\b\t\n\v\f\r\x1f\x7f", 10);
-	assert_string_equal(proto_buf_text(&f->b),
+	jsonbuf_clear(&f->b);
+	jsonbuf_put_string(&f->b, "\0\x01\b\t\n\v\f\r\x1f\x7f", 10);
+	assert_string_equal(jsonbuf_text(&f->b),
 	    "\"\\u0000\\u0001\\b\\t\\n\\u000b\\f\\r\\u001f\x7f\"");
-	proto_buf_clear(&f->b);
-	proto_put_string(&f->b, "\xe2\x80\xa8\xe2\x80\xa9\xe2\x82\xac", 9);
-	assert_string_equal(proto_buf_text(&f->b),
+	jsonbuf_clear(&f->b);
+	jsonbuf_put_string(&f->b, "\xe2\x80\xa8\xe2\x80\xa9\xe2\x82\xac", 9);
+	assert_string_equal(jsonbuf_text(&f->b),
 	    "\"\\u2028\\u2029\xe2\x82\xac\"");
 	/* Bytes that are not UTF-8 become U+FFFD, one each. */
-	proto_buf_clear(&f->b);
-	proto_put_string(&f->b, "a\xff" "b\xc3" "c\xed\xa0\x80" "d\xc0\xaf"
+	jsonbuf_clear(&f->b);
+	jsonbuf_put_string(&f->b, "a\xff" "b\xc3" "c\xed\xa0\x80" "d\xc0\xaf"
 	    "\xf0\x9f\x98", 14);
-	assert_string_equal(proto_buf_text(&f->b), "\"a\\ufffdb\\ufffdc"
+	assert_string_equal(jsonbuf_text(&f->b), "\"a\\ufffdb\\ufffdc"
 	    "\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
-	proto_buf_clear(&f->b);
-	proto_put_string(&f->b, "", 0);
-	assert_string_equal(proto_buf_text(&f->b), "\"\"");
+	jsonbuf_clear(&f->b);
+	jsonbuf_put_string(&f->b, "", 0);
+	assert_string_equal(jsonbuf_text(&f->b), "\"\"");
 
 	/* In errors and in echoed timestamps. */
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	assert_int_equal(proto_ts_text(&ts, "</script>\"\\", 11), 0);
 	proto_format_error(&f->b, "not stored: \"disk\" </script>\n", &ts, 3);
-	assert_string_equal(proto_buf_text(&f->b), "{\"error\":\"not stored: "
+	assert_string_equal(jsonbuf_text(&f->b), "{\"error\":\"not stored: "
 	    "\\\"disk\\\" \\u003c/script\\u003e\\n\",\"timestamp\":"
 	    "\"\\u003c/script\\u003e\\\"\\\\\",\"seq\":3}");
 	/* A hostile timestamp, parsed and echoed. */
@@ -1494,10 +1494,10 @@ test_format_strings(void **state)
 	    "\\\"\\\\\x7f\\u0026\",\"anomaly\":0}");
 	/* Long strings grow the buffer. */
 	s = repeat('<', 100000);
-	proto_buf_clear(&f->b);
-	assert_int_equal(proto_put_string(&f->b, s, 100000), 0);
+	jsonbuf_clear(&f->b);
+	assert_int_equal(jsonbuf_put_string(&f->b, s, 100000), 0);
 	assert_int_equal(f->b.len, 600002);
-	assert_int_equal(strlen(proto_buf_text(&f->b)), 600002);
+	assert_int_equal(strlen(jsonbuf_text(&f->b)), 600002);
 	free(s);
 }
 
@@ -1515,11 +1515,11 @@ test_format_verdict(void **state)
 	    (1u << DETECT_MZSCORE);
 	v.score = 2.0 / 3;
 	proto_ts_integer(&ts, -5);
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	assert_int_equal(proto_format_verdict(&f->b, &ts, 0, &v,
 	    (1u << DETECT_ZSCORE) | (1u << DETECT_EWMA) |
 	    (1u << DETECT_MZSCORE), PROTO_DETAIL), 0);
-	assert_string_equal(proto_buf_text(&f->b), "{\"timestamp\":-5,"
+	assert_string_equal(jsonbuf_text(&f->b), "{\"timestamp\":-5,"
 	    "\"anomaly\":1,\"alert\":1,\"score\":0.6666666666666666,"
 	    "\"votes\":{\"zscore\":1,\"ewma\":1,\"mzscore\":1}}");
 
@@ -1530,10 +1530,10 @@ test_format_verdict(void **state)
 	v.alert = 0;
 	v.score = 0.2;
 	proto_ts_real(&ts, 1577923200);
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_format_verdict(&f->b, &ts, 12, &v, DETECT_DEFAULT_MASK,
 	    PROTO_DETAIL | PROTO_DUPLICATE);
-	assert_string_equal(proto_buf_text(&f->b), "{\"seq\":12,"
+	assert_string_equal(jsonbuf_text(&f->b), "{\"seq\":12,"
 	    "\"timestamp\":1577923200.0,\"anomaly\":0,\"alert\":0,"
 	    "\"score\":0.2,\"votes\":{\"zscore\":0,\"iqr\":1,\"ewma\":0,"
 	    "\"ma\":0,\"iforest\":0},\"duplicate\":1}");
@@ -1546,10 +1546,10 @@ test_format_verdict(void **state)
 		v.votes = (1u << DETECT_ZSCORE) | (1u << DETECT_SPATIAL) |
 		    (1u << DETECT_NOVELTY_LONG);
 		v.alert = 1;
-		proto_buf_clear(&f->b);
+		jsonbuf_clear(&f->b);
 		proto_format_verdict(&f->b, &ts, 12, &v,
 		    detect_computed_mask(&set), PROTO_DETAIL);
-		assert_string_equal(proto_buf_text(&f->b), "{\"seq\":12,"
+		assert_string_equal(jsonbuf_text(&f->b), "{\"seq\":12,"
 		    "\"timestamp\":1577923200.0,\"anomaly\":0,\"alert\":1,"
 		    "\"score\":0.2,\"votes\":{\"zscore\":1,\"iqr\":0,"
 		    "\"ewma\":0,\"ma\":0,\"iforest\":0,\"spatial\":1,"
@@ -1562,43 +1562,43 @@ test_format_verdict(void **state)
 		v.alert = 0;
 	}
 	proto_ts_real(&ts, 0.1 + 0.2);
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_format_verdict(&f->b, &ts, 12, &v, 0, PROTO_DUPLICATE);
-	assert_string_equal(proto_buf_text(&f->b), "{\"seq\":12,"
+	assert_string_equal(jsonbuf_text(&f->b), "{\"seq\":12,"
 	    "\"timestamp\":0.30000000000000004,\"anomaly\":0,"
 	    "\"duplicate\":1}");
 	proto_ts_integer(&ts, INT64_MIN);
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_format_verdict(&f->b, &ts, 0, &v, 0, 0);
-	assert_string_equal(proto_buf_text(&f->b),
+	assert_string_equal(jsonbuf_text(&f->b),
 	    "{\"timestamp\":-9223372036854775808,\"anomaly\":0}");
 	assert_int_equal(proto_ts_text(&ts, "2014-07-01 00:00:00", 19), 0);
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_format_verdict(&f->b, &ts, 0, &v, 0, 0);
-	assert_string_equal(proto_buf_text(&f->b),
+	assert_string_equal(jsonbuf_text(&f->b),
 	    "{\"timestamp\":\"2014-07-01 00:00:00\",\"anomaly\":0}");
 	assert_int_equal(proto_ts_text(&ts, "x", PROTO_TS_MAX + 1), -1);
 	assert_int_equal(ts.type, PROTO_TS_NONE);
 	/* No timestamp at all, score 1 and warm-up. */
 	v.score = 1;
 	v.warmup = 1;
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_format_verdict(&f->b, &ts, 0, &v, 1u << DETECT_MA,
 	    PROTO_DETAIL);
-	assert_string_equal(proto_buf_text(&f->b), "{\"anomaly\":0,"
+	assert_string_equal(jsonbuf_text(&f->b), "{\"anomaly\":0,"
 	    "\"alert\":0,\"score\":1.0,\"votes\":{\"ma\":0},\"warmup\":true}");
 	/* Without detail, warm-up is not shown. */
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_format_verdict(&f->b, NULL, 0, &v, 1u << DETECT_MA, 0);
-	assert_string_equal(proto_buf_text(&f->b), "{\"anomaly\":0}");
+	assert_string_equal(jsonbuf_text(&f->b), "{\"anomaly\":0}");
 
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_format_error(&f->b, "hello already received", NULL, 0);
-	assert_string_equal(proto_buf_text(&f->b),
+	assert_string_equal(jsonbuf_text(&f->b),
 	    "{\"error\":\"hello already received\"}");
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	proto_format_ready(&f->b, "a\"b", 4, 0, 0, NULL);
-	assert_string_equal(proto_buf_text(&f->b), "{\"ready\":true,"
+	assert_string_equal(jsonbuf_text(&f->b), "{\"ready\":true,"
 	    "\"client_id\":\"a\\\"b\",\"window\":4,\"last_seq\":0,"
 	    "\"points\":0,\"last_timestamp\":null}");
 }
@@ -1645,9 +1645,9 @@ test_format_double(void **state)
 	int i;
 
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		proto_buf_clear(&f->b);
-		assert_int_equal(proto_put_double(&f->b, cases[k].d), 0);
-		assert_string_equal(proto_buf_text(&f->b), cases[k].text);
+		jsonbuf_clear(&f->b);
+		assert_int_equal(jsonbuf_put_double(&f->b, cases[k].d), 0);
+		assert_string_equal(jsonbuf_text(&f->b), cases[k].text);
 	}
 	/* Random doubles and short decimals: each reads back exactly and is
 	 * no longer than the shortest of %.15g, %.16g, %.17g. */
@@ -1669,20 +1669,20 @@ test_format_double(void **state)
 			    1e6;
 			break;
 		}
-		proto_buf_clear(&f->b);
-		proto_put_double(&f->b, d);
-		back = strtod(proto_buf_text(&f->b), NULL);
+		jsonbuf_clear(&f->b);
+		jsonbuf_put_double(&f->b, d);
+		back = strtod(jsonbuf_text(&f->b), NULL);
 		if (memcmp(&back, &d, sizeof(d)) != 0)
 			fail_msg("%.17g written as %s", d,
-			    proto_buf_text(&f->b));
+			    jsonbuf_text(&f->b));
 		shortest(want, d);
 		if (f->b.len > strlen(want))
 			fail_msg("%.17g written as %s, longer than %s", d,
-			    proto_buf_text(&f->b), want);
+			    jsonbuf_text(&f->b), want);
 		/* And it is JSON: the parser reads it as a value. */
 		if (i % 50 == 0) {
 			char *msg = format("{\"timestamp\": %s, \"value\": %s}",
-			    proto_buf_text(&f->b), proto_buf_text(&f->b));
+			    jsonbuf_text(&f->b), jsonbuf_text(&f->b));
 			const struct proto_msg *m = parse(state, msg, 0);
 
 			assert_null(m->point.error);
@@ -1695,13 +1695,13 @@ test_format_double(void **state)
 static void
 test_buf(void **state)
 {
-	struct proto_buf b;
+	struct jsonbuf b;
 	struct detect_verdict v;
 	char *mem;
 
 	(void)state;
-	proto_buf_init(&b, 16);
-	assert_null(proto_buf_text(&b));
+	jsonbuf_init(&b, 16);
+	assert_null(jsonbuf_text(&b));
 	assert_int_equal(proto_batch_begin(&b), 0);
 	assert_int_equal(proto_batch_next(&b), 0);
 	memset(&v, 0, sizeof(v));
@@ -1710,24 +1710,24 @@ test_buf(void **state)
 	proto_format_verdict(&b, NULL, 2, &v, 0, 0);
 	assert_int_equal(proto_batch_end(&b), 0);
 	/* The text starts after the headroom. */
-	assert_ptr_equal(proto_buf_text(&b), b.mem + 16);
-	assert_string_equal(proto_buf_text(&b),
+	assert_ptr_equal(jsonbuf_text(&b), b.mem + 16);
+	assert_string_equal(jsonbuf_text(&b),
 	    "[{\"seq\":1,\"anomaly\":0},{\"seq\":2,\"anomaly\":0}]");
-	assert_int_equal(b.len, strlen(proto_buf_text(&b)));
+	assert_int_equal(b.len, strlen(jsonbuf_text(&b)));
 	/* Clear keeps the memory. */
 	mem = b.mem;
-	proto_buf_clear(&b);
+	jsonbuf_clear(&b);
 	assert_int_equal(b.len, 0);
 	assert_ptr_equal(b.mem, mem);
-	assert_string_equal(proto_buf_text(&b), "");
+	assert_string_equal(jsonbuf_text(&b), "");
 	/* Raw bytes go in as they are, NULs and quotes included. */
-	assert_int_equal(proto_put_raw(&b, "<a \"b\">\0z", 9), 0);
+	assert_int_equal(jsonbuf_put_raw(&b, "<a \"b\">\0z", 9), 0);
 	assert_int_equal(b.len, 9);
-	assert_memory_equal(proto_buf_text(&b), "<a \"b\">\0z", 10);
-	proto_buf_free(&b);
+	assert_memory_equal(jsonbuf_text(&b), "<a \"b\">\0z", 10);
+	jsonbuf_free(&b);
 	assert_null(b.mem);
 	assert_int_equal(b.headroom, 16);
-	proto_buf_free(&b);
+	jsonbuf_free(&b);
 }
 
 /* ------------------------------------------------------------ settings */
@@ -1766,9 +1766,9 @@ test_settings_roundtrip(void **state)
 	int i;
 
 	detect_settings_default(&s, 1000);
-	proto_buf_clear(&f->b);
+	jsonbuf_clear(&f->b);
 	assert_int_equal(proto_settings_format(&f->b, &s), 0);
-	assert_string_equal(proto_buf_text(&f->b), "{\"detectors\":[\"zscore\","
+	assert_string_equal(jsonbuf_text(&f->b), "{\"detectors\":[\"zscore\","
 	    "\"iqr\",\"ewma\",\"ma\",\"iforest\"],\"vote\":\"majority\","
 	    "\"alert\":\"spatial,novelty,novelty_long\",\"params\":{"
 	    "\"zscore.k\":6,"
@@ -1788,7 +1788,7 @@ test_settings_roundtrip(void **state)
 	t.vote = DETECT_VOTE_ALL;
 	t.alert = DETECT_ALERT_DETECTOR;
 	t.param[DETECT_P_MA_K] = 1;
-	assert_int_equal(proto_settings_parse(proto_buf_text(&f->b),
+	assert_int_equal(proto_settings_parse(jsonbuf_text(&f->b),
 	    f->b.len, &t, err, sizeof(err)), 0);
 	assert_true(settings_equal(&s, &t));
 
@@ -1818,15 +1818,15 @@ test_settings_roundtrip(void **state)
 		s.param[DETECT_P_HOLDOFF] = (double)(draw(&seed) % 1000000000);
 		assert_int_equal(detect_settings_check(&s, err, sizeof(err)),
 		    0);
-		proto_buf_clear(&f->b);
+		jsonbuf_clear(&f->b);
 		assert_int_equal(proto_settings_format(&f->b, &s), 0);
 		detect_settings_default(&t, s.window);
-		if (proto_settings_parse(proto_buf_text(&f->b), f->b.len, &t,
+		if (proto_settings_parse(jsonbuf_text(&f->b), f->b.len, &t,
 		    err, sizeof(err)) != 0)
-			fail_msg("%s: %s", proto_buf_text(&f->b), err);
+			fail_msg("%s: %s", jsonbuf_text(&f->b), err);
 		if (!settings_equal(&s, &t))
 			fail_msg("%s read back differently",
-			    proto_buf_text(&f->b));
+			    jsonbuf_text(&f->b));
 	}
 
 	/* Bad texts: an error, and s unchanged. */

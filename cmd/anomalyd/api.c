@@ -1,0 +1,348 @@
+/*
+ * api.c: the JSON API of SPEC §5 (see api.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "auth.h"
+#include "clients.h"
+#include "log.h"
+#include "put.h"
+
+#define LIMIT_DEFAULT	1000
+#define LIMIT_MAX	100000
+#define EVENTS_MAX	1000	/* at most, per /events request */
+
+void
+api_client_json(struct jsonbuf *b, const struct store_client *c)
+{
+	put_str(b, "{\"client_id\":");
+	put_jstring(b, c->client_id, strlen(c->client_id));
+	put_fmt(b, ",\"window\":%" PRId64 ",\"settings\":", c->window);
+	if (c->settings[0] == '{')
+		/* as proto_settings_format() wrote it */
+		put_str(b, c->settings);
+	else
+		put_jstring(b, c->settings, strlen(c->settings));
+	put_fmt(b, ",\"active\":%d,\"first_seen_ms\":%" PRId64
+	    ",\"last_seen_ms\":%" PRId64 ",\"points\":%" PRId64
+	    ",\"anomalies\":%" PRId64 ",\"alerts\":%" PRId64
+	    ",\"last_alert_n\":", c->active, c->first_seen_ms,
+	    c->last_seen_ms, c->points, c->anomalies, c->alerts);
+	if (c->last_alert_n > 0)
+		put_fmt(b, "%" PRId64, c->last_alert_n);
+	else
+		put_str(b, "null");
+	put_str(b, ",\"last_value\":");
+	put_number(b, c->last_value, 0);
+	put_fmt(b, ",\"last_seq\":%" PRId64 ",\"peer\":", c->last_seq);
+	put_jstring(b, c->peer, strlen(c->peer));
+	put_str(b, "}");
+}
+
+static int
+json_client(void *arg, const struct store_client *c)
+{
+	struct jsonbuf *b = arg;
+
+	if (b->len > 1)
+		put_str(b, ",");
+	api_client_json(b, c);
+	return 0;
+}
+
+int
+api_clients(struct server *srv, struct jsonbuf *b, const char **why)
+{
+	char err[256];
+
+	put_str(b, "[");
+	if (store_clients_each(srv->st, json_client, b, err, sizeof(err)) ==
+	    -1) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	put_str(b, "]\n");
+	return 200;
+}
+
+int
+api_client(struct server *srv, const char *id, struct jsonbuf *b,
+    const char **why)
+{
+	struct store_client *c;
+	char err[256];
+	int rc;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return 500;
+	rc = store_client_get(srv->st, id, c, err, sizeof(err));
+	if (rc == 1) {
+		api_client_json(b, c);
+		put_str(b, "\n");
+	}
+	free(c);
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	return 200;
+}
+
+/* Reads the decimal digits at s into *v, saturated at INT64_MAX (then
+ * *big is set).  Returns 0, or -1 when s is not 1 to 32 digits alone. */
+static int
+decimal(const char *s, int64_t *v, int *big)
+{
+	size_t i;
+
+	*v = 0;
+	*big = 0;
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (*v > (INT64_MAX - (s[i] - '0')) / 10)
+			*big = 1;
+		else
+			*v = *v * 10 + (s[i] - '0');
+	}
+	if (i == 0 || i > 32 || s[i] != '\0')
+		return -1;
+	if (*big)
+		*v = INT64_MAX;
+	return 0;
+}
+
+/* Reads the URL arguments after and limit into r (the last of each
+ * counts; other keys are ignored).  Returns NULL, or what is wrong. */
+static const char *
+points_query(struct lws *wsi, struct store_range *r)
+{
+	char arg[4200];		/* above lws's 4096 bytes of headers */
+	int64_t v;
+	int i, big;
+
+	for (i = 0; i < 1000; i++) {
+		if (lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
+		    WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+			if (lws_hdr_fragment_length(wsi,
+			    WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
+				return "URL argument too long";
+			break;
+		}
+		if (strncmp(arg, "after=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || big)
+				return "after must be a whole number";
+			r->after = v;
+		} else if (strncmp(arg, "limit=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
+				return "limit must be a whole number from 1";
+			r->limit = v > LIMIT_MAX ? LIMIT_MAX : v;
+		}
+	}
+	return NULL;
+}
+
+void
+api_point_json(struct jsonbuf *b, const struct store_point *p)
+{
+	put_fmt(b, "{\"n\":%" PRId64 ",\"seq\":", p->n);
+	if (p->seq > 0)
+		put_fmt(b, "%" PRId64, p->seq);
+	else
+		put_str(b, "null");
+	put_str(b, ",\"timestamp\":");
+	put_ts(b, &p->ts, 0);
+	put_str(b, ",\"t_ms\":");
+	if (p->has_t_ms)
+		put_fmt(b, "%" PRId64, p->t_ms);
+	else
+		put_str(b, "null");
+	put_str(b, ",\"value\":");
+	put_number(b, p->value, 0);
+	put_fmt(b, ",\"anomaly\":%d,\"alert\":%d,\"score\":", p->anomaly,
+	    p->alert);
+	put_number(b, p->score, 1);
+	put_fmt(b, ",\"votes\":%" PRIu32 ",\"received_ms\":%" PRId64 "}",
+	    p->votes, p->received_ms);
+}
+
+int
+api_points(struct server *srv, struct lws *wsi, const char *id,
+    struct jsonbuf *b, const char **why)
+{
+	struct store_client *c;
+	struct store_range r = { .limit = LIMIT_DEFAULT };
+	struct store_point p;
+	char err[256];
+	int rc, first = 1;
+
+	if ((*why = points_query(wsi, &r)) != NULL)
+		return 400;
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return 500;
+	rc = store_client_get(srv->st, id, c, err, sizeof(err));
+	free(c);
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1 || store_points_open(srv->st, id, &r, err,
+	    sizeof(err)) == -1)
+		goto fail;
+	put_str(b, "[");
+	while ((rc = store_points_next(srv->st, &p, err, sizeof(err))) == 1) {
+		if (!first)
+			put_str(b, ",");
+		first = 0;
+		api_point_json(b, &p);
+	}
+	store_points_close(srv->st);
+	if (rc == -1)
+		goto fail;
+	put_str(b, "]\n");
+	return 200;
+fail:
+	logmsg(0, "http: %s", err);
+	*why = "database error";
+	return 500;
+}
+
+int
+api_events_open(struct store *st, const char *id, int64_t after,
+    int64_t before, int64_t limit, int descending, char *err, size_t errlen)
+{
+	struct store_range r = { .after = after, .before = before,
+	    .limit = limit, .descending = descending };
+
+	return store_flagged_open(st, id, &r, STORE_FLAG_ANOMALY |
+	    STORE_FLAG_ALERT, err, errlen);
+}
+
+const char *
+api_events_query(struct lws *wsi, struct api_events_q *q, int64_t max)
+{
+	char arg[4200];
+	int64_t v;
+	int i, big;
+
+	for (i = 0; i < 1000; i++) {
+		if (lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
+		    WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+			if (lws_hdr_fragment_length(wsi,
+			    WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
+				return "URL argument too long";
+			break;
+		}
+		if (strncmp(arg, "after=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || big)
+				return "after must be a whole number";
+			q->after = v;
+		} else if (strncmp(arg, "before=", 7) == 0) {
+			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
+				return "before must be a whole number from 1";
+			q->before = v;
+		} else if (strncmp(arg, "limit=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
+				return "limit must be a whole number from 1";
+			q->limit = v > max ? max : v;
+		} else if (strcmp(arg, "order=asc") == 0)
+			q->asc = 1;
+		else if (strcmp(arg, "order=desc") == 0)
+			q->asc = 0;
+		else if (strncmp(arg, "order=", 6) == 0)
+			return "order must be asc or desc";
+	}
+	return NULL;
+}
+
+int
+api_events(struct server *srv, struct lws *wsi, const char *id,
+    struct jsonbuf *b, const char **why)
+{
+	struct store_client *c;
+	struct api_events_q q = { .limit = API_EVENTS_PAGE };
+	struct store_point p;
+	char err[256];
+	int rc, first = 1;
+
+	if ((*why = api_events_query(wsi, &q, EVENTS_MAX)) != NULL)
+		return 400;
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return 500;
+	rc = store_client_get(srv->st, id, c, err, sizeof(err));
+	free(c);
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1 || api_events_open(srv->st, id, q.after, q.before, q.limit,
+	    !q.asc, err, sizeof(err)) == -1)
+		goto fail;
+	put_str(b, "[");
+	while ((rc = store_points_next(srv->st, &p, err, sizeof(err))) == 1) {
+		if (!first)
+			put_str(b, ",");
+		first = 0;
+		api_point_json(b, &p);
+	}
+	store_points_close(srv->st);
+	if (rc == -1)
+		goto fail;
+	put_str(b, "]\n");
+	return 200;
+fail:
+	logmsg(0, "http: %s", err);
+	*why = "database error";
+	return 500;
+}
+
+int
+api_delete(struct server *srv, struct lws *wsi, const char *id,
+    struct jsonbuf *b, const char **why)
+{
+	char err[256];
+	int64_t points;
+	int rc;
+
+	if (!token_authorized(srv, wsi)) {
+		*why = "token missing or wrong: send Authorization: Bearer "
+		    "TOKEN";
+		return 401;
+	}
+	if (client_connected(srv, id)) {
+		*why = "the client is connected: stop its sender, then delete";
+		return 409;
+	}
+	rc = store_client_delete(srv->st, id, &points, err, sizeof(err));
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	logmsg(0, "client %s deleted with its %lld points", id,
+	    (long long)points);
+	put_str(b, "{\"deleted\":");
+	put_jstring(b, id, strlen(id));
+	put_fmt(b, ",\"points\":%lld}\n", (long long)points);
+	return 200;
+}
+
+void
+api_error(struct jsonbuf *b, const char *why)
+{
+	put_str(b, "{\"error\":");
+	put_jstring(b, why, strlen(why));
+	put_str(b, "}\n");
+}

@@ -1,0 +1,73 @@
+/*
+ * commit.h: the group commit of SPEC §4, on the event loop's side.
+ *
+ * What must be stored goes into the filling batch (srv->fill) as
+ * operations; the writer thread (writer.h) commits the batches one at a
+ * time while the next one fills.  Every reply waits in its session's list,
+ * tagged with the filling batch, until that batch is committed: so a
+ * verdict goes out only after its point is committed, and replies keep
+ * their order.  When a batch fails, the batch filled meanwhile cannot be
+ * stored either (its ordinals follow the failed ones): every waiting reply
+ * that answers stored points is replaced by its error alternative, the
+ * filling batch is dropped, and the hooks' failed() rebuilds what the two
+ * batches touched.  The loop uses srv->st itself only after
+ * commit_drain(), when no batch is in flight.
+ */
+#ifndef ANOMALYD_COMMIT_H
+#define ANOMALYD_COMMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jsonbuf.h"
+#include "server.h"
+#include "writer.h"
+
+/* What the commit asks of the files above it, set at start-up. */
+struct commit_hooks {
+	/* The batches up to upto are committed. */
+	void	(*committed)(struct server *srv, uint64_t upto);
+	/* A batch failed and the filling one was dropped: the clients they
+	 * touched must be rebuilt.  No batch is in flight. */
+	void	(*failed)(struct server *srv);
+	/* Asks that s be closed with code and reason once it is writable,
+	 * dropping what it had queued when drop is set. */
+	void	(*close)(struct session *s, int code, const char *reason,
+		    int drop);
+};
+
+/* Upper bounds of the commit latency histogram of srv->commits,
+ * microseconds. */
+extern const uint64_t commit_le[COMMIT_BUCKETS];
+
+/* Sets up the two batches and the hooks (which must outlive srv). */
+void commit_init(struct server *srv, const struct commit_hooks *hooks);
+/* Frees the batches. */
+void commit_free(struct server *srv);
+/* A new operation of kind on client id in the filling batch, or NULL when
+ * memory is short. */
+struct wop *commit_op(struct server *srv, enum wop_kind kind, const char *id);
+/* Appends a reply (out, with alt when holds) to s's waiting list; takes
+ * the memory of both buffers.  Returns 0 or -1 when memory is short. */
+int commit_reply(struct server *srv, struct session *s, struct jsonbuf *out,
+    struct jsonbuf *alt, int holds);
+/* Ends the message being handled: takes back a batch the writer has
+ * finished, and hands the filling one to the writer when batch_rows points
+ * are pending (waiting for the writer if need be) or the first of them has
+ * waited batch_ms (if the writer is idle). */
+void commit_message_done(struct server *srv);
+/* Does not block: takes back a batch the writer has finished (its replies
+ * go out, or become errors and rebuilds when it failed); then, when the
+ * writer is idle, hands it the filling batch, or releases the waiting
+ * replies when that one is empty.  Released replies move to their send
+ * queue, ask for writeable and mark the session for ws_write_now(). */
+void commit_flush(struct server *srv);
+/* Blocks until everything judged so far is committed (or failed) and every
+ * waiting reply is released: afterwards the writer is idle and the loop may
+ * use srv->st.  Returns 0, or -1 when a batch failed. */
+int commit_drain(struct server *srv);
+/* The database file is gone (why says how): logs it once and sets
+ * srv->gone, after which /healthz fails and points get "not stored". */
+void commit_db_gone(struct server *srv, const char *why);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * http.h: the HTTP side of anomalyd (SPEC §5): /healthz, /metrics, the
+ * JSON API, server-rendered pages and /static/ files, on the WebSocket's
+ * port.  Every response carries a CSP and nosniff.  GET and HEAD are
+ * served, and DELETE of /api/clients/{id}; other methods get 405 and the
+ * connection is closed (their body is never read).
+ */
+#ifndef ANOMALYD_HTTP_H
+#define ANOMALYD_HTTP_H
+
+#include <libwebsockets.h>
+
+/* protocols[0]: pages and the JSON API. */
+extern const struct lws_protocols http_protocol;
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * metrics.c: /metrics (see metrics.h).
+ */
+#include <inttypes.h>
+#include <stddef.h>
+
+#include "commit.h"
+#include "log.h"
+#include "metrics.h"
+#include "put.h"
+
+struct totals {
+	int64_t	 points, anomalies, alerts, active, inactive;
+};
+
+static int
+add_client(void *arg, const struct store_client *c)
+{
+	struct totals *t = arg;
+
+	t->points += c->points;
+	t->anomalies += c->anomalies;
+	t->alerts += c->alerts;
+	if (c->active)
+		t->active++;
+	else
+		t->inactive++;
+	return 0;
+}
+
+static void
+metric(struct jsonbuf *b, const char *name, const char *type, const char *help)
+{
+	put_fmt(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+int
+metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
+{
+	const struct commit_stats *cs = &srv->commits;
+	struct totals t = { 0 };
+	char err[256];
+	size_t i;
+
+	if (store_clients_each(srv->st, add_client, &t, err, sizeof(err)) ==
+	    -1) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	metric(b, "anomalyd_points_total", "counter",
+	    "Points stored, all clients.");
+	put_fmt(b, "anomalyd_points_total %" PRId64 "\n", t.points);
+	metric(b, "anomalyd_anomalies_total", "counter",
+	    "Stored points with anomaly 1.");
+	put_fmt(b, "anomalyd_anomalies_total %" PRId64 "\n", t.anomalies);
+	metric(b, "anomalyd_alerts_total", "counter",
+	    "Stored points with alert 1.");
+	put_fmt(b, "anomalyd_alerts_total %" PRId64 "\n", t.alerts);
+	metric(b, "anomalyd_clients", "gauge", "Stored clients by state.");
+	put_fmt(b, "anomalyd_clients{state=\"active\"} %" PRId64 "\n"
+	    "anomalyd_clients{state=\"inactive\"} %" PRId64 "\n", t.active,
+	    t.inactive);
+	metric(b, "anomalyd_sessions", "gauge",
+	    "WebSocket connections open, with or without a hello.");
+	put_fmt(b, "anomalyd_sessions %zu\n", srv->nsessions);
+	metric(b, "anomalyd_commits_total", "counter",
+	    "Group commits timed since start.");
+	put_fmt(b, "anomalyd_commits_total %" PRIu64 "\n", cs->count);
+	metric(b, "anomalyd_commit_points_total", "counter",
+	    "Points in the timed group commits.");
+	put_fmt(b, "anomalyd_commit_points_total %" PRIu64 "\n", cs->points);
+	metric(b, "anomalyd_commit_duration_seconds", "histogram",
+	    "Time to commit a group of points.");
+	for (i = 0; i < COMMIT_BUCKETS; i++)
+		put_fmt(b, "anomalyd_commit_duration_seconds_bucket"
+		    "{le=\"%g\"} %" PRIu64 "\n", commit_le[i] / 1e6,
+		    cs->le[i]);
+	put_fmt(b, "anomalyd_commit_duration_seconds_bucket{le=\"+Inf\"} %"
+	    PRIu64 "\n", cs->count);
+	put_fmt(b, "anomalyd_commit_duration_seconds_sum %.6f\n",
+	    cs->usec / 1e6);
+	put_fmt(b, "anomalyd_commit_duration_seconds_count %" PRIu64 "\n",
+	    cs->count);
+	return 200;
+}

@@ -1,0 +1,31 @@
+/*
+ * pages.h: the pages of SPEC §5, rendered on the server: the index of
+ * clients, a client's page (its stats, the chart, its anomalies and
+ * alerts, its latest points, its settings) and the error page.  Every
+ * client string is escaped for where it goes; the page's data for app.js
+ * is JSON in a script block that never runs.
+ *
+ * page_index() and page_client() build the page in b and return its HTTP
+ * status; for an error, a short reason (static text) in *why.  They use
+ * srv->st: the store must be the loop's (commit_drain()).
+ */
+#ifndef ANOMALYD_PAGES_H
+#define ANOMALYD_PAGES_H
+
+#include <libwebsockets.h>
+
+#include "jsonbuf.h"
+#include "server.h"
+
+/* /: the clients, active then inactive. */
+int page_index(struct server *srv, struct jsonbuf *b, const char **why);
+/* /client/{id}: the client's page; the events list pages by the URL's
+ * before= and after=. */
+int page_client(struct server *srv, struct lws *wsi, const char *id,
+    struct jsonbuf *b, const char **why);
+/* The page of an error status (title: its text): "No client is named
+ * subject" when subject is not empty, else why. */
+void page_error(struct jsonbuf *b, int status, const char *title,
+    const char *why, const char *subject);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * server.h: the types the files of anomalyd share, and no function: what
+ * the command line sets (struct config), a connected client (struct
+ * client), a WebSocket connection (struct session) and the server that
+ * holds them (struct server).  Each function is declared in the header of
+ * the file that defines it.
+ *
+ * The files, from the bottom up (a file includes only the headers of the
+ * files below it):
+ *   log.c      diagnostics on stderr
+ *   static.c   the files of /static/
+ *   writer.c   the writer thread and its batches (writer.h)
+ *   reply.c    a reply and the error that replaces it
+ *   put.c      text, HTML, URLs and JSON into a buffer, for the pages
+ *   commit.c   the group commit: the filling batch, the replies that wait
+ *              for it, their release, the commit histogram
+ *   clients.c  the registry of clients, their detectors, judging points
+ *   auth.c     the --token-file token
+ *   ws.c       the WebSocket protocol (SPEC §2)
+ *   api.c, chart.c, pages.c, metrics.c   the JSON API, the SVG chart,
+ *              the pages and /metrics (SPEC §5)
+ *   http.c     HTTP routing and headers
+ *   main.c     options, the lws context, the service loop, signals
+ * One thread, the event loop's, runs everything but the writer thread.
+ */
+#ifndef ANOMALYD_SERVER_H
+#define ANOMALYD_SERVER_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#include "detect.h"
+#include "proto.h"
+#include "store.h"
+#include "reply.h"
+#include "writer.h"
+
+enum listen_family {
+	LISTEN_ANY,		/* every address, IPv4 and IPv6 */
+	LISTEN_V4,		/* the IPv4 address iface only */
+	LISTEN_V6		/* the IPv6 address iface only */
+};
+
+/* What the command line sets. */
+struct config {
+	const char	*iface;		/* listen address, NULL: all */
+	enum listen_family family;
+	int		 port;
+	char		 where[64];	/* "127.0.0.1:3000", "[::1]:3000", "*:3000" */
+	const char	*db;
+	struct detect_settings defaults;	/* for new clients */
+	uint32_t	 max_clients;
+	uint32_t	 max_window;
+	size_t		 max_message;
+	size_t		 max_batch;
+	size_t		 max_pending;
+	unsigned	 hello_timeout;	/* seconds */
+	unsigned	 ping_timeout;	/* seconds */
+	size_t		 batch_rows;
+	int64_t		 batch_us;	/* --batch-ms, in microseconds */
+	int64_t		 snapshot_every;
+	enum store_sync	 sync;
+	int		 verbose;
+	const char	*www;		/* --www, NULL: share/anomaly/www */
+	char		*token;		/* --token-file's token, or NULL */
+	size_t		 token_len;
+};
+
+struct session;
+
+/* A connected client: its detector and what must match the database
+ * (clients.c). */
+struct client {
+	LIST_ENTRY(client) hash;
+	LIST_ENTRY(client) touched;	/* it has operations in a batch not
+					 * yet committed */
+	int		 in_tx;
+	uint64_t	 batch;		/* the newest such batch */
+	char		 id[PROTO_ID_MAX + 1];
+	struct detect_settings set;
+	struct detector	*det;		/* NULL while it could not be rebuilt */
+	int64_t		 last_seq;
+	int		 resend;	/* protocol 2, after points were not
+					 * stored: refuse points until seq
+					 * last_seq + 1 comes */
+	int64_t		 snap_n;	/* ordinal of its newest snapshot */
+	struct session	*sess;
+};
+
+enum phase {
+	PHASE_HELLO,		/* waiting for a hello message */
+	PHASE_FIRST,		/* URL hello: a settings message may come */
+	PHASE_READY		/* points */
+};
+
+/* A WebSocket connection (lws per-session data, zeroed by lws): ws.c's,
+ * but for its replies, which commit.c holds until their commit. */
+struct session {
+	TAILQ_ENTRY(session) all;
+	TAILQ_ENTRY(session) dirty;	/* it has waiting replies */
+	TAILQ_ENTRY(session) kick;	/* it has replies to write now */
+	int		 registered;
+	int		 is_dirty;
+	int		 is_kicked;
+	int		 authed;	/* it showed the token (or none is
+					 * required) */
+	int		 deferred;	/* URL hello held until the settings
+					 * message brings the token */
+	struct lws	*wsi;
+	struct client	*client;
+	enum phase	 phase;
+	int		 v2;
+	int		 detail;
+	char		 url_id[PROTO_ID_MAX + 1];
+	uint32_t	 url_window;
+	int64_t		 born_ms;
+	char		 peer[64];
+
+	char		*rx;		/* a message in pieces */
+	size_t		 rxlen, rxcap;
+	int		 in_msg;
+
+	struct replyq	 waiting;	/* until the commit that covers them */
+	struct replyq	 sendq;		/* committed, to write */
+	size_t		 queued;	/* bytes in sendq */
+	size_t		 held;		/* bytes in waiting */
+	int		 paused;	/* not reading: too much is queued */
+	int64_t		 wrote_ms;	/* when a reply last went out */
+
+	int		 close_code;	/* 0, or close with it when writable */
+	char		 close_reason[124];
+};
+
+/* The commits counted for /metrics (commit.c): le[i] of them took at most
+ * commit_le[i] microseconds. */
+#define COMMIT_BUCKETS	10
+struct commit_stats {
+	uint64_t	 count, points, usec, le[COMMIT_BUCKETS];
+};
+
+struct commit_hooks;
+
+struct server {
+	struct config	 cfg;
+	struct store	*st;
+	struct proto_parser *parser;
+	struct lws_context *ctx;
+	TAILQ_HEAD(, session) sessions;
+	TAILQ_HEAD(, session) dirty;
+	TAILQ_HEAD(, session) kick;
+	LIST_HEAD(, client) touched;
+	LIST_HEAD(clienthead, client) *buckets;
+	size_t		 nbuckets;
+	size_t		 nsessions;
+	struct writer	*wr;		/* the writer thread */
+	struct batch	 bufs[2];	/* double buffer: */
+	struct batch	*fill;		/* the one the loop fills */
+	const struct commit_hooks *hooks;	/* commit.c calls up */
+	int64_t		 rx_us;		/* monotonic us of the last message */
+	int		 failed;	/* a batch failed in this message */
+	char		 fail_why[256];
+	int		 stopping;
+	const char	*dbpath;	/* the database, as given */
+	int		 gone;		/* the database file was removed: */
+	char		 gone_why[256];	/* nothing is stored any more */
+	int64_t		 started_us;	/* clock_mono_us() at start */
+	lws_sorted_usec_list_t sweep;
+	struct commit_stats commits;
+};
+
+#endif
