@@ -247,7 +247,8 @@ static void
 number_unit(struct sender *s, const struct csvin_record *rec, char *ts,
     size_t size)
 {
-	static const char *name[] = { "", "", "milliseconds", "microseconds",
+	static const char *const name[] = { "", "", "milliseconds",
+	    "microseconds",
 	    "nanoseconds" };
 	enum timefmt_unit u;
 
