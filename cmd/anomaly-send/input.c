@@ -248,8 +248,7 @@ number_unit(struct sender *s, const struct csvin_record *rec, char *ts,
     size_t size)
 {
 	static const char *const name[] = { "", "", "milliseconds",
-	    "microseconds",
-	    "nanoseconds" };
+	    "microseconds", "nanoseconds" };
 	enum timefmt_unit u;
 
 	u = timefmt_number_unit(strtod(ts, NULL));
