@@ -645,3 +645,23 @@ timefmt_lap_level(double *values, size_t n)
 	return last - first + (n % 2 ? values[n / 2] :
 	    (values[n / 2 - 1] + values[n / 2]) / 2);
 }
+
+int
+timefmt_value_like(double v, const char *like, char *out, size_t size)
+{
+	const char *dot = strchr(like, '.');
+	int p, n = 0;
+
+	if (strpbrk(like, "eE") == NULL) {
+		n = snprintf(out, size, "%.*f", dot != NULL ?
+		    (int)strspn(dot + 1, "0123456789") : 0, v);
+		if (fabs(strtod(out, NULL) - v) <= 1e-9 * fabs(v))
+			return n < 0 || (size_t)n >= size ? -1 : 0;
+	}
+	for (p = 1; p <= 17; p++) {
+		n = snprintf(out, size, "%.*g", p, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}

@@ -111,4 +111,11 @@ int64_t timefmt_lap_ms(int64_t *times, size_t n);
  * n < 2).  Reorders values. */
 double timefmt_lap_level(double *values, size_t n);
 
+/* Writes the value v to out (size bytes, NUL-terminated when size > 0) as
+ * text like like, a value of the input that v was shifted from: with as
+ * many decimals as like has when like has no exponent and they hold v up
+ * to float noise (1e-9 relative), else the shortest text that reads back
+ * as v.  Returns 0, or -1 when the text was cut to fit out. */
+int timefmt_value_like(double v, const char *like, char *out, size_t size);
+
 #endif

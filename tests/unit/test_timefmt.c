@@ -580,6 +580,38 @@ test_shift_and_laps(void **state)
 	assert_true(timefmt_lap_level(flat, 1) == 0);
 }
 
+static void
+assert_value_like(double v, const char *like, const char *want)
+{
+	char out[80];
+
+	if (timefmt_value_like(v, like, out, sizeof(out)) != 0)
+		fail_msg("%.17g like %s: failed", v, like);
+	if (strcmp(out, want) != 0)
+		fail_msg("%.17g like %s: %s, want %s", v, like, out, want);
+}
+
+/* --loop's shifted values written like the input's. */
+static void
+test_value_like(void **state)
+{
+	char out[8];
+
+	(void)state;
+	assert_value_like(111.5, "101.50", "111.50");	/* decimals kept */
+	assert_value_like(7, "5", "7");
+	assert_value_like(-3, "2.000", "-3.000");
+	assert_value_like(0.1 + 0.2, "0.1", "0.3");	/* float noise */
+	assert_value_like(111.5, "100", "111.5");	/* would lose .5 */
+	assert_value_like(1.25, "1.2", "1.25");
+	assert_value_like(1500, "1e3", "1.5e+03");	/* exponent: %g */
+	assert_value_like(2.5e-7, "1E-7", "2.5e-07");
+	assert_value_like(0, "0", "0");
+	assert_int_equal(timefmt_value_like(123456789.5, "1.5", out,
+	    sizeof(out)), -1);				/* cut */
+	assert_int_equal(strlen(out), sizeof(out) - 1);
+}
+
 int
 main(void)
 {
@@ -599,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_number_unit),
 		cmocka_unit_test(test_number_ms),
 		cmocka_unit_test(test_shift_and_laps),
+		cmocka_unit_test(test_value_like),
 	};
 
 	return cmocka_run_group_tests_name("timefmt", tests, NULL, NULL);

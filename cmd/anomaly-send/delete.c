@@ -1,0 +1,186 @@
+/*
+ * delete.c: anomaly-send --delete, an HTTP client over libwebsockets.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delete.h"
+#include "wire.h"
+
+/* The HTTP request's state. */
+struct delete_req {
+	int		 done;
+	int		 status;	/* HTTP status, 0 before */
+	char		 body[1024];
+	size_t		 len;
+	char		 error[256];	/* the connection failed */
+};
+
+/* The request under way on wsi's context, or NULL after it. */
+static struct delete_req *
+request(struct lws *wsi)
+{
+	struct sender *s = lws_context_user(lws_get_context(wsi));
+
+	return s->del;
+}
+
+/* The libwebsockets callbacks of the --delete request. */
+static int
+callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	char buf[LWS_PRE + 1024], *px;
+	unsigned char **p, *end;
+	struct sender *s;
+	struct delete_req *d;
+	int n;
+
+	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		if ((d = request(wsi)) == NULL)
+			return 0;
+		snprintf(d->error, sizeof(d->error), "%s",
+		    in != NULL ? (const char *)in : "cannot connect");
+		d->done = 1;
+		return 0;
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		s = lws_context_user(lws_get_context(wsi));
+		if (s->token == NULL)
+			return 0;
+		p = (unsigned char **)in;
+		end = *p + len;
+		snprintf(buf, sizeof(buf), "Bearer %s", s->token);
+		if (lws_add_http_header_by_token(wsi,
+		    WSI_TOKEN_HTTP_AUTHORIZATION, (unsigned char *)buf,
+		    (int)strlen(buf), p, end))
+			return -1;
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
+		if ((d = request(wsi)) == NULL)
+			return 0;
+		d->status = (int)lws_http_client_http_response(wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+		if ((d = request(wsi)) == NULL)
+			return 0;
+		n = (int)len;
+		if ((size_t)n > sizeof(d->body) - 1 - d->len)
+			n = (int)(sizeof(d->body) - 1 - d->len);
+		memcpy(d->body + d->len, in, (size_t)n);
+		d->len += (size_t)n;
+		d->body[d->len] = '\0';
+		return 0;
+	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
+		px = buf + LWS_PRE;
+		n = (int)sizeof(buf) - LWS_PRE;
+		if (lws_http_client_read(wsi, &px, &n) < 0)
+			return -1;
+		return 0;
+	case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+		if ((d = request(wsi)) == NULL)
+			return 0;
+		d->done = 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static const struct lws_protocols protocols[] = {
+	{ .name = "anomaly-send", .callback = callback,
+	  .rx_buffer_size = 65536 },
+	{ .name = NULL }
+};
+
+const struct lws_protocols *
+delete_protocols(void)
+{
+	return protocols;
+}
+
+/* The text of the string key in the JSON object body, or NULL. */
+static const char *
+json_string(const char *body, const char *key, char *out, size_t size)
+{
+	char k[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(k, sizeof(k), "\"%s\"", key);
+	if ((p = strstr(body, k)) == NULL)
+		return NULL;
+	p += strlen(k);
+	p += strspn(p, " \t\r\n");
+	if (*p++ != ':')
+		return NULL;
+	p += strspn(p, " \t\r\n");
+	if (*p++ != '"')
+		return NULL;
+	for (; *p != '\0' && *p != '"' && n + 1 < size; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+int
+delete_client(struct sender *s)
+{
+	struct lws_client_connect_info i;
+	struct delete_req d;
+	char path[256], why[256];
+	const char *pts, *what;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(path, sizeof(path), "/api/clients/%s", s->client_id);
+	memset(&i, 0, sizeof(i));
+	i.context = s->ctx;
+	i.address = s->address;
+	i.port = s->port;
+	i.path = path;
+	i.host = s->address;
+	i.origin = s->address;
+	i.method = "DELETE";
+	i.alpn = "http/1.1";
+	i.protocol = "anomaly-send";
+	i.local_protocol_name = "anomaly-send";
+	s->del = &d;
+	if (lws_client_connect_via_info(&i) == NULL && !d.done)
+		snprintf(d.error, sizeof(d.error), "cannot connect");
+	else
+		while (!d.done)
+			if (lws_service(s->ctx, 0) < 0)
+				break;
+	s->del = NULL;
+	if (d.status == 0) {
+		snprintf(s->conn_error, sizeof(s->conn_error), "%s",
+		    d.error[0] ? d.error : "no answer");
+		warnx("cannot connect to http://%s:%d: %s", s->address,
+		    s->port, wire_connect_error(s, why, sizeof(why)));
+		return 1;
+	}
+	if (d.status == 200) {
+		if ((pts = strstr(d.body, "\"points\"")) != NULL)
+			pts = strchr(pts, ':');
+		printf("deleted client %s and its %llu points\n",
+		    s->client_id, pts != NULL ? strtoull(pts + 1, NULL, 10) :
+		    0ULL);
+		return 0;
+	}
+	what = d.status == 401 ? "not authorised (wrong or missing "
+	    "--token-file)" : d.status == 404 ? "no such client" :
+	    d.status == 409 ? "the client is connected" : "refused";
+	if (json_string(d.body, "error", why, sizeof(why)) == NULL)
+		snprintf(why, sizeof(why), "%.*s", (int)strcspn(d.body, "\r\n"),
+		    d.body);
+	warnx("cannot delete %s: %d %s%s%s", s->client_id, d.status, what,
+	    why[0] ? ": " : "", why);
+	return 1;
+}
