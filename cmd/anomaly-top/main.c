@@ -29,6 +29,7 @@
 #include "canvas.h"
 #include "crt.h"
 #include "model.h"
+#include "opterr.h"
 #include "query.h"
 #include "store.h"
 #include "view.h"
@@ -72,36 +73,14 @@ usage(const char *fmt, ...)
 }
 
 /* The usage error of getopt_long()'s '?' or ':' (opterr is 0) for the
- * option argv[optind - 1]: missing argument, an argument to an option that
- * takes none, an ambiguous abbreviation, or no such option. */
+ * option argv[optind - 1]. */
 static void __attribute__((noreturn))
 bad_option(int ch, char *const argv[])
 {
-	const char *arg = argv[optind - 1], *eq;
-	size_t len, i, found = 0;
+	char msg[256];
 
-	if (strncmp(arg, "--", 2) != 0) {
-		if (ch == ':')
-			usage("-%c needs an argument", optopt);
-		usage("-%c: no such option", optopt);
-	}
-	if (ch == ':')
-		usage("%s needs an argument", arg);
-	eq = strchr(arg, '=');
-	len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-	for (i = 0; longopts[i].name != NULL; i++)
-		if (strncmp(longopts[i].name, arg + 2, len) == 0) {
-			if (longopts[i].name[len] == '\0') {
-				found = 1;
-				break;
-			}
-			found++;
-		}
-	if (eq != NULL && found == 1)
-		usage("%s: --%.*s takes no argument", arg, (int)len, arg + 2);
-	if (found > 1)
-		usage("%s: ambiguous, more than one option starts so", arg);
-	usage("%s: no such option", arg);
+	opterr_message(ch, argv, optind, optopt, longopts, msg, sizeof(msg));
+	usage("%s", msg);
 }
 
 static void
