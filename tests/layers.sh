@@ -47,7 +47,7 @@ ok $? "breaking it: mvprintw() in anomaly-top's view.c fails the rule"
 broken lib-cmd 'lib/errmsg.c:[0-9]*: #include "model.h"' <<'EOF'
 printf '#include "model.h"\n' >>lib/errmsg.c
 EOF
-ok $? "breaking it: lib/errmsg.c including anomaly-top's model.h fails the rule"
+ok $? "breaking it: lib/errmsg.c including cmd/'s model.h fails the rule"
 
 broken detectors 'lib/detect_probe.c:3: clock: clock_gettime' <<'EOF'
 printf '#include <time.h>\n#include "detect.h"\n%s\n' \
