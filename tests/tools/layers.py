@@ -93,7 +93,7 @@ clock_mono_ms clock_mono_s
 """.split())
 
 INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]', re.M)
-CALL = re.compile(r'(?<![\w.>])(?<!->)([A-Za-z_]\w*)[ \t\n]*\(')
+CALL = re.compile(r'(?<![\w.])(?<!->)([A-Za-z_]\w*)[ \t\n]*\(')
 KEYWORDS = set("""
 if for while switch return sizeof _Alignof alignof _Generic do else case
 int char short long unsigned signed float double void bool _Bool struct
@@ -163,15 +163,14 @@ class Source:
         self.code = strip(raw)
 
     def calls(self):
-        """(name, line) of every NAME( not after . or ->."""
-        code = no_preprocessor(self.code)
-        return [(m.group(1), lineno(code, m.start()))
-                for m in CALL.finditer(code)]
+        """(name, line) of every NAME( not after . or -> (in macros too)."""
+        return [(m.group(1), lineno(self.code, m.start()))
+                for m in CALL.finditer(self.code)]
 
     def names(self, pattern):
-        code = no_preprocessor(self.code)
-        return [(m.group(0), lineno(code, m.start()))
-                for m in pattern.finditer(code)]
+        """(text, line) of every match of PATTERN (in macros too)."""
+        return [(m.group(0), lineno(self.code, m.start()))
+                for m in pattern.finditer(self.code)]
 
 
 def sources(root, pattern):
@@ -191,7 +190,7 @@ def rule_sqlite(root):
         for kind, name, line in s.includes:
             if name == 'sqlite3.h':
                 bad.append('%s:%d: #include <sqlite3.h>' % (s.rel, line))
-        for m in re.finditer(r'\bsqlite3_\w*', no_preprocessor(s.code)):
+        for m in re.finditer(r'\bsqlite3_\w*', s.code):
             bad.append('%s:%d: %s' % (s.rel, lineno(s.code, m.start()),
                                       m.group(0)))
     return bad
