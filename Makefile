@@ -1,7 +1,8 @@
 # anomaly: real-time anomaly detection on streamed time series.
 # `make` builds into build/; `make test` runs every test; `make bench` measures.
 
-# The default goal, whatever rule comes first below (tests/build.sh).
+# The default goal, whatever rule comes first below
+# (tests/packaging/build.sh).
 .DEFAULT_GOAL := all
 
 # The suite's version, printed by every command's --version.
@@ -100,10 +101,6 @@ $(UPLOT): node_modules/uplot/package.json
 EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
 EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
-CHECK_EXPORT = tests/export.sh tests/man.sh tests/start.sh \
-	tests/completion.sh tests/install.sh
-# plain `make`, and every example of README.md and the man pages run
-PACK_TESTS = tests/build.sh tests/examples.sh
 
 all: $(LIB) $(ANOMALYD) $(SEND) $(TOP) $(EXPORT) $(UPLOT)
 
@@ -172,15 +169,33 @@ build/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) -lm
 
-# Reliability (issue 8): the hostile-input matrix, crash, slow peers, disk
-# full, and the fuzz corpora replayed.
-# the writer thread's group commit (cmd/anomalyd/writer.c)
-WRITER_TESTS = tests/writer.sh
-# anomalyd's listener, signals, database file and client deletion (issue 14)
-SERVER_TESTS = tests/listen.sh tests/signals.sh tests/dbfile.sh \
-	tests/delete.sh
-REL_TESTS = tests/hostile.sh tests/crash.sh tests/fuzz-replay.sh \
-	tests/slowpeer.sh tests/diskfull.sh
+# The test scripts by what they test (tests/README.md says where the test
+# of each behaviour lives).  The architecture: tests/layers.sh.
+LAYER_TESTS = tests/layers.sh
+# the test tools themselves, and the detectors against the golden vectors
+TOOL_TESTS = tests/tools/wsraw-selftest.sh tests/tools/loadgen.sh
+DETECTION_TESTS = tests/detection/refcheck.sh
+# anomalyd: the protocol, HTTP, where it listens, signals, its database
+# file, client deletion, the writer thread's group commit
+ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
+	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
+	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \
+	tests/anomalyd/writer.sh
+# the pages in headless Chromium
+BROWSER_TESTS = tests/browser/pages.sh
+# the client commands: anomaly-send, anomaly-top, anomaly-export
+COMMAND_TESTS = tests/commands/send.sh tests/commands/top.sh \
+	tests/commands/export.sh
+# the hostile-input matrix, crash, slow peers, disk full, and the fuzz
+# corpora replayed
+RELIABILITY_TESTS = tests/reliability/hostile.sh tests/reliability/crash.sh \
+	tests/reliability/fuzz-replay.sh tests/reliability/slowpeer.sh \
+	tests/reliability/diskfull.sh
+# plain `make`, every example of README.md and the man pages run, the man
+# pages, the demo of `make start`, completions, `make install`
+PACKAGING_TESTS = tests/packaging/build.sh tests/packaging/examples.sh \
+	tests/packaging/man.sh tests/packaging/start.sh \
+	tests/packaging/completion.sh tests/packaging/install.sh
 FUZZ_TARGETS = proto csvin timefmt
 FUZZ_REPLAY = $(FUZZ_TARGETS:%=build/san/fuzz/replay_%)
 # `make fuzz`: each target under libFuzzer for FUZZ_SECONDS, from a copy of
@@ -191,8 +206,9 @@ FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ilib $(LIB_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 # Every test prints TAP; tests/run counts them and ends with the summary line.
-# Unit tests, the same under ASan+UBSan, then the golden vectors checked by
-# the exact reference.  Installs what is missing first, so that `make test`
+# Unit tests, the same under ASan+UBSan, the architecture, the golden
+# vectors checked by the exact reference, then the scripts group by group
+# (tests/README.md).  Installs what is missing first, so that `make test`
 # works on a fresh machine.
 test: deps
 	@$(MAKE) --no-print-directory check
@@ -201,10 +217,10 @@ check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
 	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN) $(FUZZ_REPLAY)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py SHARED=$(SHARED) \
-	    sh tests/run $(UNIT_BIN) $(SAN_BIN) tests/refcheck.sh \
-	    tests/wsraw-selftest.sh tests/anomalyd.sh tests/http.sh tests/send.sh \
-	    tests/top.sh tests/browser.sh $(CHECK_EXPORT) tests/loadgen.sh \
-	    $(REL_TESTS) $(WRITER_TESTS) $(SERVER_TESTS) $(PACK_TESTS)
+	    sh tests/run $(UNIT_BIN) $(SAN_BIN) $(LAYER_TESTS) \
+	    $(DETECTION_TESTS) $(TOOL_TESTS) $(ANOMALYD_TESTS) \
+	    $(COMMAND_TESTS) $(BROWSER_TESTS) $(RELIABILITY_TESTS) \
+	    $(PACKAGING_TESTS)
 
 # One table: the detector library, anomalyd end to end (tests/bench/bench.sh
 # says what each row measures), memory, the SQLite ceiling.

@@ -45,10 +45,10 @@ SKIP = {
     "make start": "the demo itself: this test runs "
                   "share/anomaly/demo/start.sh on a free port",
     "make test": "runs every test, this one too",
-    "make": "tests/build.sh checks that plain make builds",
-    "make && sudo make install": "as root: tests/install.sh installs "
-                                 "into a DESTDIR",
-    "sudo make uninstall": "as root: tests/install.sh uninstalls "
+    "make": "tests/packaging/build.sh checks that plain make builds",
+    "make && sudo make install": "as root: tests/packaging/install.sh "
+                                 "installs into a DESTDIR",
+    "sudo make uninstall": "as root: tests/packaging/install.sh uninstalls "
                            "from a DESTDIR",
 }
 # examples starting so -> why not run

@@ -381,7 +381,7 @@
 						return;
 					self.zoomed = u.scales.x.min > xs[0] ||
 					    u.scales.x.max < xs[xs.length - 1];
-					/* for the tests (tests/browser.js) */
+					/* for the tests (tests/browser/pages.js) */
 					self.box.setAttribute('data-zoomed',
 					    self.zoomed ? '1' : '0');
 					self.box.setAttribute('data-range', [u.scales.x.min,

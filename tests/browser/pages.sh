@@ -1,9 +1,9 @@
 #!/bin/sh
-# browser.sh: the pages of anomalyd in headless Chromium (SPEC §5, §8):
+# pages.sh: the pages of anomalyd in headless Chromium (SPEC §5, §8):
 # starts build/anomalyd with a temporary database, stores points for a
 # steady client, a client with HTML timestamps and (straight into the
 # database) a client id with quotes and markup, keeps anomaly-send
-# streaming to a fourth client, and runs tests/browser.js, which drives
+# streaming to a fourth client, and runs tests/browser/pages.js, which drives
 # Chromium over the DevTools protocol and prints TAP.  Screenshots go to
 # build/screenshots/ (SHOTS).  Needs node and chromium (make deps).
 . tests/lib.sh
@@ -60,7 +60,7 @@ SPIKE="printf '%s\n' connect 'send {\"client_id\":\"steady\",\"window\":100}' 's
 BASE=http://127.0.0.1:$port SHOTS=$shots STEADY=steady STREAM=stream-1 \
     HOSTILE=x:hostile QUOTED=$quoted PROFILE=$tmp/chromium \
     FEED="printf '%s\n' connect 'send {\"client_id\":\"x:hostile\",\"window\":10}' 'send {\"timestamp\":\"<img src=x onerror=alert(4)>\",\"value\":4}' recv | $wsraw 127.0.0.1 $port >/dev/null 2>&1" \
-    node tests/browser.js
+    node tests/browser/pages.js
 rc=$?
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null

@@ -1,8 +1,8 @@
 /*
- * browser.js: browser tests of anomalyd's pages (SPEC §5, §8) in headless
+ * pages.js: browser tests of anomalyd's pages (SPEC §5, §8) in headless
  * Chromium, driven over the DevTools protocol on a pipe (--remote-
  * debugging-pipe: NUL-separated JSON on file descriptors 3 and 4), with
- * nothing but node's standard library.  Prints TAP.  tests/browser.sh
+ * nothing but node's standard library.  Prints TAP.  tests/browser/pages.sh
  * starts the server and the clients and passes, in the environment:
  *   BASE     http://127.0.0.1:PORT
  *   SHOTS    directory for the screenshots
@@ -51,7 +51,7 @@ function ok(cond, what, diag) {
 
 class Browser {
 	constructor() {
-		/* the profile: in browser.sh's directory, removed with it */
+		/* the profile: in pages.sh's directory, removed with it */
 		this.dir = env.PROFILE ||
 		    fs.mkdtempSync(path.join(os.tmpdir(), 'chr-'));
 		this.proc = spawn(CHROMIUM, ['--headless=new', '--no-sandbox',

@@ -1,5 +1,5 @@
 #!/bin/sh
-# anomalyd.sh: integration tests of anomalyd over real sockets (TAP).
+# protocol.sh: integration tests of anomalyd over real sockets (TAP).
 # Starts build/anomalyd on a free port with a temporary database and drives
 # it with tests/tools/wsraw (the original protocol as SPEC §2.4 shows it,
 # protocol 2, the closes of §2.3), curl or python3 (HTTP) and sqlite3 (what
