@@ -98,360 +98,6 @@ struct detector {
 	uint64_t nagg;		/* blocks ended */
 };
 
-static const char *const kind_names[DETECT_KINDS] = {
-	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore", "spatial", "novelty",
-	"novelty_long"
-};
-
-/* Params table: key, default, minimum, maximum, whole number. */
-static const struct param_info {
-	const char *name;
-	double def, min, max;
-	int whole;
-	int open_min;		/* the minimum itself is not allowed */
-} param_info[DETECT_PARAMS] = {
-	[DETECT_P_ZSCORE_K] = { "zscore.k", 6, 0, 1e9, 0, 1 },
-	[DETECT_P_IQR_K] = { "iqr.k", 3, 0, 1e9, 0, 1 },
-	[DETECT_P_EWMA_LAMBDA] = { "ewma.lambda", 0.3, 0, 1, 0, 1 },
-	[DETECT_P_EWMA_L] = { "ewma.l", 6, 0, 1e9, 0, 1 },
-	[DETECT_P_MA_M] = { "ma.m", 5, 1, DETECT_WINDOW_MAX, 1, 0 },
-	[DETECT_P_MA_K] = { "ma.k", 6, 0, 1e9, 0, 1 },
-	[DETECT_P_MZSCORE_K] = { "mzscore.k", 7, 0, 1e9, 0, 1 },
-	[DETECT_P_IFOREST_TREES] = { "iforest.trees", 100, 1,
-	    IFOREST_TREES_MAX, 1, 0 },
-	[DETECT_P_IFOREST_SAMPLE] = { "iforest.sample", 256, 2,
-	    IFOREST_SAMPLE_MAX, 1, 0 },
-	[DETECT_P_IFOREST_THRESHOLD] = { "iforest.threshold", 0.8, 0, 1,
-	    0, 1 },
-	[DETECT_P_MIN_POINTS] = { "min_points", 50, 1, DETECT_WINDOW_MAX,
-	    1, 0 },
-	[DETECT_P_HOLDOFF] = { "holdoff", 100, 0, 1e15, 1, 0 },
-	[DETECT_P_SPATIAL_TOL] = { "spatial.tol", 0.02, 0, 1e9, 0, 0 },
-	[DETECT_P_NOVELTY_DIM] = { "novelty.dim", 6, 1, NOVELTY_DIM_MAX, 1, 0 },
-	[DETECT_P_NOVELTY_PROTOS] = { "novelty.protos", 128, 1,
-	    NOVELTY_PROTOS_MAX, 1, 0 },
-	[DETECT_P_NOVELTY_RHO] = { "novelty.rho", 0.15, 0, 1e9, 0, 1 },
-	[DETECT_P_NOVELTY_RATE] = { "novelty.rate", 0.1, 0, 1, 0, 0 },
-	[DETECT_P_NOVELTY_AVERAGE] = { "novelty.average", 10, 1,
-	    NOVELTY_AVERAGE_MAX, 1, 0 },
-	[DETECT_P_NOVELTY_HISTORY] = { "novelty.history", 1000, 1,
-	    NOVELTY_HISTORY_MAX, 1, 0 },
-	[DETECT_P_NOVELTY_LEARN] = { "novelty.learn", 300, 1,
-	    NOVELTY_HISTORY_MAX, 1, 0 },
-	[DETECT_P_NOVELTY_EPS] = { "novelty.eps", 6e-6, 0, 0.5, 0, 1 },
-	[DETECT_P_NOVELTY_SIGMA_MIN] = { "novelty.sigma_min", 0.005, 0, 1e9, 0,
-	    1 },
-	[DETECT_P_NOVELTY_LONG_SCALE] = { "novelty_long.scale", 12, 1,
-	    DETECT_WINDOW_MAX, 1, 0 },
-	[DETECT_P_SPATIAL_RAMP] = { "spatial.ramp", 200, 0, 1e15, 1, 0 },
-	[DETECT_P_NOVELTY_HOLDOFF] = { "novelty.holdoff", 150, 0, 1e15, 1, 0 },
-};
-
-uint32_t
-detect_alert_mask(const struct detect_settings *s)
-{
-	if (s->alert == DETECT_ALERT_VOTE)
-		return 0;
-	if (s->alert & DETECT_ALERT_ANY)
-		return s->alert & ~DETECT_ALERT_ANY;
-	return 1u << (s->alert - DETECT_ALERT_DETECTOR);
-}
-
-uint32_t
-detect_computed_mask(const struct detect_settings *s)
-{
-	return s->detectors | detect_alert_mask(s);
-}
-
-/* ------------------------------------------------------------ settings */
-
-void
-detect_settings_default(struct detect_settings *s, uint32_t w)
-{
-	unsigned p;
-
-	memset(s, 0, sizeof(*s));
-	s->window = w;
-	s->detectors = DETECT_DEFAULT_MASK;
-	s->vote = DETECT_VOTE_MAJORITY;
-	s->alert = DETECT_DEFAULT_ALERT;
-	for (p = 0; p < DETECT_PARAMS; p++)
-		s->param[p] = param_info[p].def;
-}
-
-static int
-param_check(unsigned p, double v, char *err, size_t errlen)
-{
-	const struct param_info *pi = &param_info[p];
-
-	if (!isfinite(v) || v < pi->min || v > pi->max ||
-	    (pi->open_min && v == pi->min)) {
-		if (pi->whole)
-			errmsg_set(err, errlen, "%s must be a whole number from "
-			    "%.15g to %.15g", pi->name, pi->min, pi->max);
-		else
-			errmsg_set(err, errlen, "%s must be a number %s %.15g "
-			    "and at most %.15g", pi->name,
-			    pi->open_min ? "above" : "from", pi->min, pi->max);
-		return -1;
-	}
-	if (pi->whole && v != floor(v)) {
-		errmsg_set(err, errlen, "%s must be a whole number", pi->name);
-		return -1;
-	}
-	return 0;
-}
-
-int
-detect_settings_check(const struct detect_settings *s, char *err,
-    size_t errlen)
-{
-	unsigned p, enabled;
-
-	if (s->window < DETECT_WINDOW_MIN || s->window > DETECT_WINDOW_MAX) {
-		errmsg_set(err, errlen, "window must be from %d to %d",
-		    DETECT_WINDOW_MIN, DETECT_WINDOW_MAX);
-		return -1;
-	}
-	if (s->detectors == 0 || (s->detectors >> DETECT_KINDS) != 0) {
-		errmsg_set(err, errlen, "detectors must name at least one "
-		    "detector");
-		return -1;
-	}
-	enabled = (unsigned)__builtin_popcount(s->detectors);
-	switch (s->vote) {
-	case DETECT_VOTE_MAJORITY:
-	case DETECT_VOTE_ANY:
-	case DETECT_VOTE_ALL:
-		break;
-	case DETECT_VOTE_ATLEAST:
-		if (s->vote_k >= 1 && s->vote_k <= enabled)
-			break;
-		errmsg_set(err, errlen, "vote %u needs from 1 to %u detectors",
-		    s->vote_k, enabled);
-		return -1;
-	default:
-		errmsg_set(err, errlen, "vote rule is not known");
-		return -1;
-	}
-	if (s->alert & DETECT_ALERT_ANY ? __builtin_popcount(s->alert &
-	    ~DETECT_ALERT_ANY) < 2 || ((s->alert & ~DETECT_ALERT_ANY) >>
-	    DETECT_KINDS) != 0 : s->alert != DETECT_ALERT_VOTE &&
-	    s->alert >= DETECT_ALERT_DETECTOR + DETECT_KINDS) {
-		errmsg_set(err, errlen, "alert source is not known");
-		return -1;
-	}
-	{
-		char text[64];
-
-		if (strlen(detect_alert_text(s, text, sizeof(text))) >=
-		    DETECT_ALERT_TEXT_MAX) {
-			errmsg_set(err, errlen, "alert lists too many "
-			    "detectors");
-			return -1;
-		}
-	}
-	for (p = 0; p < DETECT_PARAMS; p++)
-		if (param_check(p, s->param[p], err, errlen) == -1)
-			return -1;
-	return 0;
-}
-
-const char *
-detect_kind_name(unsigned k)
-{
-	return k < DETECT_KINDS ? kind_names[k] : NULL;
-}
-
-int
-detect_kind_by_name(const char *name)
-{
-	int k;
-
-	for (k = 0; k < DETECT_KINDS; k++)
-		if (strcmp(name, kind_names[k]) == 0)
-			return k;
-	return -1;
-}
-
-int
-detect_parse_detectors(struct detect_settings *s, const char *list,
-    char *err, size_t errlen)
-{
-	char name[32];
-	const char *p = list, *end;
-	uint32_t mask = 0;
-	size_t len;
-	int k;
-
-	for (;;) {
-		end = strchr(p, ',');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (len == 0 || len >= sizeof(name)) {
-			errmsg_set(err, errlen, "detectors: expected a comma-"
-			    "separated list of zscore, iqr, ewma, ma, iforest, "
-			    "mzscore, spatial, novelty, novelty_long");
-			return -1;
-		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		if ((k = detect_kind_by_name(name)) == -1) {
-			errmsg_set(err, errlen, "unknown detector '%s'", name);
-			return -1;
-		}
-		mask |= 1u << k;
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	s->detectors = mask;
-	return 0;
-}
-
-int
-detect_parse_vote(struct detect_settings *s, const char *rule, char *err,
-    size_t errlen)
-{
-	char *end;
-	unsigned long k;
-
-	if (strcmp(rule, "majority") == 0)
-		s->vote = DETECT_VOTE_MAJORITY;
-	else if (strcmp(rule, "any") == 0)
-		s->vote = DETECT_VOTE_ANY;
-	else if (strcmp(rule, "all") == 0)
-		s->vote = DETECT_VOTE_ALL;
-	else {
-		if (rule[0] < '1' || rule[0] > '9' || strlen(rule) > 2)
-			goto bad;
-		k = strtoul(rule, &end, 10);
-		if (*end != '\0' || k < 1 || k > DETECT_KINDS)
-			goto bad;
-		s->vote = DETECT_VOTE_ATLEAST;
-		s->vote_k = (uint32_t)k;
-	}
-	return 0;
-bad:
-	errmsg_set(err, errlen, "vote must be any, majority, all or a count from "
-	    "1 to %d, not '%.32s'", DETECT_KINDS, rule);
-	return -1;
-}
-
-int
-detect_parse_alert(struct detect_settings *s, const char *source, char *err,
-    size_t errlen)
-{
-	char name[32];
-	const char *p = source, *end;
-	uint32_t mask = 0;
-	size_t len;
-	int k;
-
-	if (strcmp(source, "vote") == 0) {
-		s->alert = DETECT_ALERT_VOTE;
-		return 0;
-	}
-	for (;;) {
-		end = strchr(p, ',');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		k = -1;
-		if (len > 0 && len < sizeof(name)) {
-			memcpy(name, p, len);
-			name[len] = '\0';
-			k = detect_kind_by_name(name);
-		}
-		if (k == -1) {
-			errmsg_set(err, errlen, "alert must be vote, a detector "
-			    "name or a comma-separated list of them, not "
-			    "'%.32s'", source);
-			return -1;
-		}
-		mask |= 1u << k;
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	if (__builtin_popcount(mask) == 1)
-		s->alert = DETECT_ALERT_DETECTOR +
-		    (uint32_t)__builtin_ctz(mask);
-	else
-		s->alert = DETECT_ALERT_ANY | mask;
-	return 0;
-}
-
-const char *
-detect_vote_text(const struct detect_settings *s, char *buf, size_t len)
-{
-	switch (s->vote) {
-	case DETECT_VOTE_ANY:
-		snprintf(buf, len, "any");
-		break;
-	case DETECT_VOTE_ALL:
-		snprintf(buf, len, "all");
-		break;
-	case DETECT_VOTE_ATLEAST:
-		snprintf(buf, len, "%u", s->vote_k);
-		break;
-	default:
-		snprintf(buf, len, "majority");
-		break;
-	}
-	return buf;
-}
-
-const char *
-detect_alert_text(const struct detect_settings *s, char *buf, size_t len)
-{
-	uint32_t mask = detect_alert_mask(s);
-	size_t used = 0;
-	unsigned k;
-
-	if (len > 0)
-		buf[0] = '\0';
-	if (mask == 0) {
-		snprintf(buf, len, "vote");
-		return buf;
-	}
-	for (k = 0; k < DETECT_KINDS; k++) {
-		if (!(mask & (1u << k)) || used >= len)
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-		    used > 0 ? "," : "", kind_names[k]);
-	}
-	return buf;
-}
-
-const char *
-detect_param_name(unsigned p)
-{
-	return p < DETECT_PARAMS ? param_info[p].name : NULL;
-}
-
-int
-detect_param_by_name(const char *name)
-{
-	int p;
-
-	for (p = 0; p < DETECT_PARAMS; p++)
-		if (strcmp(name, param_info[p].name) == 0)
-			return p;
-	return -1;
-}
-
-int
-detect_param_set(struct detect_settings *s, unsigned p, double value,
-    char *err, size_t errlen)
-{
-	if (p >= DETECT_PARAMS) {
-		errmsg_set(err, errlen, "unknown parameter");
-		return -1;
-	}
-	if (param_check(p, value, err, errlen) == -1)
-		return -1;
-	s->param[p] = value;
-	return 0;
-}
-
 /* ------------------------------------------------------------ moments */
 
 static void
@@ -935,170 +581,235 @@ normal_upper_quantile(double eps)
 	return hi;
 }
 
+/* What the detectors of one point share: the window's length, whether it
+ * is flat (all its values equal, lo), and for zscore and ewma the mean
+ * (less the shift) and the standard deviation of its values. */
+struct window_view {
+	uint32_t len;
+	double lo;
+	int flat;
+	struct dd mean_off;
+	double sigma;
+	double xo;		/* x less the shift */
+};
+
+/* Records detector k's margin and, when yes, its vote. */
 static void
-judge(struct detector *d, double x, struct dd r, double nz, double nzl,
-    struct detect_verdict *v)
+cast(struct detect_verdict *v, unsigned k, double margin, int yes)
 {
-	const double *par = d->set.param;
-	uint32_t len = window_len(d), a = d->active;
-	double lo = ordstat_min(d->sorted), hi = ordstat_max(d->sorted);
-	int flat = lo == hi;
-	struct dd mean_off = dd_from(0);
-	double sigma = 0, xo = x - d->val.shift, stat, thr;
-
-	if (a & ((1u << DETECT_ZSCORE) | (1u << DETECT_EWMA))) {
-		mean_off = moments_mean_off(&d->val);
-		sigma = sqrt(moments_var(&d->val));
-	}
-	if (a & (1u << DETECT_ZSCORE)) {
-		if (flat) {
-			v->margin[DETECT_ZSCORE] = x != lo ? INFINITY : -INFINITY;
-			if (x != lo)
-				v->votes |= 1u << DETECT_ZSCORE;
-		} else {
-			stat = fabs(dd_add(dd_from(xo), dd_neg(mean_off)).hi);
-			thr = par[DETECT_P_ZSCORE_K] * sigma;
-			v->margin[DETECT_ZSCORE] = margin_of(stat, thr);
-			if (stat > thr)
-				v->votes |= 1u << DETECT_ZSCORE;
-		}
-	}
-	if (a & (1u << DETECT_EWMA)) {
-		if (flat) {
-			v->margin[DETECT_EWMA] = x != lo ? INFINITY : -INFINITY;
-			if (x != lo)
-				v->votes |= 1u << DETECT_EWMA;
-		} else {
-			/* e_L - shift = lambda*ew + decay^L (w_1 - shift) */
-			double first = hist_at(d, d->n - len + 1);
-			struct dd el = dd_add(dd_mul_d(d->ew, d->lambda),
-			    dd_mul_d(d->decay_l, first - d->val.shift));
-			struct dd e = dd_add(dd_two_prod(d->lambda, xo),
-			    dd_mul_d(el, d->decay));
-
-			stat = fabs(dd_add(e, dd_neg(mean_off)).hi);
-			thr = par[DETECT_P_EWMA_L] * sigma * sqrt(d->lambda /
-			    (2 - d->lambda));
-			v->margin[DETECT_EWMA] = margin_of(stat, thr);
-			if (stat > thr)
-				v->votes |= 1u << DETECT_EWMA;
-		}
-	}
-	if (a & (1u << DETECT_IQR)) {
-		if (flat) {
-			v->margin[DETECT_IQR] = x != lo ? INFINITY : -INFINITY;
-			if (x != lo)
-				v->votes |= 1u << DETECT_IQR;
-		} else {
-			struct quantile q1 = quantile_of(d->sorted, len, 0.25);
-			struct quantile q3 = quantile_of(d->sorted, len, 0.75);
-			double below = (q1.base - x) + q1.off;
-			double above = (x - q3.base) - q3.off;
-			double iqr = (q3.base - q1.base) + (q3.off - q1.off);
-
-			stat = below > above ? below : above;
-			thr = par[DETECT_P_IQR_K] * iqr;
-			v->margin[DETECT_IQR] = margin_of(stat, thr);
-			if (stat > thr)
-				v->votes |= 1u << DETECT_IQR;
-		}
-	}
-	if (a & (1u << DETECT_MZSCORE)) {
-		struct quantile med = quantile_of(d->sorted, len, 0.5);
-		double mad = flat ? 0 : median_abs_deviation(d->sorted, len,
-		    med);
-
-		if (mad == 0) {
-			v->margin[DETECT_MZSCORE] = -INFINITY;
-		} else {
-			stat = 0.6745 * fabs((x - med.base) - med.off) / mad;
-			thr = par[DETECT_P_MZSCORE_K];
-			v->margin[DETECT_MZSCORE] = margin_of(stat, thr);
-			if (stat > thr)
-				v->votes |= 1u << DETECT_MZSCORE;
-		}
-	}
-	if (a & (1u << DETECT_MA)) {
-		if (flat) {
-			v->margin[DETECT_MA] = x != lo ? INFINITY : -INFINITY;
-			if (x != lo)
-				v->votes |= 1u << DETECT_MA;
-		} else if (isnan(r.hi) || d->res.count == 0) {
-			v->margin[DETECT_MA] = -INFINITY;
-		} else {
-			struct dd rmax = d->dq_max.e[d->dq_max.head].r;
-			struct dd rmin = d->dq_min.e[d->dq_min.head].r;
-
-			if (!dd_greater(rmax, rmin)) {
-				/* all residuals equal: std 0 exactly */
-				stat = fabs(dd_add(r, dd_neg(rmax)).hi);
-				v->margin[DETECT_MA] = margin_of(stat, 0);
-				if (stat > 0)
-					v->votes |= 1u << DETECT_MA;
-			} else {
-				struct dd ro = dd_add_d(r, -d->res.shift);
-				struct dd mo = moments_mean_off(&d->res);
-
-				stat = fabs(dd_add(ro, dd_neg(mo)).hi);
-				thr = par[DETECT_P_MA_K] *
-				    sqrt(moments_var(&d->res));
-				v->margin[DETECT_MA] = margin_of(stat, thr);
-				if (stat > thr)
-					v->votes |= 1u << DETECT_MA;
-			}
-		}
-	}
-	if (a & (1u << DETECT_SPATIAL)) {
-		double span = d->seen_hi - d->seen_lo;
-
-		if (span == 0) {
-			v->margin[DETECT_SPATIAL] = x != d->seen_lo ? INFINITY :
-			    -INFINITY;
-			if (x != d->seen_lo)
-				v->votes |= 1u << DETECT_SPATIAL;
-		} else {
-			stat = fmax(d->seen_lo - x, x - d->seen_hi);
-			/* the range of the first values is narrower than the
-			 * stream's: up to point spatial.ramp the tolerance is
-			 * widened by ramp / n */
-			thr = par[DETECT_P_SPATIAL_TOL] * span;
-			if ((double)(d->n + 1) < par[DETECT_P_SPATIAL_RAMP])
-				thr *= par[DETECT_P_SPATIAL_RAMP] /
-				    (double)(d->n + 1);
-			v->margin[DETECT_SPATIAL] = margin_of(stat, thr);
-			if (stat > thr)
-				v->votes |= 1u << DETECT_SPATIAL;
-		}
-	}
-	if (a & (1u << DETECT_NOVELTY)) {
-		if (isnan(nz))
-			v->margin[DETECT_NOVELTY] = -INFINITY;
-		else {
-			v->margin[DETECT_NOVELTY] = margin_of(nz, d->nov_zstar);
-			if (nz > d->nov_zstar)
-				v->votes |= 1u << DETECT_NOVELTY;
-		}
-	}
-	if (a & (1u << DETECT_NOVELTY_LONG)) {
-		if (isnan(nzl))
-			v->margin[DETECT_NOVELTY_LONG] = -INFINITY;
-		else {
-			v->margin[DETECT_NOVELTY_LONG] = margin_of(nzl,
-			    d->nov_zstar);
-			if (nzl > d->nov_zstar)
-				v->votes |= 1u << DETECT_NOVELTY_LONG;
-		}
-	}
-	if (a & (1u << DETECT_IFOREST)) {
-		double tau = par[DETECT_P_IFOREST_THRESHOLD];
-
-		v->iforest_score = iforest_score(d->forest, x);
-		v->margin[DETECT_IFOREST] = margin_of(v->iforest_score, tau);
-		if (v->iforest_score >= tau)
-			v->votes |= 1u << DETECT_IFOREST;
-	}
+	v->margin[k] = margin;
+	if (yes)
+		v->votes |= 1u << k;
 }
 
+/* Records detector k's vote on a flat window: any other value than the
+ * window's is an anomaly, decided by rule. */
+static void
+cast_flat(struct detect_verdict *v, unsigned k, double x, double lo)
+{
+	cast(v, k, x != lo ? INFINITY : -INFINITY, x != lo);
+}
+
+/* zscore: |x - mean| > k sigma. */
+static void
+judge_zscore(const struct detector *d, double x, const struct window_view *w,
+    struct detect_verdict *v)
+{
+	double stat, thr;
+
+	if (w->flat) {
+		cast_flat(v, DETECT_ZSCORE, x, w->lo);
+		return;
+	}
+	stat = fabs(dd_add(dd_from(w->xo), dd_neg(w->mean_off)).hi);
+	thr = d->set.param[DETECT_P_ZSCORE_K] * w->sigma;
+	cast(v, DETECT_ZSCORE, margin_of(stat, thr), stat > thr);
+}
+
+/* ewma: the EWMA of the window and x strays from the mean by more than L
+ * times its own standard deviation. */
+static void
+judge_ewma(const struct detector *d, double x, const struct window_view *w,
+    struct detect_verdict *v)
+{
+	double first, stat, thr;
+	struct dd el, e;
+
+	if (w->flat) {
+		cast_flat(v, DETECT_EWMA, x, w->lo);
+		return;
+	}
+	/* e_L - shift = lambda*ew + decay^L (w_1 - shift) */
+	first = hist_at(d, d->n - w->len + 1);
+	el = dd_add(dd_mul_d(d->ew, d->lambda),
+	    dd_mul_d(d->decay_l, first - d->val.shift));
+	e = dd_add(dd_two_prod(d->lambda, w->xo), dd_mul_d(el, d->decay));
+	stat = fabs(dd_add(e, dd_neg(w->mean_off)).hi);
+	thr = d->set.param[DETECT_P_EWMA_L] * w->sigma * sqrt(d->lambda /
+	    (2 - d->lambda));
+	cast(v, DETECT_EWMA, margin_of(stat, thr), stat > thr);
+}
+
+/* iqr: x lies more than k IQR below the first or above the third
+ * quartile. */
+static void
+judge_iqr(const struct detector *d, double x, const struct window_view *w,
+    struct detect_verdict *v)
+{
+	struct quantile q1, q3;
+	double below, above, iqr, stat, thr;
+
+	if (w->flat) {
+		cast_flat(v, DETECT_IQR, x, w->lo);
+		return;
+	}
+	q1 = quantile_of(d->sorted, w->len, 0.25);
+	q3 = quantile_of(d->sorted, w->len, 0.75);
+	below = (q1.base - x) + q1.off;
+	above = (x - q3.base) - q3.off;
+	iqr = (q3.base - q1.base) + (q3.off - q1.off);
+	stat = below > above ? below : above;
+	thr = d->set.param[DETECT_P_IQR_K] * iqr;
+	cast(v, DETECT_IQR, margin_of(stat, thr), stat > thr);
+}
+
+/* mzscore: 0.6745 |x - median| / MAD > k; no vote when MAD is 0. */
+static void
+judge_mzscore(const struct detector *d, double x,
+    const struct window_view *w, struct detect_verdict *v)
+{
+	struct quantile med = quantile_of(d->sorted, w->len, 0.5);
+	double mad = w->flat ? 0 : median_abs_deviation(d->sorted, w->len, med);
+	double stat, thr;
+
+	if (mad == 0) {
+		cast(v, DETECT_MZSCORE, -INFINITY, 0);
+		return;
+	}
+	stat = 0.6745 * fabs((x - med.base) - med.off) / mad;
+	thr = d->set.param[DETECT_P_MZSCORE_K];
+	cast(v, DETECT_MZSCORE, margin_of(stat, thr), stat > thr);
+}
+
+/* ma: x's moving-average residual r strays from the mean of the window's
+ * residuals by more than k of their standard deviations (any distance
+ * when they are all equal); no vote without a residual. */
+static void
+judge_ma(const struct detector *d, double x, struct dd r,
+    const struct window_view *w, struct detect_verdict *v)
+{
+	struct dd rmax, rmin, ro, mo;
+	double stat, thr;
+
+	if (w->flat) {
+		cast_flat(v, DETECT_MA, x, w->lo);
+		return;
+	}
+	if (isnan(r.hi) || d->res.count == 0) {
+		cast(v, DETECT_MA, -INFINITY, 0);
+		return;
+	}
+	rmax = d->dq_max.e[d->dq_max.head].r;
+	rmin = d->dq_min.e[d->dq_min.head].r;
+	if (!dd_greater(rmax, rmin)) {
+		/* all residuals equal: std 0 exactly */
+		stat = fabs(dd_add(r, dd_neg(rmax)).hi);
+		cast(v, DETECT_MA, margin_of(stat, 0), stat > 0);
+		return;
+	}
+	ro = dd_add_d(r, -d->res.shift);
+	mo = moments_mean_off(&d->res);
+	stat = fabs(dd_add(ro, dd_neg(mo)).hi);
+	thr = d->set.param[DETECT_P_MA_K] * sqrt(moments_var(&d->res));
+	cast(v, DETECT_MA, margin_of(stat, thr), stat > thr);
+}
+
+/* spatial: x lies beyond the range of every value so far by more than
+ * spatial.tol of its span. */
+static void
+judge_spatial(const struct detector *d, double x, struct detect_verdict *v)
+{
+	const double *par = d->set.param;
+	double span = d->seen_hi - d->seen_lo, stat, thr;
+
+	if (span == 0) {
+		cast_flat(v, DETECT_SPATIAL, x, d->seen_lo);
+		return;
+	}
+	stat = fmax(d->seen_lo - x, x - d->seen_hi);
+	/* the range of the first values is narrower than the stream's: up to
+	 * point spatial.ramp the tolerance is widened by ramp / n */
+	thr = par[DETECT_P_SPATIAL_TOL] * span;
+	if ((double)(d->n + 1) < par[DETECT_P_SPATIAL_RAMP])
+		thr *= par[DETECT_P_SPATIAL_RAMP] / (double)(d->n + 1);
+	cast(v, DETECT_SPATIAL, margin_of(stat, thr), stat > thr);
+}
+
+/* novelty and novelty_long (kind k): the likelihood z of the pattern is
+ * beyond the one of novelty.eps; no vote while the model learns (z NAN). */
+static void
+judge_novelty(const struct detector *d, unsigned k, double z,
+    struct detect_verdict *v)
+{
+	if (isnan(z)) {
+		cast(v, k, -INFINITY, 0);
+		return;
+	}
+	cast(v, k, margin_of(z, d->nov_zstar), z > d->nov_zstar);
+}
+
+/* iforest: the forest's score s(x) reaches iforest.threshold. */
+static void
+judge_iforest(const struct detector *d, double x, struct detect_verdict *v)
+{
+	double tau = d->set.param[DETECT_P_IFOREST_THRESHOLD];
+
+	v->iforest_score = iforest_score(d->forest, x);
+	cast(v, DETECT_IFOREST, margin_of(v->iforest_score, tau),
+	    v->iforest_score >= tau);
+}
+
+/* Every computed detector's vote on x (residual r, novelty z nz and nzl)
+ * against the window, into v. */
+static void
+judge(const struct detector *d, double x, struct dd r, double nz, double nzl,
+    struct detect_verdict *v)
+{
+	uint32_t a = d->active;
+	struct window_view w;
+
+	w.len = window_len(d);
+	w.lo = ordstat_min(d->sorted);
+	w.flat = w.lo == ordstat_max(d->sorted);
+	w.mean_off = dd_from(0);
+	w.sigma = 0;
+	w.xo = x - d->val.shift;
+	if (a & ((1u << DETECT_ZSCORE) | (1u << DETECT_EWMA))) {
+		w.mean_off = moments_mean_off(&d->val);
+		w.sigma = sqrt(moments_var(&d->val));
+	}
+	if (a & (1u << DETECT_ZSCORE))
+		judge_zscore(d, x, &w, v);
+	if (a & (1u << DETECT_EWMA))
+		judge_ewma(d, x, &w, v);
+	if (a & (1u << DETECT_IQR))
+		judge_iqr(d, x, &w, v);
+	if (a & (1u << DETECT_MZSCORE))
+		judge_mzscore(d, x, &w, v);
+	if (a & (1u << DETECT_MA))
+		judge_ma(d, x, r, &w, v);
+	if (a & (1u << DETECT_SPATIAL))
+		judge_spatial(d, x, v);
+	if (a & (1u << DETECT_NOVELTY))
+		judge_novelty(d, DETECT_NOVELTY, nz, v);
+	if (a & (1u << DETECT_NOVELTY_LONG))
+		judge_novelty(d, DETECT_NOVELTY_LONG, nzl, v);
+	if (a & (1u << DETECT_IFOREST))
+		judge_iforest(d, x, v);
+}
+
+/* Whether c votes of the enabled detectors make an anomaly under s's
+ * vote rule. */
 static int
 vote_result(const struct detect_settings *s, uint32_t votes,
     uint32_t enabled)
@@ -1115,6 +826,8 @@ vote_result(const struct detect_settings *s, uint32_t votes,
 	}
 }
 
+/* Grows tree t of the forest from the window, seeded by the client and
+ * the ordinal n. */
 static void
 grow_tree(struct detector *d, unsigned t, uint64_t n)
 {
@@ -1138,6 +851,29 @@ holdoff_of(const struct detect_settings *s, uint32_t votes)
 	    s->param[DETECT_P_NOVELTY_HOLDOFF] > h)
 		h = s->param[DETECT_P_NOVELTY_HOLDOFF];
 	return (uint64_t)h;
+}
+
+/* The ensemble's verdict on point n from the detectors' votes in v:
+ * anomaly and score by the vote rule, alert from the alert source after
+ * the hold-off (which it then restarts). */
+static void
+decide(struct detector *d, uint64_t n, struct detect_verdict *v)
+{
+	uint32_t votes = v->votes & d->set.detectors;
+	uint32_t c = (uint32_t)__builtin_popcount(votes);
+	int signal;
+
+	v->anomaly = vote_result(&d->set, c, d->enabled);
+	v->score = (double)c / d->enabled;
+	if (d->set.alert == DETECT_ALERT_VOTE)
+		signal = v->anomaly;
+	else
+		signal = (v->votes & detect_alert_mask(&d->set)) != 0;
+	if (signal && (d->last_alert == 0 || n - d->last_alert >
+	    holdoff_of(&d->set, v->votes))) {
+		v->alert = 1;
+		d->last_alert = n;
+	}
 }
 
 int
@@ -1190,23 +926,8 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 	}
 
 	v->score = 0;
-	if (!v->warmup) {
-		uint32_t votes = v->votes & d->set.detectors;
-		uint32_t c = (uint32_t)__builtin_popcount(votes);
-		int signal;
-
-		v->anomaly = vote_result(&d->set, c, d->enabled);
-		v->score = (double)c / d->enabled;
-		if (d->set.alert == DETECT_ALERT_VOTE)
-			signal = v->anomaly;
-		else
-			signal = (v->votes & detect_alert_mask(&d->set)) != 0;
-		if (signal && (d->last_alert == 0 || n - d->last_alert >
-		    holdoff_of(&d->set, v->votes))) {
-			v->alert = 1;
-			d->last_alert = n;
-		}
-	}
+	if (!v->warmup)
+		decide(d, n, v);
 	return 0;
 }
 
