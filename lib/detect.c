@@ -11,92 +11,28 @@
  * residual is not stored: the ring holds m values more than the window, and
  * a residual needed again (leaving the window, a rebase, a restart) is
  * recomputed from them, bit for bit; only the monotone deques of the
- * window's largest and smallest residuals hold values, few on most data.
- * The alert
- * detectors keep the range of every value so far (spatial, and the scale of
- * novelty's patterns) and novelty's model (novelty.c).  All of it
- * is a function of the client's values and settings: nothing depends on time
- * or on where memory lies.
+ * window's largest and smallest residuals hold values (deque.c), few on
+ * most data.  The alert detectors keep the range of every value so far
+ * (spatial, and the scale of novelty's patterns) and novelty's model
+ * (novelty.c).  All of it is a function of the client's values and
+ * settings: nothing depends on time or on where memory lies.  The struct
+ * is in detect_impl.h, shared only with detect_state.c, which saves and
+ * loads it; the settings and their names are settings.c's.
  */
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dd.h"
+#include "deque.h"
 #include "detect.h"
+#include "detect_impl.h"
 #include "errmsg.h"
 #include "iforest.h"
-#include "le.h"
 #include "novelty.h"
 #include "ordstat.h"
 #include "rng.h"
-
-/* Shifted running sums over a window: s1 = sum(x - shift), s2 = sum((x -
- * shift)^2) in double-double, each term computed the same way when it is
- * added and when it is removed. */
-struct moments {
-	double shift;
-	struct dd s1, s2;
-	double peak;		/* largest s2 since the last rebase */
-	uint32_t count;
-};
-
-/* A monotone deque of residuals, a ring that grows as it fills (it
- * holds few on most data, up to W when residuals only fall or only rise). */
-struct deque_entry {
-	struct dd r;
-	uint64_t t;		/* ordinal of the residual */
-};
-
-struct deque {
-	struct deque_entry *e;
-	uint32_t cap, head, len;
-};
-
-struct detector {
-	struct detect_settings set;
-	uint64_t key;		/* hash of the client_id: seeds the forest */
-	uint64_t n;		/* points pushed */
-	uint64_t last_alert;	/* ordinal of the last alert, 0 if none */
-	uint32_t active;	/* enabled detectors and the alert's source */
-	uint32_t enabled;	/* popcount of set.detectors */
-	uint32_t warmup;	/* P = min(min_points, W) */
-	uint32_t ma_m;
-	uint32_t hcap;		/* ring capacity: max(W + m, D) with ma, else
-				 * max(W, D): a residual is recomputed from
-				 * the ring when it is needed again */
-	double *hist;		/* value of ordinal t at hist[(t - 1) % hcap] */
-	struct ordstat *sorted;	/* the window's values */
-	struct moments val;	/* of the window's values */
-
-	double lambda, decay;	/* EWMA weight and 1 - weight */
-	struct dd ew;		/* sum of decay^(L-i) (w_i - val.shift) */
-	struct dd decay_l1;	/* decay^(L-1), L = window length */
-	struct dd decay_l;	/* decay^L */
-
-	int ma;			/* ma is active: residuals are kept */
-	struct moments res;	/* of the window's defined residuals */
-	struct deque dq_max;	/* the window's largest residual in front */
-	struct deque dq_min;	/* and its smallest */
-
-	struct iforest *forest;
-
-	double seen_lo, seen_hi;	/* range of all values so far */
-	struct novelty *novelty;
-	uint32_t nov_dim;
-	double nov_zstar;	/* z whose normal upper tail is novelty.eps */
-
-	/* novelty_long: blocks of `scale` values, each reduced to its extreme
-	 * farthest from a running mean of block means */
-	struct novelty *slow;
-	uint32_t scale;
-	double blk_lo, blk_hi, blk_sum;	/* of the block so far */
-	double blk_ma;		/* running mean of block means */
-	double agg[NOVELTY_DIM_MAX];	/* block extremes, ring */
-	uint64_t nagg;		/* blocks ended */
-};
 
 /* ------------------------------------------------------------ moments */
 
@@ -168,141 +104,6 @@ moments_var(const struct moments *m)
 }
 
 /* ------------------------------------------------------------ window */
-
-static double
-hist_at(const struct detector *d, uint64_t t)
-{
-	return d->hist[(t - 1) % d->hcap];
-}
-
-static uint32_t
-window_len(const struct detector *d)
-{
-	return d->n < d->set.window ? (uint32_t)d->n : d->set.window;
-}
-
-/* The moving-average residual of x at ordinal n (n > m): x minus the mean
- * of the m values before it, as the mean of the differences so that nearby
- * values cancel exactly. */
-static struct dd
-ma_residual(const struct detector *d, uint64_t n, double x)
-{
-	struct dd sum = dd_from(0);
-	uint32_t j, at = (uint32_t)((n - 2) % d->hcap);	/* of n - 1 */
-
-	for (j = 1; j <= d->ma_m; j++) {
-		sum = dd_add(sum, dd_two_sum(x, -d->hist[at]));
-		at = at == 0 ? d->hcap - 1 : at - 1;
-	}
-	return dd_div_d(sum, d->ma_m);
-}
-
-/* The residual of the value of ordinal t, still in the ring with the m
- * values before it; hi NAN when it has none (t <= m).  The same as when it
- * was first computed, bit for bit. */
-static struct dd
-resid_at(const struct detector *d, uint64_t t)
-{
-	struct dd none = { NAN, 0 };
-
-	return t > d->ma_m ? ma_residual(d, t, hist_at(d, t)) : none;
-}
-
-/* Whether a > b. */
-static int
-dd_greater(struct dd a, struct dd b)
-{
-	return a.hi > b.hi || (a.hi == b.hi && a.lo > b.lo);
-}
-
-/* Drops the front of q when it is the residual of ordinal t, the one that
- * leaves the window now. */
-static void
-deque_expire(struct deque *q, uint64_t t)
-{
-	if (q->len > 0 && q->e[q->head].t == t) {
-		if (++q->head == q->cap)
-			q->head = 0;
-		q->len--;
-	}
-}
-
-/* Moves q's entries, in order, to a new ring of cap >= len entries.
- * Returns 0, or -1 when memory is short (then q is unchanged). */
-static int
-deque_resize(struct deque *q, uint32_t cap)
-{
-	struct deque_entry *e;
-	uint32_t i, j;
-
-	if ((e = malloc((size_t)cap * sizeof(*e))) == NULL)
-		return -1;
-	for (i = 0, j = q->head; i < q->len; i++) {
-		e[i] = q->e[j];
-		if (++j == q->cap)
-			j = 0;
-	}
-	free(q->e);
-	q->e = e;
-	q->cap = cap;
-	q->head = 0;
-	return 0;
-}
-
-/* Makes room in q for one more entry (up to max entries in all).  Returns
- * 0, or -1 when memory is short (then q is unchanged). */
-static int
-deque_reserve(struct deque *q, uint32_t max)
-{
-	uint32_t cap;
-
-	if (q->len < q->cap)
-		return 0;
-	cap = q->cap == 0 ? 8 : q->cap * 2;
-	if (cap > max)
-		cap = max;
-	if (cap <= q->cap)
-		return 0;
-	return deque_resize(q, cap);
-}
-
-/* Gives back most of q's room when it holds a quarter of it or less, so a
- * deque that grew long on a stretch of rising (falling) residuals does not
- * keep its size for ever.  Keeps it as it is when memory is short. */
-static void
-deque_shrink(struct deque *q)
-{
-	uint32_t cap = q->cap;
-
-	while (cap > 8 && q->len <= cap / 4)
-		cap /= 2;
-	if (cap != q->cap)
-		(void)deque_resize(q, cap);
-}
-
-/* Pushes the residual r of ordinal t (room reserved); sign 1 keeps the
- * largest residual of the window at the front, -1 the smallest. */
-static void
-deque_push(struct deque *q, uint64_t t, struct dd r, int sign)
-{
-	uint32_t i;
-
-	while (q->len > 0) {
-		i = q->head + q->len - 1;
-		if (i >= q->cap)
-			i -= q->cap;
-		if (sign > 0 ? dd_greater(q->e[i].r, r) :
-		    dd_greater(r, q->e[i].r))
-			break;
-		q->len--;
-	}
-	i = q->head + q->len;
-	if (i >= q->cap)
-		i -= q->cap;
-	q->e[i].r = r;
-	q->e[i].t = t;
-	q->len++;
-}
 
 /* Recomputes every running sum from the window around its mean. */
 static void
@@ -1011,8 +812,8 @@ detector_free(struct detector *d)
 	if (d == NULL)
 		return;
 	free(d->hist);
-	free(d->dq_max.e);
-	free(d->dq_min.e);
+	deque_free(&d->dq_max);
+	deque_free(&d->dq_min);
 	ordstat_free(d->sorted);
 	iforest_free(d->forest);
 	novelty_free(d->novelty);
@@ -1061,286 +862,18 @@ detector_memory(const struct detector *d)
 	return m;
 }
 
-/* ------------------------------------------------------------ state */
-
-/* A cursor over a state buffer; all numbers little-endian. */
-struct cursor {
-	unsigned char *w;
-	const unsigned char *r;
-	size_t left;
-	int bad;
-};
-
-static void
-put_u64(struct cursor *c, uint64_t v)
-{
-	c->w = le_put64(c->w, v);
-}
-
-static void
-put_f64(struct cursor *c, double x)
-{
-	put_u64(c, le_double_bits(x));
-}
-
-static uint64_t
-get_u64(struct cursor *c)
-{
-	uint64_t v;
-
-	if (c->left < 8) {
-		c->bad = 1;
-		return 0;
-	}
-	v = le_get64(c->r);
-	c->r += 8;
-	c->left -= 8;
-	return v;
-}
-
-static double
-get_f64(struct cursor *c)
-{
-	return le_bits_double(get_u64(c));
-}
-
-#define STATE_MAGIC	0x3174656461776e61ULL	/* "anwadet1" */
-
-/* Numbers that make up the settings, so a state of other settings is
- * refused. */
-static void
-put_settings(struct cursor *c, const struct detector *d)
-{
-	unsigned p;
-
-	put_u64(c, d->set.window);
-	put_u64(c, d->set.detectors);
-	put_u64(c, (uint64_t)d->set.vote << 32 | d->set.vote_k);
-	put_u64(c, d->set.alert);
-	for (p = 0; p < DETECT_PARAMS; p++)
-		put_f64(c, d->set.param[p]);
-}
-
-static size_t
-state_fixed_size(void)
-{
-	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1 + 3 +
-	    6 + NOVELTY_DIM_MAX);
-}
-
-size_t
-detector_state_size(const struct detector *d)
-{
-	uint64_t kept = d->n < d->hcap ? d->n : d->hcap;
-	size_t s = state_fixed_size() + (size_t)kept * 8;
-
-	if (d->forest != NULL)
-		s += iforest_state_size(d->forest);
-	if (d->novelty != NULL)
-		s += novelty_state_size(d->novelty);
-	if (d->slow != NULL)
-		s += novelty_state_size(d->slow);
-	return s;
-}
-
-static void
-put_moments(struct cursor *c, const struct moments *m)
-{
-	put_f64(c, m->shift);
-	put_f64(c, m->s1.hi);
-	put_f64(c, m->s1.lo);
-	put_f64(c, m->s2.hi);
-	put_f64(c, m->s2.lo);
-	put_f64(c, m->peak);
-}
-
-static void
-get_moments(struct cursor *c, struct moments *m)
-{
-	m->shift = get_f64(c);
-	m->s1.hi = get_f64(c);
-	m->s1.lo = get_f64(c);
-	m->s2.hi = get_f64(c);
-	m->s2.lo = get_f64(c);
-	m->peak = get_f64(c);
-}
-
-void
-detector_save(const struct detector *d, unsigned char *buf)
-{
-	struct cursor c = { buf, NULL, 0, 0 };
-	uint64_t kept = d->n < d->hcap ? d->n : d->hcap, t;
-
-	put_u64(&c, STATE_MAGIC);
-	put_u64(&c, DETECT_STATE_FORMAT);
-	put_settings(&c, d);
-	put_u64(&c, d->key);
-	put_u64(&c, d->n);
-	put_u64(&c, d->last_alert);
-	put_u64(&c, d->forest != NULL ? iforest_state_size(d->forest) : 0);
-	put_moments(&c, &d->val);
-	put_moments(&c, &d->res);
-	put_f64(&c, d->ew.hi);
-	put_f64(&c, d->ew.lo);
-	put_f64(&c, d->decay_l1.hi);
-	put_f64(&c, d->decay_l1.lo);
-	put_f64(&c, d->decay_l.hi);
-	put_f64(&c, d->decay_l.lo);
-	put_u64(&c, d->res.count);
-	put_f64(&c, d->seen_lo);
-	put_f64(&c, d->seen_hi);
-	put_u64(&c, d->novelty != NULL ? novelty_state_size(d->novelty) : 0);
-	put_u64(&c, d->slow != NULL ? novelty_state_size(d->slow) : 0);
-	put_f64(&c, d->blk_lo);
-	put_f64(&c, d->blk_hi);
-	put_f64(&c, d->blk_sum);
-	put_f64(&c, d->blk_ma);
-	put_u64(&c, d->nagg);
-	for (t = 0; t < NOVELTY_DIM_MAX; t++)
-		put_f64(&c, d->agg[t]);
-	for (t = d->n - kept + 1; t <= d->n; t++)
-		put_f64(&c, hist_at(d, t));
-	if (d->forest != NULL) {
-		iforest_save(d->forest, c.w);
-		c.w += iforest_state_size(d->forest);
-	}
-	if (d->novelty != NULL) {
-		novelty_save(d->novelty, c.w);
-		c.w += novelty_state_size(d->novelty);
-	}
-	if (d->slow != NULL)
-		novelty_save(d->slow, c.w);
-}
-
 struct detector *
 detector_load(const char *client_id, size_t len,
     const struct detect_settings *s, const unsigned char *buf, size_t buflen,
     char *err, size_t errlen)
 {
 	struct detector *d;
-	struct cursor c = { NULL, buf, buflen, 0 };
-	unsigned char *mine = NULL;
-	uint64_t kept, t, forest_size, rescount, nov_size, slow_size;
-	uint32_t wl;
-	size_t fixed = state_fixed_size();
 
 	if ((d = detector_new(client_id, len, s, err, errlen)) == NULL)
 		return NULL;
-	/* The header and settings must equal what this detector would write. */
-	if ((mine = malloc(fixed)) == NULL) {
-		errmsg_set(err, errlen, "out of memory");
-		goto fail;
+	if (detect_state_load(d, buf, buflen, err, errlen) == -1) {
+		detector_free(d);
+		return NULL;
 	}
-	{
-		struct cursor w = { mine, NULL, 0, 0 };
-
-		put_u64(&w, STATE_MAGIC);
-		put_u64(&w, DETECT_STATE_FORMAT);
-		put_settings(&w, d);
-		put_u64(&w, d->key);
-		if (buflen < (size_t)(w.w - mine) ||
-		    memcmp(buf, mine, (size_t)(w.w - mine)) != 0) {
-			errmsg_set(err, errlen, "detector state is of another "
-			    "format, client or settings");
-			goto fail;
-		}
-		c.r += w.w - mine;
-		c.left -= (size_t)(w.w - mine);
-	}
-	d->n = get_u64(&c);
-	d->last_alert = get_u64(&c);
-	forest_size = get_u64(&c);
-	get_moments(&c, &d->val);
-	get_moments(&c, &d->res);
-	d->ew.hi = get_f64(&c);
-	d->ew.lo = get_f64(&c);
-	d->decay_l1.hi = get_f64(&c);
-	d->decay_l1.lo = get_f64(&c);
-	d->decay_l.hi = get_f64(&c);
-	d->decay_l.lo = get_f64(&c);
-	rescount = get_u64(&c);
-	d->seen_lo = get_f64(&c);
-	d->seen_hi = get_f64(&c);
-	nov_size = get_u64(&c);
-	slow_size = get_u64(&c);
-	d->blk_lo = get_f64(&c);
-	d->blk_hi = get_f64(&c);
-	d->blk_sum = get_f64(&c);
-	d->blk_ma = get_f64(&c);
-	d->nagg = get_u64(&c);
-	for (t = 0; t < NOVELTY_DIM_MAX; t++)
-		if (!isfinite(d->agg[t] = get_f64(&c)))
-			goto damaged;
-	if (c.bad || d->n > (uint64_t)1 << 62 || d->last_alert > d->n ||
-	    forest_size != (d->forest != NULL ?
-	    iforest_state_size(d->forest) : 0) ||
-	    nov_size != (d->novelty != NULL ?
-	    novelty_state_size(d->novelty) : 0) ||
-	    slow_size != (d->slow != NULL ?
-	    novelty_state_size(d->slow) : 0) ||
-	    !isfinite(d->blk_lo) || !isfinite(d->blk_hi) ||
-	    !isfinite(d->blk_sum) || !isfinite(d->blk_ma) ||
-	    !isfinite(d->seen_lo) || !isfinite(d->seen_hi) ||
-	    d->seen_lo > d->seen_hi)
-		goto damaged;
-	kept = d->n < d->hcap ? d->n : d->hcap;
-	wl = window_len(d);
-	if (c.left != kept * 8 + forest_size + nov_size + slow_size)
-		goto damaged;
-	for (t = d->n - kept + 1; t <= d->n; t++) {
-		double x = get_f64(&c);
-
-		if (!isfinite(x))
-			goto damaged;
-		d->hist[(t - 1) % d->hcap] = x;
-	}
-	for (t = d->n - wl + 1; t <= d->n; t++)
-		if (ordstat_insert(d->sorted, hist_at(d, t)) == -1)
-			goto damaged;
-	d->val.count = wl;
-	if (d->ma) {
-		uint32_t have = 0;
-
-		for (t = d->n - wl + 1; t <= d->n; t++) {
-			struct dd r = resid_at(d, t);
-
-			if (isnan(r.hi))
-				continue;
-			have++;
-			if (deque_reserve(&d->dq_max, d->set.window + 1) == -1 ||
-			    deque_reserve(&d->dq_min, d->set.window + 1) == -1) {
-				errmsg_set(err, errlen, "out of memory");
-				goto fail;
-			}
-			deque_push(&d->dq_max, t, r, 1);
-			deque_push(&d->dq_min, t, r, -1);
-		}
-		if (have != rescount)
-			goto damaged;
-		d->res.count = have;
-	}
-	if (d->forest != NULL) {
-		if (iforest_load(d->forest, c.r, forest_size) == -1)
-			goto damaged;
-		c.r += forest_size;
-		c.left -= forest_size;
-		if ((d->n > d->warmup) != (iforest_ready(d->forest) != 0))
-			goto damaged;
-	}
-	if (d->novelty != NULL) {
-		if (novelty_load(d->novelty, c.r, nov_size) == -1)
-			goto damaged;
-		c.r += nov_size;
-		c.left -= nov_size;
-	}
-	if (d->slow != NULL && novelty_load(d->slow, c.r, slow_size) == -1)
-		goto damaged;
-	free(mine);
 	return d;
-damaged:
-	errmsg_set(err, errlen, "detector state is damaged");
-fail:
-	free(mine);
-	detector_free(d);
-	return NULL;
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect_state.h"
 #include "settings.h"
 
 /* One point's verdict. */
@@ -66,17 +67,6 @@ uint64_t detector_last_alert(const struct detector *d);
 
 /* Sets the hold-off's memory, as stored with the client (SPEC §3.3). */
 void detector_set_last_alert(struct detector *d, uint64_t n);
-
-/* The version of the state format detector_save() writes. */
-#define DETECT_STATE_FORMAT	4
-
-/* The number of bytes detector_save() writes now. */
-size_t detector_state_size(const struct detector *d);
-
-/* Writes d's whole state to buf (detector_state_size() bytes, machine
- * independent).  A detector loaded from it judges every later point exactly
- * as d would. */
-void detector_save(const struct detector *d, unsigned char *buf);
 
 /* Returns a detector restored from a state saved by a detector of the same
  * client_id and settings, or NULL with a message when the state is damaged,
