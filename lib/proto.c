@@ -1,5 +1,5 @@
 /*
- * proto.c: the wire protocol of SPEC §2, parsed with LEJP.
+ * proto.c: the wire protocol of SPEC §2, read with lib/json.
  *
  * The JSON reader of json.c tokenizes and refuses what is not strict JSON
  * (SPEC §11); the events here keep the point level (1 for a lone object,
@@ -131,6 +131,7 @@ struct proto_parser {
 
 /* ------------------------------------------------------------ strings */
 
+/* The class of the number text at s (json_number_class()). */
 static enum numclass
 num_class(const char *s, size_t len)
 {
