@@ -225,6 +225,8 @@ value_starts(struct reader *rd)
 		rd->nonempty[rd->depth] = 1;
 }
 
+/* An object or array opens in the current container: refused past
+ * JSON_DEPTH_MAX, else given and pushed.  Returns 0 or -1 (stopped). */
 static int
 open_container(struct reader *rd, int array)
 {
@@ -243,6 +245,8 @@ open_container(struct reader *rd, int array)
 	return 0;
 }
 
+/* An object or array closes: refused unless it is the open container
+ * of that kind, else given and popped.  Returns 0 or -1 (stopped). */
 static int
 close_container(struct reader *rd, int array)
 {
@@ -262,6 +266,8 @@ close_container(struct reader *rd, int array)
 	return r;
 }
 
+/* A key of the object open: refused past JSON_KEY_MAX, else given.
+ * Returns 0 or -1 (stopped). */
 static int
 key(struct reader *rd)
 {
@@ -275,6 +281,8 @@ key(struct reader *rd)
 	return emit(rd, JSON_KEY, ctx->path + start, len, 0);
 }
 
+/* A number: refused past JSON_NUMBER_MAX or outside the grammar, else
+ * given with its text NUL-terminated.  Returns 0 or -1 (stopped). */
 static int
 number(struct reader *rd)
 {
@@ -291,6 +299,8 @@ number(struct reader *rd)
 	return emit(rd, JSON_NUMBER, ctx->buf, len, c == 1);
 }
 
+/* A value that is not a number or a container starts (or is): given.
+ * Returns 0 or -1 (stopped). */
 static int
 scalar(struct reader *rd, enum json_type t)
 {
@@ -298,6 +308,7 @@ scalar(struct reader *rd, enum json_type t)
 	return emit(rd, t, NULL, 0, 0);
 }
 
+/* LEJP's callback: one token to the checks and the event above. */
 static signed char
 on_event(struct lejp_ctx *ctx, char reason)
 {
@@ -340,12 +351,14 @@ on_event(struct lejp_ctx *ctx, char reason)
 
 /* ------------------------------------------------------------- driving */
 
+/* Whether c is JSON whitespace. */
 static int
 is_ws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Whether the n bytes at s are all JSON whitespace. */
 static int
 all_ws(const unsigned char *s, size_t n)
 {
@@ -357,6 +370,7 @@ all_ws(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* Whether LEJP is inside a string (a key or a value). */
 static int
 in_string(const struct lejp_ctx *ctx)
 {
