@@ -108,4 +108,11 @@ dd_div_d(struct dd a, double b)
 	return dd_two_sum(q1, q2);
 }
 
+/* Whether a > b. */
+static inline int
+dd_greater(struct dd a, struct dd b)
+{
+	return a.hi > b.hi || (a.hi == b.hi && a.lo > b.lo);
+}
+
 #endif

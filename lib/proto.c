@@ -1,31 +1,10 @@
 /*
- * proto.c: the wire protocol of SPEC §2, parsed with LEJP.
+ * proto.c: the wire protocol of SPEC §2, read with lib/json.
  *
- * LEJP (libwebsockets 4.1.6) tokenizes; the callbacks here keep their own
- * stack of open containers and read the keys of the object at the "point
- * level" (1 for a lone object, 2 for the elements of a batch) as fields.
- * What LEJP gets wrong is checked around it (SPEC §11):
- *   - input goes in slices of at most SLICE bytes, and the key path it
- *     keeps (ctx->path, 128 bytes, written without a bound) is checked
- *     after each slice: past PATH_GUARD bytes the message is refused;
- *   - a '#' goes in alone and is refused when LEJP took it for a comment;
- *   - a ']' goes in alone and is refused when it closes an array right
- *     after a comma (LEJP accepts [1,]);
- *   - every number's text is checked against the RFC 8259 grammar;
- *   - LEJP refuses numbers of more than 20 digits, and Python's json
- *     writes 1/7000 as 0.00014285714285714284, 21 digits: its digit count
- *     (ctx->dcount) is held down between slices, and a number over
- *     NUM_GUARD bytes is refused before its 255-byte buffer is full;
- *   - closing brackets are matched against the open container ({"a":[1}]}
- *     passes LEJP);
- *   - the count of open arrays is put back into ctx->ipos when an array
- *     closes (LEJP loses track of it at the top level, and refuses the
- *     sixth array-valued key of an object);
- *   - unused bytes after the value must be whitespace;
- *   - a top-level {} (refused by LEJP) is taken as an empty object;
- *   - \u escapes of a surrogate pair come out of LEJP as two 3-byte
- *     sequences: strings that are kept are repaired and checked to be
- *     UTF-8.
+ * The JSON reader of json.c tokenizes and refuses what is not strict JSON
+ * (SPEC §11); the events here keep the point level (1 for a lone object,
+ * 2 for the elements of a batch) and read its keys as fields.  Strings
+ * that are kept are repaired (\u surrogate pairs) and checked to be UTF-8.
  * Duplicate keys: each key resets its field, so the last one wins.
  */
 #include <math.h>
@@ -35,15 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libwebsockets.h>
-
 #include "detect.h"
-#include "proto.h"
 #include "errmsg.h"
+#include "json.h"
+#include "proto.h"
 
-#define SLICE		16	/* bytes per lejp_parse() call, at most */
-#define PATH_GUARD	100	/* longest key path let through */
-#define NUM_GUARD	100	/* longest number let through */
+_Static_assert(PROTO_DEPTH_MAX == JSON_DEPTH_MAX, "nesting bound");
+_Static_assert(PROTO_KEY_MAX == JSON_KEY_MAX, "key bound");
+
 #define STR_CAP		512	/* bytes of a string value kept */
 #define NAME_SHOWN	32	/* bytes of a bad name shown in a message */
 
@@ -103,7 +81,7 @@ enum where {
 	W_ELEMENT		/* an element of a batch */
 };
 
-/* The class of a number's text. */
+/* The class of a number's text (json_number_class()). */
 enum numclass {
 	N_BAD,			/* outside the RFC 8259 grammar */
 	N_INTEGER,		/* no fraction, no exponent */
@@ -111,18 +89,15 @@ enum numclass {
 };
 
 struct proto_parser {
-	struct lejp_ctx	 ctx;
 	struct proto_msg msg;
 	uint32_t	 max_window;
 	unsigned	 flags;
 	const char	*fatal;		/* the message is not usable: why */
 
-	/* Open containers, 1..depth: arrays or objects, and whether an
-	 * array has had an element yet. */
+	/* Where the reader is: containers open, and whether the innermost
+	 * is an array (struct json_event). */
 	unsigned	 depth;
-	unsigned	 arrays;
-	unsigned char	 is_array[PROTO_DEPTH_MAX + 1];
-	unsigned char	 nonempty[PROTO_DEPTH_MAX + 1];
+	int		 in_array;
 
 	unsigned	 plevel;	/* depth of the point level */
 	int		 batch;
@@ -154,157 +129,13 @@ struct proto_parser {
 	size_t		 nitems, items_cap;
 };
 
-static int
-is_ws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+/* ------------------------------------------------------------ strings */
 
-/* ------------------------------------------------------------ numbers */
-
-/* The class of the len bytes at s under the RFC 8259 number grammar:
- * -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+/* The class of the number text at s (json_number_class()). */
 static enum numclass
 num_class(const char *s, size_t len)
 {
-	size_t i = 0, d;
-	enum numclass c = N_INTEGER;
-
-	if (i < len && s[i] == '-')
-		i++;
-	if (i < len && s[i] == '0')
-		i++;
-	else if (i < len && s[i] >= '1' && s[i] <= '9')
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++;
-	else
-		return N_BAD;
-	if (i < len && s[i] == '.') {
-		c = N_REAL;
-		for (i++, d = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-			;
-		if (i == d)
-			return N_BAD;
-	}
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		c = N_REAL;
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		for (d = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-			;
-		if (i == d)
-			return N_BAD;
-	}
-	return i == len ? c : N_BAD;
-}
-
-/* Reads the N_INTEGER text at s into *out; -1 when it does not fit. */
-static int
-int64_read(const char *s, size_t len, int64_t *out)
-{
-	uint64_t u = 0, lim;
-	size_t i = 0;
-	int neg = 0;
-
-	if (s[0] == '-') {
-		neg = 1;
-		i = 1;
-	}
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < len; i++) {
-		unsigned dig = (unsigned)(s[i] - '0');
-
-		if (u > (lim - dig) / 10)
-			return -1;
-		u = u * 10 + dig;
-	}
-	if (neg)
-		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN :
-		    -(int64_t)u;
-	else
-		*out = (int64_t)u;
-	return 0;
-}
-
-static const double pow10_exact[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
-};
-
-/* The double nearest to the valid number text at s (len bytes): exact
- * arithmetic when the digits fit 2^53 and the power of ten is exact (one
- * correctly rounded operation), else strtod(). */
-static double
-num_value(const char *s, size_t len)
-{
-	char tmp[LEJP_STRING_CHUNK + 1];
-	uint64_t m = 0;
-	size_t i = 0;
-	int neg = 0, ndig = 0, frac = 0, e = 0, eneg = 0, x;
-	double d;
-
-	if (s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, ndig++)
-		m = m * 10 + (uint64_t)(s[i] - '0');
-	if (i < len && s[i] == '.')
-		for (i++; i < len && s[i] >= '0' && s[i] <= '9';
-		    i++, ndig++, frac++)
-			m = m * 10 + (uint64_t)(s[i] - '0');
-	if (i < len) {			/* e or E */
-		i++;
-		if (s[i] == '+' || s[i] == '-')
-			eneg = s[i++] == '-';
-		for (; i < len && e < 10000; i++)
-			e = e * 10 + (s[i] - '0');
-		if (eneg)
-			e = -e;
-	}
-	x = e - frac;
-	if (ndig <= 19 && m <= (1ull << 53) && x >= -22 && x <= 22) {
-		d = (double)m;
-		d = x < 0 ? d / pow10_exact[-x] : d * pow10_exact[x];
-		return neg ? -d : d;
-	}
-	if (len >= sizeof(tmp))
-		return NAN;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	return strtod(tmp, NULL);
-}
-
-
-/* Joins the 3-byte encodings of a high and a low surrogate (what LEJP
- * makes of "\ud83d\ude00") into the 4-byte sequence of their character,
- * in place; returns the new length. */
-static size_t
-join_surrogates(unsigned char *s, size_t len)
-{
-	size_t i = 0, o = 0;
-
-	while (i < len) {
-		if (i + 6 <= len && s[i] == 0xed && (s[i + 1] & 0xf0) == 0xa0 &&
-		    (s[i + 2] & 0xc0) == 0x80 && s[i + 3] == 0xed &&
-		    (s[i + 4] & 0xf0) == 0xb0 && (s[i + 5] & 0xc0) == 0x80) {
-			uint32_t hi = 0xd000u | ((s[i + 1] & 0x3fu) << 6) |
-			    (s[i + 2] & 0x3fu);
-			uint32_t lo = 0xd000u | ((s[i + 4] & 0x3fu) << 6) |
-			    (s[i + 5] & 0x3fu);
-			uint32_t cp = 0x10000u + ((hi - 0xd800u) << 10) +
-			    (lo - 0xdc00u);
-
-			s[o++] = (unsigned char)(0xf0 | (cp >> 18));
-			s[o++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-			s[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-			s[o++] = (unsigned char)(0x80 | (cp & 0x3f));
-			i += 6;
-		} else
-			s[o++] = s[i++];
-	}
-	return o;
+	return (enum numclass)json_number_class(s, len);
 }
 
 static int
@@ -446,12 +277,12 @@ ts_number(struct proto_parser *p, const char *s, size_t len,
 		p->ts_err = E_TS_NUMBER;
 		return;
 	}
-	if (c == N_INTEGER && int64_read(s, len, &i) == 0) {
+	if (c == N_INTEGER && json_number_int64(s, len, &i) == 0) {
 		ts->type = PROTO_TS_INTEGER;
 		ts->i = i;
 		ts->r = (double)i;
 	} else {
-		ts->r = num_value(s, len);
+		ts->r = json_number_double(s, len);
 		if (!isfinite(ts->r)) {
 			p->ts_err = E_TS_INF;
 			return;
@@ -610,7 +441,7 @@ param_value(struct proto_parser *p, enum vtype t, const char *s, size_t len)
 		    detect_param_name((unsigned)p->param));
 		return;
 	}
-	v = num_value(s, len);
+	v = json_number_double(s, len);
 	if (detect_param_set(&h->set, (unsigned)p->param, v, err,
 	    sizeof(err)) == -1) {
 		hello_error(p, F_PARAMS, "%s", err);
@@ -642,7 +473,7 @@ field_value(struct proto_parser *p, enum vtype t, const char *s, size_t len,
 			p->ts_err = E_TS_TYPE;
 		return;
 	case F_VALUE:
-		if (t == V_NUMBER && isfinite(p->pt->value = num_value(s,
+		if (t == V_NUMBER && isfinite(p->pt->value = json_number_double(s,
 		    len)))
 			return;
 		p->pt->value = 0;
@@ -650,7 +481,7 @@ field_value(struct proto_parser *p, enum vtype t, const char *s, size_t len,
 		return;
 	case F_SEQ:
 		if (t == V_NUMBER && c == N_INTEGER &&
-		    int64_read(s, len, &i) == 0 && i >= 1) {
+		    json_number_int64(s, len, &i) == 0 && i >= 1) {
 			p->pt->seq = i;
 			return;
 		}
@@ -800,7 +631,7 @@ param_key(struct proto_parser *p, const char *k, size_t len)
 		hello_error(p, F_PARAMS, "unknown parameter '%s'", name);
 }
 
-/* ---------------------------------------------------- LEJP callbacks */
+/* ------------------------------------------------------ JSON events */
 
 static void
 fatal(struct proto_parser *p, const char *why)
@@ -822,9 +653,9 @@ locate(const struct proto_parser *p)
 	if (d == p->plevel)
 		return W_FIELD;
 	if (d == p->plevel + 1) {
-		if (p->field == F_PARAMS && !p->is_array[d])
+		if (p->field == F_PARAMS && !p->in_array)
 			return W_PARAM;
-		if (p->field == F_DETECTORS && p->is_array[d])
+		if (p->field == F_DETECTORS && p->in_array)
 			return W_DETECTOR;
 	}
 	return W_IGNORED;
@@ -867,8 +698,6 @@ scalar(struct proto_parser *p, enum vtype t, const char *s, size_t len)
 {
 	enum where w = locate(p);
 
-	if (p->is_array[p->depth])
-		p->nonempty[p->depth] = 1;
 	switch (w) {
 	case W_FIELD:
 		field_value(p, t, s, len, 0);
@@ -888,21 +717,6 @@ scalar(struct proto_parser *p, enum vtype t, const char *s, size_t len)
 	}
 }
 
-static int
-number(struct proto_parser *p, const char *s, size_t len)
-{
-	if (len > NUM_GUARD) {
-		fatal(p, E_NUMBER);
-		return -1;
-	}
-	if (num_class(s, len) == N_BAD) {
-		fatal(p, E_JSON);
-		return -1;
-	}
-	scalar(p, V_NUMBER, s, len);
-	return 0;
-}
-
 /* Whether the string value about to start is read (else it is skipped). */
 static void
 string_start(struct proto_parser *p)
@@ -910,8 +724,6 @@ string_start(struct proto_parser *p)
 	enum where w = locate(p);
 	enum field f = p->field;
 
-	if (p->is_array[p->depth])
-		p->nonempty[p->depth] = 1;
 	p->str_on = 0;
 	if ((w == W_FIELD && (f == F_TIMESTAMP || f == F_CLIENT_ID ||
 	    f == F_TOKEN || f == F_VOTE || f == F_ALERT)) ||
@@ -954,7 +766,7 @@ string_end(struct proto_parser *p)
 	if (!p->str_on)
 		return;
 	p->str_on = 0;
-	len = join_surrogates((unsigned char *)p->str, p->str_len);
+	len = json_join_surrogates((unsigned char *)p->str, p->str_len);
 	p->str[len] = '\0';
 	if (p->str_where == W_DETECTOR)
 		hello_string(p, F_DETECTORS, p->str, len, too_long);
@@ -967,10 +779,6 @@ open_container(struct proto_parser *p, int array)
 {
 	unsigned d = p->depth;
 
-	if (d == PROTO_DEPTH_MAX) {
-		fatal(p, E_DEPTH);
-		return -1;
-	}
 	if (d == 0) {
 		if (array) {
 			if (!(p->flags & PROTO_V2)) {
@@ -986,8 +794,6 @@ open_container(struct proto_parser *p, int array)
 			point_begin(p, &p->msg.point);
 		}
 	} else {
-		if (p->is_array[d])
-			p->nonempty[d] = 1;
 		switch (locate(p)) {
 		case W_ELEMENT:
 			if (array)
@@ -1015,22 +821,14 @@ open_container(struct proto_parser *p, int array)
 			break;
 		}
 	}
-	p->depth = ++d;
-	p->is_array[d] = (unsigned char)array;
-	p->nonempty[d] = 0;
-	p->arrays += (unsigned)array;
 	return 0;
 }
 
-static int
+static void
 close_container(struct proto_parser *p, int array)
 {
 	unsigned d = p->depth;
 
-	if (d == 0 || p->is_array[d] != array) {
-		fatal(p, E_JSON);	/* {"a":[1}]} passes LEJP */
-		return -1;
-	}
 	if (p->in_point && d == p->plevel) {
 		point_end(p);
 		if (!p->batch)
@@ -1045,189 +843,98 @@ close_container(struct proto_parser *p, int array)
 		else
 			p->msg.hello.set.detectors = p->det_mask;
 	}
-	p->depth = --d;
-	if (array) {
-		p->arrays--;
-		/* LEJP leaves its count of open arrays too high after an
-		 * array that closes in a top-level object. */
-		p->ctx.ipos = (uint8_t)p->arrays;
-	}
-	return 0;
 }
 
-static int
-key(struct proto_parser *p)
+/* A key k (len bytes) in the object at the current depth. */
+static void
+key(struct proto_parser *p, const char *k, size_t len)
 {
-	struct lejp_ctx *ctx = &p->ctx;
-	unsigned start = (unsigned)(unsigned char)ctx->st[ctx->sp].p;
-	unsigned end = ctx->pst[0].ppos;
-	const char *k = ctx->path + start;
-	size_t len = end > start ? end - start : 0;
 	unsigned d = p->depth;
 
-	if (len > PROTO_KEY_MAX) {
-		fatal(p, E_KEY);
-		return -1;
-	}
 	if (!p->in_point)
-		return 0;
+		return;
 	if (d == p->plevel)
 		field_key(p, k, len);
 	else if (d == p->plevel + 1 && p->field == F_PARAMS &&
-	    !p->is_array[d])
+	    !p->in_array)
 		param_key(p, k, len);
-	return 0;
 }
 
-static signed char
-on_event(struct lejp_ctx *ctx, char reason)
+/* Reads one event of the JSON reader; non-zero when the message is not
+ * usable (p->fatal says why). */
+static int
+on_event(void *arg, const struct json_event *ev)
 {
-	struct proto_parser *p = ctx->user;
+	struct proto_parser *p = arg;
 
 	if (p->fatal != NULL)
 		return -1;
-	switch (reason) {
-	case LEJPCB_OBJECT_START:
-		return (signed char)open_container(p, 0);
-	case LEJPCB_ARRAY_START:
-		return (signed char)open_container(p, 1);
-	case LEJPCB_OBJECT_END:
-		return (signed char)close_container(p, 0);
-	case LEJPCB_ARRAY_END:
-		return (signed char)close_container(p, 1);
-	case LEJPCB_PAIR_NAME:
-		return (signed char)key(p);
-	case LEJPCB_VAL_NUM_INT:
-	case LEJPCB_VAL_NUM_FLOAT:
-		return (signed char)number(p, ctx->buf, ctx->npos);
-	case LEJPCB_VAL_TRUE:
+	p->depth = ev->depth;
+	p->in_array = ev->in_array;
+	switch (ev->type) {
+	case JSON_OBJECT_START:
+		return open_container(p, 0);
+	case JSON_ARRAY_START:
+		return open_container(p, 1);
+	case JSON_OBJECT_END:
+		close_container(p, 0);
+		break;
+	case JSON_ARRAY_END:
+		close_container(p, 1);
+		break;
+	case JSON_KEY:
+		key(p, ev->text, ev->len);
+		break;
+	case JSON_NUMBER:
+		scalar(p, V_NUMBER, ev->text, ev->len);
+		break;
+	case JSON_TRUE:
 		scalar(p, V_TRUE, NULL, 0);
-		return 0;
-	case LEJPCB_VAL_FALSE:
+		break;
+	case JSON_FALSE:
 		scalar(p, V_FALSE, NULL, 0);
-		return 0;
-	case LEJPCB_VAL_NULL:
+		break;
+	case JSON_NULL:
 		scalar(p, V_NULL, NULL, 0);
-		return 0;
-	case LEJPCB_VAL_STR_START:
+		break;
+	case JSON_STRING_START:
 		string_start(p);
-		return 0;
-	case LEJPCB_VAL_STR_CHUNK:	/* ctx->buf is not NUL-terminated */
-		string_chunk(p, ctx->buf, ctx->npos);
-		return 0;
-	case LEJPCB_VAL_STR_END:
-		string_chunk(p, ctx->buf, ctx->npos);
+		break;
+	case JSON_STRING_CHUNK:
+		string_chunk(p, ev->text, ev->len);
+		break;
+	case JSON_STRING_END:
+		string_chunk(p, ev->text, ev->len);
 		string_end(p);
-		return 0;
+		break;
+	}
+	return p->fatal != NULL;
+}
+
+/* Why a message the JSON reader stopped at is not usable. */
+static const char *
+json_error(const struct proto_parser *p, enum json_status st)
+{
+	switch (st) {
+	case JSON_OK:
+		return NULL;
+	case JSON_STOPPED:
+		return p->fatal;
+	case JSON_E_TOP:
+		return E_OBJECT;
+	case JSON_E_DEPTH:
+		return E_DEPTH;
+	case JSON_E_ARRAYS:
+		return E_ARRAYS;
+	case JSON_E_KEY:
+		return E_KEY;
+	case JSON_E_PATH:
+		return E_PATH;
+	case JSON_E_NUMBER:
+		return E_NUMBER;
 	default:
-		return 0;
+		return E_JSON;
 	}
-}
-
-/* ------------------------------------------------------------- driving */
-
-static int
-in_string(const struct lejp_ctx *ctx)
-{
-	unsigned s = (unsigned)ctx->st[ctx->sp].s & ~LEJP_FLAG_WS_COMMENTLINE;
-
-	return s == LEJP_MP_STRING || s == LEJP_MP_STRING_ESC ||
-	    s == LEJP_MP_STRING_ESC_U1 || s == LEJP_MP_STRING_ESC_U2 ||
-	    s == LEJP_MP_STRING_ESC_U3 || s == LEJP_MP_STRING_ESC_U4;
-}
-
-/* Why the key path got too long: a key of its own, or nested keys. */
-static const char *
-path_error(const struct lejp_ctx *ctx)
-{
-	unsigned start;
-
-	if (ctx->sp > 0 && in_string(ctx) &&
-	    ctx->st[ctx->sp - 1].s == LEJP_MP_DELIM) {
-		start = (unsigned char)ctx->st[ctx->sp - 1].p;
-		if (ctx->pst[0].ppos > start &&
-		    ctx->pst[0].ppos - start > PROTO_KEY_MAX)
-			return E_KEY;
-	}
-	return E_PATH;
-}
-
-static int
-all_ws(const unsigned char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!is_ws(s[i]))
-			return 0;
-	return 1;
-}
-
-/* Runs the len bytes at s through LEJP; returns NULL when they were one
- * whole value, else why not. */
-static const char *
-feed(struct proto_parser *p, const unsigned char *s, size_t len)
-{
-	struct lejp_ctx *ctx = &p->ctx;
-	size_t pos = 0, n, i;
-	const unsigned char *close;
-	int r;
-
-	while (pos < len) {
-		n = len - pos < SLICE ? len - pos : SLICE;
-		for (i = 0; i < n; i++)
-			if (s[pos + i] == '#' || s[pos + i] == ']')
-				break;
-		if (i == 0) {
-			/* A '#' or ']' alone.  A ']' right after "[...," is
-			 * a trailing comma (LEJP takes it like "[]"). */
-			n = 1;
-			if (s[pos] == ']' && ctx->st[ctx->sp].s ==
-			    LEJP_MP_VALUE && p->is_array[p->depth] &&
-			    p->nonempty[p->depth])
-				return E_JSON;
-		} else
-			n = i;
-		r = lejp_parse(ctx, s + pos, (int)n);
-		if (p->fatal != NULL)
-			return p->fatal;
-		if (r >= 0)
-			return all_ws(s + pos + n - (size_t)r,
-			    len - pos - n + (size_t)r) ? NULL : E_JSON;
-		if (r == LEJP_REJECT_MEMBERS_NO_CLOSE && p->depth == 1) {
-			/* {} at the top: LEJP refuses it, JSON does not. */
-			close = memchr(s, '}', len);
-			if (close == NULL || !all_ws(close + 1,
-			    len - (size_t)(close + 1 - s)))
-				return E_JSON;
-			close_container(p, 0);
-			return NULL;
-		}
-		if (r == LEJP_REJECT_IDLE_NO_BRACE)
-			return E_OBJECT;
-		if (r == LEJP_REJECT_MP_DELIM_ISTACK)
-			return E_ARRAYS;
-		if (r == LEJP_REJECT_STACK_OVERFLOW)
-			return E_DEPTH;
-		if (r != LEJP_CONTINUE)
-			return E_JSON;
-		if (s[pos] == '#' && n == 1 &&
-		    (ctx->st[ctx->sp].s & LEJP_FLAG_WS_COMMENTLINE))
-			return E_JSON;	/* a comment */
-		if (ctx->pst[0].ppos > PATH_GUARD)
-			return path_error(ctx);
-		if (ctx->st[ctx->sp].s == LEJP_MP_VALUE_NUM_INT ||
-		    ctx->st[ctx->sp].s == LEJP_MP_VALUE_NUM_EXP) {
-			/* In a number: LEJP stops at 20 digits (dcount) and
-			 * 0 means none yet; a slice adds at most SLICE. */
-			if (ctx->npos > NUM_GUARD)
-				return E_NUMBER;
-			if (ctx->dcount > 1)
-				ctx->dcount = 1;
-		}
-		pos += n;
-	}
-	return E_JSON;			/* incomplete */
 }
 
 static void
@@ -1245,7 +952,8 @@ parse(struct proto_parser *p, const char *msg, size_t len, unsigned flags)
 
 	p->flags = flags;
 	p->fatal = NULL;
-	p->depth = p->arrays = 0;
+	p->depth = 0;
+	p->in_array = 0;
 	p->plevel = 0;
 	p->batch = p->in_point = p->hello_keys = 0;
 	p->hello_begun = 0;
@@ -1265,9 +973,7 @@ parse(struct proto_parser *p, const char *msg, size_t len, unsigned flags)
 	m->items = NULL;
 	m->nitems = 0;
 
-	lejp_construct(&p->ctx, on_event, p, NULL, 0);
-	why = feed(p, (const unsigned char *)msg, len);
-	lejp_destruct(&p->ctx);
+	why = json_error(p, json_read(msg, len, on_event, p));
 	if (why != NULL) {
 		m->kind = PROTO_INVALID;
 		m->error = why;

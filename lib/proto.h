@@ -4,8 +4,8 @@
  * The only module that knows the wire format.  A client's text message (one
  * whole message, valid UTF-8) is parsed into a tagged struct proto_msg: a
  * point, a hello or settings object, a protocol-2 batch of points, or an
- * error.  Parsing uses LEJP from libwebsockets and guards against its
- * defects (SPEC §11): strict RFC 8259 numbers, no comments, no trailing
+ * error.  Parsing uses lib/json, LEJP from libwebsockets guarded against
+ * its defects (SPEC §11): strict RFC 8259 numbers, no comments, no trailing
  * garbage, no trailing commas, at most PROTO_DEPTH_MAX levels of nesting,
  * object keys of at most PROTO_KEY_MAX bytes, a key path of at most 100
  * bytes.  Replies (verdicts, errors, ready, batches) are formatted into a

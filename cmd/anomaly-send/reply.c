@@ -1,15 +1,13 @@
 /*
- * reply.c: the server's replies, read with LEJP.
+ * reply.c: the server's replies, read with lib/json (strict JSON over
+ * LEJP, SPEC §11).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libwebsockets.h>
-
+#include "json.h"
 #include "reply.h"
-
-#define SLICE		16	/* bytes per lejp_parse() call */
-#define PATH_GUARD	100	/* longest key path let through */
 
 struct reader {
 	reply_cb	 cb;
@@ -26,9 +24,9 @@ struct reader {
 
 /* The key path inside the reply object, or NULL when not in one. */
 static const char *
-key_of(const struct reader *rd, const struct lejp_ctx *ctx)
+key_of(const struct reader *rd, const struct json_event *ev)
 {
-	const char *p = ctx->path;
+	const char *p = ev->path;
 
 	if (rd->elem == 2) {
 		if (strncmp(p, "[].", 3) != 0)
@@ -38,77 +36,81 @@ key_of(const struct reader *rd, const struct lejp_ctx *ctx)
 	return p;
 }
 
+/* A number's value, cut to an integer (its text is NUL-terminated). */
 static int64_t
-to_int(const struct lejp_ctx *ctx)
+to_int(const struct json_event *ev)
 {
-	return strtoll(ctx->buf, NULL, 10);
+	return strtoll(ev->text, NULL, 10);
 }
 
+/* A value that is not a string, of the key path of ev, into the reply. */
 static void
-value(struct reader *rd, struct lejp_ctx *ctx, char reason)
+value(struct reader *rd, const struct json_event *ev)
 {
-	const char *k = key_of(rd, ctx);
-	int truth = reason == LEJPCB_VAL_TRUE;
-	int num = reason == LEJPCB_VAL_NUM_INT ||
-	    reason == LEJPCB_VAL_NUM_FLOAT;
+	const char *k = key_of(rd, ev);
+	int truth = ev->type == JSON_TRUE;
+	int num = ev->type == JSON_NUMBER;
 	struct reply *r = &rd->r;
 
 	if (k == NULL)
 		return;
 	if (strcmp(k, "seq") == 0 && num)
-		r->seq = to_int(ctx);
+		r->seq = to_int(ev);
 	else if (strcmp(k, "anomaly") == 0 && num) {
-		r->anomaly = to_int(ctx) != 0;
+		r->anomaly = to_int(ev) != 0;
 		if (r->kind == REPLY_OTHER)
 			r->kind = REPLY_VERDICT;
 	} else if (strcmp(k, "alert") == 0 && num) {
-		r->alert = to_int(ctx) != 0;
+		r->alert = to_int(ev) != 0;
 		r->has_alert = 1;
 	} else if (strcmp(k, "score") == 0 && num) {
-		r->score = strtod(ctx->buf, NULL);
+		r->score = strtod(ev->text, NULL);
 		r->has_score = 1;
 	} else if (strcmp(k, "warmup") == 0)
 		r->warmup = truth;
 	else if (strcmp(k, "duplicate") == 0 && num)
-		r->duplicate = to_int(ctx) != 0;
+		r->duplicate = to_int(ev) != 0;
 	else if (strcmp(k, "ready") == 0 && truth)
 		r->kind = REPLY_READY;
 	else if (strcmp(k, "last_timestamp") == 0 &&
-	    reason == LEJPCB_VAL_NULL)
+	    ev->type == JSON_NULL)
 		r->last_ts_kind = LAST_TS_NULL;
 	else if (strcmp(k, "last_timestamp") == 0 && num) {
 		r->last_ts_kind = LAST_TS_NUMBER;
-		r->last_ts_len = strnlen(ctx->buf, sizeof(r->last_ts) - 1);
-		memcpy(r->last_ts, ctx->buf, r->last_ts_len);
+		r->last_ts_len = ev->len < sizeof(r->last_ts) - 1 ? ev->len :
+		    sizeof(r->last_ts) - 1;
+		memcpy(r->last_ts, ev->text, r->last_ts_len);
 		r->last_ts[r->last_ts_len] = '\0';
 	} else if (strcmp(k, "last_seq") == 0 && num)
-		r->last_seq = to_int(ctx);
+		r->last_seq = to_int(ev);
 	else if (strcmp(k, "points") == 0 && num)
-		r->points = (uint64_t)to_int(ctx);
+		r->points = (uint64_t)to_int(ev);
 	else if (strcmp(k, "window") == 0 && num)
-		r->window = (uint32_t)to_int(ctx);
+		r->window = (uint32_t)to_int(ev);
 	else if (strncmp(k, "votes.", 6) == 0 && num &&
 	    r->nvotes < REPLY_VOTES_MAX) {
 		snprintf(r->vote_name[r->nvotes], REPLY_NAME_MAX, "%s", k + 6);
-		r->vote[r->nvotes++] = to_int(ctx) != 0;
+		r->vote[r->nvotes++] = to_int(ev) != 0;
 	}
 }
 
-static signed char
-on_event(struct lejp_ctx *ctx, char reason)
+/* Reads one event of the JSON reader; non-zero stops the reading (the
+ * callback stopped it, or the message is of the wrong shape). */
+static int
+on_event(void *arg, const struct json_event *ev)
 {
-	struct reader *rd = ctx->user;
+	struct reader *rd = arg;
 	const char *k;
 	size_t n;
 
 	if (rd->stop || rd->bad)
 		return -1;
-	switch (reason) {
-	case LEJPCB_ARRAY_START:
+	switch (ev->type) {
+	case JSON_ARRAY_START:
 		if (rd->depth++ == 0)
 			rd->elem = 2;
 		return 0;
-	case LEJPCB_OBJECT_START:
+	case JSON_OBJECT_START:
 		if (rd->depth++ == 0)
 			rd->elem = 1;
 		if (rd->depth == rd->elem) {
@@ -116,17 +118,17 @@ on_event(struct lejp_ctx *ctx, char reason)
 			rd->r.kind = REPLY_OTHER;
 		} else if (rd->depth == 1)
 			rd->bad = 1;	/* [ at the top was not seen */
-		return 0;
-	case LEJPCB_OBJECT_END:
+		return rd->bad;
+	case JSON_OBJECT_END:
 		if (rd->depth-- == rd->elem &&
 		    (rd->stop = rd->cb(rd->arg, &rd->r)) != 0)
 			return -1;
 		return 0;
-	case LEJPCB_ARRAY_END:
+	case JSON_ARRAY_END:
 		rd->depth--;
 		return 0;
-	case LEJPCB_VAL_STR_START:
-		k = key_of(rd, ctx);
+	case JSON_STRING_START:
+		k = key_of(rd, ev);
 		rd->in_error = k != NULL && strcmp(k, "error") == 0 &&
 		    rd->depth == rd->elem;
 		rd->in_last_ts = k != NULL &&
@@ -138,41 +140,40 @@ on_event(struct lejp_ctx *ctx, char reason)
 			rd->r.last_ts[0] = '\0';
 		}
 		return 0;
-	case LEJPCB_VAL_STR_CHUNK:
-	case LEJPCB_VAL_STR_END:
+	case JSON_STRING_CHUNK:
+	case JSON_STRING_END:
 		if (rd->in_last_ts) {
 			struct reply *r = &rd->r;
 
-			n = ctx->npos;
+			n = ev->len;
 			if (n > sizeof(r->last_ts) - 1 - r->last_ts_len)
 				n = sizeof(r->last_ts) - 1 - r->last_ts_len;
-			memcpy(r->last_ts + r->last_ts_len, ctx->buf, n);
+			memcpy(r->last_ts + r->last_ts_len, ev->text, n);
 			r->last_ts_len += n;
 			r->last_ts[r->last_ts_len] = '\0';
-			if (reason == LEJPCB_VAL_STR_END)
+			if (ev->type == JSON_STRING_END)
 				rd->in_last_ts = 0;
 		}
 		if (rd->in_error) {
-			n = ctx->npos;
+			n = ev->len;
 			if (n > sizeof(rd->r.error) - 1 - rd->elen)
 				n = sizeof(rd->r.error) - 1 - rd->elen;
-			memcpy(rd->r.error + rd->elen, ctx->buf, n);
+			memcpy(rd->r.error + rd->elen, ev->text, n);
 			rd->elen += n;
 			rd->r.error[rd->elen] = '\0';
-			if (reason == LEJPCB_VAL_STR_END) {
+			if (ev->type == JSON_STRING_END) {
 				rd->in_error = 0;
 				if (rd->r.kind != REPLY_READY)
 					rd->r.kind = REPLY_ERROR;
 			}
 		}
 		return 0;
-	case LEJPCB_VAL_TRUE:
-	case LEJPCB_VAL_FALSE:
-	case LEJPCB_VAL_NULL:
-	case LEJPCB_VAL_NUM_INT:
-	case LEJPCB_VAL_NUM_FLOAT:
+	case JSON_TRUE:
+	case JSON_FALSE:
+	case JSON_NULL:
+	case JSON_NUMBER:
 		if (rd->depth >= rd->elem)
-			value(rd, ctx, reason);
+			value(rd, ev);
 		return 0;
 	default:
 		return 0;
@@ -183,25 +184,15 @@ int
 reply_read(const char *msg, size_t len, reply_cb cb, void *arg)
 {
 	struct reader rd;
-	struct lejp_ctx ctx;
-	size_t pos = 0, n;
-	int r = LEJP_CONTINUE;
+	enum json_status st;
 
 	memset(&rd, 0, sizeof(rd));
 	rd.cb = cb;
 	rd.arg = arg;
-	lejp_construct(&ctx, on_event, &rd, NULL, 0);
-	while (pos < len) {
-		n = len - pos < SLICE ? len - pos : SLICE;
-		r = lejp_parse(&ctx, (const unsigned char *)msg + pos, (int)n);
-		pos += n;
-		if (r != LEJP_CONTINUE || ctx.pst[0].ppos > PATH_GUARD)
-			break;
-	}
-	lejp_destruct(&ctx);
+	st = json_read(msg, len, on_event, &rd);
 	if (rd.stop)
 		return rd.stop;
-	if (rd.bad || r < 0 || ctx.pst[0].ppos > PATH_GUARD)
+	if (rd.bad || st != JSON_OK)
 		return -1;
 	return 0;
 }

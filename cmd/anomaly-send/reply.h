@@ -2,8 +2,8 @@
  * reply.h: anomaly-send's reader of the server's replies (SPEC §2.2-2.3).
  *
  * A reply message is one object or (to a batch) an array of objects: a
- * verdict, an error or ready.  Parsed with LEJP, fed in slices of at most
- * 16 bytes with the key path bounded (SPEC §2.3, §11).
+ * verdict, an error or ready.  Read with lib/json, the strict JSON reader
+ * the server uses too (SPEC §2.3, §11).
  */
 #ifndef ANOMALY_SEND_REPLY_H
 #define ANOMALY_SEND_REPLY_H

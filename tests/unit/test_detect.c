@@ -1115,77 +1115,6 @@ test_bad_input(void **state)
 	detector_free(d);
 }
 
-static void
-test_settings_errors(void **state)
-{
-	struct detect_settings s;
-	char err[256];
-	int p;
-
-	(void)state;
-	detect_settings_default(&s, 3);
-	assert_null(detector_new("x", 1, &s, err, sizeof(err)));
-	assert_non_null(strstr(err, "window"));
-	detect_settings_default(&s, 1000);
-	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
-	assert_int_equal(detect_parse_detectors(&s, "zscore,bogus", err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "bogus"));
-	assert_int_equal(s.detectors, DETECT_DEFAULT_MASK);
-	assert_int_equal(detect_parse_detectors(&s, "", err, sizeof(err)), -1);
-	assert_int_equal(detect_parse_detectors(&s, "zscore,", err,
-	    sizeof(err)), -1);
-	assert_int_equal(detect_parse_detectors(&s, "mzscore,iforest", err,
-	    sizeof(err)), 0);
-	assert_int_equal(s.detectors, (1u << DETECT_MZSCORE) |
-	    (1u << DETECT_IFOREST));
-
-	/* every parameter has a name that maps back to it */
-	for (p = 0; p < DETECT_PARAMS; p++)
-		assert_int_equal(detect_param_by_name(detect_param_name(
-		    (unsigned)p)), p);
-	assert_null(detect_param_name(DETECT_PARAMS));
-	assert_int_equal(detect_param_by_name("zscore.K"), -1);
-
-	p = detect_param_by_name("zscore.k");
-	assert_int_equal(detect_param_set(&s, (unsigned)p, 4.5, err,
-	    sizeof(err)), 0);
-	assert_true(s.param[p] == 4.5);
-	assert_int_equal(detect_param_set(&s, (unsigned)p, 0, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "zscore.k"));
-	assert_int_equal(detect_param_set(&s, (unsigned)p, NAN, err,
-	    sizeof(err)), -1);
-	assert_true(s.param[p] == 4.5);
-	p = detect_param_by_name("ma.m");
-	assert_int_equal(detect_param_set(&s, (unsigned)p, 2.5, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "whole"));
-	p = detect_param_by_name("ewma.lambda");
-	assert_int_equal(detect_param_set(&s, (unsigned)p, 1.5, err,
-	    sizeof(err)), -1);
-	assert_int_equal(detect_param_set(&s, (unsigned)p, 1, err,
-	    sizeof(err)), 0);
-	p = detect_param_by_name("iforest.trees");
-	assert_int_equal(detect_param_set(&s, (unsigned)p, 0, err,
-	    sizeof(err)), -1);
-	assert_int_equal(detect_param_set(&s, (unsigned)p, 1001, err,
-	    sizeof(err)), -1);
-
-	detect_settings_default(&s, 10);
-	s.param[DETECT_P_MA_M] = 11;	/* predecessors may lie before the window */
-	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
-	s.param[DETECT_P_MA_M] = 0;
-	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "ma.m"));
-	detect_settings_default(&s, 10);
-	s.detectors = 0;
-	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), -1);
-	assert_string_equal(detect_kind_name(DETECT_IFOREST), "iforest");
-	assert_null(detect_kind_name(DETECT_KINDS));
-	assert_int_equal(detect_kind_by_name("mzscore"), DETECT_MZSCORE);
-}
-
 /* Odd settings still run: lambda 1, m = W, min_points 1, ewma alone. */
 static void
 test_edge_settings(void **state)
@@ -1307,7 +1236,6 @@ main(void)
 		cmocka_unit_test(test_novelty_long),
 		cmocka_unit_test(test_alert_sources),
 		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_settings_errors),
 		cmocka_unit_test(test_edge_settings),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_load_refuses),

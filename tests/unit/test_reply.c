@@ -2,7 +2,8 @@
  * test_reply.c: anomaly-send's reader of the server's replies
  * (cmd/anomaly-send/reply.c, included whole): every detector the server
  * names in "votes" comes through, whatever its name, and the ready
- * message's last_timestamp as a number, a string, null or absent.
+ * message's last_timestamp as a number, a string, null or absent; and
+ * the replies are read as strictly as the server reads (lib/json).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,12 +86,41 @@ test_last_timestamp(void **state)
 	assert_int_equal(got[0].last_ts_len, sizeof(got[0].last_ts) - 1);
 }
 
+/* Issue 15: the replies go through the same strict reader as the
+ * server's messages, not LEJP alone. */
+static void
+test_strict_json(void **state)
+{
+	static const char *bad[] = {
+		"{\"seq\":1,\"anomaly\":0} x",	/* trailing bytes */
+		"[{\"seq\":1,\"anomaly\":0},]",	/* trailing comma */
+		"{\"seq\":1,\"anomaly\":01}",	/* not RFC 8259 */
+		"{\"seq\":1,\"anomaly\":0 # c\n}",	/* a comment */
+		"[{\"seq\":1,\"anomaly\":0}}",	/* mismatched */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ngot = 0;
+		assert_int_equal(reply_read(bad[i], strlen(bad[i]), keep,
+		    NULL), -1);
+	}
+	/* 21 digits, as Python writes 1/7000: LEJP alone refuses it */
+	read_one("{\"seq\":2,\"anomaly\":1,\"score\":0.00014285714285714287}");
+	assert_int_equal(got[0].kind, REPLY_VERDICT);
+	assert_true(got[0].score == 1.0 / 7000);
+	read_one("{}");
+	assert_int_equal(got[0].kind, REPLY_OTHER);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_votes_pass_through),
 		cmocka_unit_test(test_last_timestamp),
+		cmocka_unit_test(test_strict_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
