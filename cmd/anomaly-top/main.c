@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "batch.h"
 #include "canvas.h"
+#include "clock.h"
 #include "crt.h"
 #include "model.h"
 #include "opterr.h"

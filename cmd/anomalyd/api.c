@@ -174,18 +174,18 @@ api_point_json(struct jsonbuf *b, const struct store_point *p)
 	    p->votes, p->received_ms);
 }
 
-int
-api_points(struct server *srv, struct lws *wsi, const char *id,
-    struct jsonbuf *b, const char **why)
+/* Writes to b the JSON array of client id's points in r: all of them, or
+ * with flags only those that carry one (store_flagged_open()).  Returns the
+ * HTTP status, with *why set when it is not 200. */
+static int
+points_array(struct server *srv, const char *id, const struct store_range *r,
+    int flags, struct jsonbuf *b, const char **why)
 {
 	struct store_client *c;
-	struct store_range r = { .limit = LIMIT_DEFAULT };
 	struct store_point p;
 	char err[256];
 	int rc, first = 1;
 
-	if ((*why = points_query(wsi, &r)) != NULL)
-		return 400;
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return 500;
 	rc = store_client_get(srv->st, id, c, err, sizeof(err));
@@ -194,8 +194,9 @@ api_points(struct server *srv, struct lws *wsi, const char *id,
 		*why = "no such client";
 		return 404;
 	}
-	if (rc == -1 || store_points_open(srv->st, id, &r, err,
-	    sizeof(err)) == -1)
+	if (rc == -1 || (flags != 0 ? store_flagged_open(srv->st, id, r,
+	    flags, err, sizeof(err)) : store_points_open(srv->st, id, r, err,
+	    sizeof(err))) == -1)
 		goto fail;
 	put_str(b, "[");
 	while ((rc = store_points_next(srv->st, &p, err, sizeof(err))) == 1) {
@@ -213,6 +214,17 @@ fail:
 	logmsg(0, "http: %s", err);
 	*why = "database error";
 	return 500;
+}
+
+int
+api_points(struct server *srv, struct lws *wsi, const char *id,
+    struct jsonbuf *b, const char **why)
+{
+	struct store_range r = { .limit = LIMIT_DEFAULT };
+
+	if ((*why = points_query(wsi, &r)) != NULL)
+		return 400;
+	return points_array(srv, id, &r, 0, b, why);
 }
 
 int
@@ -267,41 +279,15 @@ int
 api_events(struct server *srv, struct lws *wsi, const char *id,
     struct jsonbuf *b, const char **why)
 {
-	struct store_client *c;
 	struct api_events_q q = { .limit = API_EVENTS_PAGE };
-	struct store_point p;
-	char err[256];
-	int rc, first = 1;
+	struct store_range r;
 
 	if ((*why = api_events_query(wsi, &q, EVENTS_MAX)) != NULL)
 		return 400;
-	if ((c = malloc(sizeof(*c))) == NULL)
-		return 500;
-	rc = store_client_get(srv->st, id, c, err, sizeof(err));
-	free(c);
-	if (rc == 0) {
-		*why = "no such client";
-		return 404;
-	}
-	if (rc == -1 || api_events_open(srv->st, id, q.after, q.before, q.limit,
-	    !q.asc, err, sizeof(err)) == -1)
-		goto fail;
-	put_str(b, "[");
-	while ((rc = store_points_next(srv->st, &p, err, sizeof(err))) == 1) {
-		if (!first)
-			put_str(b, ",");
-		first = 0;
-		api_point_json(b, &p);
-	}
-	store_points_close(srv->st);
-	if (rc == -1)
-		goto fail;
-	put_str(b, "]\n");
-	return 200;
-fail:
-	logmsg(0, "http: %s", err);
-	*why = "database error";
-	return 500;
+	r = (struct store_range){ .after = q.after, .before = q.before,
+	    .limit = q.limit, .descending = !q.asc };
+	return points_array(srv, id, &r, STORE_FLAG_ANOMALY | STORE_FLAG_ALERT,
+	    b, why);
 }
 
 int
