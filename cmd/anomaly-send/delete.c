@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "delete.h"
+#include "json.h"
 #include "wire.h"
 
 /* The HTTP request's state. */
@@ -103,31 +104,52 @@ delete_protocols(void)
 	return protocols;
 }
 
-/* The text of the string key in the JSON object body, or NULL. */
-static const char *
-json_string(const char *body, const char *key, char *out, size_t size)
-{
-	char k[64];
-	const char *p;
-	size_t n = 0;
+/* What the server's JSON answer says: its top-level "error" text and
+ * "points" count, each when present. */
+struct answer {
+	char		 error[256];
+	size_t		 elen;
+	int		 in_error;	/* reading the "error" string */
+	int		 in_points;	/* the next value is "points" */
+	unsigned long long points;
+};
 
-	snprintf(k, sizeof(k), "\"%s\"", key);
-	if ((p = strstr(body, k)) == NULL)
-		return NULL;
-	p += strlen(k);
-	p += strspn(p, " \t\r\n");
-	if (*p++ != ':')
-		return NULL;
-	p += strspn(p, " \t\r\n");
-	if (*p++ != '"')
-		return NULL;
-	for (; *p != '\0' && *p != '"' && n + 1 < size; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		out[n++] = *p;
+/* json_read()'s callback: keeps the answer's "error" and "points". */
+static int
+answer_event(void *arg, const struct json_event *ev)
+{
+	struct answer *a = arg;
+	size_t n;
+
+	switch (ev->type) {
+	case JSON_KEY:
+		a->in_error = ev->depth == 1 && ev->len == 5 &&
+		    memcmp(ev->text, "error", 5) == 0;
+		a->in_points = ev->depth == 1 && ev->len == 6 &&
+		    memcmp(ev->text, "points", 6) == 0;
+		return 0;
+	case JSON_STRING_CHUNK:
+	case JSON_STRING_END:
+		if (!a->in_error)
+			return 0;
+		n = sizeof(a->error) - 1 - a->elen;
+		if (ev->len < n)
+			n = ev->len;
+		memcpy(a->error + a->elen, ev->text, n);
+		a->elen += n;
+		a->error[a->elen] = '\0';
+		if (ev->type == JSON_STRING_END)
+			a->in_error = 0;
+		return 0;
+	case JSON_NUMBER:
+		if (a->in_points && ev->integer)
+			a->points = strtoull(ev->text, NULL, 10);
+		a->in_points = 0;
+		return 0;
+	default:
+		a->in_points = 0;
+		return 0;
 	}
-	out[n] = '\0';
-	return out;
 }
 
 int
@@ -135,8 +157,9 @@ delete_client(struct sender *s)
 {
 	struct lws_client_connect_info i;
 	struct delete_req d;
+	struct answer ans;
 	char path[256], why[256];
-	const char *pts, *what;
+	const char *what;
 
 	memset(&d, 0, sizeof(d));
 	snprintf(path, sizeof(path), "/api/clients/%s", s->client_id);
@@ -166,18 +189,20 @@ delete_client(struct sender *s)
 		    s->port, wire_connect_error(s, why, sizeof(why)));
 		return 1;
 	}
+	memset(&ans, 0, sizeof(ans));
+	if (json_read(d.body, d.len, answer_event, &ans) != JSON_OK)
+		memset(&ans, 0, sizeof(ans));	/* not the JSON expected */
 	if (d.status == 200) {
-		if ((pts = strstr(d.body, "\"points\"")) != NULL)
-			pts = strchr(pts, ':');
 		printf("deleted client %s and its %llu points\n",
-		    s->client_id, pts != NULL ? strtoull(pts + 1, NULL, 10) :
-		    0ULL);
+		    s->client_id, ans.points);
 		return 0;
 	}
 	what = d.status == 401 ? "not authorised (wrong or missing "
 	    "--token-file)" : d.status == 404 ? "no such client" :
 	    d.status == 409 ? "the client is connected" : "refused";
-	if (json_string(d.body, "error", why, sizeof(why)) == NULL)
+	if (ans.elen > 0)
+		snprintf(why, sizeof(why), "%s", ans.error);
+	else
 		snprintf(why, sizeof(why), "%.*s", (int)strcspn(d.body, "\r\n"),
 		    d.body);
 	warnx("cannot delete %s: %d %s%s%s", s->client_id, d.status, what,

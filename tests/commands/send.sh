@@ -489,8 +489,8 @@ while [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 asend --delete -i busy --token-file "$tmp/tok"
-ok $(test $rc -eq 1 && grep -q "cannot delete busy: 409" "$tmp/err"; echo $?) \
-    "--delete of a connected client: 409, exit 1"
+ok $(test $rc -eq 1 && grep -q "cannot delete busy: 409 the client is connected: the client is connected: stop its sender, then delete$" "$tmp/err"; echo $?) \
+    "--delete of a connected client: 409, exit 1, the server's reason read from its JSON"
 kill -TERM "$spid"
 wait "$spid"
 spid=
