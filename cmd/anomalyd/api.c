@@ -120,10 +120,11 @@ decimal(const char *s, int64_t *v, int *big)
 	return 0;
 }
 
-/* Reads the URL arguments after and limit into r (the last of each
- * counts; other keys are ignored).  Returns NULL, or what is wrong. */
+/* Reads the URL arguments after and limit (up to max) into q, and with
+ * events also before and order (the last of each counts; other keys are
+ * ignored).  Returns NULL, or what is wrong. */
 static const char *
-points_query(struct lws *wsi, struct store_range *r)
+range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 {
 	char arg[4200];		/* above lws's 4096 bytes of headers */
 	int64_t v;
@@ -140,12 +141,23 @@ points_query(struct lws *wsi, struct store_range *r)
 		if (strncmp(arg, "after=", 6) == 0) {
 			if (decimal(arg + 6, &v, &big) == -1 || big)
 				return "after must be a whole number";
-			r->after = v;
+			q->after = v;
 		} else if (strncmp(arg, "limit=", 6) == 0) {
 			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
 				return "limit must be a whole number from 1";
-			r->limit = v > LIMIT_MAX ? LIMIT_MAX : v;
-		}
+			q->limit = v > max ? max : v;
+		} else if (!events)
+			continue;
+		else if (strncmp(arg, "before=", 7) == 0) {
+			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
+				return "before must be a whole number from 1";
+			q->before = v;
+		} else if (strcmp(arg, "order=asc") == 0)
+			q->asc = 1;
+		else if (strcmp(arg, "order=desc") == 0)
+			q->asc = 0;
+		else if (strncmp(arg, "order=", 6) == 0)
+			return "order must be asc or desc";
 	}
 	return NULL;
 }
@@ -220,10 +232,12 @@ int
 api_points(struct server *srv, struct lws *wsi, const char *id,
     struct jsonbuf *b, const char **why)
 {
-	struct store_range r = { .limit = LIMIT_DEFAULT };
+	struct api_events_q q = { .limit = LIMIT_DEFAULT };
+	struct store_range r;
 
-	if ((*why = points_query(wsi, &r)) != NULL)
+	if ((*why = range_query(wsi, &q, LIMIT_MAX, 0)) != NULL)
 		return 400;
+	r = (struct store_range){ .after = q.after, .limit = q.limit };
 	return points_array(srv, id, &r, 0, b, why);
 }
 
@@ -241,38 +255,7 @@ api_events_open(struct store *st, const char *id, int64_t after,
 const char *
 api_events_query(struct lws *wsi, struct api_events_q *q, int64_t max)
 {
-	char arg[4200];
-	int64_t v;
-	int i, big;
-
-	for (i = 0; i < 1000; i++) {
-		if (lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
-		    WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
-			if (lws_hdr_fragment_length(wsi,
-			    WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
-				return "URL argument too long";
-			break;
-		}
-		if (strncmp(arg, "after=", 6) == 0) {
-			if (decimal(arg + 6, &v, &big) == -1 || big)
-				return "after must be a whole number";
-			q->after = v;
-		} else if (strncmp(arg, "before=", 7) == 0) {
-			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
-				return "before must be a whole number from 1";
-			q->before = v;
-		} else if (strncmp(arg, "limit=", 6) == 0) {
-			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
-				return "limit must be a whole number from 1";
-			q->limit = v > max ? max : v;
-		} else if (strcmp(arg, "order=asc") == 0)
-			q->asc = 1;
-		else if (strcmp(arg, "order=desc") == 0)
-			q->asc = 0;
-		else if (strncmp(arg, "order=", 6) == 0)
-			return "order must be asc or desc";
-	}
-	return NULL;
+	return range_query(wsi, q, max, 1);
 }
 
 int
