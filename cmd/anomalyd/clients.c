@@ -1,7 +1,16 @@
 /*
  * clients.c: the registry of connected clients and their detectors (SPEC
  * §3.1): hellos, points judged and handed to the group commit (commit.h),
- * detectors rebuilt from the database when a batch fails.
+ * detectors rebuilt from the database (rebuild.h) when a hello changes the
+ * settings or finds the client not in memory, or a batch fails.
+ *
+ * The loop only reads the database, through srv->rd, which sees what is
+ * committed; what it needs of what is not (yet) is in memory.  A client
+ * that disconnects is kept until its operations are committed, so that
+ * one reconnecting at once finds its detector; a duplicate seq is looked
+ * up in the batches first; ready's timestamp is kept with the client.  A
+ * rebuild waits until the client's operations are committed, and its
+ * session is not read meanwhile (RXFLOW_REBUILD).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +52,20 @@ clients_init(struct server *srv)
 }
 
 
+/* Drops the rebuild c waits for, if any. */
+static void
+cancel(struct client *c)
+{
+	if (c->job != NULL)
+		c->job->owner = NULL;	/* freed when it comes back */
+	c->job = NULL;
+	c->want = 0;
+}
+
 static void
 client_free(struct client *c)
 {
+	cancel(c);
 	LIST_REMOVE(c, hash);
 	if (c->in_tx)
 		LIST_REMOVE(c, touched);
@@ -87,6 +107,63 @@ touch(struct server *srv, struct client *c)
 	}
 }
 
+/* ------------------------------------------------------------ rebuild */
+
+/* Holds (or reads again) the input of c's session while its detector is
+ * being rebuilt. */
+static void
+hold_input(struct client *c, int hold)
+{
+	if (c->sess != NULL && c->sess->wsi != NULL)
+		lws_rx_flow_control(c->sess->wsi, (hold ?
+		    LWS_RXFLOW_REASON_APPLIES_DISABLE :
+		    LWS_RXFLOW_REASON_APPLIES_ENABLE) | RXFLOW_REBUILD);
+}
+
+/* Hands c's rebuild to the rebuild thread once it is wanted and c has no
+ * operation left to commit. */
+static void
+start_rebuild(struct server *srv, struct client *c)
+{
+	struct rjob *j;
+
+	if (!c->want || c->in_tx || c->job != NULL)
+		return;
+	c->want = 0;
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		snprintf(c->why, sizeof(c->why), "out of memory");
+		logmsg(0, "client %s: rebuild: out of memory", c->id);
+		if (c->greet && c->sess != NULL)
+			srv->hooks->close(c->sess, 1011, "out of memory", 1);
+		c->greet = 0;
+		hold_input(c, 0);
+		return;
+	}
+	j->owner = c;
+	snprintf(j->id, sizeof(j->id), "%s", c->id);
+	j->set = c->set;
+	j->snap_ok = c->snap_ok;
+	c->job = j;
+	rebuilder_submit(srv->rb, j);
+}
+
+/* Rebuilds c's detector from the database, off the loop: drops the one it
+ * has, holds its session's input, and starts once c's operations are
+ * committed. */
+static void
+want_rebuild(struct server *srv, struct client *c, int snap_ok)
+{
+	cancel(c);
+	detector_free(c->det);
+	c->det = NULL;
+	c->snap_n = 0;
+	c->want = 1;
+	c->snap_ok = snap_ok;
+	c->why[0] = '\0';
+	hold_input(c, 1);
+	start_rebuild(srv, c);
+}
+
 void
 clients_committed(struct server *srv, uint64_t upto)
 {
@@ -94,91 +171,60 @@ clients_committed(struct server *srv, uint64_t upto)
 
 	for (c = LIST_FIRST(&srv->touched); c != NULL; c = next) {
 		next = LIST_NEXT(c, touched);
-		if (c->batch <= upto) {
-			LIST_REMOVE(c, touched);
-			c->in_tx = 0;
+		if (c->hello_batch <= upto)
+			c->hello_batch = 0;
+		if (c->batch > upto)
+			continue;
+		LIST_REMOVE(c, touched);
+		c->in_tx = 0;
+		if (c->sess == NULL && !c->deleting)
+			client_free(c);	/* disconnected, all stored */
+		else
+			start_rebuild(srv, c);
+	}
+}
+
+void
+clients_poll(struct server *srv)
+{
+	struct client *c;
+	struct rjob *j;
+	char reason[124];
+
+	while ((j = rebuilder_poll(srv->rb)) != NULL) {
+		if ((c = j->owner) == NULL) {
+			rjob_free(j);	/* no longer wanted */
+			continue;
 		}
+		c->job = NULL;
+		if (j->det == NULL) {
+			logmsg(0, "client %s: rebuild: %s", c->id, j->why);
+			snprintf(c->why, sizeof(c->why), "%.120s", j->why);
+			if (c->greet && c->sess != NULL) {
+				/* the cause (disk full, I/O error) tells the
+				 * client to retry */
+				snprintf(reason, sizeof(reason),
+				    "database error: %.80s", j->why);
+				srv->hooks->close(c->sess, 1011, reason, 1);
+			}
+		} else {
+			c->det = j->det;
+			j->det = NULL;
+			c->last_seq = j->last_seq;
+			c->snap_n = j->snap_n;
+			c->has_ts = j->has_ts;
+			c->last_ts = j->ts;
+			logmsg(1, "client %s: rebuilt from %s at %lld, %lld "
+			    "points in %lld ms", c->id, j->snap_n > 0 ?
+			    "snapshot" : "start", (long long)j->snap_n,
+			    (long long)j->points, (long long)(j->usec / 1000));
+			if (c->greet && c->sess != NULL)
+				srv->hooks->ready(srv, c->sess);
+		}
+		c->greet = 0;
+		hold_input(c, 0);
+		rjob_free(j);
 	}
-}
-
-/* ------------------------------------------------------------ rebuild */
-
-static int
-replay_one(void *arg, int64_t n, double value)
-{
-	struct detect_verdict v;
-
-	(void)n;
-	return detector_push(arg, value, &v, NULL, 0) == -1 ? 1 : 0;
-}
-
-/* Rebuilds c's detector from the stored client sc: from its snapshot when
- * snap_ok and one loads, else from nothing, then the stored values after
- * it.  Returns 0, or -1 with why (c->det is then NULL). */
-static int
-rebuild(struct server *srv, struct client *c, const struct store_client *sc,
-    int snap_ok, char *why, size_t whylen)
-{
-	struct detector *d = NULL;
-	unsigned char *blob = NULL;
-	size_t len;
-	int64_t n = 0, after = 0;
-	int format, rc;
-
-	detector_free(c->det);
-	c->det = NULL;
-	c->snap_n = 0;
-	if (snap_ok && store_snapshot_get(srv->st, c->id, &n, &format, &blob,
-	    &len, why, whylen) == 1 && format == DETECT_STATE_FORMAT &&
-	    n <= sc->points) {
-		d = detector_load(c->id, strlen(c->id), &c->set, blob, len,
-		    NULL, 0);
-		if (d != NULL)
-			after = c->snap_n = n;
-	}
-	free(blob);
-	if (d == NULL && (d = detector_new(c->id, strlen(c->id), &c->set,
-	    why, whylen)) == NULL)
-		return -1;
-	rc = store_values_each(srv->st, c->id, after, replay_one, d, why,
-	    whylen);
-	if (rc == 0 && detector_count(d) != (uint64_t)sc->points) {
-		errmsg_set(why, whylen, "client %s: stored points are not "
-		    "contiguous", c->id);
-		rc = -1;
-	} else if (rc > 0)
-		errmsg_set(why, whylen, "client %s: a stored value is not "
-		    "finite", c->id);
-	if (rc != 0) {
-		detector_free(d);
-		return -1;
-	}
-	detector_set_last_alert(d, (uint64_t)sc->last_alert_n);
-	c->det = d;
-	c->last_seq = sc->last_seq;
-	logmsg(1, "client %s: rebuilt from %s at %lld, %lld points",
-	    c->id, after > 0 ? "snapshot" : "start", (long long)after,
-	    (long long)sc->points);
-	return 0;
-}
-
-/* Rebuilds c from what the database holds now. */
-static int
-reload(struct server *srv, struct client *c, char *why, size_t whylen)
-{
-	struct store_client *sc;
-	int rc;
-
-	if ((sc = malloc(sizeof(*sc))) == NULL) {
-		errmsg_set(why, whylen, "out of memory");
-		return -1;
-	}
-	rc = store_client_get(srv->st, c->id, sc, why, whylen);
-	if (rc == 0)
-		errmsg_set(why, whylen, "client %s is not stored", c->id);
-	rc = rc == 1 ? rebuild(srv, c, sc, 1, why, whylen) : -1;
-	free(sc);
-	return rc;
 }
 
 /* Adds c's snapshot to the filling batch, after c's points in it.  A
@@ -213,13 +259,28 @@ void
 clients_failed(struct server *srv)
 {
 	struct client *c;
-	char err[256];
+	char reason[124];
 
 	while ((c = LIST_FIRST(&srv->touched)) != NULL) {
 		LIST_REMOVE(c, touched);
 		c->in_tx = 0;
-		if (reload(srv, c, err, sizeof(err)) == -1)
-			logmsg(0, "client %s: rebuild: %s", c->id, err);
+		if (c->sess == NULL && !c->deleting) {
+			client_free(c);	/* the database tells the rest */
+			continue;
+		}
+		if (c->hello_batch != 0 && c->sess != NULL) {
+			/* its hello is not stored either */
+			c->hello_batch = 0;
+			logmsg(0, "client %s: %s", c->id, srv->fail_why);
+			snprintf(reason, sizeof(reason), "database error: %.80s",
+			    srv->fail_why);
+			cancel(c);
+			c->greet = 0;
+			srv->hooks->close(c->sess, 1011, reason, 1);
+			continue;
+		}
+		c->greet = 0;
+		want_rebuild(srv, c, 1);
 		if (c->sess != NULL && c->sess->v2)
 			c->resend = 1;
 	}
@@ -251,10 +312,38 @@ to_proto_ts(struct proto_ts *ts, const struct store_ts *sts)
 	}
 }
 
-/* A protocol-2 point whose seq is not above the client's last one. */
+/* Finds the point of client id with that seq among the operations of
+ * the batches not yet taken back from the writer (the flying one is only
+ * read, as the writer does).  Returns 1 with it in *sp, or 0. */
+static int
+batch_find(struct server *srv, const char *id, int64_t seq,
+    struct store_point *sp)
+{
+	const struct batch *b;
+	const struct wop *op;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		b = &srv->bufs[k];
+		for (i = b->nops; i-- > 0; ) {
+			op = &b->ops[i];
+			if (op->kind == WOP_POINT && op->p.seq == seq &&
+			    strcmp(op->id, id) == 0) {
+				*sp = op->p;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* A protocol-2 point whose seq is not above the client's last one: its
+ * stored verdict, from the batches when it is not committed yet (then the
+ * reply holds: it becomes "not stored" if that batch fails), else from the
+ * database. */
 static void
 duplicate(struct server *srv, struct session *s, const struct proto_point *pt,
-    struct jsonbuf *out, struct jsonbuf *alt)
+    struct jsonbuf *out, struct jsonbuf *alt, int *holds)
 {
 	struct client *c = s->client;
 	struct store_point sp;
@@ -263,9 +352,11 @@ duplicate(struct server *srv, struct session *s, const struct proto_point *pt,
 	double warm;
 	char err[256], msg[300];
 	unsigned flags = PROTO_DUPLICATE | (s->detail ? PROTO_DETAIL : 0);
-	int rc;
+	int rc, inflight;
 
-	rc = store_point_by_seq(srv->st, c->id, pt->seq, &sp, err, sizeof(err));
+	inflight = c->in_tx && batch_find(srv, c->id, pt->seq, &sp);
+	rc = inflight ? 1 : store_point_by_seq(srv->rd, c->id, pt->seq, &sp,
+	    err, sizeof(err));
 	if (rc == 0) {
 		both_error(out, alt, "seq already used", pt);
 		return;
@@ -290,8 +381,12 @@ duplicate(struct server *srv, struct session *s, const struct proto_point *pt,
 	v.score = sp.score;
 	proto_format_verdict(out, &ts, pt->seq, &v,
 	    detect_computed_mask(&c->set), flags);
-	proto_format_verdict(alt, &ts, pt->seq, &v,
-	    detect_computed_mask(&c->set), flags);
+	if (inflight) {
+		proto_format_error(alt, REPLY_NOT_STORED, &pt->ts, pt->seq);
+		*holds = 1;
+	} else
+		proto_format_verdict(alt, &ts, pt->seq, &v,
+		    detect_computed_mask(&c->set), flags);
 }
 
 static void
@@ -338,20 +433,19 @@ client_point(struct server *srv, struct session *s,
 	}
 	if (srv->failed)
 		goto not_stored;
-	if (c->det == NULL || (s->v2 && pt->seq > 0 &&
-	    pt->seq <= c->last_seq)) {
-		/* the store must be current and ours (a failure rebuilds) */
-		if (commit_drain(srv) == -1) {
-			srv->failed = 1;
-			goto not_stored;
-		}
-		/* after a failure c->last_seq is right only once c is
-		 * rebuilt */
-		if (c->det == NULL && reload(srv, c, err, sizeof(err)) == -1)
-			goto refuse;
+	if (c->det == NULL) {
+		/* its input is held while it is rebuilt: here only when the
+		 * rebuild failed, or before the hold took effect */
+		if (c->job == NULL && !c->want && c->why[0] != '\0') {
+			errmsg_set(err, sizeof(err), "%s", c->why);
+			want_rebuild(srv, c, 1);	/* try again */
+		} else
+			errmsg_set(err, sizeof(err), "the detector is being "
+			    "rebuilt");
+		goto refuse;
 	}
 	if (s->v2 && pt->seq > 0 && pt->seq <= c->last_seq) {
-		duplicate(srv, s, pt, out, alt);
+		duplicate(srv, s, pt, out, alt, holds);
 		return;
 	}
 	if (c->resend) {
@@ -382,6 +476,8 @@ client_point(struct server *srv, struct session *s,
 	sp->score = v.score;
 	sp->votes = v.votes;
 	sp->received_ms = clock_wall_ms();
+	c->last_ts = sp->ts;
+	c->has_ts = 1;
 	if (sp->n % srv->cfg.snapshot_every == 0)
 		snapshot(srv, c);
 	if (pt->seq > 0)
@@ -423,17 +519,42 @@ settings_text(const struct detect_settings *set, char *buf, size_t len)
 	return rc;
 }
 
+/* Adds the hello of c's session s with settings set (text) to the
+ * filling batch.  Returns 0, or -1 when memory is short. */
+static int
+hello_op(struct server *srv, struct session *s, const char *id,
+    const struct detect_settings *set, const char *text)
+{
+	struct wop *op;
+	size_t tlen = strlen(text), plen = strlen(s->peer);
+	unsigned char *blob;
+
+	if ((blob = malloc(tlen + plen + 2)) == NULL)
+		return -1;
+	if ((op = commit_op(srv, WOP_HELLO, id)) == NULL) {
+		free(blob);
+		return -1;
+	}
+	memcpy(blob, text, tlen + 1);
+	memcpy(blob + tlen + 1, s->peer, plen + 1);
+	op->blob = blob;
+	op->len = tlen + plen + 2;
+	op->n = set->window;
+	op->p.received_ms = clock_wall_ms();
+	return 0;
+}
+
 int
 client_hello(struct server *srv, struct session *s, const char *id,
     const struct proto_hello *h, struct session **replaced, int *code,
     char *why, size_t whylen)
 {
-	struct store_client *sc;
+	struct store_client *sc = NULL;
 	struct detect_settings set;
 	struct client *c;
 	struct session *old;
 	char text[STORE_SETTINGS_MAX], err[256];
-	int found, same, rc = -1;
+	int found = 0, same, fresh = 0, rc = -1;
 
 	*replaced = NULL;
 	*code = 1011;
@@ -441,26 +562,32 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		errmsg_set(why, whylen, "database error: %s", srv->gone_why);
 		return -1;
 	}
-	if ((sc = malloc(sizeof(*sc))) == NULL) {
-		errmsg_set(why, whylen, "out of memory");
+	c = client_find(srv, id);
+	if (c != NULL && c->deleting) {
+		errmsg_set(why, whylen, "database error: client %s is being "
+		    "deleted", id);
 		return -1;
 	}
-	commit_drain(srv);		/* the database is current and ours, a
-				 * taken over session's points are
-				 * committed */
-	if ((found = store_client_get(srv->st, id, sc, err, sizeof(err))) ==
-	    -1)
-		goto dberr;
-	c = client_find(srv, id);
 	if (c != NULL)
-		set = c->set;
-	else if (found) {
-		detect_settings_default(&set, (uint32_t)sc->window);
-		if (proto_settings_parse(sc->settings, strlen(sc->settings),
-		    &set, err, sizeof(err)) == -1)
+		set = c->set;	/* stored, or in a batch to be */
+	else {
+		/* not in memory: nothing of it waits for a commit, the
+		 * database has it all (or nothing) */
+		if ((sc = malloc(sizeof(*sc))) == NULL) {
+			errmsg_set(why, whylen, "out of memory");
+			return -1;
+		}
+		if ((found = store_client_get(srv->rd, id, sc, err,
+		    sizeof(err))) == -1)
 			goto dberr;
-	} else
-		set = srv->cfg.defaults;
+		if (found) {
+			detect_settings_default(&set, (uint32_t)sc->window);
+			if (proto_settings_parse(sc->settings,
+			    strlen(sc->settings), &set, err, sizeof(err)) == -1)
+				goto dberr;
+		} else
+			set = srv->cfg.defaults;
+	}
 	proto_hello_apply(h, &set);
 	if (set.window == 0) {
 		*code = 4001;
@@ -476,11 +603,16 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		errmsg_set(why, whylen, "settings too long");
 		goto out;
 	}
-	same = found && sc->window == set.window &&
-	    strcmp(sc->settings, text) == 0;
-	if (store_client_hello(srv->st, id, set.window, text, s->peer,
-	    clock_wall_ms(), sc, err, sizeof(err)) == -1)
-		goto dberr;
+	if (c != NULL)
+		same = memcmp(&c->set, &set, sizeof(set)) == 0;
+	else
+		same = found && sc->window == set.window &&
+		    strcmp(sc->settings, text) == 0;
+	/* stored by the writer; ready waits for that commit */
+	if (hello_op(srv, s, id, &set, text) == -1) {
+		errmsg_set(why, whylen, "out of memory");
+		goto out;
+	}
 
 	if (c != NULL && (old = c->sess) != s && old != NULL) {
 		logmsg(1, "client %s: taken over from %s by %s", id,
@@ -492,24 +624,39 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	}
 	if (c == NULL) {
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			batch_drop_last(srv->fill);
 			errmsg_set(why, whylen, "out of memory");
 			goto out;
 		}
 		snprintf(c->id, sizeof(c->id), "%s", id);
 		LIST_INSERT_HEAD(&srv->buckets[bucket_of(srv, id)], c, hash);
+		fresh = 1;
 	}
 	if (c->sess != s)
 		c->resend = 0;	/* ready tells the new session where to go on */
 	c->sess = s;
 	s->client = c;
-	if (c->det == NULL || memcmp(&c->set, &set, sizeof(set)) != 0) {
-		c->set = set;
-		if (rebuild(srv, c, sc, same, err, sizeof(err)) == -1)
-			goto dberr;
-	}
+	touch(srv, c);
+	c->hello_batch = srv->fill->id;
 	logmsg(1, "hello %s window %u from %s (%lld points)", id,
-	    set.window, s->peer, (long long)sc->points);
+	    set.window, s->peer, (long long)(sc != NULL ? sc->points :
+	    c->det != NULL ? (int64_t)detector_count(c->det) : 0));
 	rc = 0;
+	if (c->det != NULL && same)
+		goto out;		/* its detector goes on */
+	c->set = set;
+	if (fresh && !found) {
+		/* a new client: nothing to replay */
+		if ((c->det = detector_new(c->id, strlen(c->id), &c->set, err,
+		    sizeof(err))) == NULL) {
+			rc = -1;
+			goto dberr;
+		}
+		goto out;
+	}
+	c->greet = 1;
+	want_rebuild(srv, c, same);
+	rc = 1;
 	goto out;
 dberr:
 	logmsg(0, "client %s: %s", id, err);
@@ -531,18 +678,13 @@ client_connected(struct server *srv, const char *id)
 void
 client_ready(struct server *srv, struct client *c, struct jsonbuf *out)
 {
-	struct store_point sp;
 	struct proto_ts ts;
-	char err[256];
 	uint64_t n = c->det != NULL ? detector_count(c->det) : 0;
-	int rc = 0;
 
+	(void)srv;
 	ts.type = PROTO_TS_NONE;
-	if (n > 0 && commit_drain(srv) == 0 && (rc = store_point_get(srv->st,
-	    c->id, (int64_t)n, &sp, err, sizeof(err))) == 1)
-		to_proto_ts(&ts, &sp.ts);
-	else if (rc == -1)
-		logmsg(0, "client %s: %s", c->id, err);
+	if (n > 0 && c->has_ts)
+		to_proto_ts(&ts, &c->last_ts);
 	proto_format_ready(out, c->id, c->set.window, c->last_seq, n, &ts);
 }
 
@@ -555,8 +697,16 @@ client_detach(struct server *srv, struct session *s)
 		return;
 	s->client = NULL;
 	c->sess = NULL;
+	c->greet = 0;
 	snapshot(srv, c);
 	if (commit_op(srv, WOP_INACTIVE, c->id) == NULL)
 		logmsg(0, "client %s: out of memory: stays active", c->id);
+	else
+		touch(srv, c);
+	if (c->in_tx) {
+		/* kept until committed: a reconnect at once finds it */
+		cancel(c);
+		return;
+	}
 	client_free(c);
 }

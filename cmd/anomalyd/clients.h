@@ -1,8 +1,9 @@
 /*
  * clients.h: the registry of connected clients, their detectors, and the
  * points they send, judged on the event loop and handed to the group
- * commit (commit.h) (SPEC §3.1, §4).  The loop uses srv->st itself here
- * (hellos, rebuilds, duplicates) only after commit_drain().
+ * commit (commit.h) (SPEC §3.1, §4).  The loop reads the database here
+ * through srv->rd only, writes it through the writer's batches, and has
+ * detectors rebuilt by the rebuild thread (rebuild.h).
  */
 #ifndef ANOMALYD_CLIENTS_H
 #define ANOMALYD_CLIENTS_H
@@ -21,26 +22,34 @@ void clients_free(struct server *srv);
 /* The commit hook: the batches up to upto are committed, so the clients
  * without operations in a later one have none pending. */
 void clients_committed(struct server *srv, uint64_t upto);
-/* The commit hook after a failed batch: rebuilds the clients the failed
- * and the dropped batch touched from the database; those that speak
- * protocol 2 must resend from their last stored seq + 1 (SPEC §2.3). */
+/* The commit hook after a failed batch: has the clients the failed and
+ * the dropped batch touched rebuilt from the database; those that speak
+ * protocol 2 must resend from their last stored seq + 1 (SPEC §2.3); a
+ * session whose hello was in them is closed with 1011. */
 void clients_failed(struct server *srv);
+/* Installs the detectors the rebuild thread has finished: their sessions
+ * are read again, and those waiting for ready get it (hooks->ready); a
+ * hello whose rebuild failed is closed with 1011.  Does not block. */
+void clients_poll(struct server *srv);
 /* Gives session s the client id with the hello h (its window and settings
- * keys): commits what is open, reads or creates the stored client, builds
- * or keeps its detector, takes it over from another session, which is
- * then in *replaced (else NULL) and must be closed with 4002.  Returns 0;
- * or -1 with the close code in *code and why in why (4001: bad settings,
- * 1011: the database failed). */
+ * keys): reads the stored client when it is not in memory, adds the hello
+ * to the filling batch, keeps its detector, makes a new one, or has it
+ * rebuilt, takes it over from another session, which is then in *replaced
+ * (else NULL) and must be closed with 4002.  Returns 0; 1 when the
+ * detector is being rebuilt (s is not read meanwhile, and hooks->ready
+ * follows, or a close with 1011 when the rebuild fails); or -1 with the
+ * close code in *code and why in why (4001: bad settings, 1011: the
+ * database failed). */
 int client_hello(struct server *srv, struct session *s, const char *id,
     const struct proto_hello *h, struct session **replaced, int *code,
     char *why, size_t whylen);
 /* Appends the protocol-2 ready of client c to out: its window, last seq,
- * points and the timestamp of its last stored point (one lookup, after
- * commit_drain()). */
+ * points and the timestamp of its last point (kept in memory). */
 void client_ready(struct server *srv, struct client *c, struct jsonbuf *out);
 /* Whether a connection has client id. */
 int client_connected(struct server *srv, const char *id);
-/* Lets go of s's client at disconnect: snapshot, inactive, free. */
+/* Lets go of s's client at disconnect: snapshot, inactive, and free once
+ * they are committed. */
 void client_detach(struct server *srv, struct session *s);
 /* Judges and stores good point pt of s's client, appending its reply to
  * out and its error alternative to alt; *holds is set when the reply

@@ -12,11 +12,6 @@
 #include "reply.h"
 #include "writer.h"
 
-/* A batch of at most this many operations found with the writer idle at
- * the end of a pass is committed on the loop itself: a lone send-and-wait
- * client's point then costs no handoff to the writer thread and back. */
-#define INLINE_OPS	2
-
 const uint64_t commit_le[COMMIT_BUCKETS] = {
 	250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 1000000
 };
@@ -210,6 +205,20 @@ complete(struct server *srv, struct batch *b)
 	return rc;
 }
 
+/* Reads the sessions held by the backlog again. */
+static void
+backlog_end(struct server *srv)
+{
+	struct session *s;
+
+	if (!srv->backlog)
+		return;
+	srv->backlog = 0;
+	TAILQ_FOREACH(s, &srv->sessions, all)
+		lws_rx_flow_control(s->wsi, LWS_RXFLOW_REASON_APPLIES_ENABLE |
+		    RXFLOW_BACKLOG);
+}
+
 /* Hands the filling batch to the writer, which must be idle, and fills the
  * other one; releases the waiting replies instead when it is empty. */
 static void
@@ -219,18 +228,19 @@ submit(struct server *srv)
 
 	if (b->nops == 0) {
 		release(srv, UINT64_MAX);
+		backlog_end(srv);
 		return;
 	}
 	srv->fill = b == &srv->bufs[0] ? &srv->bufs[1] : &srv->bufs[0];
 	batch_clear(srv->fill);
 	srv->fill->id = b->id + 1;
 	writer_submit(srv->wr, b);
+	backlog_end(srv);
 }
 
 void
 commit_flush(struct server *srv)
 {
-	struct batch *b;
 	struct session *s;
 
 	/* at the end of a pass, as release() does for what it queues: the
@@ -244,19 +254,10 @@ commit_flush(struct server *srv)
 			lws_rx_flow_control(s->wsi, 0);
 		}
 	complete(srv, writer_poll(srv->wr));
-	if (writer_busy(srv->wr))
-		return;
-	b = srv->fill;
-	if (b->nops == 0 || b->nops > INLINE_OPS) {
+	/* every commit on the writer thread: SQLite's busy waits (another
+	 * process holding the database) never stall the loop */
+	if (!writer_busy(srv->wr))
 		submit(srv);
-		return;
-	}
-	/* the writer is idle: the store is ours */
-	srv->fill = b == &srv->bufs[0] ? &srv->bufs[1] : &srv->bufs[0];
-	batch_clear(srv->fill);
-	srv->fill->id = b->id + 1;
-	batch_run(srv->st, b);
-	complete(srv, b);
 }
 
 int
@@ -275,6 +276,20 @@ commit_drain(struct server *srv)
 	return rc;
 }
 
+/* The writer lags (or waits for a lock): rather than let the filling
+ * batch grow, or wait for the writer, reads no more from the sessions
+ * that fill it until the writer takes it (backlog_end()). */
+static void
+backlog(struct server *srv)
+{
+	struct session *s;
+
+	srv->backlog = 1;
+	TAILQ_FOREACH(s, &srv->dirty, dirty)
+		lws_rx_flow_control(s->wsi, LWS_RXFLOW_REASON_APPLIES_DISABLE |
+		    RXFLOW_BACKLOG);
+}
+
 void
 commit_message_done(struct server *srv)
 {
@@ -285,9 +300,10 @@ commit_message_done(struct server *srv)
 	if (b->nops == 0)
 		return;
 	if (b->points >= srv->cfg.batch_rows) {
-		/* the writer lags: wait for it rather than grow */
-		complete(srv, writer_wait(srv->wr));
-		submit(srv);
+		if (!writer_busy(srv->wr))
+			submit(srv);
+		else
+			backlog(srv);
 	} else if (!writer_busy(srv->wr) &&
 	    clock_mono_us() - b->since_us >= srv->cfg.batch_us)
 		submit(srv);

@@ -10,8 +10,10 @@
  * stored either (its ordinals follow the failed ones): every waiting reply
  * that answers stored points is replaced by its error alternative, the
  * filling batch is dropped, and the hooks' failed() rebuilds what the two
- * batches touched.  The loop uses srv->st itself only after
- * commit_drain(), when no batch is in flight.
+ * batches touched.  The loop never writes srv->st itself and never waits
+ * for the writer but at start and shutdown (commit_drain()): when the
+ * filling batch is full while the writer is busy, the sessions that fill
+ * it stop being read (RXFLOW_BACKLOG) until the writer takes it.
  */
 #ifndef ANOMALYD_COMMIT_H
 #define ANOMALYD_COMMIT_H
@@ -22,6 +24,12 @@
 #include "jsonbuf.h"
 #include "server.h"
 #include "writer.h"
+
+/* Reasons of lws_rx_flow_control() besides lws's user bool (the
+ * session's paused): the filling batch is full (commit.c), the client's
+ * detector is being rebuilt (clients.c). */
+#define RXFLOW_BACKLOG	(1 << 2)
+#define RXFLOW_REBUILD	(1 << 3)
 
 /* What the commit asks of the files above it, set at start-up. */
 struct commit_hooks {
@@ -34,6 +42,9 @@ struct commit_hooks {
 	 * dropping what it had queued when drop is set. */
 	void	(*close)(struct session *s, int code, const char *reason,
 		    int drop);
+	/* The detector of s's client is rebuilt after its hello: its
+	 * ready may go out. */
+	void	(*ready)(struct server *srv, struct session *s);
 };
 
 /* Upper bounds of the commit latency histogram of srv->commits,
@@ -53,8 +64,9 @@ int commit_reply(struct server *srv, struct session *s, struct jsonbuf *out,
     struct jsonbuf *alt, int holds);
 /* Ends the message being handled: takes back a batch the writer has
  * finished, and hands the filling one to the writer when batch_rows points
- * are pending (waiting for the writer if need be) or the first of them has
- * waited batch_ms (if the writer is idle). */
+ * are pending or the first of them has waited batch_ms, if the writer is
+ * idle; when batch_rows are pending and the writer is busy, the sessions
+ * with waiting replies are read no more until it takes the batch. */
 void commit_message_done(struct server *srv);
 /* Does not block: takes back a batch the writer has finished (its replies
  * go out, or become errors and rebuilds when it failed); then, when the
@@ -63,8 +75,9 @@ void commit_message_done(struct server *srv);
  * queue, ask for writeable and mark the session for ws_write_now(). */
 void commit_flush(struct server *srv);
 /* Blocks until everything judged so far is committed (or failed) and every
- * waiting reply is released: afterwards the writer is idle and the loop may
- * use srv->st.  Returns 0, or -1 when a batch failed. */
+ * waiting reply is released: afterwards the writer is idle.  For start and
+ * shutdown only: never on a path a peer can trigger.  Returns 0, or -1
+ * when a batch failed. */
 int commit_drain(struct server *srv);
 /* The database file is gone (why says how): logs it once and sets
  * srv->gone, after which /healthz fails and points get "not stored". */

@@ -636,6 +636,7 @@ main(int argc, char *argv[])
 		.committed = clients_committed,
 		.failed = clients_failed,
 		.close = session_close,
+		.ready = ws_ready,
 	};
 	static struct server srv;
 	struct lws_protocols protocols[3];
@@ -667,6 +668,11 @@ main(int argc, char *argv[])
 	if ((srv.st = store_open_writer(srv.dbpath, srv.cfg.sync, err,
 	    sizeof(err))) == NULL)
 		errx(1, "%s", err);
+	if ((srv.rd = store_open_reader(srv.dbpath, err, sizeof(err))) ==
+	    NULL) {
+		store_close(srv.st);
+		errx(1, "%s", err);
+	}
 	if ((srv.parser = proto_parser_new(srv.cfg.max_window)) == NULL ||
 	    clients_init(&srv) == -1)
 		errx(1, "out of memory");
@@ -715,12 +721,16 @@ main(int argc, char *argv[])
 	    files > (rlim_t)srv.cfg.max_clients + 256 ?
 	    srv.cfg.max_clients + 256 : (unsigned)files;
 	if ((srv.ctx = lws_create_context(&info)) == NULL) {
+		store_close(srv.rd);
 		store_close(srv.st);
 		errx(1, "%s: cannot listen", srv.cfg.where);
 	}
 	if ((srv.wr = writer_new(srv.st, wake_loop, &srv, err, sizeof(err))) ==
-	    NULL) {
+	    NULL || (srv.rb = rebuilder_new(srv.dbpath, wake_loop, &srv, err,
+	    sizeof(err))) == NULL) {
+		writer_free(srv.wr);
 		lws_context_destroy(srv.ctx);
+		store_close(srv.rd);
 		store_close(srv.st);
 		errx(1, "%s", err);
 	}
@@ -768,6 +778,7 @@ main(int argc, char *argv[])
 			status(&srv);
 		}
 		commit_flush(&srv);
+		clients_poll(&srv);
 		ws_write_now(&srv);
 	}
 
@@ -785,18 +796,22 @@ main(int argc, char *argv[])
 		if (lws_service(srv.ctx, 0) < 0)
 			break;
 		commit_flush(&srv);
+		clients_poll(&srv);
 		ws_write_now(&srv);
 	}
 	commit_drain(&srv);
 	writer_quiet(srv.wr);		/* the context goes away */
+	rebuilder_quiet(srv.rb);
 	lws_context_destroy(srv.ctx);	/* the rest: snapshots, inactive */
 	commit_drain(&srv);
 	writer_free(srv.wr);
 	if (store_clients_deactivate(srv.st, err, sizeof(err)) == -1)
 		warnx("%s", err);
-	clients_free(&srv);
+	clients_free(&srv);		/* before the jobs they point to */
+	rebuilder_free(srv.rb);
 	commit_free(&srv);
 	proto_parser_free(srv.parser);
+	store_close(srv.rd);
 	store_close(srv.st);
 	token_free(srv.cfg.token);
 	return 0;

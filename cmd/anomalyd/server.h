@@ -10,6 +10,7 @@
  *   log.c      diagnostics on stderr
  *   static.c   the files of /static/
  *   writer.c   the writer thread and its batches (writer.h)
+ *   rebuild.c  the thread that rebuilds detectors from the database
  *   reply.c    a reply and the error that replaces it
  *   put.c      text, HTML, URLs and JSON into a buffer, for the pages
  *   commit.c   the group commit: the filling batch, the replies that wait
@@ -21,7 +22,8 @@
  *              the pages and /metrics (SPEC §5)
  *   http.c     HTTP routing and headers
  *   main.c     options, the lws context, the service loop, signals
- * One thread, the event loop's, runs everything but the writer thread.
+ * One thread, the event loop's, runs everything but the writer thread
+ * and the rebuild thread; the loop never waits for SQLite (writer.h).
  */
 #ifndef ANOMALYD_SERVER_H
 #define ANOMALYD_SERVER_H
@@ -37,6 +39,7 @@
 #include "proto.h"
 #include "store.h"
 #include "reply.h"
+#include "rebuild.h"
 #include "writer.h"
 
 enum listen_family {
@@ -88,7 +91,23 @@ struct client {
 					 * stored: refuse points until seq
 					 * last_seq + 1 comes */
 	int64_t		 snap_n;	/* ordinal of its newest snapshot */
-	struct session	*sess;
+	struct session	*sess;		/* NULL: disconnected, kept until its
+					 * operations are committed */
+	int		 has_ts;	/* last_ts: the timestamp of point n,
+					 * for ready */
+	struct store_ts	 last_ts;
+	uint64_t	 hello_batch;	/* the batch of its hello, 0 once
+					 * committed */
+	struct rjob	*job;		/* its rebuild, in the rebuild thread */
+	int		 want;		/* to rebuild once its operations are
+					 * committed (det is NULL) */
+	int		 snap_ok;	/* the rebuild may start from the
+					 * stored snapshot */
+	int		 greet;		/* the rebuild answers a hello: ready
+					 * after it, 1011 if it fails */
+	int		 deleting;	/* a DELETE of it waits for the
+					 * writer */
+	char		 why[128];	/* why the last rebuild failed */
 };
 
 enum phase {
@@ -147,6 +166,7 @@ struct commit_hooks;
 struct server {
 	struct config	 cfg;
 	struct store	*st;
+	struct store	*rd;		/* read-only, for the loop's reads */
 	struct proto_parser *parser;
 	struct lws_context *ctx;
 	TAILQ_HEAD(, session) sessions;
@@ -157,6 +177,9 @@ struct server {
 	size_t		 nbuckets;
 	size_t		 nsessions;
 	struct writer	*wr;		/* the writer thread */
+	struct rebuilder *rb;		/* the rebuild thread */
+	int		 backlog;	/* input held: the filling batch is
+					 * full and the writer busy */
 	struct batch	 bufs[2];	/* double buffer: */
 	struct batch	*fill;		/* the one the loop fills */
 	const struct commit_hooks *hooks;	/* commit.c calls up */

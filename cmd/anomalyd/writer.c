@@ -117,6 +117,18 @@ batch_run(struct store *st, struct batch *b)
 			rc = store_client_set_active(st, op->id, 0, b->why,
 			    sizeof(b->why));
 			break;
+		case WOP_HELLO:
+			rc = store_client_hello(st, op->id, op->n,
+			    (const char *)op->blob, (const char *)op->blob +
+			    strlen((const char *)op->blob) + 1,
+			    op->p.received_ms, NULL, b->why, sizeof(b->why));
+			break;
+		case WOP_DELETE:
+			rc = store_client_delete(st, op->id, &op->n, b->why,
+			    sizeof(b->why));
+			op->found = rc == 1;
+			rc = rc == -1 ? -1 : 0;
+			break;
 		}
 	}
 	if (rc == -1) {

@@ -14,13 +14,17 @@
  * it back, marked failed or not, and calls the wake function so the loop
  * leaves poll(2).  At most one batch is in flight.
  *
- * Ownership of the store is the whole synchronisation: while a batch is
- * in flight (writer_busy()), only the writer thread touches the store;
- * when none is, only the loop does (hellos, rebuilds, duplicates and the
- * HTTP pages read and write it directly, after waiting for the writer with
- * writer_wait()).  The handoff goes through one mutex and two condition
- * variables, which also orders the memory of the batch and the store
- * between the threads.
+ * The writer's store is the writer thread's alone while anomalyd runs:
+ * every write the loop causes (points, snapshots, hellos, inactive
+ * clients, deletions) is an operation of a batch, so SQLite's busy waits
+ * (another process holding the database) happen on this thread, never on
+ * the loop.  The loop reads through a read-only connection of its own
+ * (srv->rd: WAL readers never wait for a writer), detector rebuilds run on
+ * a thread of their own (rebuild.h), and the loop waits for the writer
+ * (writer_wait()) only at start and shutdown.  The handoff of a batch goes
+ * through one mutex and two condition variables, which also orders the
+ * memory of the batch between the threads; while a batch is in flight the
+ * loop may read its operations, never change them.
  */
 #ifndef ANOMALYD_WRITER_H
 #define ANOMALYD_WRITER_H
@@ -33,7 +37,12 @@
 enum wop_kind {
 	WOP_POINT,		/* store_add_point(id, p) */
 	WOP_SNAPSHOT,		/* store_snapshot_put(id, n, format, blob) */
-	WOP_INACTIVE		/* store_client_set_active(id, 0) */
+	WOP_INACTIVE,		/* store_client_set_active(id, 0) */
+	WOP_HELLO,		/* store_client_hello(id, n, settings, peer,
+				 * p.received_ms): blob holds the settings
+				 * text, a NUL, the peer, a NUL */
+	WOP_DELETE		/* store_client_delete(id): the writer sets
+				 * found and n (the points deleted) */
 };
 
 /* One operation of a batch. */
@@ -45,6 +54,8 @@ struct wop {
 	int		 format;
 	unsigned char	*blob;		/* malloc'ed, the batch frees it */
 	size_t		 len;
+	uint64_t	 ticket;	/* WOP_DELETE: whose answer waits */
+	int		 found;		/* WOP_DELETE: 1 deleted, 0 none */
 };
 
 /* A batch of operations, committed together or not at all. */

@@ -129,6 +129,14 @@ ready(struct server *srv, struct session *s)
 	return commit_reply(srv, s, &out, &alt, 0);
 }
 
+void
+ws_ready(struct server *srv, struct session *s)
+{
+	if (s->v2 && s->client != NULL && s->close_code == 0 &&
+	    ready(srv, s) == -1)
+		session_close(s, 1011, "out of memory", 0);
+}
+
 /* Answers the message m, after the hello. */
 static int
 points(struct server *srv, struct session *s, const struct proto_msg *m)
@@ -172,7 +180,8 @@ points(struct server *srv, struct session *s, const struct proto_msg *m)
 
 /* ------------------------------------------------------------- hellos */
 
-/* client_hello(), and the close of the session it took the client from. */
+/* client_hello(), and the close of the session it took the client from:
+ * 0, 1 when the ready waits for a rebuild (ws_ready()), -1. */
 static int
 hello(struct server *srv, struct session *s, const char *id,
     const struct proto_hello *h, int *code, char *why, size_t whylen)
@@ -206,7 +215,7 @@ hello_message(struct server *srv, struct session *s, const char *msg,
 	const struct proto_msg *m;
 	const struct proto_hello *h;
 	char why[PROTO_ERR_MAX];
-	int code;
+	int code, rc;
 
 	m = proto_parse(srv->parser, msg, len, 0);
 	if (m->kind == PROTO_INVALID)
@@ -227,12 +236,12 @@ hello_message(struct server *srv, struct session *s, const char *msg,
 		s->v2 = 1;
 	if (h->has & PROTO_HAS_DETAIL)
 		s->detail = h->detail;
-	if (hello(srv, s, h->client_id, h, &code, why,
-	    sizeof(why)) == -1)
+	if ((rc = hello(srv, s, h->client_id, h, &code, why,
+	    sizeof(why))) == -1)
 		return hello_failed(s, code, code == 4001 ? "hello: " : "",
 		    why);
 	s->phase = PHASE_READY;
-	if (s->v2 && ready(srv, s) == -1)
+	if (rc == 0 && s->v2 && ready(srv, s) == -1)
 		return close_now(s, 1011, "out of memory");
 	return 0;
 }
@@ -246,7 +255,7 @@ first_message(struct server *srv, struct session *s, const char *msg,
 	const struct proto_hello *h;
 	struct proto_hello full;
 	char why[PROTO_ERR_MAX];
-	int code;
+	int code, rc = 0;
 
 	m = proto_parse(srv->parser, msg, len, 0);
 	s->phase = PHASE_READY;
@@ -281,11 +290,11 @@ first_message(struct server *srv, struct session *s, const char *msg,
 	} else if (!(h->has & (PROTO_HAS_DETECTORS | PROTO_HAS_VOTE |
 	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS)))
 		h = NULL;
-	if (h != NULL && hello(srv, s, s->url_id, h, &code, why,
-	    sizeof(why)) == -1)
+	if (h != NULL && (rc = hello(srv, s, s->url_id, h, &code, why,
+	    sizeof(why))) == -1)
 		return hello_failed(s, code,
 		    code == 4001 ? "settings: " : "", why);
-	if (s->v2 && ready(srv, s) == -1)
+	if (rc == 0 && s->v2 && ready(srv, s) == -1)
 		return close_now(s, 1011, "out of memory");
 	return 0;
 }
@@ -332,7 +341,7 @@ url_hello(struct server *srv, struct session *s)
 {
 	struct proto_hello h;
 	char win[16], ver[8], det[8], why[PROTO_ERR_MAX];
-	int hid, hwin, hver, hdet, code;
+	int hid, hwin, hver, hdet, code, rc;
 
 	hid = url_arg(s->wsi, "client_id=", s->url_id, sizeof(s->url_id));
 	hwin = url_arg(s->wsi, "window=", win, sizeof(win));
@@ -378,12 +387,13 @@ url_hello(struct server *srv, struct session *s)
 	h.has = PROTO_HAS_CLIENT_ID | PROTO_HAS_WINDOW;
 	memcpy(h.client_id, s->url_id, sizeof(h.client_id));
 	h.window = s->url_window;
-	if (hello(srv, s, s->url_id, &h, &code, why, sizeof(why)) == -1)
+	if ((rc = hello(srv, s, s->url_id, &h, &code, why,
+	    sizeof(why))) == -1)
 		return hello_failed(s, code, code == 4001 ? "URL: " : "",
 		    why);
 	if (s->v2) {
 		s->phase = PHASE_READY;
-		if (ready(srv, s) == -1)
+		if (rc == 0 && ready(srv, s) == -1)
 			return close_now(s, 1011, "out of memory");
 	} else
 		s->phase = PHASE_FIRST;

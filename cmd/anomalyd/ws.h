@@ -16,6 +16,9 @@ extern const struct lws_protocols ws_protocol;
 /* Asks that s be closed with code and reason once it is writable; drops
  * what it had queued when drop is set.  The commit's close hook. */
 void session_close(struct session *s, int code, const char *reason, int drop);
+/* s's client is rebuilt after its hello: queues its protocol-2 ready.  The
+ * commit's ready hook. */
+void ws_ready(struct server *srv, struct session *s);
 /* Closes the sessions that waited too long for a hello, or that read
  * nothing while their replies pile up; call every second. */
 void ws_sweep(struct server *srv);
