@@ -9,6 +9,7 @@
 #include "api.h"
 #include "auth.h"
 #include "clients.h"
+#include "commit.h"
 #include "log.h"
 #include "put.h"
 
@@ -275,27 +276,40 @@ api_events(struct server *srv, struct lws *wsi, const char *id,
 
 int
 api_delete(struct server *srv, struct lws *wsi, const char *id,
-    struct jsonbuf *b, const char **why)
+    uint64_t *ticket, const char **why)
 {
-	char err[256];
-	int64_t points;
-	int rc;
-
 	if (!token_authorized(srv, wsi)) {
 		*why = "token missing or wrong: send Authorization: Bearer "
 		    "TOKEN";
 		return 401;
 	}
-	if (client_connected(srv, id)) {
+	switch (client_deleting(srv, id)) {
+	case 1:
 		*why = "the client is connected: stop its sender, then delete";
 		return 409;
+	case -1:
+		*why = "out of memory";
+		return 500;
 	}
-	rc = store_client_delete(srv->st, id, &points, err, sizeof(err));
-	if (rc == 0) {
+	/* the writer deletes it after what the batches hold now */
+	*ticket = ++srv->tickets;
+	if (commit_delete(srv, id, *ticket) == -1) {
+		clients_deleted(srv, id);
+		*why = "out of memory";
+		return 500;
+	}
+	return 0;
+}
+
+int
+api_deleted(const char *id, int found, int64_t points, const char *err,
+    struct jsonbuf *b, const char **why)
+{
+	if (found == 0) {
 		*why = "no such client";
 		return 404;
 	}
-	if (rc == -1) {
+	if (found == -1) {
 		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;

@@ -57,9 +57,16 @@ int api_points(struct server *srv, struct lws *wsi, const char *id,
 int api_events(struct server *srv, struct lws *wsi, const char *id,
     struct jsonbuf *b, const char **why);
 /* DELETE /api/clients/{id}: the client, its points and its detector
- * state, when the token allows it and the client is not connected.  The
- * writer must be idle, so that no batch holds its points. */
+ * state, when the token allows it and the client is not connected.
+ * Returns an error status with why, or 0 when the deletion is queued for
+ * the writer (commit_delete()): hooks->deleted then answers *ticket, with
+ * the body api_deleted() writes. */
 int api_delete(struct server *srv, struct lws *wsi, const char *id,
+    uint64_t *ticket, const char **why);
+/* The answer to a deletion of id done by the writer (found, points and
+ * err as hooks->deleted gives them): its status, its body in b (200) or
+ * why. */
+int api_deleted(const char *id, int found, int64_t points, const char *err,
     struct jsonbuf *b, const char **why);
 /* The body of an API error: {"error":why}. */
 void api_error(struct jsonbuf *b, const char *why);

@@ -264,7 +264,9 @@ clients_failed(struct server *srv)
 	while ((c = LIST_FIRST(&srv->touched)) != NULL) {
 		LIST_REMOVE(c, touched);
 		c->in_tx = 0;
-		if (c->sess == NULL && !c->deleting) {
+		if (c->deleting)
+			continue;	/* clients_deleted() frees it */
+		if (c->sess == NULL) {
 			client_free(c);	/* the database tells the rest */
 			continue;
 		}
@@ -673,6 +675,36 @@ client_connected(struct server *srv, const char *id)
 	struct client *c = client_find(srv, id);
 
 	return c != NULL && c->sess != NULL;
+}
+
+int
+client_deleting(struct server *srv, const char *id)
+{
+	struct client *c = client_find(srv, id);
+
+	if (c != NULL && c->sess != NULL)
+		return 1;
+	if (c == NULL) {
+		/* a placeholder that refuses hellos until it is done */
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return -1;
+		snprintf(c->id, sizeof(c->id), "%s", id);
+		LIST_INSERT_HEAD(&srv->buckets[bucket_of(srv, id)], c, hash);
+	}
+	c->deleting++;
+	cancel(c);
+	return 0;
+}
+
+void
+clients_deleted(struct server *srv, const char *id)
+{
+	struct client *c = client_find(srv, id);
+
+	if (c == NULL || c->deleting == 0)
+		return;
+	if (--c->deleting == 0 && c->sess == NULL && !c->in_tx)
+		client_free(c);
 }
 
 void

@@ -48,6 +48,12 @@ int client_hello(struct server *srv, struct session *s, const char *id,
 void client_ready(struct server *srv, struct client *c, struct jsonbuf *out);
 /* Whether a connection has client id. */
 int client_connected(struct server *srv, const char *id);
+/* Before a deletion of client id is queued: returns 1 when a connection
+ * has it (no deletion), -1 when memory is short, else 0, and hellos of it
+ * are refused with 1011 until clients_deleted(). */
+int client_deleting(struct server *srv, const char *id);
+/* A deletion of client id is done (or failed). */
+void clients_deleted(struct server *srv, const char *id);
 /* Lets go of s's client at disconnect: snapshot, inactive, and free once
  * they are committed. */
 void client_detach(struct server *srv, struct session *s);

@@ -22,6 +22,7 @@ commit_init(struct server *srv, const struct commit_hooks *hooks)
 	srv->hooks = hooks;
 	batch_init(&srv->bufs[0], 1);
 	batch_init(&srv->bufs[1], 0);
+	batch_init(&srv->dels, 0);
 	srv->fill = &srv->bufs[0];
 }
 
@@ -30,6 +31,20 @@ commit_free(struct server *srv)
 {
 	batch_free(&srv->bufs[0]);
 	batch_free(&srv->bufs[1]);
+	batch_free(&srv->dels);
+}
+
+int
+commit_delete(struct server *srv, const char *id, uint64_t ticket)
+{
+	struct wop *op;
+
+	if ((op = batch_add(&srv->dels)) == NULL)
+		return -1;
+	op->kind = WOP_DELETE;
+	snprintf(op->id, sizeof(op->id), "%s", id);
+	op->ticket = ticket;
+	return 0;
 }
 
 struct wop *
@@ -188,10 +203,18 @@ fail_now(struct server *srv, const char *why)
 static int
 complete(struct server *srv, struct batch *b)
 {
+	size_t i;
 	int rc = 0;
 
 	if (b == NULL)
 		return 0;
+	if (b->nops > 0 && b->ops[0].kind == WOP_DELETE) {
+		for (i = 0; i < b->nops; i++)
+			srv->hooks->deleted(srv, b->ops[i].id, b->ops[i].ticket,
+			    b->ops[i].found, b->ops[i].n, b->why);
+		batch_clear(b);
+		return 0;
+	}
 	if (b->points > 0)
 		counted(srv, b->points, b->usec);
 	if (b->failed) {
@@ -225,11 +248,24 @@ static void
 submit(struct server *srv)
 {
 	struct batch *b = srv->fill;
+	struct wop *ops;
+	size_t cap;
 
 	if (b->nops == 0) {
 		release(srv, UINT64_MAX);
 		backlog_end(srv);
-		return;
+		if (srv->dels.nops == 0)
+			return;
+		/* what was judged before the deletions is committed: they
+		 * go in the empty filling batch, alone */
+		ops = b->ops;
+		cap = b->cap;
+		b->ops = srv->dels.ops;
+		b->nops = srv->dels.nops;
+		b->cap = srv->dels.cap;
+		srv->dels.ops = ops;
+		srv->dels.cap = cap;
+		srv->dels.nops = 0;
 	}
 	srv->fill = b == &srv->bufs[0] ? &srv->bufs[1] : &srv->bufs[0];
 	batch_clear(srv->fill);
@@ -267,7 +303,7 @@ commit_drain(struct server *srv)
 
 	if (complete(srv, writer_wait(srv->wr)) == -1)
 		rc = -1;
-	if (srv->fill->nops > 0) {
+	while (srv->fill->nops > 0 || srv->dels.nops > 0) {
 		submit(srv);
 		if (complete(srv, writer_wait(srv->wr)) == -1)
 			rc = -1;

@@ -45,6 +45,11 @@ struct commit_hooks {
 	/* The detector of s's client is rebuilt after its hello: its
 	 * ready may go out. */
 	void	(*ready)(struct server *srv, struct session *s);
+	/* The deletion of client id with that ticket is done: found is 1
+	 * (points deleted), 0 (no such client) or -1 (why says what
+	 * failed). */
+	void	(*deleted)(struct server *srv, const char *id, uint64_t ticket,
+		    int found, int64_t points, const char *why);
 };
 
 /* Upper bounds of the commit latency histogram of srv->commits,
@@ -58,6 +63,10 @@ void commit_free(struct server *srv);
 /* A new operation of kind on client id in the filling batch, or NULL when
  * memory is short. */
 struct wop *commit_op(struct server *srv, enum wop_kind kind, const char *id);
+/* Queues the deletion of client id, which runs once what the batches
+ * hold now is committed; hooks->deleted answers ticket.  Returns 0, or -1
+ * when memory is short. */
+int commit_delete(struct server *srv, const char *id, uint64_t ticket);
 /* Appends a reply (out, with alt when holds) to s's waiting list; takes
  * the memory of both buffers.  Returns 0 or -1 when memory is short. */
 int commit_reply(struct server *srv, struct session *s, struct jsonbuf *out,

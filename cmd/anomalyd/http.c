@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "clients.h"
 #include "commit.h"
 #include "http.h"
 #include "log.h"
@@ -27,6 +28,13 @@ struct http_session {
 	struct jsonbuf body;	/* LWS_PRE bytes of headroom */
 	size_t		 off;
 	int		 close;		/* close the connection after it */
+	/* a DELETE whose answer waits for the writer (srv->http_waits) */
+	LIST_ENTRY(http_session) wait;
+	int		 waiting;
+	uint64_t	 ticket;
+	int		 status;	/* its status once done, else 0 */
+	const char	*why;
+	struct lws	*wsi;
 };
 
 /* ------------------------------------------------------------- static */
@@ -117,18 +125,17 @@ deletable(const char *path)
 static int
 route(struct server *srv, struct lws *wsi, enum method m, const char *path,
     struct jsonbuf *b, const char **ctype, const char **why,
-    char *subject, size_t sublen)
+    char *subject, size_t sublen, uint64_t *ticket)
 {
 	char id[PROTO_ID_MAX + 1];
 	int rc;
 
 	*ctype = "application/json";
 	if (m == M_DELETE) {
-		/* no batch holds the client's points */
-		commit_drain(srv);
+		/* 0: answered once the writer has deleted it */
 		*why = "no such client";
 		if ((rc = id_in(path, "/api/clients/", "", id)) == 1)
-			return api_delete(srv, wsi, id, b, why);
+			return api_delete(srv, wsi, id, ticket, why);
 		if (!token_authorized(srv, wsi)) {
 			*why = "token missing or wrong: send Authorization: "
 			    "Bearer TOKEN";
@@ -213,9 +220,11 @@ error_body(struct jsonbuf *b, const char *path, int status, const char *why,
 	page_error(b, status, status_text(status), why, subject);
 }
 
+/* Writes the headers of hs's response (status, ctype, body) to path, and
+ * asks for writeable to write the body. */
 static int
-respond(struct server *srv, struct lws *wsi, struct http_session *hs,
-    const char *path)
+head(struct lws *wsi, struct http_session *hs, const char *path,
+    enum method m, int status, const char *ctype)
 {
 	/* scripts and styles only from files of this server (no inline
 	 * code, no eval), nothing embedded, framed or posted anywhere */
@@ -224,34 +233,12 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
 	    *end = buf + sizeof(buf) - 1;
-	const char *ctype, *why = NULL, *allow;
-	char subject[128] = "";
-	enum method m = method_of(wsi);
+	const char *allow = deletable(path) ? "GET, HEAD, DELETE" :
+	    "GET, HEAD";
 	/* pages and the API change every second; files revalidate */
 	const char *cache = strncmp(path, "/static/", 8) != 0 ? "no-store" :
 	    "no-cache";
-	int status;
 
-	hs->body.headroom = LWS_PRE;
-	jsonbuf_clear(&hs->body);
-	hs->off = 0;
-	/* a body is never read: the connection ends with the answer */
-	hs->close = m == M_OTHER || (m == M_DELETE &&
-	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
-	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0));
-	allow = deletable(path) ? "GET, HEAD, DELETE" : "GET, HEAD";
-	if (m == M_OTHER || (m == M_DELETE && !deletable(path))) {
-		status = 405;
-		hs->close = 1;
-		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
-		    "only" : "only GET, HEAD and DELETE are served";
-	} else
-		status = route(srv, wsi, m, path, &hs->body, &ctype, &why,
-		    subject, sizeof(subject));
-	if (status != 200 && status != 503)
-		error_body(&hs->body, path, status, why, subject, &ctype);
-	if (hs->body.oom)
-		return -1;
 	logmsg(2, "http %s %d", path, status);
 	if (lws_add_http_common_headers(wsi, (unsigned)status, ctype,
 	    hs->body.len, &p, end) ||
@@ -285,6 +272,81 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	}
 	lws_callback_on_writable(wsi);
 	return 0;
+}
+
+void
+http_deleted(struct server *srv, const char *id, uint64_t ticket, int found,
+    int64_t points, const char *why)
+{
+	struct http_session *hs;
+
+	clients_deleted(srv, id);
+	LIST_FOREACH(hs, &srv->http_waits, wait)
+		if (hs->ticket == ticket)
+			break;
+	if (hs == NULL)
+		return;		/* its connection is gone */
+	hs->why = NULL;
+	hs->status = api_deleted(id, found, points, why, &hs->body, &hs->why);
+	lws_set_timeout(hs->wsi, NO_PENDING_TIMEOUT, 0);
+	lws_callback_on_writable(hs->wsi);
+}
+
+/* Answers a DELETE once the writer is done (http_deleted()). */
+static int
+deleted_head(struct server *srv, struct lws *wsi, struct http_session *hs)
+{
+	const char *ctype = "application/json";
+	const char *path = "/api/clients/";
+
+	LIST_REMOVE(hs, wait);
+	hs->waiting = 0;
+	if (hs->status != 200)
+		error_body(&hs->body, path, hs->status, hs->why, "", &ctype);
+	if (hs->body.oom)
+		return -1;
+	(void)srv;
+	return head(wsi, hs, path, M_DELETE, hs->status, ctype);
+}
+
+static int
+respond(struct server *srv, struct lws *wsi, struct http_session *hs,
+    const char *path)
+{
+	const char *ctype, *why = NULL;
+	char subject[128] = "";
+	enum method m = method_of(wsi);
+	int status;
+
+	hs->body.headroom = LWS_PRE;
+	jsonbuf_clear(&hs->body);
+	hs->off = 0;
+	/* a body is never read: the connection ends with the answer */
+	hs->close = m == M_OTHER || (m == M_DELETE &&
+	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0));
+	if (m == M_OTHER || (m == M_DELETE && !deletable(path))) {
+		status = 405;
+		hs->close = 1;
+		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
+		    "only" : "only GET, HEAD and DELETE are served";
+	} else
+		status = route(srv, wsi, m, path, &hs->body, &ctype, &why,
+		    subject, sizeof(subject), &hs->ticket);
+	if (status == 0) {
+		/* a deletion, queued: the loop goes on meanwhile */
+		hs->waiting = 1;
+		hs->status = 0;
+		hs->wsi = wsi;
+		LIST_INSERT_HEAD(&srv->http_waits, hs, wait);
+		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 120);
+		return 0;
+	}
+	if (status != 200 && status != 503)
+		error_body(&hs->body, path, status, why, subject, &ctype);
+	if (hs->body.oom)
+		return -1;
+	return head(wsi, hs, path, m, status, ctype);
 }
 
 static int
@@ -332,11 +394,17 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (hs != NULL && hs->waiting)
+			return hs->status == 0 ? 0 : deleted_head(srv, wsi, hs);
 		if (hs == NULL || hs->body.mem == NULL)
 			return -1;
 		return write_body(wsi, hs);
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (hs != NULL && hs->waiting) {
+			LIST_REMOVE(hs, wait);
+			hs->waiting = 0;
+		}
 		if (hs != NULL)
 			jsonbuf_free(&hs->body);
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -10,7 +10,12 @@
 
 #include <libwebsockets.h>
 
+#include "server.h"
+
 /* protocols[0]: pages and the JSON API. */
 extern const struct lws_protocols http_protocol;
+/* The commit's deleted hook: answers the DELETE that waits for ticket. */
+void http_deleted(struct server *srv, const char *id, uint64_t ticket,
+    int found, int64_t points, const char *why);
 
 #endif

@@ -637,6 +637,7 @@ main(int argc, char *argv[])
 		.failed = clients_failed,
 		.close = session_close,
 		.ready = ws_ready,
+		.deleted = http_deleted,
 	};
 	static struct server srv;
 	struct lws_protocols protocols[3];
@@ -660,6 +661,7 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&srv.sessions);
 	TAILQ_INIT(&srv.dirty);
 	TAILQ_INIT(&srv.kick);
+	LIST_INIT(&srv.http_waits);
 	srv.started_us = clock_mono_us();
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
 	if ((e = try_bind(&srv.cfg)) != 0)

@@ -162,6 +162,7 @@ struct commit_stats {
 };
 
 struct commit_hooks;
+struct http_session;
 
 struct server {
 	struct config	 cfg;
@@ -182,6 +183,12 @@ struct server {
 					 * full and the writer busy */
 	struct batch	 bufs[2];	/* double buffer: */
 	struct batch	*fill;		/* the one the loop fills */
+	struct batch	 dels;		/* WOP_DELETE operations, each run
+					 * alone once the batches are
+					 * committed (commit.c) */
+	uint64_t	 tickets;	/* the last ticket of a DELETE */
+	LIST_HEAD(, http_session) http_waits;	/* DELETEs whose answer
+					 * waits for the writer (http.c) */
 	const struct commit_hooks *hooks;	/* commit.c calls up */
 	int64_t		 rx_us;		/* monotonic us of the last message */
 	int		 failed;	/* a batch failed in this message */

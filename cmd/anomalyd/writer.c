@@ -98,6 +98,17 @@ batch_run(struct store *st, struct batch *b)
 	int rc = 0;
 
 	b->failed = 0;
+	if (b->nops > 0 && b->ops[0].kind == WOP_DELETE) {
+		/* each in a transaction of its own; the error, if any, in
+		 * why */
+		for (i = 0; i < b->nops; i++) {
+			op = &b->ops[i];
+			rc = store_client_delete(st, op->id, &op->n, b->why,
+			    sizeof(b->why));
+			op->found = rc;
+		}
+		goto out;
+	}
 	if (store_begin(st, b->why, sizeof(b->why)) == -1) {
 		b->failed = 1;
 		goto out;
@@ -123,11 +134,7 @@ batch_run(struct store *st, struct batch *b)
 			    strlen((const char *)op->blob) + 1,
 			    op->p.received_ms, NULL, b->why, sizeof(b->why));
 			break;
-		case WOP_DELETE:
-			rc = store_client_delete(st, op->id, &op->n, b->why,
-			    sizeof(b->why));
-			op->found = rc == 1;
-			rc = rc == -1 ? -1 : 0;
+		case WOP_DELETE:	/* in batches of their own */
 			break;
 		}
 	}

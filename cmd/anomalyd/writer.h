@@ -41,8 +41,10 @@ enum wop_kind {
 	WOP_HELLO,		/* store_client_hello(id, n, settings, peer,
 				 * p.received_ms): blob holds the settings
 				 * text, a NUL, the peer, a NUL */
-	WOP_DELETE		/* store_client_delete(id): the writer sets
-				 * found and n (the points deleted) */
+	WOP_DELETE		/* store_client_delete(id), in a batch of
+				 * deletions only, each in a transaction of
+				 * its own: the writer sets found (its
+				 * return) and n (the points deleted) */
 };
 
 /* One operation of a batch. */
@@ -55,7 +57,8 @@ struct wop {
 	unsigned char	*blob;		/* malloc'ed, the batch frees it */
 	size_t		 len;
 	uint64_t	 ticket;	/* WOP_DELETE: whose answer waits */
-	int		 found;		/* WOP_DELETE: 1 deleted, 0 none */
+	int		 found;		/* WOP_DELETE: 1 deleted, 0 none, -1
+					 * failed (why in the batch's why) */
 };
 
 /* A batch of operations, committed together or not at all. */
