@@ -14,6 +14,10 @@
 #    from the write of a batch to its reply), one pipelining anomaly-send,
 #    one send-and-wait client of the original protocol (round trips/s), p99
 #    at half the 100-client maximum;
+#  - other clients' latency (p50/p99/max of 10 clients pipelining at a
+#    fixed rate) while a client of BENCH_REBUILD_POINTS (default 1,000,000)
+#    stored points says hello with changed settings 4 times in a row, each
+#    a full replay of its history (on the rebuild thread);
 #  - memory: anomalyd's RSS per connected client (1000 clients, W = 1000,
 #    1000 points each) and with 10,000 idle-but-warm clients.
 # Measured, never asserted.  Every step has a deadline.  BENCH_SECONDS
@@ -167,6 +171,52 @@ lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
 norow=
 row "e2e p99 latency, 100 clients at half the 100-client max" "$p99" ms \
     "$half points/s asked, $last_rate done; p50 $p50 ms; runs' rates $all; target 10 $(target "$p99" 10 le)"
+stop
+
+# Rebuilds: client big's history written directly (anomalyd stopped, no
+# snapshot), then 4 hellos with another window while 10 clients stream.
+db=$tmp/rebuild.db
+rbn=${BENCH_REBUILD_POINTS:-1000000}
+start
+printf '%s\n' connect 'recv 5000' 'send [{"seq":1,"timestamp":1,"value":1}]' \
+    'recv 5000' | "$wsraw" 127.0.0.1 "$port" \
+    '/ws?client_id=big&window=100&version=2' >/dev/null 2>&1
+stop
+python3 -c '
+import sqlite3, sys, math
+n = int(sys.argv[2])
+c = sqlite3.connect(sys.argv[1])
+c.execute("delete from points where client_id = ?", ("big",))
+c.execute("delete from client_state")
+c.executemany("insert into points values (?, ?, ?, ?, NULL, ?, 0, 0, 0.0, 0, 0)",
+    (("big", i, i, i, 50 + 10 * math.sin(i * 0.3)) for i in range(1, n + 1)))
+c.execute("update clients set points = ?, last_seq = ? where client_id = ?",
+    (n, n, "big"))
+c.commit()' "$db" "$rbn"
+start -v
+"$loadgen" -p "$port" -i rb -c 10 -b 10 -d 100 -r 2000 -t 30 -W 100 -q \
+    -T 90 >"$tmp/rblg" 2>>"$tmp/lgerr" &
+lpid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q measuring "$tmp/rblg"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t0=$(date +%s%N)
+for w in 101 102 103 104; do
+	printf '%s\n' connect 'recv 60000' | "$wsraw" 127.0.0.1 "$port" \
+	    "/ws?client_id=big&window=$w&version=2" >>"$tmp/rbready" 2>&1
+done
+t1=$(date +%s%N)
+kill -TERM "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null
+lpid=
+line=$(tail -n 1 "$tmp/rblg")
+took=$(sed -n 's/.* points in \([0-9]*\) ms$/\1/p' "$tmp/log" | tail -n 4 |
+    tr '\n' ' ' | sed 's/ $//')
+row "e2e p99 latency, 10 clients, 4 rebuilds of a $rbn-point client" \
+    "$(field p99_ms "$line")" ms \
+    "p50 $(field p50_ms "$line") ms, max $(field max_ms "$line") ms; 2000 points/s asked, $(field rate "$line") done; 4 hellos in $(( (t1 - t0) / 1000000 )) ms, replays ${took:-?} ms; $(grep -c '"ready"' "$tmp/rbready") ready"
 stop
 
 # Memory: a fresh anomalyd each time, RSS before and with the clients held.
