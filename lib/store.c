@@ -208,6 +208,7 @@ struct store {
 	char		*path;		/* a writer's path, as opened */
 	int		 writer;
 	int		 in_tx;
+	int		 busy;		/* the last failure: a lock held */
 	size_t		 npoints;	/* points added in the transaction */
 	sqlite3_stmt	*stmt[S_COUNT];
 	sqlite3_stmt	*cursor;	/* the open cursor's statement */
@@ -342,6 +343,7 @@ run(struct store *st, enum stmt s, const char *what, char *err,
 	int rc = sqlite3_step(st->stmt[s]);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		st->busy = (rc & 0xff) == SQLITE_BUSY;
 		errmsg_set(err, errlen, "%s: %s", what, sqlite3_errmsg(st->db));
 		sqlite3_reset(st->stmt[s]);
 		if (st->in_tx)
@@ -1062,6 +1064,18 @@ store_clients_each(struct store *st,
 
 /* ------------------------------------------------------------ points */
 
+void
+store_busy_wait(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms < 0 ? BUSY_TIMEOUT_MS : ms);
+}
+
+int
+store_busy(const struct store *st)
+{
+	return st->busy;
+}
+
 int
 store_begin(struct store *st, char *err, size_t errlen)
 {
@@ -1074,6 +1088,7 @@ store_begin(struct store *st, char *err, size_t errlen)
 	/* A ROLLBACK that failed (an I/O error) may have left SQLite inside
 	 * the old transaction: end it now, so the store recovers by itself. */
 	tx_abort(st);
+	st->busy = 0;
 	if (run(st, S_BEGIN, "begin", err, errlen) == -1)
 		return -1;
 	st->in_tx = 1;

@@ -171,6 +171,17 @@ struct store_point {
 	int64_t	 received_ms;
 };
 
+/* Sets how long a statement of st waits for a lock that another
+ * connection holds before it fails with "database is locked": ms
+ * milliseconds, 0 not at all, -1 the 5000 that the store_open functions
+ * set. */
+void store_busy_wait(struct store *st, int ms);
+
+/* Whether the last statement of a transaction since store_begin() that
+ * failed found the database locked by another connection (SQLITE_BUSY):
+ * then nothing of that transaction is stored, and it may be tried again. */
+int store_busy(const struct store *st);
+
 /* Starts a write transaction for a group commit.  Returns 0, or -1 when one
  * is already open (it stays open), the store is read-only or the database
  * fails. */

@@ -12,6 +12,13 @@
 #include "reply.h"
 #include "writer.h"
 
+/* A batch of at most this many operations found with the writer idle at
+ * the end of a pass is committed on the loop itself, if the database is
+ * free at once: a lone send-and-wait client's point then costs no handoff
+ * to the writer thread and back.  If another process holds the database,
+ * the batch goes to the writer, which waits for it; the loop never does. */
+#define INLINE_OPS	2
+
 const uint64_t commit_le[COMMIT_BUCKETS] = {
 	250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 1000000
 };
@@ -277,6 +284,7 @@ submit(struct server *srv)
 void
 commit_flush(struct server *srv)
 {
+	struct batch *b;
 	struct session *s;
 
 	/* at the end of a pass, as release() does for what it queues: the
@@ -290,10 +298,29 @@ commit_flush(struct server *srv)
 			lws_rx_flow_control(s->wsi, 0);
 		}
 	complete(srv, writer_poll(srv->wr));
-	/* every commit on the writer thread: SQLite's busy waits (another
-	 * process holding the database) never stall the loop */
-	if (!writer_busy(srv->wr))
+	if (writer_busy(srv->wr))
+		return;
+	b = srv->fill;
+	if (b->nops == 0 || b->nops > INLINE_OPS) {
 		submit(srv);
+		return;
+	}
+	/* the writer is idle: the store is ours, but for no busy wait */
+	srv->fill = b == &srv->bufs[0] ? &srv->bufs[1] : &srv->bufs[0];
+	batch_clear(srv->fill);
+	srv->fill->id = b->id + 1;
+	store_busy_wait(srv->st, 0);
+	batch_run(srv->st, b);
+	store_busy_wait(srv->st, -1);
+	if (b->failed && store_busy(srv->st)) {
+		/* locked by another process: nothing of it is stored; the
+		 * writer tries again, and waits */
+		b->failed = 0;
+		b->why[0] = '\0';
+		writer_submit(srv->wr, b);
+		return;
+	}
+	complete(srv, b);
 }
 
 int
