@@ -4,10 +4,11 @@
 #
 # Item 11: while another process holds the database (BEGIN EXCLUSIVE, a few
 # seconds, less than the writer's 5 s busy timeout), /healthz, /static/
-# files and WebSocket handshakes are answered within 1 s, a client streams
-# on and a new client says hello.  What cannot proceed until the lock is
-# released is every commit: the streaming client's verdicts and the new
-# client's ready wait for it, then all come, none lost or refused.
+# files and WebSocket handshakes are answered within 1 s, while a client
+# streams on, a new client says hello and a disconnected one is DELETEd.
+# What cannot proceed until the lock is released is every write: the
+# streaming client's verdicts, the new client's ready and the answer to
+# the DELETE wait for it, then all come, none lost or refused.
 #
 # Item 3: a hello with changed settings on a client with a long history
 # (400,000 points, replayed in about 2 s) rebuilds its detector off the
@@ -22,6 +23,8 @@ echo "1..5"
 
 # ---------------------------------------------------------------- item 11
 start
+printf '%s\n' connect 'send {"timestamp":1,"value":1}' 'recv 5000' |
+    ws '/ws?client_id=gone&window=5' >/dev/null 2>&1
 # probe URL N: N GETs of URL, 0.2 s apart, each answered within 1 s;
 # prints how many were not
 probe() {
@@ -55,6 +58,10 @@ done
 printf '%s\n' connect 'recv 8000' | ws '/ws?client_id=late&window=5&version=2' \
     >"$tmp/late" 2>&1 &
 late=$!
+# the deletion of a disconnected client, answered after the release
+curl -s --max-time 10 -X DELETE -o "$tmp/del" -w '%{http_code}\n' \
+    "http://127.0.0.1:$port/api/clients/gone" >"$tmp/delcode" 2>&1 &
+del=$!
 bad_h=$(probe "http://127.0.0.1:$port/healthz" 6)
 bad_s=$(probe "http://127.0.0.1:$port/static/style.css" 2)
 t0=$(date +%s%N)
@@ -71,10 +78,13 @@ wait $locker
 wait $lg
 lgrc=$?
 wait $late
-out="$(cat "$tmp/lg1"; cat "$tmp/late")"
+wait $del
+out="$(cat "$tmp/lg1" "$tmp/late" "$tmp/delcode" "$tmp/del")"
 [ $lgrc -eq 0 ] && grep -q 'errors=0 closed=0' "$tmp/lg1" &&
-    grep -q '"ready"' "$tmp/late"
-ok $? "once it is released: every verdict of the stream, the new client's ready"
+    grep -q '"ready"' "$tmp/late" && [ "$(cat "$tmp/delcode")" = 200 ] &&
+    grep -q '{"deleted":"gone","points":1}' "$tmp/del" &&
+    [ "$(sql "select count(*) from clients where client_id = 'gone'")" = 0 ]
+ok $? "once it is released: every verdict of the stream, the new client's ready, the DELETE's 200"
 stop
 
 # ----------------------------------------------------------------- item 3

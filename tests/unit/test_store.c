@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "detect.h"
 #include "store.h"
 
@@ -1811,6 +1812,49 @@ test_write_failure(void **state)
 	    "pragma_integrity_check"), 1);
 }
 
+/* Another connection holds the database: with no busy wait, begin fails
+ * at once and says the database was locked (nothing stored, to be tried
+ * again); with the default wait restored, the batch goes in once it is
+ * released, and a reader sees the committed state all along. */
+static void
+test_busy(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = new_path(f, "busy");
+	struct store *st, *rd;
+	struct store_client c;
+	sqlite3 *db;
+	int64_t t0;
+
+	st = writer(f, path);
+	hello(f, st, "a", 1);
+	add_batch(f, st, "a", 1, 10);
+	rd = reader(f, path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL,
+	    NULL), SQLITE_OK);
+
+	store_busy_wait(st, 0);
+	t0 = clock_mono_us();
+	assert_int_equal(store_begin(st, f->err, sizeof(f->err)), -1);
+	assert_true(clock_mono_us() - t0 < 1000000);
+	assert_int_equal(store_busy(st), 1);
+	assert_non_null(strstr(f->err, "locked"));
+	client(f, rd, "a", &c);		/* readers go on */
+	assert_int_equal(c.points, 10);
+
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	store_busy_wait(st, -1);
+	add_batch(f, st, "a", 11, 12);
+	assert_int_equal(store_busy(st), 0);
+	client(f, rd, "a", &c);
+	assert_int_equal(c.points, 12);
+	store_close(rd);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1833,6 +1877,7 @@ main(void)
 		cmocka_unit_test(test_write_failure),
 		cmocka_unit_test(test_events_and_delete),
 		cmocka_unit_test(test_file_removed),
+		cmocka_unit_test(test_busy),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, group_setup,
