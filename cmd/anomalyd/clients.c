@@ -670,14 +670,6 @@ out:
 }
 
 int
-client_connected(struct server *srv, const char *id)
-{
-	struct client *c = client_find(srv, id);
-
-	return c != NULL && c->sess != NULL;
-}
-
-int
 client_deleting(struct server *srv, const char *id)
 {
 	struct client *c = client_find(srv, id);

@@ -46,8 +46,6 @@ int client_hello(struct server *srv, struct session *s, const char *id,
 /* Appends the protocol-2 ready of client c to out: its window, last seq,
  * points and the timestamp of its last point (kept in memory). */
 void client_ready(struct server *srv, struct client *c, struct jsonbuf *out);
-/* Whether a connection has client id. */
-int client_connected(struct server *srv, const char *id);
 /* Before a deletion of client id is queued: returns 1 when a connection
  * has it (no deletion), -1 when memory is short, else 0, and hellos of it
  * are refused with 1011 until clients_deleted(). */

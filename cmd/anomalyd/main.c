@@ -754,12 +754,16 @@ main(int argc, char *argv[])
 	 *   may sleep (a lone send-and-wait client is answered at once), or
 	 *   if the writer is busy, as soon as it is done;
 	 * - when --batch-rows points are pending: commit_message_done()
-	 *   hands the batch over within the pass, waiting for the writer if
-	 *   need be;
+	 *   hands the batch over within the pass if the writer is idle, else
+	 *   stops reading the sessions that fill it until the writer is done
+	 *   (the loop never waits for the writer: issue 16);
 	 * - --batch-ms after the first pending point, if the writer is idle:
 	 *   commit_message_done() hands it over within the pass (a pass over
 	 *   many busy connections may run long).
 	 * A verdict is written only after the commit that covers its point.
+	 * Detectors that must be rebuilt from the database are rebuilt on
+	 * the rebuild thread, which wakes the loop too; clients_poll()
+	 * installs them.
 	 *
 	 * For SPIN_US after a message the passes poll(2) without sleeping:
 	 * a send-and-wait client's next point then finds the server awake,

@@ -3,6 +3,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ struct rebuilder {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 work;		/* a job was queued, or stop set */
 	struct rjobq	 todo, done;
-	int		 stop;
+	atomic_int	 stop;		/* also ends a replay under way */
 	void		(*wake)(void *);
 	void		*arg;
 };
@@ -32,21 +33,30 @@ rjob_free(struct rjob *j)
 	free(j);
 }
 
+/* What a replay pushes into, and whether to give up. */
+struct replay {
+	struct detector	*d;
+	atomic_int	*stop;
+};
+
 static int
 replay_one(void *arg, int64_t n, double value)
 {
+	struct replay *r = arg;
 	struct detect_verdict v;
 
-	(void)n;
-	return detector_push(arg, value, &v, NULL, 0) == -1 ? 1 : 0;
+	if (n % 65536 == 0 && atomic_load(r->stop))
+		return -2;	/* anomalyd stops */
+	return detector_push(r->d, value, &v, NULL, 0) == -1 ? 1 : 0;
 }
 
 /* Builds j's detector from what st holds: from the client's snapshot when
  * j->snap_ok and one loads, else from nothing, then the stored values
  * after it.  Sets j->det, or j->why when it fails. */
 static void
-run_job(struct store *st, struct rjob *j)
+run_job(struct store *st, atomic_int *stop, struct rjob *j)
 {
+	struct replay r;
 	struct store_client *sc;
 	struct store_point sp;
 	struct detector *d = NULL;
@@ -79,7 +89,9 @@ run_job(struct store *st, struct rjob *j)
 	if (d == NULL && (d = detector_new(j->id, strlen(j->id), &j->set,
 	    j->why, sizeof(j->why))) == NULL)
 		goto out;
-	rc = store_values_each(st, j->id, after, replay_one, d, j->why,
+	r.d = d;
+	r.stop = stop;
+	rc = store_values_each(st, j->id, after, replay_one, &r, j->why,
 	    sizeof(j->why));
 	if (rc == 0 && detector_count(d) != (uint64_t)sc->points) {
 		errmsg_set(j->why, sizeof(j->why), "client %s: stored points "
@@ -88,6 +100,8 @@ run_job(struct store *st, struct rjob *j)
 	} else if (rc > 0)
 		errmsg_set(j->why, sizeof(j->why), "client %s: a stored value "
 		    "is not finite", j->id);
+	else if (rc == -2)
+		errmsg_set(j->why, sizeof(j->why), "anomalyd stops");
 	if (rc != 0) {
 		detector_free(d);
 		goto out;
@@ -116,14 +130,14 @@ rebuilder_main(void *arg)
 
 	pthread_mutex_lock(&rb->mu);
 	for (;;) {
-		while (TAILQ_EMPTY(&rb->todo) && !rb->stop)
+		while (TAILQ_EMPTY(&rb->todo) && !atomic_load(&rb->stop))
 			pthread_cond_wait(&rb->work, &rb->mu);
-		if (rb->stop)
+		if (atomic_load(&rb->stop))
 			break;
 		j = TAILQ_FIRST(&rb->todo);
 		TAILQ_REMOVE(&rb->todo, j, entry);
 		pthread_mutex_unlock(&rb->mu);
-		run_job(rb->st, j);
+		run_job(rb->st, &rb->stop, j);
 		pthread_mutex_lock(&rb->mu);
 		TAILQ_INSERT_TAIL(&rb->done, j, entry);
 		if (rb->wake != NULL)
@@ -151,6 +165,7 @@ rebuilder_new(const char *path, void (*wake)(void *), void *arg, char *err,
 	}
 	TAILQ_INIT(&rb->todo);
 	TAILQ_INIT(&rb->done);
+	atomic_init(&rb->stop, 0);
 	rb->wake = wake;
 	rb->arg = arg;
 	pthread_mutex_init(&rb->mu, NULL);
@@ -188,7 +203,7 @@ rebuilder_free(struct rebuilder *rb)
 	if (rb == NULL)
 		return;
 	pthread_mutex_lock(&rb->mu);
-	rb->stop = 1;
+	atomic_store(&rb->stop, 1);
 	pthread_cond_signal(&rb->work);
 	pthread_mutex_unlock(&rb->mu);
 	pthread_join(rb->thread, NULL);

@@ -48,8 +48,9 @@ struct rebuilder *rebuilder_new(const char *path, void (*wake)(void *),
     void *arg, char *err, size_t errlen);
 /* Makes the thread call wake no more (before what it wakes goes away). */
 void rebuilder_quiet(struct rebuilder *rb);
-/* Stops the thread after the job it runs, frees the jobs not taken back
- * and closes its connection.  NULL is a no-op. */
+/* Stops the thread (a replay under way gives up within 65536 values),
+ * frees the jobs not taken back and closes its connection.  NULL is a
+ * no-op. */
 void rebuilder_free(struct rebuilder *rb);
 /* Queues job j (id, set, snap_ok and owner filled in). */
 void rebuilder_submit(struct rebuilder *rb, struct rjob *j);

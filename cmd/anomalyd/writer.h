@@ -87,7 +87,8 @@ void batch_free(struct batch *b);
 
 /* Runs batch b on st in the calling thread: begin, every operation, commit;
  * sets b->failed and b->why when it could not be stored (then nothing of
- * it is), and b->usec. */
+ * it is), and b->usec.  A batch of WOP_DELETE operations runs each in a
+ * transaction of its own and is never failed: each op says how it went. */
 void batch_run(struct store *st, struct batch *b);
 
 struct writer;
