@@ -176,7 +176,8 @@ LAYER_TESTS = tests/layers.sh
 TOOL_TESTS = tests/tools/wsraw-selftest.sh tests/tools/loadgen.sh
 DETECTION_TESTS = tests/detection/refcheck.sh
 # anomalyd: the protocol, HTTP, where it listens, signals, its database
-# file, client deletion, the writer thread's group commit
+# file, client deletion, the writer thread's group commit, no stall of the
+# loop by a locked database or a rebuild
 ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
 	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \

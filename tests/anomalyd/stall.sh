@@ -8,18 +8,21 @@
 # streams on, a new client says hello and a disconnected one is DELETEd.
 # What cannot proceed until the lock is released is every write: the
 # streaming client's verdicts, the new client's ready and the answer to
-# the DELETE wait for it, then all come, none lost or refused.
+# the DELETE wait for it, then all come, none lost or refused.  A client
+# that drops its connection while its points wait for the lock and comes
+# back at once finds them counted (kept in memory until committed).
 #
 # Item 3: a hello with changed settings on a client with a long history
 # (400,000 points, replayed in about 2 s) rebuilds its detector off the
 # loop: a client streaming meanwhile (send and wait) never waits a second
 # for a verdict (loadgen's max_ms), and the rebuilt client's ready counts
-# its whole history.
+# its whole history.  A rebuild that fails closes with 1011 and its cause,
+# as before.
 . tests/lib.sh
 loadgen=${LOADGEN:-build/tests/tools/loadgen}
 big=${STALL_POINTS:-400000}
 
-echo "1..5"
+echo "1..7"
 
 # ---------------------------------------------------------------- item 11
 start
@@ -39,6 +42,21 @@ probe() {
 "$loadgen" -p "$port" -i s -c 1 -d 1 -r 100 -t 7 -w 10 >"$tmp/lg1" 2>&1 &
 lg=$!
 sleep 0.5	# the stream runs (its verdicts are checked at the end)
+# a client sends 3 points and drops its connection while they cannot be
+# committed, and comes back at once: it finds its detector, seq and
+# points in memory (the database does not have them yet)
+{
+	printf '%s\n' connect 'recv 5000'
+	i=0
+	while [ ! -e "$tmp/locked" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	printf '%s\n' 'send [{"seq":1,"timestamp":1,"value":1},{"seq":2,"timestamp":2,"value":2},{"seq":3,"timestamp":3,"value":3}]' \
+	    disconnect connect 'recv 8000' \
+	    'send [{"seq":4,"timestamp":4,"value":4}]' 'recv 8000'
+} | ws '/ws?client_id=k&window=5&version=2' >"$tmp/k" 2>&1 &
+kpid=$!
 python3 -c '
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
@@ -85,6 +103,13 @@ out="$(cat "$tmp/lg1" "$tmp/late" "$tmp/delcode" "$tmp/del")"
     grep -q '{"deleted":"gone","points":1}' "$tmp/del" &&
     [ "$(sql "select count(*) from clients where client_id = 'gone'")" = 0 ]
 ok $? "once it is released: every verdict of the stream, the new client's ready, the DELETE's 200"
+
+wait $kpid
+out=$(cat "$tmp/k"; sql "select count(*), max(n), max(seq) from points where client_id = 'k'")
+[ "$(sed -n 4p "$tmp/k")" = 'text {"ready":true,"client_id":"k","window":5,"last_seq":3,"points":3,"last_timestamp":3}' ] &&
+    [ "$(sed -n 5p "$tmp/k")" = 'text [{"seq":4,"timestamp":4,"anomaly":0}]' ] &&
+    [ "$(sql "select count(*), max(n), max(seq) from points where client_id = 'k'")" = "4|4|4" ]
+ok $? "a client back at once while its points wait for the lock: ready counts them, the next point is n 4"
 stop
 
 # ----------------------------------------------------------------- item 3
@@ -128,4 +153,13 @@ ok $? "three hellos with changed settings on it: another client's verdicts never
 [ "$(grep -c "\"points\":$big" "$tmp/big")" -eq 3 ] &&
     [ "$(grep -c "rebuilt from start at 0, $big points" "$tmp/log")" -eq 3 ]
 ok $? "each of them gets its ready after the replay of all $big points"
+stop
+
+# a rebuild that fails closes the hello with 1011 and the cause, as the
+# replay on the loop did
+sqlite3 "$db" "delete from points where client_id = 'big' and n = 7"
+start
+out=$(printf '%s\n' connect 'recv 20000' | ws '/ws?client_id=big&window=104&version=2' 2>&1)
+[ "$out" = "$(printf 'connected\nclose 1011 database error: client big: stored points are not contiguous')" ]
+ok $? "a rebuild that fails: close 1011 with its cause"
 stop
