@@ -336,7 +336,7 @@ connection_ended(struct sender *s)
 		return;
 	}
 	if (code != 0 && code != 1001 && code != 1006 && code != 1011 &&
-	    code != 4008 && code != 4029 && !s->lost) {
+	    code != 1013 && code != 4008 && code != 4029 && !s->lost) {
 		warnx("%s: closed by the server with %d (%s)", s->client_id,
 		    code, s->close_reason);
 		s->failed = 1;

@@ -43,9 +43,57 @@ clients_init(struct server *srv)
 }
 
 
-static void
-client_free(struct client *c)
+/* The bytes of the memory budget a client of settings set holds: its
+ * detector at its largest, and itself. */
+static size_t
+client_cost(const struct detect_settings *set)
 {
+	return sizeof(struct client) + detect_settings_memory(set);
+}
+
+/* Charges the budget for client c (NULL: a new one) about to judge by
+ * set: takes what it needs beyond what it holds, into *taken.  Returns
+ * 0, or -1 with code 1013 and why when the budget cannot hold it
+ * (nothing taken). */
+static int
+client_charge(struct server *srv, const struct client *c, const char *id,
+    const struct detect_settings *set, size_t *taken, int *code, char *why,
+    size_t whylen)
+{
+	size_t need = client_cost(set), had = c != NULL ? c->charged : 0;
+
+	*taken = 0;
+	if (need <= had)
+		return 0;
+	if (budget_take(&srv->budget, need - had) == -1) {
+		logmsg(0, "client %s: hello refused: %s (%zu bytes wanted, "
+		    "%zu of %zu used)", id, BUDGET_REASON, need - had,
+		    srv->budget.used, srv->budget.max);
+		*code = BUDGET_CODE;
+		errmsg_set(why, whylen, BUDGET_REASON);
+		return -1;
+	}
+	*taken = need - had;
+	return 0;
+}
+
+/* Client c now judges by set and holds what client_charge() took: gives
+ * back what it held beyond that. */
+static void
+client_charged(struct server *srv, struct client *c,
+    const struct detect_settings *set)
+{
+	size_t need = client_cost(set);
+
+	if (c->charged > need)
+		budget_give(&srv->budget, c->charged - need);
+	c->charged = need;
+}
+
+static void
+client_free(struct server *srv, struct client *c)
+{
+	budget_give(&srv->budget, c->charged);
 	LIST_REMOVE(c, hash);
 	if (c->in_tx)
 		LIST_REMOVE(c, touched);
@@ -61,7 +109,7 @@ clients_free(struct server *srv)
 
 	for (i = 0; i < srv->nbuckets; i++)
 		while ((c = LIST_FIRST(&srv->buckets[i])) != NULL)
-			client_free(c);
+			client_free(srv, c);
 	free(srv->buckets);
 	srv->buckets = NULL;
 }
@@ -433,6 +481,7 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	struct client *c;
 	struct session *old;
 	char text[STORE_SETTINGS_MAX], err[256];
+	size_t taken = 0;
 	int found, same, rc = -1;
 
 	*replaced = NULL;
@@ -476,6 +525,8 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		errmsg_set(why, whylen, "settings too long");
 		goto out;
 	}
+	if (client_charge(srv, c, id, &set, &taken, code, why, whylen) == -1)
+		goto out;
 	same = found && sc->window == set.window &&
 	    strcmp(sc->settings, text) == 0;
 	if (store_client_hello(srv->st, id, set.window, text, s->peer,
@@ -502,6 +553,8 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		c->resend = 0;	/* ready tells the new session where to go on */
 	c->sess = s;
 	s->client = c;
+	client_charged(srv, c, &set);
+	taken = 0;
 	if (c->det == NULL || memcmp(&c->set, &set, sizeof(set)) != 0) {
 		c->set = set;
 		if (rebuild(srv, c, sc, same, err, sizeof(err)) == -1)
@@ -516,6 +569,7 @@ dberr:
 	/* the cause (disk full, I/O error) tells the client to retry */
 	errmsg_set(why, whylen, "database error: %.80s", err);
 out:
+	budget_give(&srv->budget, taken);
 	free(sc);
 	return rc;
 }
@@ -558,5 +612,5 @@ client_detach(struct server *srv, struct session *s)
 	snapshot(srv, c);
 	if (commit_op(srv, WOP_INACTIVE, c->id) == NULL)
 		logmsg(0, "client %s: out of memory: stays active", c->id);
-	client_free(c);
+	client_free(srv, c);
 }
