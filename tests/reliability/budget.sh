@@ -14,7 +14,7 @@ budget_mb=32
 overhead_mb=40		# lws, SQLite's cache, the code: measured ~20
 hellos=${BUDGET_HELLOS:-1500}
 
-echo "1..7"
+echo "1..8"
 
 hwm() {
 	awk '/^VmHWM/ { print $2 }' "/proc/$pid/status"
@@ -92,4 +92,29 @@ echo "# VmHWM after the fragments: $peak kB"
 out="peak $peak kB"
 [ "$peak" -le $(((budget_mb + overhead_mb) * 1024)) ] && [ "$(used)" = 0 ]
 ok $? "peak RSS still within the budget, and nothing left in it"
+stop
+
+# --- anomaly-send, refused with 1013 while a client at window 60000 with
+# the largest parameters holds most of 8 MB (about 6.3 MB; it would need
+# 5.5), tries again and streams once that one leaves
+start --max-memory 8M
+mkfifo "$tmp/hold2"
+$wsmem hellos "$port" 1 60000 0 <"$tmp/hold2" >"$tmp/hog2" 2>&1 &
+spid=$!
+exec 5>"$tmp/hold2"
+waitline "$tmp/hog2" holding 30
+"$send" -q -u "ws://127.0.0.1:$port/ws" -i later -w 60000 "$tmp/good.csv" \
+    >"$tmp/later" 2>&1 5>&- &
+apid=$!
+waitline "$tmp/log" 'client later: hello refused' 30
+refused=$?
+exec 5>&-
+wait "$spid"
+spid=
+wait "$apid"
+st=$?
+rows=$(sql "select count(*) from points where client_id = 'later'")
+out=$(cat "$tmp/hog2" "$tmp/later")
+[ $refused -eq 0 ] && [ $st -eq 0 ] && [ "$rows" = 300 ]
+ok $? "anomaly-send refused with 1013 tries again and stores its 300 rows"
 stop
