@@ -16,6 +16,9 @@
 #include "writer.h"
 
 #define NBUCKETS	4096
+/* Bytes of disconnect snapshots one batch may hold: when many clients
+ * leave at once, those beyond it leave none (issue 16). */
+#define SNAP_CAP	(8u << 20)
 
 static size_t
 bucket_of(const struct server *srv, const char *id)
@@ -255,6 +258,34 @@ snapshot(struct server *srv, struct client *c)
 	op->blob = buf;
 	op->len = len;
 	c->snap_n = n;	/* a failed batch rebuilds c, snap_n with it */
+}
+
+/* The snapshot of client c at its disconnect, unless the filling batch
+ * already holds SNAP_CAP bytes of them: a snapshot is only a cache (a
+ * restart replays the points after the previous one), and a mass
+ * disconnect must not hold clients x state in memory. */
+static void
+detach_snapshot(struct server *srv, struct client *c)
+{
+	size_t len;
+
+	if (c->det == NULL || detector_count(c->det) == 0 ||
+	    (int64_t)detector_count(c->det) == c->snap_n)
+		return;
+	if (srv->snap_batch != srv->fill->id) {
+		srv->snap_batch = srv->fill->id;
+		srv->snap_bytes = 0;
+	}
+	len = detector_state_size(c->det);
+	if (srv->snap_bytes + len > SNAP_CAP) {
+		if (srv->snap_skipped++ % 1000 == 0)
+			logmsg(1, "client %s: no snapshot at disconnect: %zu "
+			    "bytes of them wait for a commit already", c->id,
+			    srv->snap_bytes);
+		return;
+	}
+	srv->snap_bytes += len;
+	snapshot(srv, c);
 }
 
 void
@@ -609,7 +640,7 @@ client_detach(struct server *srv, struct session *s)
 		return;
 	s->client = NULL;
 	c->sess = NULL;
-	snapshot(srv, c);
+	detach_snapshot(srv, c);
 	if (commit_op(srv, WOP_INACTIVE, c->id) == NULL)
 		logmsg(0, "client %s: out of memory: stays active", c->id);
 	client_free(srv, c);

@@ -190,6 +190,9 @@ struct server {
 	lws_sorted_usec_list_t sweep;
 	struct commit_stats commits;
 	struct budget	 budget;	/* --max-memory */
+	size_t		 snap_bytes;	/* disconnect snapshots in the */
+	uint64_t	 snap_batch;	/* batch of this id (clients.c) */
+	uint64_t	 snap_skipped;	/* over the cap, since start */
 };
 
 #endif
