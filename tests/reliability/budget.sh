@@ -12,7 +12,7 @@ send=${SEND:-build/anomaly-send}
 wsmem="python3 tests/tools/wsmem.py"
 budget_mb=32
 overhead_mb=40		# lws, SQLite's cache, the code: measured ~20
-hellos=${BUDGET_HELLOS:-1500}
+hellos=${BUDGET_HELLOS:-3000}
 
 echo "1..8"
 

@@ -7,7 +7,7 @@
 # anomalyd(8).
 . tests/lib.sh
 wsmem="python3 tests/tools/wsmem.py"
-points=${LONGBATCH_POINTS:-60000}
+points=${LONGBATCH_POINTS:-100000}
 heavy="--max-window 2000 --max-batch 16m --iforest-trees 200
     --iforest-sample 512 --ma-m 50 -p novelty.protos=512 -p novelty.dim=32
     -p novelty.average=1000 -p novelty.history=10000 -p novelty.learn=10000"
