@@ -56,7 +56,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 SAN_BIN  = $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 BENCH_BIN = build/bench/bench_detect
-TOOL_BIN = build/tests/tools/vectors
+TOOL_BIN = build/tests/tools/vectors build/tests/tools/detcost
 ANOMALYD_SRC = $(wildcard cmd/anomalyd/*.c)
 ANOMALYD_OBJ = $(ANOMALYD_SRC:%.c=build/%.o)
 ANOMALYD = build/anomalyd
@@ -187,11 +187,12 @@ BROWSER_TESTS = tests/browser/pages.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
 COMMAND_TESTS = tests/commands/send.sh tests/commands/top.sh \
 	tests/commands/export.sh
-# the hostile-input matrix, crash, slow peers, disk full, and the fuzz
-# corpora replayed
+# the hostile-input matrix, crash, slow peers, disk full, the fuzz corpora
+# replayed, the memory budget, long batches
 RELIABILITY_TESTS = tests/reliability/hostile.sh tests/reliability/crash.sh \
 	tests/reliability/fuzz-replay.sh tests/reliability/slowpeer.sh \
-	tests/reliability/diskfull.sh
+	tests/reliability/diskfull.sh tests/reliability/budget.sh \
+	tests/reliability/longbatch.sh
 # plain `make`, every example of README.md and the man pages run, the man
 # pages, the demo of `make start`, completions, `make install`
 PACKAGING_TESTS = tests/packaging/build.sh tests/packaging/examples.sh \

@@ -734,6 +734,50 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 
 /* ------------------------------------------------------------ lifetime */
 
+/* The configuration of the novelty models of settings s. */
+static void
+novelty_config_of(const struct detect_settings *s, struct novelty_config *nc)
+{
+	nc->dim = (uint32_t)s->param[DETECT_P_NOVELTY_DIM];
+	nc->protos = (uint32_t)s->param[DETECT_P_NOVELTY_PROTOS];
+	nc->average = (uint32_t)s->param[DETECT_P_NOVELTY_AVERAGE];
+	nc->history = (uint32_t)s->param[DETECT_P_NOVELTY_HISTORY];
+	nc->learn = s->param[DETECT_P_NOVELTY_LEARN] < nc->history ?
+	    (uint32_t)s->param[DETECT_P_NOVELTY_LEARN] : nc->history;
+	nc->rho = s->param[DETECT_P_NOVELTY_RHO];
+	nc->rate = s->param[DETECT_P_NOVELTY_RATE];
+	nc->sigma_min = s->param[DETECT_P_NOVELTY_SIGMA_MIN];
+}
+
+size_t
+detect_settings_memory(const struct detect_settings *s)
+{
+	struct novelty_config nc;
+	uint32_t active = detect_computed_mask(s), W = s->window;
+	size_t hcap = W, m = sizeof(struct detector);
+
+	if (active & ((1u << DETECT_NOVELTY) | (1u << DETECT_NOVELTY_LONG))) {
+		novelty_config_of(s, &nc);
+		if (nc.dim > hcap)
+			hcap = nc.dim;
+		if (active & (1u << DETECT_NOVELTY))
+			m += novelty_memory_max(&nc);
+		if (active & (1u << DETECT_NOVELTY_LONG))
+			m += novelty_memory_max(&nc);
+	}
+	if (active & (1u << DETECT_MA)) {
+		if ((size_t)W + (uint32_t)s->param[DETECT_P_MA_M] > hcap)
+			hcap = (size_t)W + (uint32_t)s->param[DETECT_P_MA_M];
+		/* each deque: at most W + 1 entries (deque_reserve) */
+		m += 2 * ((size_t)W + 1) * sizeof(struct deque_entry);
+	}
+	m += hcap * sizeof(double) + ordstat_memory_max(W);
+	if (active & (1u << DETECT_IFOREST))
+		m += iforest_memory_for((unsigned)s->param[DETECT_P_IFOREST_TREES],
+		    (unsigned)s->param[DETECT_P_IFOREST_SAMPLE], W);
+	return m;
+}
+
 struct detector *
 detector_new(const char *client_id, size_t len,
     const struct detect_settings *s, char *err, size_t errlen)
@@ -757,15 +801,7 @@ detector_new(const char *client_id, size_t len,
 	if (d->active & ((1u << DETECT_NOVELTY) | (1u << DETECT_NOVELTY_LONG))) {
 		struct novelty_config nc;
 
-		nc.dim = (uint32_t)s->param[DETECT_P_NOVELTY_DIM];
-		nc.protos = (uint32_t)s->param[DETECT_P_NOVELTY_PROTOS];
-		nc.average = (uint32_t)s->param[DETECT_P_NOVELTY_AVERAGE];
-		nc.history = (uint32_t)s->param[DETECT_P_NOVELTY_HISTORY];
-		nc.learn = s->param[DETECT_P_NOVELTY_LEARN] < nc.history ?
-		    (uint32_t)s->param[DETECT_P_NOVELTY_LEARN] : nc.history;
-		nc.rho = s->param[DETECT_P_NOVELTY_RHO];
-		nc.rate = s->param[DETECT_P_NOVELTY_RATE];
-		nc.sigma_min = s->param[DETECT_P_NOVELTY_SIGMA_MIN];
+		novelty_config_of(s, &nc);
 		d->nov_dim = nc.dim;
 		d->nov_zstar = normal_upper_quantile(
 		    s->param[DETECT_P_NOVELTY_EPS]);

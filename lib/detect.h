@@ -78,4 +78,8 @@ struct detector *detector_load(const char *client_id, size_t len,
 /* Bytes of heap memory d holds. */
 size_t detector_memory(const struct detector *d);
 
+/* The most bytes of heap memory a detector of valid settings s holds at any
+ * time (detector_memory() never exceeds it): known before it is built. */
+size_t detect_settings_memory(const struct detect_settings *s);
+
 #endif

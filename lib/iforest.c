@@ -681,6 +681,18 @@ fail:
 
 /* Bytes of heap memory f holds. */
 size_t
+iforest_memory_for(unsigned trees, unsigned max_sample,
+    size_t window_capacity)
+{
+	size_t nleaf = (size_t)1 << ceil_log2(max_sample);
+
+	return sizeof(struct iforest) + trees * sizeof(struct tree) +
+	    (size_t)trees * (nleaf - 1) * sizeof(float) +
+	    (size_t)trees * nleaf * sizeof(uint16_t) +
+	    max_sample * 2 * sizeof(double) + BITMAP_BYTES(window_capacity);
+}
+
+size_t
 iforest_memory(const struct iforest *f)
 {
 	return sizeof(*f) + f->ntrees * sizeof(*f->tree) +

@@ -79,4 +79,9 @@ int iforest_load(struct iforest *f, const unsigned char *buf, size_t len);
 /* Bytes of heap memory f holds. */
 size_t iforest_memory(const struct iforest *f);
 
+/* The bytes of heap memory iforest_new(trees, max_sample, window_capacity)
+ * holds (it never grows). */
+size_t iforest_memory_for(unsigned trees, unsigned max_sample,
+    size_t window_capacity);
+
 #endif

@@ -432,6 +432,13 @@ novelty_load(struct novelty *nv, const unsigned char *buf, size_t len)
 }
 
 size_t
+novelty_memory_max(const struct novelty_config *c)
+{
+	return sizeof(struct novelty) + 8 * ((size_t)c->protos * (c->dim + 2) +
+	    c->average) + 8 * (size_t)c->protos + 4 * (size_t)c->history;
+}
+
+size_t
 novelty_memory(const struct novelty *nv)
 {
 	const struct novelty_config *c = &nv->c;

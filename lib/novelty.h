@@ -80,4 +80,8 @@ int novelty_load(struct novelty *nv, const unsigned char *buf, size_t len);
 /* Bytes of heap memory nv holds. */
 size_t novelty_memory(const struct novelty *nv);
 
+/* The most bytes of heap memory a model of configuration c ever holds (all
+ * K prototypes). */
+size_t novelty_memory_max(const struct novelty_config *c);
+
 #endif

@@ -518,6 +518,21 @@ ordstat_gather_bits(const struct ordstat *os, const unsigned char *bits,
 	return n;
 }
 
+size_t
+ordstat_memory_max(size_t capacity)
+{
+	struct ordstat os;
+	size_t maxblk;
+
+	if (capacity == 0 || capacity > UINT32_MAX)
+		return 0;
+	maxblk = 2 * (capacity / (BHALF + 1)) + 1;
+	memset(&os, 0, sizeof(os));
+	os.capacity = capacity;
+	os.maxblk = (uint32_t)maxblk;
+	return sizeof(os) + pool_bytes(&os, maxblk) + meta_bytes(maxblk);
+}
+
 /* Returns the bytes of heap memory os holds now. */
 size_t
 ordstat_memory(const struct ordstat *os)

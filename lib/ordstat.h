@@ -67,4 +67,8 @@ size_t ordstat_gather_bits(const struct ordstat *os,
 /* Bytes of heap memory os holds now. */
 size_t ordstat_memory(const struct ordstat *os);
 
+/* The most bytes of heap memory a multiset of that capacity ever holds
+ * (0 when ordstat_new() would refuse the capacity). */
+size_t ordstat_memory_max(size_t capacity);
+
 #endif

@@ -14,12 +14,30 @@
 #include "novelty.h"
 #include "settings.h"
 
+/* The bounds of the parameters that size a detector (see the table). */
+#define SETTINGS_MA_M_MAX	50
+#define SETTINGS_TREES_MAX	200
+#define SETTINGS_SAMPLE_MAX	512
+#define SETTINGS_PROTOS_MAX	512
+#define SETTINGS_AVERAGE_MAX	1000
+#define SETTINGS_HISTORY_MAX	10000
+
 static const char *const kind_names[DETECT_KINDS] = {
 	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore", "spatial", "novelty",
 	"novelty_long"
 };
 
-/* Params table: key, default, minimum, maximum, whole number. */
+/*
+ * Params table: key, default, minimum, maximum, whole number.  The
+ * parameters that size a detector's state or its work per point have
+ * ranges that keep both within a few times the defaults' (issue 16: a
+ * hello must not claim unbounded memory or time): iforest.trees and
+ * iforest.sample (the forest's tables and its trees walked per point),
+ * ma.m (the ring and the residual's sum per point), novelty.protos and
+ * novelty.dim (the prototypes matched per pattern), novelty.average,
+ * novelty.history and novelty.learn (the model's rings).  The others are
+ * thresholds and counts that cost nothing to hold.
+ */
 static const struct param_info {
 	const char *name;
 	double def, min, max;
@@ -30,13 +48,13 @@ static const struct param_info {
 	[DETECT_P_IQR_K] = { "iqr.k", 3, 0, 1e9, 0, 1 },
 	[DETECT_P_EWMA_LAMBDA] = { "ewma.lambda", 0.3, 0, 1, 0, 1 },
 	[DETECT_P_EWMA_L] = { "ewma.l", 6, 0, 1e9, 0, 1 },
-	[DETECT_P_MA_M] = { "ma.m", 5, 1, DETECT_WINDOW_MAX, 1, 0 },
+	[DETECT_P_MA_M] = { "ma.m", 5, 1, SETTINGS_MA_M_MAX, 1, 0 },
 	[DETECT_P_MA_K] = { "ma.k", 6, 0, 1e9, 0, 1 },
 	[DETECT_P_MZSCORE_K] = { "mzscore.k", 7, 0, 1e9, 0, 1 },
 	[DETECT_P_IFOREST_TREES] = { "iforest.trees", 100, 1,
-	    IFOREST_TREES_MAX, 1, 0 },
+	    SETTINGS_TREES_MAX, 1, 0 },
 	[DETECT_P_IFOREST_SAMPLE] = { "iforest.sample", 256, 2,
-	    IFOREST_SAMPLE_MAX, 1, 0 },
+	    SETTINGS_SAMPLE_MAX, 1, 0 },
 	[DETECT_P_IFOREST_THRESHOLD] = { "iforest.threshold", 0.8, 0, 1,
 	    0, 1 },
 	[DETECT_P_MIN_POINTS] = { "min_points", 50, 1, DETECT_WINDOW_MAX,
@@ -45,15 +63,15 @@ static const struct param_info {
 	[DETECT_P_SPATIAL_TOL] = { "spatial.tol", 0.02, 0, 1e9, 0, 0 },
 	[DETECT_P_NOVELTY_DIM] = { "novelty.dim", 6, 1, NOVELTY_DIM_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_PROTOS] = { "novelty.protos", 128, 1,
-	    NOVELTY_PROTOS_MAX, 1, 0 },
+	    SETTINGS_PROTOS_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_RHO] = { "novelty.rho", 0.15, 0, 1e9, 0, 1 },
 	[DETECT_P_NOVELTY_RATE] = { "novelty.rate", 0.1, 0, 1, 0, 0 },
 	[DETECT_P_NOVELTY_AVERAGE] = { "novelty.average", 10, 1,
-	    NOVELTY_AVERAGE_MAX, 1, 0 },
+	    SETTINGS_AVERAGE_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_HISTORY] = { "novelty.history", 1000, 1,
-	    NOVELTY_HISTORY_MAX, 1, 0 },
+	    SETTINGS_HISTORY_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_LEARN] = { "novelty.learn", 300, 1,
-	    NOVELTY_HISTORY_MAX, 1, 0 },
+	    SETTINGS_HISTORY_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_EPS] = { "novelty.eps", 6e-6, 0, 0.5, 0, 1 },
 	[DETECT_P_NOVELTY_SIGMA_MIN] = { "novelty.sigma_min", 0.005, 0, 1e9, 0,
 	    1 },

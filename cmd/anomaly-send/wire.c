@@ -336,7 +336,7 @@ connection_ended(struct sender *s)
 		return;
 	}
 	if (code != 0 && code != 1001 && code != 1006 && code != 1011 &&
-	    code != 4008 && code != 4029 && !s->lost) {
+	    code != 1013 && code != 4008 && code != 4029 && !s->lost) {
 		warnx("%s: closed by the server with %d (%s)", s->client_id,
 		    code, s->close_reason);
 		s->failed = 1;
@@ -482,6 +482,11 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			s->close_code = p[0] << 8 | p[1];
 			snprintf(s->close_reason, sizeof(s->close_reason),
 			    "%.*s", (int)(len - 2), (const char *)in + 2);
+			/* lws 4.1 turns a 1013 (try again later) into 1002;
+			 * the reason tells */
+			if (s->close_code == 1002 && strcmp(s->close_reason,
+			    "memory budget exhausted") == 0)
+				s->close_code = 1013;
 		}
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:

@@ -25,6 +25,9 @@
 #include "writer.h"
 
 #define NBUCKETS	4096
+/* Bytes of disconnect snapshots one batch may hold: when many clients
+ * leave at once, those beyond it leave none (issue 16). */
+#define SNAP_CAP	(8u << 20)
 
 static size_t
 bucket_of(const struct server *srv, const char *id)
@@ -52,6 +55,53 @@ clients_init(struct server *srv)
 }
 
 
+/* The bytes of the memory budget a client of settings set holds: its
+ * detector at its largest, and itself. */
+static size_t
+client_cost(const struct detect_settings *set)
+{
+	return sizeof(struct client) + detect_settings_memory(set);
+}
+
+/* Charges the budget for client c (NULL: a new one) about to judge by
+ * set: takes what it needs beyond what it holds, into *taken.  Returns
+ * 0, or -1 with code 1013 and why when the budget cannot hold it
+ * (nothing taken). */
+static int
+client_charge(struct server *srv, const struct client *c, const char *id,
+    const struct detect_settings *set, size_t *taken, int *code, char *why,
+    size_t whylen)
+{
+	size_t need = client_cost(set), had = c != NULL ? c->charged : 0;
+
+	*taken = 0;
+	if (need <= had)
+		return 0;
+	if (budget_take(&srv->budget, need - had) == -1) {
+		logmsg(0, "client %s: hello refused: %s (%zu bytes wanted, "
+		    "%zu of %zu used)", id, BUDGET_REASON, need - had,
+		    srv->budget.used, srv->budget.max);
+		*code = BUDGET_CODE;
+		errmsg_set(why, whylen, BUDGET_REASON);
+		return -1;
+	}
+	*taken = need - had;
+	return 0;
+}
+
+/* Client c now judges by set and holds what client_charge() took: gives
+ * back what it held beyond that. */
+static void
+client_charged(struct server *srv, struct client *c,
+    const struct detect_settings *set)
+{
+	size_t need = client_cost(set);
+
+	if (c->charged > need)
+		budget_give(&srv->budget, c->charged - need);
+	c->charged = need;
+}
+
 /* Drops the rebuild c waits for, if any. */
 static void
 cancel(struct client *c)
@@ -63,8 +113,9 @@ cancel(struct client *c)
 }
 
 static void
-client_free(struct client *c)
+client_free(struct server *srv, struct client *c)
 {
+	budget_give(&srv->budget, c->charged);
 	cancel(c);
 	LIST_REMOVE(c, hash);
 	if (c->in_tx)
@@ -81,7 +132,7 @@ clients_free(struct server *srv)
 
 	for (i = 0; i < srv->nbuckets; i++)
 		while ((c = LIST_FIRST(&srv->buckets[i])) != NULL)
-			client_free(c);
+			client_free(srv, c);
 	free(srv->buckets);
 	srv->buckets = NULL;
 }
@@ -178,7 +229,7 @@ clients_committed(struct server *srv, uint64_t upto)
 		LIST_REMOVE(c, touched);
 		c->in_tx = 0;
 		if (c->sess == NULL && !c->deleting)
-			client_free(c);	/* disconnected, all stored */
+			client_free(srv, c);	/* disconnected, all stored */
 		else
 			start_rebuild(srv, c);
 	}
@@ -255,6 +306,34 @@ snapshot(struct server *srv, struct client *c)
 	c->snap_n = n;	/* a failed batch rebuilds c, snap_n with it */
 }
 
+/* The snapshot of client c at its disconnect, unless the filling batch
+ * already holds SNAP_CAP bytes of them: a snapshot is only a cache (a
+ * restart replays the points after the previous one), and a mass
+ * disconnect must not hold clients x state in memory. */
+static void
+detach_snapshot(struct server *srv, struct client *c)
+{
+	size_t len;
+
+	if (c->det == NULL || detector_count(c->det) == 0 ||
+	    (int64_t)detector_count(c->det) == c->snap_n)
+		return;
+	if (srv->snap_batch != srv->fill->id) {
+		srv->snap_batch = srv->fill->id;
+		srv->snap_bytes = 0;
+	}
+	len = detector_state_size(c->det);
+	if (srv->snap_bytes + len > SNAP_CAP) {
+		if (srv->snap_skipped++ % 1000 == 0)
+			logmsg(1, "client %s: no snapshot at disconnect: %zu "
+			    "bytes of them wait for a commit already", c->id,
+			    srv->snap_bytes);
+		return;
+	}
+	srv->snap_bytes += len;
+	snapshot(srv, c);
+}
+
 void
 clients_failed(struct server *srv)
 {
@@ -267,7 +346,7 @@ clients_failed(struct server *srv)
 		if (c->deleting)
 			continue;	/* clients_deleted() frees it */
 		if (c->sess == NULL) {
-			client_free(c);	/* the database tells the rest */
+			client_free(srv, c);	/* the database tells the rest */
 			continue;
 		}
 		if (c->hello_batch != 0 && c->sess != NULL) {
@@ -556,6 +635,7 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	struct client *c;
 	struct session *old;
 	char text[STORE_SETTINGS_MAX], err[256];
+	size_t taken = 0;
 	int found = 0, same, fresh = 0, rc = -1;
 
 	*replaced = NULL;
@@ -605,6 +685,8 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		errmsg_set(why, whylen, "settings too long");
 		goto out;
 	}
+	if (client_charge(srv, c, id, &set, &taken, code, why, whylen) == -1)
+		goto out;
 	if (c != NULL)
 		same = memcmp(&c->set, &set, sizeof(set)) == 0;
 	else
@@ -638,6 +720,8 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		c->resend = 0;	/* ready tells the new session where to go on */
 	c->sess = s;
 	s->client = c;
+	client_charged(srv, c, &set);
+	taken = 0;
 	touch(srv, c);
 	c->hello_batch = srv->fill->id;
 	logmsg(1, "hello %s window %u from %s (%lld points)", id,
@@ -665,6 +749,7 @@ dberr:
 	/* the cause (disk full, I/O error) tells the client to retry */
 	errmsg_set(why, whylen, "database error: %.80s", err);
 out:
+	budget_give(&srv->budget, taken);
 	free(sc);
 	return rc;
 }
@@ -696,7 +781,7 @@ clients_deleted(struct server *srv, const char *id)
 	if (c == NULL || c->deleting == 0)
 		return;
 	if (--c->deleting == 0 && c->sess == NULL && !c->in_tx)
-		client_free(c);
+		client_free(srv, c);
 }
 
 void
@@ -722,7 +807,7 @@ client_detach(struct server *srv, struct session *s)
 	s->client = NULL;
 	c->sess = NULL;
 	c->greet = 0;
-	snapshot(srv, c);
+	detach_snapshot(srv, c);
 	if (commit_op(srv, WOP_INACTIVE, c->id) == NULL)
 		logmsg(0, "client %s: out of memory: stays active", c->id);
 	else
@@ -732,5 +817,5 @@ client_detach(struct server *srv, struct session *s)
 		cancel(c);
 		return;
 	}
-	client_free(c);
+	client_free(srv, c);
 }

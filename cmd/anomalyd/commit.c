@@ -197,6 +197,7 @@ fail_now(struct server *srv, const char *why)
 	else
 		logmsg(0, "store: %s", why);
 	snprintf(srv->fail_why, sizeof(srv->fail_why), "%s", why);
+	srv->nfailed++;		/* a batch message in slices learns of it */
 	TAILQ_FOREACH(s, &srv->dirty, dirty)
 		STAILQ_FOREACH(r, &s->waiting, entry)
 			reply_fail(r, why);

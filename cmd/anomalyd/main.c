@@ -40,6 +40,7 @@ enum {
 	OPT_MAX_WINDOW, OPT_MAX_MESSAGE, OPT_MAX_BATCH, OPT_MAX_PENDING,
 	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_BATCH_ROWS,
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
+	OPT_MAX_MEMORY,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
 	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
 	{ "max-batch",		required_argument, NULL, OPT_MAX_BATCH },
 	{ "max-pending",	required_argument, NULL, OPT_MAX_PENDING },
+	{ "max-memory",		required_argument, NULL, OPT_MAX_MEMORY },
 	{ "hello-timeout",	required_argument, NULL, OPT_HELLO_TIMEOUT },
 	{ "ping-timeout",	required_argument, NULL, OPT_PING_TIMEOUT },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
@@ -108,7 +110,8 @@ usage(FILE *fp, int full)
 "                [--iforest-threshold T] [--min-points N] [--holdoff N]\n"
 "                [-p KEY=VALUE] [--max-clients N] [--max-window N]\n"
 "                [--max-message BYTES] [--max-batch BYTES]\n"
-"                [--max-pending BYTES] [--hello-timeout S] [--ping-timeout S]\n"
+"                [--max-pending BYTES] [--max-memory SIZE]\n"
+"                [--hello-timeout S] [--ping-timeout S]\n"
 "                [--token-file FILE] [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "       anomalyd -h | --help | --version\n");
@@ -140,6 +143,9 @@ usage(FILE *fp, int full)
 "      --max-batch BYTES    largest batch message (default 1m)\n"
 "      --max-pending BYTES  unsent replies per connection before it is closed\n"
 "                           as too slow (default 4m)\n"
+"      --max-memory SIZE    memory for the clients' detectors and the messages\n"
+"                           being read, in all; a hello beyond it is refused\n"
+"                           with 1013 (default half the physical memory)\n"
 "      --hello-timeout S    close a connection without a hello (default 10)\n"
 "      --ping-timeout S     ping an idle peer, close it if silent (default 60)\n"
 "      --token-file FILE    require this token in every hello\n"
@@ -317,6 +323,7 @@ options(struct config *cfg, int argc, char *argv[])
 	cfg->max_message = 64 * 1024;
 	cfg->max_batch = 1024 * 1024;
 	cfg->max_pending = 4 * 1024 * 1024;
+	cfg->max_memory = budget_default();
 	cfg->hello_timeout = 10;
 	cfg->ping_timeout = 60;
 	cfg->batch_rows = 4096;
@@ -368,6 +375,10 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_MAX_PENDING:
 			cfg->max_pending = number("max-pending", optarg, 1024,
 			    (unsigned long long)1 << 40, 1);
+			break;
+		case OPT_MAX_MEMORY:
+			cfg->max_memory = number("max-memory", optarg,
+			    1024 * 1024, (unsigned long long)1 << 50, 1);
 			break;
 		case OPT_HELLO_TIMEOUT:
 			cfg->hello_timeout = (unsigned)number("hello-timeout",
@@ -589,10 +600,12 @@ status(struct server *srv)
 		if (s->client != NULL)
 			clients++;
 	warnx("status: %zu connections, %zu clients, %llu points stored "
-	    "since start, up %lldd %02lld:%02lld:%02lld, database %s%s",
+	    "since start, up %lldd %02lld:%02lld:%02lld, memory %zu of %zu "
+	    "bytes, database %s%s",
 	    srv->nsessions, clients, (unsigned long long)srv->commits.points,
 	    (long long)(up / 86400), (long long)(up / 3600 % 24),
-	    (long long)(up / 60 % 60), (long long)(up % 60), srv->dbpath,
+	    (long long)(up / 60 % 60), (long long)(up % 60),
+	    srv->budget.used, srv->budget.max, srv->dbpath,
 	    srv->gone ? " (removed: points are not stored)" : "");
 }
 
@@ -663,6 +676,7 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&srv.kick);
 	LIST_INIT(&srv.http_waits);
 	srv.started_us = clock_mono_us();
+	budget_init(&srv.budget, srv.cfg.max_memory);
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
 	if ((e = try_bind(&srv.cfg)) != 0)
 		errx(1, "%s: %s", srv.cfg.where, e == EADDRINUSE ?

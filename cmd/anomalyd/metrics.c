@@ -64,6 +64,11 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	metric(b, "anomalyd_sessions", "gauge",
 	    "WebSocket connections open, with or without a hello.");
 	put_fmt(b, "anomalyd_sessions %zu\n", srv->nsessions);
+	metric(b, "anomalyd_memory_bytes", "gauge", "Bytes of the "
+	    "--max-memory budget: used by detectors and messages, and max.");
+	put_fmt(b, "anomalyd_memory_bytes{kind=\"used\"} %zu\n"
+	    "anomalyd_memory_bytes{kind=\"max\"} %zu\n", srv->budget.used,
+	    srv->budget.max);
 	metric(b, "anomalyd_commits_total", "counter",
 	    "Group commits timed since start.");
 	put_fmt(b, "anomalyd_commits_total %" PRIu64 "\n", cs->count);

@@ -8,6 +8,7 @@
  * The files, from the bottom up (a file includes only the headers of the
  * files below it):
  *   log.c      diagnostics on stderr
+ *   budget.c   the memory budget of --max-memory (budget.h)
  *   static.c   the files of /static/
  *   writer.c   the writer thread and its batches (writer.h)
  *   rebuild.c  the thread that rebuilds detectors from the database
@@ -35,7 +36,9 @@
 
 #include <libwebsockets.h>
 
+#include "budget.h"
 #include "detect.h"
+#include "jsonbuf.h"
 #include "proto.h"
 #include "store.h"
 #include "reply.h"
@@ -61,6 +64,7 @@ struct config {
 	size_t		 max_message;
 	size_t		 max_batch;
 	size_t		 max_pending;
+	size_t		 max_memory;	/* --max-memory, bytes */
 	unsigned	 hello_timeout;	/* seconds */
 	unsigned	 ping_timeout;	/* seconds */
 	size_t		 batch_rows;
@@ -91,6 +95,7 @@ struct client {
 					 * stored: refuse points until seq
 					 * last_seq + 1 comes */
 	int64_t		 snap_n;	/* ordinal of its newest snapshot */
+	size_t		 charged;	/* bytes of srv->budget it holds */
 	struct session	*sess;		/* NULL: disconnected, kept until its
 					 * operations are committed */
 	int		 has_ts;	/* last_ts: the timestamp of point n,
@@ -139,9 +144,22 @@ struct session {
 	int64_t		 born_ms;
 	char		 peer[64];
 
-	char		*rx;		/* a message in pieces */
-	size_t		 rxlen, rxcap;
+	char		*rx;		/* a message in pieces, rxcap bytes of */
+	size_t		 rxlen, rxcap;	/* srv->budget */
 	int		 in_msg;
+	int64_t		 msg_ms;	/* when its first piece came */
+
+	/* a long protocol-2 batch, judged in slices between which the loop
+	 * serves the others (ws.c): not reading from s meanwhile */
+	int		 bactive;
+	struct proto_point *bitems;	/* the points not yet judged, */
+	size_t		 bn, bnext;	/* bn - bnext of them from bnext */
+	size_t		 bcharged;	/* bytes of srv->budget they hold */
+	struct jsonbuf	 bout, balt;	/* the reply so far */
+	int		 bholds;
+	int		 bfailed;	/* srv->failed for the message */
+	uint64_t	 bfails;	/* srv->nfailed when it began */
+	lws_sorted_usec_list_t bsul;	/* the next slice */
 
 	struct replyq	 waiting;	/* until the commit that covers them */
 	struct replyq	 sendq;		/* committed, to write */
@@ -192,6 +210,7 @@ struct server {
 	const struct commit_hooks *hooks;	/* commit.c calls up */
 	int64_t		 rx_us;		/* monotonic us of the last message */
 	int		 failed;	/* a batch failed in this message */
+	uint64_t	 nfailed;	/* batches failed since start */
 	char		 fail_why[256];
 	int		 stopping;
 	const char	*dbpath;	/* the database, as given */
@@ -200,6 +219,10 @@ struct server {
 	int64_t		 started_us;	/* clock_mono_us() at start */
 	lws_sorted_usec_list_t sweep;
 	struct commit_stats commits;
+	struct budget	 budget;	/* --max-memory */
+	size_t		 snap_bytes;	/* disconnect snapshots in the */
+	uint64_t	 snap_batch;	/* batch of this id (clients.c) */
+	uint64_t	 snap_skipped;	/* over the cap, since start */
 };
 
 #endif

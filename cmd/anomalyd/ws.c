@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "budget.h"
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
@@ -14,6 +15,7 @@
 #include "ws.h"
 
 #define RX_KEEP		16384	/* an assembly buffer above this is freed */
+#define SLICE_US	1000	/* a batch yields to the others after this */
 #define STALL_MS	10000	/* paused with nothing written: too slow */
 #define NO_TOKEN	"token missing or wrong"
 
@@ -50,6 +52,19 @@ session_close(struct session *s, int code, const char *reason, int drop)
 	lws_callback_on_writable(s->wsi);
 }
 
+static void batch_drop(struct server *srv, struct session *s, int resume);
+
+/* Frees the message s was assembling and gives its memory back. */
+static void
+rx_release(struct server *srv, struct session *s)
+{
+	budget_give(&srv->budget, s->rxcap);
+	free(s->rx);
+	s->rx = NULL;
+	s->rxlen = s->rxcap = 0;
+	s->in_msg = 0;
+}
+
 void
 ws_sweep(struct server *srv)
 {
@@ -63,7 +78,16 @@ ws_sweep(struct server *srv)
 		    now - s->born_ms >= (int64_t)srv->cfg.hello_timeout * 1000)
 			session_close(s, s->deferred ? 4003 : 4001,
 			    s->deferred ? NO_TOKEN : "no hello", 0);
-		else if (s->paused && now - s->wrote_ms >= STALL_MS) {
+		else if (s->in_msg && now - s->msg_ms >=
+		    (int64_t)srv->cfg.hello_timeout * 1000) {
+			/* a message must be whole within --hello-timeout */
+			logmsg(0, "%s: message of %zu bytes not complete in "
+			    "%u s", s->client != NULL ? s->client->id :
+			    s->peer, s->rxlen, srv->cfg.hello_timeout);
+			session_close(s, 1008, "message not complete in time",
+			    1);
+			rx_release(srv, s);
+		} else if (s->paused && now - s->wrote_ms >= STALL_MS) {
 			logmsg(0, "%s: reads no replies: too slow",
 			    s->client != NULL ? s->client->id : s->peer);
 			session_close(s, 4008, "too slow", 1);
@@ -76,8 +100,10 @@ ws_shutdown(struct server *srv)
 {
 	struct session *s;
 
-	TAILQ_FOREACH(s, &srv->sessions, all)
+	TAILQ_FOREACH(s, &srv->sessions, all) {
+		batch_drop(srv, s, 0);	/* the points left are not judged */
 		session_close(s, 1001, "server shutdown", 0);
+	}
 }
 
 /*
@@ -137,14 +163,167 @@ ws_ready(struct server *srv, struct session *s)
 		session_close(s, 1011, "out of memory", 0);
 }
 
+/*
+ * A batch (protocol 2) of many points is judged in slices of about
+ * SLICE_US, so that one message never holds the loop for long: after the
+ * first slice the points left are copied into the session (counted in
+ * srv->budget), the session is not read from, and a timer judges the next
+ * slice once the loop has served the others.  The reply is built in the
+ * session and queued whole at the end, so replies and their order are
+ * those of a batch judged at once.  A batch that failed meanwhile
+ * (srv->nfailed) fails the rest of the message as srv->failed does.  A
+ * session closed or taken over drops the points left, without a reply (a
+ * protocol-2 client resends from ready's last seq).
+ */
+
+static void batch_slice(lws_sorted_usec_list_t *sul);
+
+/* Judges up to n points of items into s's batch reply, for SLICE_US when
+ * limited (at least one point).  Returns how many it judged. */
+static size_t
+judge(struct server *srv, struct session *s, const struct proto_point *items,
+    size_t n, int limited)
+{
+	int64_t until = clock_mono_us() + SLICE_US;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (limited && i > 0 && clock_mono_us() >= until)
+			break;
+		proto_batch_next(&s->bout);
+		proto_batch_next(&s->balt);
+		client_point(srv, s, &items[i], &s->bout, &s->balt,
+		    &s->bholds);
+	}
+	return i;
+}
+
+/* Frees the points left of s's batch; reads from s again when resume. */
+static void
+batch_drop(struct server *srv, struct session *s, int resume)
+{
+	if (!s->bactive)
+		return;
+	lws_sul_cancel(&s->bsul);
+	free(s->bitems);
+	s->bitems = NULL;
+	budget_give(&srv->budget, s->bcharged);
+	s->bcharged = 0;
+	s->bn = s->bnext = 0;
+	jsonbuf_free(&s->bout);
+	jsonbuf_free(&s->balt);
+	s->bactive = 0;
+	if (resume && !s->paused)
+		lws_rx_flow_control(s->wsi, 1);
+}
+
+/* Ends s's batch reply and queues it.  Returns 0, or -1 when memory is
+ * short. */
+static int
+batch_end(struct server *srv, struct session *s)
+{
+	int rc;
+
+	proto_batch_end(&s->bout);
+	proto_batch_end(&s->balt);
+	rc = commit_reply(srv, s, &s->bout, &s->balt, s->bholds);
+	commit_message_done(srv);
+	return rc;
+}
+
+/* Judges the next slice of s's batch (all of it when all): at its end
+ * queues the reply and reads from s again, else schedules the next slice.
+ * Returns 0, or -1 when memory is short. */
+static int
+batch_go_on(struct server *srv, struct session *s, int all)
+{
+	int rc;
+
+	if (s->client == NULL || s->close_code != 0) {
+		batch_drop(srv, s, 0);
+		return 0;
+	}
+	srv->failed = s->bfailed || srv->nfailed != s->bfails;
+	s->bnext += judge(srv, s, s->bitems + s->bnext, s->bn - s->bnext,
+	    !all);
+	if (s->bnext < s->bn) {
+		s->bfailed = srv->failed;
+		commit_message_done(srv);
+		lws_sul_schedule(srv->ctx, 0, &s->bsul, batch_slice, 1);
+		return 0;
+	}
+	rc = batch_end(srv, s);		/* takes bout and balt */
+	batch_drop(srv, s, 1);
+	return rc;
+}
+
+/* The timer of a batch's next slice. */
+static void
+batch_slice(lws_sorted_usec_list_t *sul)
+{
+	struct session *s = lws_container_of(sul, struct session, bsul);
+	struct server *srv = lws_context_user(lws_get_context(s->wsi));
+
+	if (batch_go_on(srv, s, 0) == -1)
+		session_close(s, 1011, "out of memory", 1);
+}
+
+/* Answers batch m: the first slice now, the rest later if need be. */
+static int
+batch(struct server *srv, struct session *s, const struct proto_msg *m)
+{
+	uint64_t fails = srv->nfailed;
+	size_t n, rest;
+
+	jsonbuf_init(&s->bout, LWS_PRE);
+	jsonbuf_init(&s->balt, LWS_PRE);
+	s->bholds = 0;
+	proto_batch_begin(&s->bout);
+	proto_batch_begin(&s->balt);
+	n = judge(srv, s, m->items, m->nitems, 1);
+	if (n == m->nitems) {
+		if (batch_end(srv, s) == -1)
+			return close_now(s, 1011, "out of memory");
+		return 0;
+	}
+	rest = (m->nitems - n) * sizeof(*m->items);
+	if (budget_take(&srv->budget, rest) == -1) {
+		jsonbuf_free(&s->bout);
+		jsonbuf_free(&s->balt);
+		commit_message_done(srv);
+		logmsg(0, "%s: batch of %zu points refused: %s",
+		    s->client->id, m->nitems, BUDGET_REASON);
+		return close_now(s, BUDGET_CODE, BUDGET_REASON);
+	}
+	if ((s->bitems = malloc(rest)) == NULL) {
+		budget_give(&srv->budget, rest);
+		jsonbuf_free(&s->bout);
+		jsonbuf_free(&s->balt);
+		commit_message_done(srv);
+		return close_now(s, 1011, "out of memory");
+	}
+	memcpy(s->bitems, m->items + n, rest);
+	s->bcharged = rest;
+	s->bn = m->nitems - n;
+	s->bnext = 0;
+	s->bactive = 1;
+	s->bfailed = srv->failed;
+	s->bfails = fails;
+	commit_message_done(srv);
+	lws_rx_flow_control(s->wsi, 0);
+	lws_sul_schedule(srv->ctx, 0, &s->bsul, batch_slice, 1);
+	return 0;
+}
+
 /* Answers the message m, after the hello. */
 static int
 points(struct server *srv, struct session *s, const struct proto_msg *m)
 {
 	struct jsonbuf out, alt;
-	size_t i;
 	int holds = 0;
 
+	if (m->kind == PROTO_BATCH)
+		return batch(srv, s, m);
 	jsonbuf_init(&out, LWS_PRE);
 	jsonbuf_init(&alt, LWS_PRE);
 	switch (m->kind) {
@@ -156,18 +335,8 @@ points(struct server *srv, struct session *s, const struct proto_msg *m)
 		    "hello already received" : "missing timestamp", NULL, 0);
 		break;
 	case PROTO_POINT:
+	default:
 		client_point(srv, s, &m->point, &out, &alt, &holds);
-		break;
-	case PROTO_BATCH:
-		proto_batch_begin(&out);
-		proto_batch_begin(&alt);
-		for (i = 0; i < m->nitems; i++) {
-			proto_batch_next(&out);
-			proto_batch_next(&alt);
-			client_point(srv, s, &m->items[i], &out, &alt, &holds);
-		}
-		proto_batch_end(&out);
-		proto_batch_end(&alt);
 		break;
 	}
 	if (commit_reply(srv, s, &out, &alt, holds) == -1) {
@@ -481,6 +650,10 @@ receive(struct server *srv, struct session *s, const char *in, size_t len)
 
 	if (s->close_code != 0)
 		return 0;
+	/* lws delivered more while a batch is judged in slices: it ends
+	 * first, so that the replies keep their order */
+	if (s->bactive && batch_go_on(srv, s, 1) == -1)
+		return close_now(s, 1011, "out of memory");
 	if (lws_frame_is_binary(s->wsi))
 		return close_now(s, 1003, "binary frames are not accepted");
 	final = lws_is_final_fragment(s->wsi) &&
@@ -490,6 +663,8 @@ receive(struct server *srv, struct session *s, const char *in, size_t len)
 			return close_now(s, 1009, "message too big");
 		return handle(srv, s, in, len);
 	}
+	if (!s->in_msg)
+		s->msg_ms = clock_wall_ms();	/* see ws_sweep() */
 	s->in_msg = 1;
 	need = s->rxlen + len;
 	if (need > limit(srv, s, s->rx, s->rxlen, in, len))
@@ -497,8 +672,16 @@ receive(struct server *srv, struct session *s, const char *in, size_t len)
 	if (need > s->rxcap) {
 		for (cap = s->rxcap ? s->rxcap : 4096; cap < need; cap *= 2)
 			;
-		if ((p = realloc(s->rx, cap)) == NULL)
+		if (budget_take(&srv->budget, cap - s->rxcap) == -1) {
+			logmsg(0, "%s: message of %zu bytes so far refused: %s",
+			    s->client != NULL ? s->client->id : s->peer, need,
+			    BUDGET_REASON);
+			return close_now(s, BUDGET_CODE, BUDGET_REASON);
+		}
+		if ((p = realloc(s->rx, cap)) == NULL) {
+			budget_give(&srv->budget, cap - s->rxcap);
 			return close_now(s, 1011, "out of memory");
+		}
 		s->rx = p;
 		s->rxcap = cap;
 	}
@@ -510,11 +693,8 @@ receive(struct server *srv, struct session *s, const char *in, size_t len)
 	s->in_msg = 0;
 	rc = handle(srv, s, s->rx, s->rxlen);
 	s->rxlen = 0;
-	if (s->rxcap > RX_KEEP) {
-		free(s->rx);
-		s->rx = NULL;
-		s->rxcap = 0;
-	}
+	if (s->rxcap > RX_KEEP)
+		rx_release(srv, s);
 	return rc;
 }
 
@@ -546,7 +726,8 @@ writeable(struct server *srv, struct session *s)
 		s->wrote_ms = clock_wall_ms();
 		if (s->queued + s->held <= srv->cfg.max_pending / 8) {
 			s->paused = 0;
-			lws_rx_flow_control(s->wsi, 1);
+			if (!s->bactive)	/* else when the batch ends */
+				lws_rx_flow_control(s->wsi, 1);
 		}
 	}
 	if (!STAILQ_EMPTY(&s->sendq) || s->close_code != 0)
@@ -570,7 +751,8 @@ closed(struct server *srv, struct session *s)
 		TAILQ_REMOVE(&srv->kick, s, kick);
 	TAILQ_REMOVE(&srv->sessions, s, all);
 	srv->nsessions--;
-	free(s->rx);
+	batch_drop(srv, s, 0);
+	rx_release(srv, s);
 	s->registered = 0;
 }
 

@@ -34,8 +34,8 @@ ok $? "SIGHUP: the server goes on"
 kill -USR1 "$pid"
 waitfor "$tmp/log" '^anomalyd: status: '
 out=$(grep '^anomalyd: status: ' "$tmp/log")
-echo "$out" | grep -q '^anomalyd: status: 1 connections, 1 clients, 1 points stored since start, up 0d 00:00:[0-9][0-9], database '
-ok $? "SIGUSR1: one status line (connections, clients, points, uptime)"
+echo "$out" | grep -q '^anomalyd: status: 1 connections, 1 clients, 1 points stored since start, up 0d 00:00:[0-9][0-9], memory [0-9]* of [0-9]* bytes, database '
+ok $? "SIGUSR1: one status line (connections, clients, points, uptime, memory budget)"
 alive
 ok $? "SIGUSR1: the server goes on"
 

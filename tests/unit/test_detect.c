@@ -1169,6 +1169,64 @@ test_memory(void **state)
 	detector_free(d);
 }
 
+/* detect_settings_memory() bounds what the detector holds at every point,
+ * at the defaults and with every sizing parameter at its bound (issue
+ * 16), and the bound at the bounds stays within a few times the
+ * defaults'. */
+static void
+test_memory_bound(void **state)
+{
+	static const uint32_t windows[] = { 4, 100, 1000, 5000 };
+	struct detect_settings s;
+	struct detector *d;
+	struct detect_verdict v;
+	struct prng p = { 11 };
+	char err[128];
+	size_t i, w, round, bound, peak, def = 0;
+	double x = 0;
+
+	(void)state;
+	for (w = 0; w < sizeof(windows) / sizeof(windows[0]); w++)
+		for (round = 0; round < 2; round++) {
+			detect_settings_default(&s, windows[w]);
+			s.detectors = (1u << DETECT_KINDS) - 1;
+			if (round == 1) {
+				s.param[DETECT_P_IFOREST_TREES] = 200;
+				s.param[DETECT_P_IFOREST_SAMPLE] = 512;
+				s.param[DETECT_P_MA_M] = 50;
+				s.param[DETECT_P_NOVELTY_PROTOS] = 512;
+				s.param[DETECT_P_NOVELTY_DIM] = 32;
+				s.param[DETECT_P_NOVELTY_AVERAGE] = 1000;
+				s.param[DETECT_P_NOVELTY_HISTORY] = 10000;
+				s.param[DETECT_P_NOVELTY_LEARN] = 10000;
+				s.param[DETECT_P_NOVELTY_RHO] = 1e-6;
+			}
+			assert_int_equal(detect_settings_check(&s, err,
+			    sizeof(err)), 0);
+			bound = detect_settings_memory(&s);
+			d = detector_new("b", 1, &s, err, sizeof(err));
+			assert_non_null(d);
+			peak = detector_memory(d);
+			for (i = 0; i < 3 * (size_t)windows[w] + 2000; i++) {
+				/* a trend: the residual deques grow long */
+				x += i % 500 < 250 ? 1 + prng_gauss(&p) :
+				    prng_gauss(&p) * 100;
+				push_ok(d, x, &v);
+				if (detector_memory(d) > peak)
+					peak = detector_memory(d);
+				assert_true(detector_memory(d) <= bound);
+			}
+			detector_free(d);
+			if (windows[w] == 1000 && round == 0)
+				def = bound;
+			if (windows[w] == 1000 && round == 1)
+				assert_true(bound <= 8 * def);
+			/* tight: within twice what was held */
+			if (windows[w] >= 1000)
+				assert_true(bound <= 2 * peak);
+		}
+}
+
 static void
 test_load_refuses(void **state)
 {
@@ -1238,6 +1296,7 @@ main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_edge_settings),
 		cmocka_unit_test(test_memory),
+		cmocka_unit_test(test_memory_bound),
 		cmocka_unit_test(test_load_refuses),
 	};
 

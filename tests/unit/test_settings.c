@@ -75,6 +75,33 @@ test_settings_errors(void **state)
 	    sizeof(err)), -1);
 	assert_int_equal(detect_param_set(&s, (unsigned)p, 1001, err,
 	    sizeof(err)), -1);
+	/* the sizing parameters are bounded (issue 16), the message names
+	 * the key and its range */
+	assert_int_equal(detect_param_set(&s, (unsigned)p, 200, err,
+	    sizeof(err)), 0);
+	assert_int_equal(detect_param_set(&s, (unsigned)p, 201, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "iforest.trees must be a whole number from 1 "
+	    "to 200");
+	{
+		static const struct { const char *key; double max; } b[] = {
+			{ "iforest.sample", 512 }, { "ma.m", 50 },
+			{ "novelty.protos", 512 }, { "novelty.dim", 32 },
+			{ "novelty.average", 1000 }, { "novelty.history", 10000 },
+			{ "novelty.learn", 10000 }
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+			p = detect_param_by_name(b[i].key);
+			assert_true(p >= 0);
+			assert_int_equal(detect_param_set(&s, (unsigned)p,
+			    b[i].max, err, sizeof(err)), 0);
+			assert_int_equal(detect_param_set(&s, (unsigned)p,
+			    b[i].max + 1, err, sizeof(err)), -1);
+			assert_non_null(strstr(err, b[i].key));
+		}
+	}
 
 	detect_settings_default(&s, 10);
 	s.param[DETECT_P_MA_M] = 11;	/* predecessors may lie before the window */
