@@ -667,6 +667,11 @@ main(int argc, char *argv[])
 	if ((srv.st = store_open_writer(srv.dbpath, srv.cfg.sync, err,
 	    sizeof(err))) == NULL)
 		errx(1, "%s", err);
+	if ((srv.rd = store_open_reader(srv.dbpath, err, sizeof(err))) ==
+	    NULL) {
+		store_close(srv.st);
+		errx(1, "%s", err);
+	}
 	if ((srv.parser = proto_parser_new(srv.cfg.max_window)) == NULL ||
 	    clients_init(&srv) == -1)
 		errx(1, "out of memory");
@@ -715,12 +720,14 @@ main(int argc, char *argv[])
 	    files > (rlim_t)srv.cfg.max_clients + 256 ?
 	    srv.cfg.max_clients + 256 : (unsigned)files;
 	if ((srv.ctx = lws_create_context(&info)) == NULL) {
+		store_close(srv.rd);
 		store_close(srv.st);
 		errx(1, "%s: cannot listen", srv.cfg.where);
 	}
 	if ((srv.wr = writer_new(srv.st, wake_loop, &srv, err, sizeof(err))) ==
 	    NULL) {
 		lws_context_destroy(srv.ctx);
+		store_close(srv.rd);
 		store_close(srv.st);
 		errx(1, "%s", err);
 	}
@@ -797,6 +804,7 @@ main(int argc, char *argv[])
 	clients_free(&srv);
 	commit_free(&srv);
 	proto_parser_free(srv.parser);
+	store_close(srv.rd);
 	store_close(srv.st);
 	token_free(srv.cfg.token);
 	return 0;

@@ -147,6 +147,7 @@ struct commit_hooks;
 struct server {
 	struct config	 cfg;
 	struct store	*st;
+	struct store	*rd;		/* read-only, for the loop's reads */
 	struct proto_parser *parser;
 	struct lws_context *ctx;
 	TAILQ_HEAD(, session) sessions;
