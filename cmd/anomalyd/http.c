@@ -19,14 +19,18 @@
 #include "static.h"
 
 #define CHUNK		65536	/* bytes per HTTP write */
+#define STALL_S		30	/* seconds a response may wait for its
+				 * reader */
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
 
-/* An HTTP connection's response being written. */
+/* An HTTP connection's response being written: the body whole, or with
+ * a stream, its pieces one after the other. */
 struct http_session {
 	struct jsonbuf body;	/* LWS_PRE bytes of headroom */
 	size_t		 off;
 	int		 close;		/* close the connection after it */
+	struct api_stream stream;	/* a body written in pieces */
 };
 
 /* ------------------------------------------------------------- static */
@@ -116,8 +120,8 @@ deletable(const char *path)
  * and, for an error, a short reason (static text) in *why. */
 static int
 route(struct server *srv, struct lws *wsi, enum method m, const char *path,
-    struct jsonbuf *b, const char **ctype, const char **why,
-    char *subject, size_t sublen)
+    struct jsonbuf *b, struct api_stream *stream, struct jsonbuf *link,
+    const char **ctype, const char **why, char *subject, size_t sublen)
 {
 	char id[PROTO_ID_MAX + 1];
 	int rc;
@@ -149,21 +153,21 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 	}
 	if (strncmp(path, "/static/", 8) == 0)
 		return static_file(srv, path + 8, b, ctype);
-	/* all received is committed; the store is ours */
-	commit_drain(srv);
+	/* the rest reads srv->rd: what is committed, never waiting for the
+	 * writer */
 	if (strcmp(path, "/metrics") == 0) {
 		*ctype = "text/plain; version=0.0.4; charset=utf-8";
 		return metrics_text(srv, b, why);
 	}
 	if (strcmp(path, "/api/clients") == 0)
-		return api_clients(srv, b, why);
+		return api_clients(srv, wsi, b, link, why);
 	if ((rc = id_in(path, "/api/clients/", "/points", id)) != 0) {
 		*why = "no such client";
-		return rc == 1 ? api_points(srv, wsi, id, b, why) : 404;
+		return rc == 1 ? api_points(srv, wsi, id, stream, why) : 404;
 	}
 	if ((rc = id_in(path, "/api/clients/", "/events", id)) != 0) {
 		*why = "no such client";
-		return rc == 1 ? api_events(srv, wsi, id, b, why) : 404;
+		return rc == 1 ? api_events(srv, wsi, id, stream, why) : 404;
 	}
 	if ((rc = id_in(path, "/api/clients/", "", id)) != 0) {
 		*why = "no such client";
@@ -171,7 +175,7 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 	}
 	*ctype = "text/html; charset=utf-8";
 	if (strcmp(path, "/") == 0)
-		return page_index(srv, b, why);
+		return page_index(srv, wsi, b, why);
 	if ((rc = id_in(path, "/client/", "", id)) != 0 ||
 	    (rc = id_in(path, "/clients/", "", id)) != 0) {
 		*why = "no such client";
@@ -222,10 +226,11 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	static const char csp[] = "default-src 'self'; script-src 'self'; "
 	    "style-src 'self'; img-src 'self'; object-src 'none'; "
 	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
 	    *end = buf + sizeof(buf) - 1;
 	const char *ctype, *why = NULL, *allow;
 	char subject[128] = "";
+	struct jsonbuf link;
 	enum method m = method_of(wsi);
 	/* pages and the API change every second; files revalidate */
 	const char *cache = strncmp(path, "/static/", 8) != 0 ? "no-store" :
@@ -235,6 +240,8 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	hs->body.headroom = LWS_PRE;
 	jsonbuf_clear(&hs->body);
 	hs->off = 0;
+	memset(&hs->stream, 0, sizeof(hs->stream));
+	jsonbuf_init(&link, 0);
 	/* a body is never read: the connection ends with the answer */
 	hs->close = m == M_OTHER || (m == M_DELETE &&
 	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
@@ -246,15 +253,28 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
 		    "only" : "only GET, HEAD and DELETE are served";
 	} else
-		status = route(srv, wsi, m, path, &hs->body, &ctype, &why,
-		    subject, sizeof(subject));
-	if (status != 200 && status != 503)
+		status = route(srv, wsi, m, path, &hs->body, &hs->stream, &link,
+		    &ctype, &why, subject, sizeof(subject));
+	if (status != 200 && status != 503) {
+		hs->stream.on = 0;
 		error_body(&hs->body, path, status, why, subject, &ctype);
-	if (hs->body.oom)
+	}
+	if (hs->body.oom || link.oom) {
+		jsonbuf_free(&link);
 		return -1;
+	}
 	logmsg(2, "http %s %d", path, status);
+	/* a stream's length is not known: no Content-Length, and lws adds
+	 * "Connection: close", the end of the body is the end of the
+	 * connection */
+	if (hs->stream.on)
+		hs->close = 1;
 	if (lws_add_http_common_headers(wsi, (unsigned)status, ctype,
-	    hs->body.len, &p, end) ||
+	    hs->stream.on ? LWS_ILLEGAL_HTTP_CONTENT_LEN : hs->body.len, &p,
+	    end) ||
+	    (link.len > 0 && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"link:", (const unsigned char *)
+	    jsonbuf_text(&link), (int)link.len, &p, end)) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)
 	    "content-security-policy:", (const unsigned char *)csp,
 	    sizeof(csp) - 1, &p, end) ||
@@ -273,41 +293,66 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	    (status == 401 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"www-authenticate:", (const unsigned char *)
 	    "Bearer", 6, &p, end)) ||
-	    (hs->close && lws_add_http_header_by_name(wsi,
+	    (hs->close && !hs->stream.on && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"connection:", (const unsigned char *)
 	    "close", 5, &p, end)) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
+	    lws_finalize_write_http_header(wsi, start, &p, end)) {
+		jsonbuf_free(&link);
 		return -1;
+	}
+	jsonbuf_free(&link);
 	if (m == M_HEAD) {
 		/* the headers of GET, no body */
 		jsonbuf_free(&hs->body);
+		if (hs->stream.on) {
+			hs->stream.on = 0;
+			return -1;
+		}
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	lws_callback_on_writable(wsi);
 	return 0;
 }
 
+/* Writes the next CHUNK bytes of the response, with a stream the next
+ * piece once the last one is out: so a reader holds at most one piece,
+ * however long its response. */
 static int
-write_body(struct lws *wsi, struct http_session *hs)
+write_body(struct server *srv, struct lws *wsi, struct http_session *hs)
 {
-	size_t n = hs->body.len - hs->off;
+	size_t n;
 	int final = 1;
 
+	if (hs->stream.on && !hs->stream.done && hs->off == hs->body.len) {
+		jsonbuf_clear(&hs->body);
+		hs->off = 0;
+		if (api_stream_next(srv, &hs->stream, &hs->body) == -1 ||
+		    hs->body.oom)
+			return -1;
+	}
+	n = hs->body.len - hs->off;
 	if (n > CHUNK) {
 		n = CHUNK;
 		final = 0;
 	}
+	if (hs->stream.on && !hs->stream.done)
+		final = 0;
 	/* the LWS_PRE bytes before a later chunk were sent already */
 	if (lws_write(wsi, (unsigned char *)jsonbuf_text(&hs->body) + hs->off,
 	    n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
 		return -1;
 	hs->off += n;
 	if (!final) {
+		/* a reader that takes nothing for that long is dropped; one
+		 * that reads, however slowly, is not */
+		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, STALL_S);
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
+	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	jsonbuf_free(&hs->body);
 	hs->off = 0;
+	hs->stream.on = 0;
 	if (hs->close)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -328,17 +373,19 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY:
 		return 0;	/* a body is never read: 405 */
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (hs != NULL && hs->body.mem != NULL)
+		if (hs != NULL && (hs->body.mem != NULL || hs->stream.on))
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		if (hs == NULL || hs->body.mem == NULL)
+		if (hs == NULL || (hs->body.mem == NULL && !hs->stream.on))
 			return -1;
-		return write_body(wsi, hs);
+		return write_body(srv, wsi, hs);
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (hs != NULL)
+		if (hs != NULL) {
 			jsonbuf_free(&hs->body);
+			hs->stream.on = 0;
+		}
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -160,22 +160,60 @@ html_client_row(void *arg, const struct store_client *c)
 	return 0;
 }
 
+/* A link of the index's pager to the page of clients key=id. */
+static void
+pager_link(struct jsonbuf *b, const char *rel, const char *idattr,
+    const char *key, const char *id, int64_t limit, const char *text)
+{
+	put_fmt(b, "<a rel=\"%s\" id=\"%s\" href=\"/?%s=", rel, idattr, key);
+	put_url(b, id, strlen(id));
+	if (limit != API_CLIENTS_PAGE)
+		put_fmt(b, "&amp;limit=%" PRId64, limit);
+	put_fmt(b, "\">%s</a> ", text);
+}
+
 int
-page_index(struct server *srv, struct jsonbuf *b, const char **why)
+page_index(struct server *srv, struct lws *wsi, struct jsonbuf *b,
+    const char **why)
 {
 	struct index ix = { .b = b, .now = clock_wall_ms() };
+	struct api_clients_q q;
+	struct api_clients_page pg;
+	struct store_totals t;
 	struct jsonbuf data;
 	char err[256];
 
+	if (api_clients_query(wsi, &q) != NULL) {
+		/* the first page */
+		memset(&q, 0, sizeof(q));
+		q.limit = API_CLIENTS_PAGE;
+	}
+	store_totals(srv->st, &t);
 	page_head(b, "clients", 7, "index");
 	put_str(b, "<h1>Clients</h1>\n");
-	if (store_clients_each(srv->st, html_client_row, &ix, err,
+	if (api_clients_each(srv, &q, html_client_row, &ix, &pg, err,
 	    sizeof(err)) == -1) {
 		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
 	index_section(&ix, 3);
+	put_fmt(b, "<p class=\"pager\" id=\"clients-pager\">%" PRId64
+	    " %s in all (%" PRId64 " active), by name, %" PRId64
+	    " a page", t.clients, t.clients == 1 ? "client" : "clients",
+	    t.active, q.limit);
+	if (pg.n > 0)
+		put_fmt(b, ", %d here", pg.n);
+	put_str(b, " \xc2\xb7 ");
+	if (pg.prev)
+		pager_link(b, "prev", "clients-prev", "before", pg.first,
+		    q.limit, "&larr; previous");
+	if (q.after[0] != '\0' || q.before[0] != '\0')
+		put_str(b, "<a href=\"/\">first</a> ");
+	if (pg.next)
+		pager_link(b, "next", "clients-next", "after", pg.last,
+		    q.limit, "next &rarr;");
+	put_str(b, "</p>\n");
 	jsonbuf_init(&data, 0);
 	put_fmt(&data, "{\"page\":\"index\",\"now_ms\":%" PRId64 "}", ix.now);
 	page_tail(b, &data, 0);
@@ -234,10 +272,10 @@ chart_points(struct server *srv, const struct store_client *c,
 
 	r.after = c->points > CHART_POINTS ? c->points - CHART_POINTS : 0;
 	*ndots = 0;
-	if (store_points_open(srv->st, c->client_id, &r, err, errlen) == -1)
+	if (store_points_open(srv->rd, c->client_id, &r, err, errlen) == -1)
 		return -1;
 	put_str(data, "[");
-	while ((rc = store_points_next(srv->st, &p, err, errlen)) == 1 &&
+	while ((rc = store_points_next(srv->rd, &p, err, errlen)) == 1 &&
 	    *ndots < CHART_POINTS) {
 		if (*ndots > 0)
 			put_str(data, ",");
@@ -247,7 +285,7 @@ chart_points(struct server *srv, const struct store_client *c,
 		dots[*ndots].alert = p.alert;
 		(*ndots)++;
 	}
-	store_points_close(srv->st);
+	store_points_close(srv->rd);
 	put_str(data, "]");
 	return rc == -1 ? -1 : 0;
 }
@@ -266,9 +304,9 @@ points_rows(struct server *srv, const char *id, struct jsonbuf *b,
 	struct store_point p;
 	int rc;
 
-	if (store_points_open(srv->st, id, &r, err, errlen) == -1)
+	if (store_points_open(srv->rd, id, &r, err, errlen) == -1)
 		return -1;
-	while ((rc = store_points_next(srv->st, &p, err, errlen)) == 1) {
+	while ((rc = store_points_next(srv->rd, &p, err, errlen)) == 1) {
 		put_fmt(b, "<tr%s><td class=\"num\">%" PRId64 "</td><td>",
 		    p.alert ? " class=\"alert\"" : p.anomaly ?
 		    " class=\"anomaly\"" : "", p.n);
@@ -280,7 +318,7 @@ points_rows(struct server *srv, const char *id, struct jsonbuf *b,
 		put_fmt(b, "</td><td>%s</td></tr>\n", p.alert ? "alert" :
 		    p.anomaly ? "anomaly" : "");
 	}
-	store_points_close(srv->st);
+	store_points_close(srv->rd);
 	return rc == -1 ? -1 : 0;
 }
 
@@ -312,11 +350,11 @@ event_exists(struct server *srv, const char *id, int64_t after,
 
 	if (before != 0 && before <= after + 1)
 		return 0;
-	if (api_events_open(srv->st, id, after, before, 1, 0, err,
+	if (api_events_open(srv->rd, id, after, before, 1, 0, err,
 	    errlen) == -1)
 		return -1;
-	rc = store_points_next(srv->st, &p, err, errlen);
-	store_points_close(srv->st);
+	rc = store_points_next(srv->rd, &p, err, errlen);
+	store_points_close(srv->rd);
 	return rc;
 }
 
@@ -406,13 +444,13 @@ events_section(struct server *srv, struct lws *wsi,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (api_events_open(srv->st, c->client_id, q.asc ? q.after : 0,
+	if (api_events_open(srv->rd, c->client_id, q.asc ? q.after : 0,
 	    q.before, EVENTS_PAGE, !q.asc, err, errlen) == -1)
 		goto fail;
-	while (nrows < EVENTS_PAGE && (rc = store_points_next(srv->st,
+	while (nrows < EVENTS_PAGE && (rc = store_points_next(srv->rd,
 	    &rows[nrows], err, errlen)) == 1)
 		nrows++;
-	store_points_close(srv->st);
+	store_points_close(srv->rd);
 	if (rc == -1)
 		goto fail;
 	if (q.asc)	/* newest first on the page too */
@@ -503,7 +541,7 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	if ((c = malloc(sizeof(*c))) == NULL ||
 	    (dots = malloc(CHART_POINTS * sizeof(*dots))) == NULL)
 		goto done;
-	if ((rc = store_client_get(srv->st, id, c, err, sizeof(err))) != 1) {
+	if ((rc = store_client_get(srv->rd, id, c, err, sizeof(err))) != 1) {
 		if (rc == 0) {
 			*why = "no such client";
 			status = 404;
