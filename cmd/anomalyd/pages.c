@@ -160,27 +160,55 @@ html_client_row(void *arg, const struct store_client *c)
 	return 0;
 }
 
-/* A link of the index's pager to the page of clients key=id. */
+/* A link of the index's pager to the page of clients key=id; ids only in
+ * the pager at the bottom (bottom set). */
 static void
-pager_link(struct jsonbuf *b, const char *rel, const char *idattr,
-    const char *key, const char *id, int64_t limit, const char *text)
+pager_link(struct jsonbuf *b, int bottom, const char *rel, const char *key,
+    const char *id, int64_t limit, const char *text)
 {
-	put_fmt(b, "<a rel=\"%s\" id=\"%s\" href=\"/?%s=", rel, idattr, key);
+	put_fmt(b, "<a rel=\"%s\"", rel);
+	if (bottom)
+		put_fmt(b, " id=\"clients-%s\"", rel);
+	put_fmt(b, " href=\"/?%s=", key);
 	put_url(b, id, strlen(id));
 	if (limit != API_CLIENTS_PAGE)
 		put_fmt(b, "&amp;limit=%" PRId64, limit);
 	put_fmt(b, "\">%s</a> ", text);
 }
 
+/* The index's pager: how many clients there are, and the links to the
+ * pages around this one. */
+static void
+index_pager(struct jsonbuf *b, int bottom, const struct api_clients_q *q,
+    const struct api_clients_page *pg, const struct store_totals *t)
+{
+	put_fmt(b, "<p class=\"pager\"%s>%" PRId64 " %s in all (%" PRId64
+	    " active), by name, %" PRId64 " a page", bottom ?
+	    " id=\"clients-pager\"" : "", t->clients, t->clients == 1 ?
+	    "client" : "clients", t->active, q->limit);
+	if (pg->prev || pg->next || q->after[0] != '\0' ||
+	    q->before[0] != '\0')
+		put_str(b, " \xc2\xb7 ");
+	if (pg->prev)
+		pager_link(b, bottom, "prev", "before", pg->first, q->limit,
+		    "&larr; previous");
+	if (q->after[0] != '\0' || q->before[0] != '\0')
+		put_str(b, "<a href=\"/\">first</a> ");
+	if (pg->next)
+		pager_link(b, bottom, "next", "after", pg->last, q->limit,
+		    "next &rarr;");
+	put_str(b, "</p>\n");
+}
+
 int
 page_index(struct server *srv, struct lws *wsi, struct jsonbuf *b,
     const char **why)
 {
-	struct index ix = { .b = b, .now = clock_wall_ms() };
+	struct index ix = { .now = clock_wall_ms() };
 	struct api_clients_q q;
 	struct api_clients_page pg;
 	struct store_totals t;
-	struct jsonbuf data;
+	struct jsonbuf data, rows;
 	char err[256];
 
 	if (api_clients_query(wsi, &q) != NULL) {
@@ -189,31 +217,27 @@ page_index(struct server *srv, struct lws *wsi, struct jsonbuf *b,
 		q.limit = API_CLIENTS_PAGE;
 	}
 	store_totals(srv->st, &t);
-	page_head(b, "clients", 7, "index");
-	put_str(b, "<h1>Clients</h1>\n");
+	/* the rows first: the pager above them needs the page */
+	jsonbuf_init(&rows, 0);
+	ix.b = &rows;
 	if (api_clients_each(srv, &q, html_client_row, &ix, &pg, err,
 	    sizeof(err)) == -1) {
+		jsonbuf_free(&rows);
 		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
 	index_section(&ix, 3);
-	put_fmt(b, "<p class=\"pager\" id=\"clients-pager\">%" PRId64
-	    " %s in all (%" PRId64 " active), by name, %" PRId64
-	    " a page", t.clients, t.clients == 1 ? "client" : "clients",
-	    t.active, q.limit);
-	if (pg.n > 0)
-		put_fmt(b, ", %d here", pg.n);
-	put_str(b, " \xc2\xb7 ");
-	if (pg.prev)
-		pager_link(b, "prev", "clients-prev", "before", pg.first,
-		    q.limit, "&larr; previous");
-	if (q.after[0] != '\0' || q.before[0] != '\0')
-		put_str(b, "<a href=\"/\">first</a> ");
-	if (pg.next)
-		pager_link(b, "next", "clients-next", "after", pg.last,
-		    q.limit, "next &rarr;");
-	put_str(b, "</p>\n");
+	page_head(b, "clients", 7, "index");
+	put_str(b, "<h1>Clients</h1>\n");
+	if (pg.prev || pg.next)
+		index_pager(b, 0, &q, &pg, &t);
+	if (rows.len > 0)
+		put_raw(b, jsonbuf_text(&rows), rows.len);
+	if (rows.oom)
+		b->oom = 1;
+	jsonbuf_free(&rows);
+	index_pager(b, 1, &q, &pg, &t);
 	jsonbuf_init(&data, 0);
 	put_fmt(&data, "{\"page\":\"index\",\"now_ms\":%" PRId64 "}", ix.now);
 	page_tail(b, &data, 0);
