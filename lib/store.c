@@ -1105,7 +1105,7 @@ int
 store_client_delete(struct store *st, const char *id, int64_t *points,
     char *err, size_t errlen)
 {
-	int64_t rows = 0, was[4];
+	int64_t rows = 0, was[4] = { 0 };
 	size_t len;
 
 	*points = 0;

@@ -15,7 +15,27 @@
 #define LIMIT_DEFAULT	1000
 #define EVENTS_MAX	1000	/* at most, per /events request */
 
-static int decimal(const char *s, int64_t *v, int *big);
+/* Reads the decimal digits at s into *v, saturated at INT64_MAX (then
+ * *big is set).  Returns 0, or -1 when s is not 1 to 32 digits alone. */
+static int
+decimal(const char *s, int64_t *v, int *big)
+{
+	size_t i;
+
+	*v = 0;
+	*big = 0;
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (*v > (INT64_MAX - (s[i] - '0')) / 10)
+			*big = 1;
+		else
+			*v = *v * 10 + (s[i] - '0');
+	}
+	if (i == 0 || i > 32 || s[i] != '\0')
+		return -1;
+	if (*big)
+		*v = INT64_MAX;
+	return 0;
+}
 
 void
 api_client_json(struct jsonbuf *b, const struct store_client *c)
@@ -96,12 +116,14 @@ api_clients_query(struct lws *wsi, struct api_clients_q *q)
 	return NULL;
 }
 
+/* A page of clients on its way to fn, described in pg. */
 struct page_walk {
 	int	(*fn)(void *, const struct store_client *);
 	void	*arg;
 	struct api_clients_page *pg;
 };
 
+/* Notes c in the page's description and hands it to the walk's fn. */
 static int
 walk_one(void *arg, const struct store_client *c)
 {
@@ -114,6 +136,7 @@ walk_one(void *arg, const struct store_client *c)
 	return w->fn(w->arg, c);
 }
 
+/* Counts c in the int at arg. */
 static int
 count_one(void *arg, const struct store_client *c)
 {
@@ -145,6 +168,7 @@ api_clients_each(struct server *srv, const struct api_clients_q *q,
 	return 0;
 }
 
+/* c into the JSON array at arg, after a comma but for the first. */
 static int
 json_client(void *arg, const struct store_client *c)
 {
@@ -219,28 +243,6 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 		return 500;
 	}
 	return 200;
-}
-
-/* Reads the decimal digits at s into *v, saturated at INT64_MAX (then
- * *big is set).  Returns 0, or -1 when s is not 1 to 32 digits alone. */
-static int
-decimal(const char *s, int64_t *v, int *big)
-{
-	size_t i;
-
-	*v = 0;
-	*big = 0;
-	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
-		if (*v > (INT64_MAX - (s[i] - '0')) / 10)
-			*big = 1;
-		else
-			*v = *v * 10 + (s[i] - '0');
-	}
-	if (i == 0 || i > 32 || s[i] != '\0')
-		return -1;
-	if (*big)
-		*v = INT64_MAX;
-	return 0;
 }
 
 /* Reads the URL arguments after and limit (up to max) into q, and with
