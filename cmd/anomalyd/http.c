@@ -24,26 +24,33 @@
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
 
+/* A /static/ file being sent, read a piece at a time. */
+struct file_out {
+	int		 open;		/* fd is open */
+	int		 fd;
+	size_t		 left;		/* bytes still to read */
+};
+
 /* An HTTP connection's response being written: the body whole, or with
- * a stream, its pieces one after the other. */
+ * a stream or a file, its pieces one after the other. */
 struct http_session {
 	struct jsonbuf body;	/* LWS_PRE bytes of headroom */
 	size_t		 off;
 	int		 close;		/* close the connection after it */
 	struct api_stream stream;	/* a body written in pieces */
+	struct file_out	 file;		/* or a file's */
 };
 
 /* ------------------------------------------------------------- static */
 
-/* The file name (as after /static/) of the www directory into b. */
+/* Opens the file name (as after /static/) of the www directory into f,
+ * to be read a piece at a time as it is sent. */
 static int
-static_file(struct server *srv, const char *name, struct jsonbuf *b,
+static_file(struct server *srv, const char *name, struct file_out *f,
     const char **ctype)
 {
 	const char *www = srv->cfg.www != NULL ? srv->cfg.www : WWW_DEFAULT;
 	off_t size;
-	ssize_t n;
-	size_t got = 0;
 	int fd;
 
 	if ((fd = static_open(www, name, &size)) == -1)
@@ -54,20 +61,48 @@ static_file(struct server *srv, const char *name, struct jsonbuf *b,
 		    STATIC_MAX);
 		return 500;
 	}
-	while (!b->oom && got < (size_t)size) {
-		char buf[16384];
-
-		if ((n = read(fd, buf, sizeof(buf))) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			break;	/* shorter than it was: serve what is there */
-		}
-		put_raw(b, buf, (size_t)n);
-		got += (size_t)n;
-	}
-	close(fd);
 	*ctype = static_type(name);
+	if (size == 0) {
+		close(fd);
+		return 200;
+	}
+	f->open = 1;
+	f->fd = fd;
+	f->left = (size_t)size;
 	return 200;
+}
+
+/* Closes f's file, if open. */
+static void
+file_close(struct file_out *f)
+{
+	if (f->open)
+		close(f->fd);
+	f->open = 0;
+	f->left = 0;
+}
+
+/* The next piece of f's file into b.  Returns 0, or -1 when it cannot be
+ * read or is shorter than it was (its length is sent already). */
+static int
+file_piece(struct file_out *f, struct jsonbuf *b)
+{
+	char buf[16384];
+	ssize_t n;
+
+	do
+		n = read(f->fd, buf, f->left < sizeof(buf) ? f->left :
+		    sizeof(buf));
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		file_close(f);
+		return -1;
+	}
+	put_raw(b, buf, (size_t)n);
+	f->left -= (size_t)n;
+	if (f->left == 0)
+		file_close(f);
+	return 0;
 }
 
 /* ------------------------------------------------------------ routing */
@@ -120,8 +155,9 @@ deletable(const char *path)
  * and, for an error, a short reason (static text) in *why. */
 static int
 route(struct server *srv, struct lws *wsi, enum method m, const char *path,
-    struct jsonbuf *b, struct api_stream *stream, struct jsonbuf *link,
-    const char **ctype, const char **why, char *subject, size_t sublen)
+    struct jsonbuf *b, struct api_stream *stream, struct file_out *file,
+    struct jsonbuf *link, const char **ctype, const char **why,
+    char *subject, size_t sublen)
 {
 	char id[PROTO_ID_MAX + 1];
 	int rc;
@@ -152,7 +188,7 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 		return 200;
 	}
 	if (strncmp(path, "/static/", 8) == 0)
-		return static_file(srv, path + 8, b, ctype);
+		return static_file(srv, path + 8, file, ctype);
 	/* the rest reads srv->rd: what is committed, never waiting for the
 	 * writer */
 	if (strcmp(path, "/metrics") == 0) {
@@ -241,6 +277,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	jsonbuf_clear(&hs->body);
 	hs->off = 0;
 	memset(&hs->stream, 0, sizeof(hs->stream));
+	file_close(&hs->file);
 	jsonbuf_init(&link, 0);
 	/* a body is never read: the connection ends with the answer */
 	hs->close = m == M_OTHER || (m == M_DELETE &&
@@ -253,10 +290,11 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
 		    "only" : "only GET, HEAD and DELETE are served";
 	} else
-		status = route(srv, wsi, m, path, &hs->body, &hs->stream, &link,
-		    &ctype, &why, subject, sizeof(subject));
+		status = route(srv, wsi, m, path, &hs->body, &hs->stream,
+		    &hs->file, &link, &ctype, &why, subject, sizeof(subject));
 	if (status != 200 && status != 503) {
 		hs->stream.on = 0;
+		file_close(&hs->file);
 		error_body(&hs->body, path, status, why, subject, &ctype);
 	}
 	if (hs->body.oom || link.oom) {
@@ -270,8 +308,8 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	if (hs->stream.on)
 		hs->close = 1;
 	if (lws_add_http_common_headers(wsi, (unsigned)status, ctype,
-	    hs->stream.on ? LWS_ILLEGAL_HTTP_CONTENT_LEN : hs->body.len, &p,
-	    end) ||
+	    hs->stream.on ? LWS_ILLEGAL_HTTP_CONTENT_LEN : hs->file.open ?
+	    hs->file.left : hs->body.len, &p, end) ||
 	    (link.len > 0 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"link:", (const unsigned char *)
 	    jsonbuf_text(&link), (int)link.len, &p, end)) ||
@@ -304,6 +342,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	if (m == M_HEAD) {
 		/* the headers of GET, no body */
 		jsonbuf_free(&hs->body);
+		file_close(&hs->file);
 		if (hs->stream.on) {
 			hs->stream.on = 0;
 			return -1;
@@ -323,10 +362,12 @@ write_body(struct server *srv, struct lws *wsi, struct http_session *hs)
 	size_t n;
 	int final = 1;
 
-	if (hs->stream.on && !hs->stream.done && hs->off == hs->body.len) {
+	if (hs->off == hs->body.len && ((hs->stream.on &&
+	    !hs->stream.done) || hs->file.open)) {
 		jsonbuf_clear(&hs->body);
 		hs->off = 0;
-		if (api_stream_next(srv, &hs->stream, &hs->body) == -1 ||
+		if ((hs->file.open ? file_piece(&hs->file, &hs->body) :
+		    api_stream_next(srv, &hs->stream, &hs->body)) == -1 ||
 		    hs->body.oom)
 			return -1;
 	}
@@ -335,7 +376,7 @@ write_body(struct server *srv, struct lws *wsi, struct http_session *hs)
 		n = CHUNK;
 		final = 0;
 	}
-	if (hs->stream.on && !hs->stream.done)
+	if ((hs->stream.on && !hs->stream.done) || hs->file.open)
 		final = 0;
 	/* the LWS_PRE bytes before a later chunk were sent already */
 	if (lws_write(wsi, (unsigned char *)jsonbuf_text(&hs->body) + hs->off,
@@ -373,11 +414,13 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY:
 		return 0;	/* a body is never read: 405 */
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (hs != NULL && (hs->body.mem != NULL || hs->stream.on))
+		if (hs != NULL && (hs->body.mem != NULL || hs->stream.on ||
+		    hs->file.open))
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		if (hs == NULL || (hs->body.mem == NULL && !hs->stream.on))
+		if (hs == NULL || (hs->body.mem == NULL && !hs->stream.on &&
+		    !hs->file.open))
 			return -1;
 		return write_body(srv, wsi, hs);
 	case LWS_CALLBACK_CLOSED_HTTP:
@@ -385,6 +428,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (hs != NULL) {
 			jsonbuf_free(&hs->body);
 			hs->stream.on = 0;
+			file_close(&hs->file);
 		}
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	default:
