@@ -1,14 +1,15 @@
-# bigread.py PORT PID N LIMIT: N concurrent GETs of
-# /api/clients/big/points?limit=LIMIT that wait until every one has its
-# first bytes (so the server holds all N responses at once), then are read
-# to the end; meanwhile another process probes /healthz every 100 ms.
-# Prints "growth_kb=G probes=P slow=S responses=R bad=B max_probe_ms=M":
-# growth is anomalyd's VmHWM (peak RSS) over its VmRSS before, slow the
-# probes that took over 1 s or failed, bad the responses that are not a
-# JSON array of LIMIT points n = 1..LIMIT.
+# bigread.py PORT PID N PATH WANT: N concurrent GETs of PATH that wait
+# until every one has its first bytes (so the server holds all N responses
+# at once), then are read to the end; meanwhile another process probes
+# /healthz every 100 ms.  Prints "growth_kb=G probes=P slow=S responses=R
+# bad=B max_probe_ms=M": growth is anomalyd's VmHWM (peak RSS) over its
+# VmRSS before, slow the probes that took over 1 s or failed, bad the
+# responses that are not what WANT says: "points:L", a JSON array of L
+# points n = 1..L, or "file:F", the bytes of file F.
 import json, os, selectors, socket, sys, time
 
-port, pid, n, limit = (int(a) for a in sys.argv[1:5])
+port, pid, n = (int(a) for a in sys.argv[1:4])
+path, want = sys.argv[4], sys.argv[5]
 
 
 def kb(field):
@@ -63,8 +64,7 @@ if child == 0:
     prober(w)
 os.close(w)
 
-socks = [get("/api/clients/big/points?limit=%d" % limit, 120)
-         for i in range(n)]
+socks = [get(path, 120) for i in range(n)]
 bufs = [[s.recv(1)] for s in socks]		# every one has begun
 sel = selectors.DefaultSelector()
 for i, s in enumerate(socks):
@@ -93,11 +93,18 @@ peak = kb("VmHWM")
 
 bodies = [b"".join(b).partition(b"\r\n\r\n")[2] for b in bufs]
 bad = 0
-try:
-    a = json.loads(bodies[0])
-    good = len(a) == limit and [p["n"] for p in a] == list(range(1, limit + 1))
-except ValueError:
-    good = False
+kind, arg = want.split(":", 1)
+if kind == "file":
+    with open(arg, "rb") as f:
+        good = bodies[0] == f.read()
+else:
+    limit = int(arg)
+    try:
+        a = json.loads(bodies[0])
+        good = len(a) == limit and [p["n"] for p in a] == \
+            list(range(1, limit + 1))
+    except ValueError:
+        good = False
 for b in bodies:
     # the same points every time: one parse, then byte for byte
     if not good or b != bodies[0]:
