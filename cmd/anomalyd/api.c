@@ -386,13 +386,26 @@ api_stream_next(struct server *srv, struct api_stream *s, struct jsonbuf *b)
 	s->left -= got;
 	if (got < r.limit || s->left <= 0 || (s->descending &&
 	    s->before <= 1)) {
-		put_str(b, "]\n");
+		if (s->suffix != NULL) {
+			put_str(b, "]");
+			put_raw(b, s->suffix, s->suffixlen);
+		} else
+			put_str(b, "]\n");
 		s->done = 1;
 	}
 	return 0;
 fail:
 	logmsg(0, "http: %s", err);
 	return -1;
+}
+
+void
+api_stream_free(struct api_stream *s)
+{
+	free(s->suffix);
+	s->suffix = NULL;
+	s->suffixlen = 0;
+	s->on = 0;
 }
 
 int

@@ -41,6 +41,9 @@ struct api_stream {
 	int64_t		 after, before;	/* what is left: after < n < before */
 	int64_t		 left;		/* points still to write */
 	int64_t		 rows;		/* points written */
+	char		*suffix;	/* malloc'ed, written after "]" (then
+					 * no newline), or NULL */
+	size_t		 suffixlen;
 };
 
 /* The cursor of a page of clients, by client_id: the first limit above
@@ -98,6 +101,8 @@ int api_clients(struct server *srv, struct lws *wsi, struct jsonbuf *b,
 /* /api/clients/{id}: the client's object alone. */
 int api_client(struct server *srv, const char *id, struct jsonbuf *b,
     const char **why);
+/* Frees what stream s holds (its suffix) and ends it. */
+void api_stream_free(struct api_stream *s);
 /* Writes the next piece of stream s into b: "[" first, then at most
  * API_STREAM_ROWS points, and "]" when it ends (then s->done is set).
  * Returns 0, or -1 when the store fails (the response is cut short). */

@@ -216,7 +216,8 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 	    (rc = id_in(path, "/clients/", "", id)) != 0) {
 		*why = "no such client";
 		snprintf(subject, sublen, "%s", strchr(path + 1, '/') + 1);
-		return rc == 1 ? page_client(srv, wsi, id, b, why) : 404;
+		return rc == 1 ? page_client(srv, wsi, id, b, stream, why) :
+		    404;
 	}
 	return 404;
 }
@@ -276,6 +277,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	hs->body.headroom = LWS_PRE;
 	jsonbuf_clear(&hs->body);
 	hs->off = 0;
+	api_stream_free(&hs->stream);
 	memset(&hs->stream, 0, sizeof(hs->stream));
 	file_close(&hs->file);
 	jsonbuf_init(&link, 0);
@@ -293,7 +295,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		status = route(srv, wsi, m, path, &hs->body, &hs->stream,
 		    &hs->file, &link, &ctype, &why, subject, sizeof(subject));
 	if (status != 200 && status != 503) {
-		hs->stream.on = 0;
+		api_stream_free(&hs->stream);
 		file_close(&hs->file);
 		error_body(&hs->body, path, status, why, subject, &ctype);
 	}
@@ -304,12 +306,16 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	logmsg(2, "http %s %d", path, status);
 	/* a stream's length is not known: no Content-Length, and lws adds
 	 * "Connection: close", the end of the body is the end of the
-	 * connection */
-	if (hs->stream.on)
+	 * connection; a HEAD has no body to end, it keeps the connection */
+	if (hs->stream.on && m != M_HEAD)
 		hs->close = 1;
-	if (lws_add_http_common_headers(wsi, (unsigned)status, ctype,
+	if ((hs->stream.on && m == M_HEAD ?
+	    lws_add_http_header_status(wsi, (unsigned)status, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+	    (const unsigned char *)ctype, (int)strlen(ctype), &p, end) :
+	    lws_add_http_common_headers(wsi, (unsigned)status, ctype,
 	    hs->stream.on ? LWS_ILLEGAL_HTTP_CONTENT_LEN : hs->file.open ?
-	    hs->file.left : hs->body.len, &p, end) ||
+	    hs->file.left : hs->body.len, &p, end)) ||
 	    (link.len > 0 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"link:", (const unsigned char *)
 	    jsonbuf_text(&link), (int)link.len, &p, end)) ||
@@ -343,10 +349,7 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		/* the headers of GET, no body */
 		jsonbuf_free(&hs->body);
 		file_close(&hs->file);
-		if (hs->stream.on) {
-			hs->stream.on = 0;
-			return -1;
-		}
+		api_stream_free(&hs->stream);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	lws_callback_on_writable(wsi);
@@ -393,7 +396,7 @@ write_body(struct server *srv, struct lws *wsi, struct http_session *hs)
 	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	jsonbuf_free(&hs->body);
 	hs->off = 0;
-	hs->stream.on = 0;
+	api_stream_free(&hs->stream);
 	if (hs->close)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -427,7 +430,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (hs != NULL) {
 			jsonbuf_free(&hs->body);
-			hs->stream.on = 0;
+			api_stream_free(&hs->stream);
 			file_close(&hs->file);
 		}
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -44,9 +44,11 @@ page_head(struct jsonbuf *b, const char *title, size_t tlen,
 /* The end of a page: its data as JSON in a script block that is never
  * run (every '<' in it is escaped by the JSON writer, so "</script>"
  * cannot end it early), and the page's code, a static file (the CSP
- * forbids inline script). */
+ * forbids inline script).  With rest, what follows the data goes there
+ * instead of b (the client page streams the data's points between). */
 static void
-page_tail(struct jsonbuf *b, const struct jsonbuf *data, int chart)
+page_tail(struct jsonbuf *b, const struct jsonbuf *data, int chart,
+    struct jsonbuf *rest)
 {
 	put_str(b, "</main>\n<footer><a href=\"/api/clients\">JSON</a> "
 	    "\xc2\xb7 <a href=\"/metrics\">metrics</a></footer>\n");
@@ -54,6 +56,8 @@ page_tail(struct jsonbuf *b, const struct jsonbuf *data, int chart)
 		put_str(b, "<script type=\"application/json\" "
 		    "id=\"page-data\">");
 		put_raw(b, jsonbuf_text(data), data->len);
+		if (rest != NULL)
+			b = rest;
 		put_str(b, "</script>\n");
 	}
 	if (chart)
@@ -240,7 +244,7 @@ page_index(struct server *srv, struct lws *wsi, struct jsonbuf *b,
 	index_pager(b, 1, &q, &pg, &t);
 	jsonbuf_init(&data, 0);
 	put_fmt(&data, "{\"page\":\"index\",\"now_ms\":%" PRId64 "}", ix.now);
-	page_tail(b, &data, 0);
+	page_tail(b, &data, 0, NULL);
 	if (data.oom)
 		b->oom = 1;
 	jsonbuf_free(&data);
@@ -283,34 +287,39 @@ client_stats(struct jsonbuf *b, const struct store_client *c, int64_t now)
 	put_str(b, "</div>\n");
 }
 
-/* The chart's points into data (a JSON array) and dots; their count in
- * *ndots.  Returns 0 or -1 (err set). */
+/* The chart's points into dots, their count in *ndots, and the stream s
+ * set to write the same points as JSON, at the end of the page.  Returns
+ * 0 or -1 (err set). */
 static int
 chart_points(struct server *srv, const struct store_client *c,
-    struct jsonbuf *data, struct chart_dot *dots, size_t *ndots, char *err,
+    struct chart_dot *dots, size_t *ndots, struct api_stream *s, char *err,
     size_t errlen)
 {
 	struct store_range r = { .limit = CHART_POINTS };
 	struct store_point p;
+	int64_t first = 0, last = 0;
 	int rc;
 
 	r.after = c->points > CHART_POINTS ? c->points - CHART_POINTS : 0;
 	*ndots = 0;
 	if (store_points_open(srv->rd, c->client_id, &r, err, errlen) == -1)
 		return -1;
-	put_str(data, "[");
 	while ((rc = store_points_next(srv->rd, &p, err, errlen)) == 1 &&
 	    *ndots < CHART_POINTS) {
-		if (*ndots > 0)
-			put_str(data, ",");
-		api_point_json(data, &p);
+		if (*ndots == 0)
+			first = p.n;
+		last = p.n;
 		dots[*ndots].value = p.value;
 		dots[*ndots].anomaly = p.anomaly;
 		dots[*ndots].alert = p.alert;
 		(*ndots)++;
 	}
 	store_points_close(srv->rd);
-	put_str(data, "]");
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%s", c->client_id);
+	s->after = first - 1;
+	s->before = last + 1;
+	s->left = (int64_t)*ndots;
 	return rc == -1 ? -1 : 0;
 }
 
@@ -551,10 +560,10 @@ fail:
 
 int
 page_client(struct server *srv, struct lws *wsi, const char *id,
-    struct jsonbuf *b, const char **why)
+    struct jsonbuf *b, struct api_stream *stream, const char **why)
 {
 	struct store_client *c;
-	struct jsonbuf data;
+	struct jsonbuf data, rest;
 	struct chart_dot *dots = NULL;
 	char err[256];
 	size_t idlen, ndots = 0;
@@ -562,6 +571,7 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	int rc, status = 500;
 
 	jsonbuf_init(&data, 0);
+	jsonbuf_init(&rest, 0);
 	if ((c = malloc(sizeof(*c))) == NULL ||
 	    (dots = malloc(CHART_POINTS * sizeof(*dots))) == NULL)
 		goto done;
@@ -580,9 +590,10 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	api_client_json(&data, c);
 	events_data(wsi, &data);
 	put_str(&data, ",\"points\":");
-	if (chart_points(srv, c, &data, dots, &ndots, err, sizeof(err)) == -1)
+	if (chart_points(srv, c, dots, &ndots, stream, err, sizeof(err)) == -1)
 		goto fail;
-	put_fmt(&data, ",\"now_ms\":%" PRId64 "}", now);
+	/* the points' array is streamed between data and rest */
+	put_fmt(&rest, ",\"now_ms\":%" PRId64 "}", now);
 
 	page_head(b, c->client_id, idlen, "client");
 	put_str(b, "<p class=\"back\"><a href=\"/\">&larr; all clients</a>"
@@ -621,9 +632,18 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	put_str(b, "</td></tr>\n<tr><th>detection</th><td><code>");
 	put_html(b, c->settings, strlen(c->settings));
 	put_str(b, "</code></td></tr>\n</table>\n");
-	page_tail(b, &data, 1);
-	if (data.oom)
+	page_tail(b, &data, 1, &rest);
+	if (data.oom || rest.oom)
 		b->oom = 1;
+	else {
+		/* the stream owns rest's text from now on */
+		stream->suffix = rest.mem;
+		stream->suffixlen = rest.len;
+		if (rest.headroom > 0)
+			memmove(rest.mem, rest.mem + rest.headroom, rest.len);
+		jsonbuf_init(&rest, 0);
+		stream->on = 1;
+	}
 	status = 200;
 	goto done;
 fail:
@@ -632,6 +652,7 @@ fail:
 	status = 500;
 done:
 	jsonbuf_free(&data);
+	jsonbuf_free(&rest);
 	free(dots);
 	free(c);
 	return status;
@@ -650,5 +671,5 @@ page_error(struct jsonbuf *b, int status, const char *title,
 	} else
 		put_html(b, why, strlen(why));
 	put_str(b, "</p>\n<p><a href=\"/\">&larr; all clients</a></p>\n");
-	page_tail(b, NULL, 0);
+	page_tail(b, NULL, 0, NULL);
 }

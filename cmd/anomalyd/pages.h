@@ -14,6 +14,7 @@
 
 #include <libwebsockets.h>
 
+#include "api.h"
 #include "jsonbuf.h"
 #include "server.h"
 
@@ -23,9 +24,11 @@
 int page_index(struct server *srv, struct lws *wsi, struct jsonbuf *b,
     const char **why);
 /* /client/{id}: the client's page; the events list pages by the URL's
- * before= and after=. */
+ * before= and after=.  The chart's points, in the page's data, come from
+ * stream: b is the page up to them, the stream writes them and then the
+ * end of the page, so the page costs a piece of memory, not its whole. */
 int page_client(struct server *srv, struct lws *wsi, const char *id,
-    struct jsonbuf *b, const char **why);
+    struct jsonbuf *b, struct api_stream *stream, const char **why);
 /* The page of an error status (title: its text): "No client is named
  * subject" when subject is not empty, else why. */
 void page_error(struct jsonbuf *b, int status, const char *title,
