@@ -186,13 +186,11 @@ static void
 index_pager(struct jsonbuf *b, int bottom, const struct api_clients_q *q,
     const struct api_clients_page *pg, const struct store_totals *t)
 {
-	put_fmt(b, "<p class=\"pager\"%s>%" PRId64 " %s in all (%" PRId64
-	    " active), by name, %" PRId64 " a page", bottom ?
-	    " id=\"clients-pager\"" : "", t->clients, t->clients == 1 ?
-	    "client" : "clients", t->active, q->limit);
-	if (pg->prev || pg->next || q->after[0] != '\0' ||
-	    q->before[0] != '\0')
-		put_str(b, " \xc2\xb7 ");
+	put_fmt(b, "<p class=\"pager\"%s><span class=\"count\">%" PRId64
+	    " %s in all (%" PRId64 " active), by name, %" PRId64
+	    " a page</span> ", bottom ? " id=\"clients-pager\"" : "",
+	    t->clients, t->clients == 1 ? "client" : "clients", t->active,
+	    q->limit);
 	if (pg->prev)
 		pager_link(b, bottom, "prev", "before", pg->first, q->limit,
 		    "&larr; previous");
