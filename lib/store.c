@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,9 @@ enum stmt {
 	S_ALERTS_DESC,
 	S_EVENTS,		/* + descending */
 	S_EVENTS_DESC,
+	S_CLIENTS_AFTER,	/* a page of clients by id */
+	S_CLIENTS_BEFORE,
+	S_CLIENT_STATE,
 	S_COUNT
 };
 
@@ -184,6 +188,15 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ALERTS_DESC] = ALERTS_SELECT " ORDER BY n DESC LIMIT ?4",
 	[S_EVENTS] = EVENTS_SELECT("ASC"),
 	[S_EVENTS_DESC] = EVENTS_SELECT("DESC"),
+	[S_CLIENTS_AFTER] = "SELECT " CLIENT_COLS " FROM clients"
+	    " WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
+	/* the last ?2 below ?1, found by the primary key: O(?2 log n) */
+	[S_CLIENTS_BEFORE] = "SELECT " CLIENT_COLS " FROM clients"
+	    " WHERE client_id < ?1 AND client_id >= coalesce((SELECT client_id"
+	    " FROM clients WHERE client_id < ?1 ORDER BY client_id DESC"
+	    " LIMIT 1 OFFSET ?2 - 1), '') ORDER BY client_id LIMIT ?2",
+	[S_CLIENT_STATE] = "SELECT active, points, anomalies, alerts"
+	    " FROM clients WHERE client_id = ?1",
 };
 
 /* The counters one client gained in the open transaction. */
@@ -217,6 +230,13 @@ struct store {
 	size_t		 npend, pendcap;
 	uint32_t	*slots;		/* hash: index in pend + 1, 0 empty */
 	uint32_t	 nslots;	/* a power of two, > 2 * npend */
+
+	/* a writer's totals over all clients (store_totals()): counted at
+	 * open, then moved by each commit; any thread reads them */
+	_Atomic int64_t	 t_clients, t_active, t_points, t_anomalies,
+			 t_alerts;
+	int64_t		 tx_clients, tx_active;	/* the open transaction's */
+	int		 tx_deactivated;	/* it marked all inactive */
 };
 
 const char *
@@ -331,6 +351,46 @@ tx_abort(struct store *st)
 	pending_clear(st);
 	st->npoints = 0;
 	st->in_tx = 0;
+	st->tx_clients = st->tx_active = 0;
+	st->tx_deactivated = 0;
+}
+
+/* Moves the totals by a change of clients and active ones: at once, or at
+ * the commit of the open transaction. */
+static void
+totals_move(struct store *st, int64_t clients, int64_t active)
+{
+	if (st->in_tx) {
+		st->tx_clients += clients;
+		st->tx_active += active;
+	} else {
+		st->t_clients += clients;
+		st->t_active += active;
+	}
+}
+
+/* Reads the active flag and counters of client id into v[0..3]: 1, 0 when
+ * there is none, -1 (err set). */
+static int
+client_state(struct store *st, const char *id, size_t len, int64_t v[4],
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *s = st->stmt[S_CLIENT_STATE];
+	int rc, i;
+
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		for (i = 0; i < 4; i++)
+			v[i] = sqlite3_column_int64(s, i);
+		sqlite3_reset(s);
+		return 1;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	errmsg_set(err, errlen, "client %s: %s", id, sqlite3_errmsg(st->db));
+	return -1;
 }
 
 /* Runs statement s (bound already) to its end and resets it.  On failure
@@ -712,6 +772,38 @@ open_db(struct store *st, const char *path, int flags, char *err,
 	return 0;
 }
 
+/* Counts a writer's totals over every client, once, at open. */
+static int
+totals_count(struct store *st, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*), total(active),"
+	    " total(points), total(anomalies), total(alerts) FROM clients", -1,
+	    &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+		errmsg_set(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return -1;
+	}
+	st->t_clients = sqlite3_column_int64(s, 0);
+	st->t_active = sqlite3_column_int64(s, 1);
+	st->t_points = sqlite3_column_int64(s, 2);
+	st->t_anomalies = sqlite3_column_int64(s, 3);
+	st->t_alerts = sqlite3_column_int64(s, 4);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+void
+store_totals(const struct store *st, struct store_totals *t)
+{
+	t->clients = st->t_clients;
+	t->active = st->t_active;
+	t->points = st->t_points;
+	t->anomalies = st->t_anomalies;
+	t->alerts = st->t_alerts;
+}
+
 struct store *
 store_open_writer(const char *path, enum store_sync sync, char *err,
     size_t errlen)
@@ -783,7 +875,8 @@ store_open_writer(const char *path, enum store_sync sync, char *err,
 	    sync == STORE_SYNC_FULL ? "FULL" : "NORMAL");
 	if (exec_sql(st, path, sql, err, errlen) == -1 ||
 	    migrate(st, path, err, errlen) == -1 ||
-	    prepare_all(st, path, err, errlen) == -1)
+	    prepare_all(st, path, err, errlen) == -1 ||
+	    totals_count(st, path, err, errlen) == -1)
 		goto fail;
 	return st;
 fail:
@@ -912,6 +1005,8 @@ store_client_hello(struct store *st, const char *id, int64_t window,
 {
 	sqlite3_stmt *s = st->stmt[S_CLIENT_HELLO];
 	size_t len, slen, plen;
+	int64_t was[4];
+	int found;
 
 	if (check_writer(st, err, errlen) == -1 ||
 	    check_id(id, &len, err, errlen) == -1)
@@ -922,6 +1017,8 @@ store_client_hello(struct store *st, const char *id, int64_t window,
 		    "%d bytes", id, STORE_SETTINGS_MAX - 1);
 		return write_fail(st);
 	}
+	if ((found = client_state(st, id, len, was, err, errlen)) == -1)
+		return write_fail(st);
 	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, window);
 	sqlite3_bind_text(s, 3, settings, (int)slen, SQLITE_STATIC);
@@ -936,6 +1033,7 @@ store_client_hello(struct store *st, const char *id, int64_t window,
 	}
 	if (run(st, S_CLIENT_HELLO, "hello", err, errlen) == -1)
 		return -1;
+	totals_move(st, !found, found ? was[0] == 0 : 1);
 	if (c != NULL && store_client_get(st, id, c, err, errlen) != 1) {
 		errmsg_set(err, errlen, "hello: cannot read client %s back", id);
 		return write_fail(st);
@@ -949,13 +1047,20 @@ store_client_set_active(struct store *st, const char *id, int active,
 {
 	sqlite3_stmt *s = st->stmt[S_CLIENT_ACTIVE];
 	size_t len;
+	int64_t was[4];
+	int found;
 
 	if (check_writer(st, err, errlen) == -1 ||
-	    check_id(id, &len, err, errlen) == -1)
+	    check_id(id, &len, err, errlen) == -1 ||
+	    (found = client_state(st, id, len, was, err, errlen)) == -1)
 		return write_fail(st);
 	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, active != 0);
-	return run(st, S_CLIENT_ACTIVE, "mark client", err, errlen);
+	if (run(st, S_CLIENT_ACTIVE, "mark client", err, errlen) == -1)
+		return -1;
+	if (found)
+		totals_move(st, 0, (active != 0) - (was[0] != 0));
+	return 0;
 }
 
 int
@@ -963,7 +1068,14 @@ store_clients_deactivate(struct store *st, char *err, size_t errlen)
 {
 	if (check_writer(st, err, errlen) == -1)
 		return write_fail(st);
-	return run(st, S_DEACTIVATE, "mark clients inactive", err, errlen);
+	if (run(st, S_DEACTIVATE, "mark clients inactive", err, errlen) == -1)
+		return -1;
+	if (st->in_tx) {
+		st->tx_deactivated = 1;
+		st->tx_active = 0;
+	} else
+		st->t_active = 0;
+	return 0;
 }
 
 /* Runs sql on id (bound as ?1) to its end; the rows it changed in
@@ -995,7 +1107,7 @@ int
 store_client_delete(struct store *st, const char *id, int64_t *points,
     char *err, size_t errlen)
 {
-	int64_t rows = 0;
+	int64_t rows = 0, was[4] = { 0 };
 	size_t len;
 
 	*points = 0;
@@ -1009,6 +1121,8 @@ store_client_delete(struct store *st, const char *id, int64_t *points,
 	}
 	if (exec_id(st, "BEGIN IMMEDIATE", id, len, NULL, err, errlen) == -1)
 		return -1;
+	if (client_state(st, id, len, was, err, errlen) == -1)
+		goto fail;
 	if (exec_id(st, "DELETE FROM points WHERE client_id = ?1", id, len,
 	    points, err, errlen) == -1 ||
 	    exec_id(st, "DELETE FROM client_state WHERE client_id = ?1", id,
@@ -1023,6 +1137,11 @@ store_client_delete(struct store *st, const char *id, int64_t *points,
 	}
 	if (exec_id(st, "COMMIT", id, len, NULL, err, errlen) == -1)
 		goto fail;
+	st->t_clients--;
+	st->t_active -= was[0] != 0;
+	st->t_points -= was[1];
+	st->t_anomalies -= was[2];
+	st->t_alerts -= was[3];
 	return 1;
 fail:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -1058,6 +1177,48 @@ store_clients_each(struct store *st,
 		ret = -1;
 	}
 	sqlite3_reset(s);
+	free(c);
+	return ret;
+}
+
+int
+store_clients_page(struct store *st, const char *after, const char *before,
+    int64_t limit, int (*fn)(void *arg, const struct store_client *c),
+    void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	struct store_client *c;
+	const char *key = before != NULL ? before : after != NULL ? after : "";
+	int rc, ret = 0;
+
+	if (strlen(key) > STORE_ID_MAX) {
+		errmsg_set(err, errlen, "client_id must be 1 to %d bytes",
+		    STORE_ID_MAX);
+		return -1;
+	}
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		errmsg_set(err, errlen, "list clients: out of memory");
+		return -1;
+	}
+	s = st->stmt[before != NULL ? S_CLIENTS_BEFORE : S_CLIENTS_AFTER];
+	sqlite3_bind_text(s, 1, key, (int)strlen(key), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, limit > 0 ? limit : 1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (read_client(s, c, err, errlen) == -1) {
+			ret = -1;
+			break;
+		}
+		add_pending(st, c);
+		if ((ret = fn(arg, c)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		errmsg_set(err, errlen, "list clients: %s",
+		    sqlite3_errmsg(st->db));
+		ret = -1;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	free(c);
 	return ret;
 }
@@ -1284,6 +1445,19 @@ store_commit(struct store *st, char *err, size_t errlen)
 		return write_fail(st);
 	if (run(st, S_COMMIT, "commit", err, errlen) == -1)
 		return -1;
+	for (i = 0; i < st->npend; i++) {
+		e = &st->pend[i];
+		st->t_points += e->points;
+		st->t_anomalies += e->anomalies;
+		st->t_alerts += e->alerts;
+	}
+	st->t_clients += st->tx_clients;
+	if (st->tx_deactivated)
+		st->t_active = st->tx_active;
+	else
+		st->t_active += st->tx_active;
+	st->tx_clients = st->tx_active = 0;
+	st->tx_deactivated = 0;
 	pending_clear(st);
 	st->npoints = 0;
 	st->in_tx = 0;

@@ -138,6 +138,29 @@ int store_clients_each(struct store *st,
     int (*fn)(void *arg, const struct store_client *c), void *arg,
     char *err, size_t errlen);
 
+/* Calls fn(arg, c) as store_clients_each() does, for at most limit
+ * clients (limit < 1 counts as 1) in order of client_id: the first ones
+ * above after (NULL: from the first), or when before is not NULL the last
+ * ones below before, still in ascending order.  Both go by the primary
+ * key: the cost grows with limit, not with the number of clients.
+ * Returns 0, fn's value when it stopped, or -1 on error. */
+int store_clients_page(struct store *st, const char *after,
+    const char *before, int64_t limit,
+    int (*fn)(void *arg, const struct store_client *c), void *arg,
+    char *err, size_t errlen);
+
+/* The totals over every stored client. */
+struct store_totals {
+	int64_t	 clients, active, points, anomalies, alerts;
+};
+
+/* A writer's totals (a reader's are all 0): counted once at open, then
+ * kept current by each commit, hello, mark and deletion, so reading them
+ * costs nothing whatever the number of clients.  Any thread may call it,
+ * also while another uses the store: each field is one that was
+ * committed, the five need not be of the same commit. */
+void store_totals(const struct store *st, struct store_totals *t);
+
 /* ------------------------------------------------------------- points */
 
 enum store_ts_type {

@@ -14,8 +14,29 @@
 #include "put.h"
 
 #define LIMIT_DEFAULT	1000
-#define LIMIT_MAX	100000
 #define EVENTS_MAX	1000	/* at most, per /events request */
+
+/* Reads the decimal digits at s into *v, saturated at INT64_MAX (then
+ * *big is set).  Returns 0, or -1 when s is not 1 to 32 digits alone. */
+static int
+decimal(const char *s, int64_t *v, int *big)
+{
+	size_t i;
+
+	*v = 0;
+	*big = 0;
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (*v > (INT64_MAX - (s[i] - '0')) / 10)
+			*big = 1;
+		else
+			*v = *v * 10 + (s[i] - '0');
+	}
+	if (i == 0 || i > 32 || s[i] != '\0')
+		return -1;
+	if (*big)
+		*v = INT64_MAX;
+	return 0;
+}
 
 void
 api_client_json(struct jsonbuf *b, const struct store_client *c)
@@ -44,6 +65,111 @@ api_client_json(struct jsonbuf *b, const struct store_client *c)
 	put_str(b, "}");
 }
 
+/* A URL argument "key=..." into v (vlen bytes with the NUL), decoded by
+ * lws.  Returns 1 when it was key, 0 when not, -1 when too long. */
+static int
+arg_text(const char *arg, const char *key, char *v, size_t vlen)
+{
+	size_t klen = strlen(key), n;
+
+	if (strncmp(arg, key, klen) != 0 || arg[klen] != '=')
+		return 0;
+	arg += klen + 1;
+	if ((n = strlen(arg)) >= vlen)
+		return -1;
+	memcpy(v, arg, n + 1);
+	return 1;
+}
+
+const char *
+api_clients_query(struct lws *wsi, struct api_clients_q *q)
+{
+	char arg[4200];		/* above lws's 4096 bytes of headers */
+	int i, rc, big;
+	int64_t v;
+
+	memset(q, 0, sizeof(*q));
+	q->limit = API_CLIENTS_PAGE;
+	for (i = 0; i < 1000; i++) {
+		if (lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
+		    WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+			if (lws_hdr_fragment_length(wsi,
+			    WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
+				return "URL argument too long";
+			break;
+		}
+		if ((rc = arg_text(arg, "after", q->after,
+		    sizeof(q->after))) != 0) {
+			if (rc == -1)
+				return "after: a client_id is 1 to 64 bytes";
+			q->before[0] = '\0';
+		} else if ((rc = arg_text(arg, "before", q->before,
+		    sizeof(q->before))) != 0) {
+			if (rc == -1)
+				return "before: a client_id is 1 to 64 bytes";
+			q->after[0] = '\0';
+		} else if (strncmp(arg, "limit=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
+				return "limit must be a whole number from 1";
+			q->limit = v > API_CLIENTS_MAX ? API_CLIENTS_MAX : v;
+		}
+	}
+	return NULL;
+}
+
+/* A page of clients on its way to fn, described in pg. */
+struct page_walk {
+	int	(*fn)(void *, const struct store_client *);
+	void	*arg;
+	struct api_clients_page *pg;
+};
+
+/* Notes c in the page's description and hands it to the walk's fn. */
+static int
+walk_one(void *arg, const struct store_client *c)
+{
+	struct page_walk *w = arg;
+
+	if (w->pg->n++ == 0)
+		snprintf(w->pg->first, sizeof(w->pg->first), "%s",
+		    c->client_id);
+	snprintf(w->pg->last, sizeof(w->pg->last), "%s", c->client_id);
+	return w->fn(w->arg, c);
+}
+
+/* Counts c in the int at arg. */
+static int
+count_one(void *arg, const struct store_client *c)
+{
+	(void)c;
+	++*(int *)arg;
+	return 0;
+}
+
+int
+api_clients_each(struct server *srv, const struct api_clients_q *q,
+    int (*fn)(void *arg, const struct store_client *c), void *arg,
+    struct api_clients_page *pg, char *err, size_t errlen)
+{
+	struct page_walk w = { fn, arg, pg };
+	int rc;
+
+	memset(pg, 0, sizeof(*pg));
+	if ((rc = store_clients_page(srv->rd, q->after[0] != '\0' ? q->after :
+	    NULL, q->before[0] != '\0' ? q->before : NULL, q->limit, walk_one,
+	    &w, err, errlen)) != 0)
+		return rc;
+	if (pg->n == 0)
+		return 0;
+	/* whether there are pages before and after it: one row each */
+	if (store_clients_page(srv->rd, NULL, pg->first, 1, count_one,
+	    &pg->prev, err, errlen) == -1 || store_clients_page(srv->rd,
+	    pg->last, NULL, 1, count_one, &pg->next, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* c into the JSON array at arg, after a comma but for the first. */
 static int
 json_client(void *arg, const struct store_client *c)
 {
@@ -55,19 +181,40 @@ json_client(void *arg, const struct store_client *c)
 	return 0;
 }
 
-int
-api_clients(struct server *srv, struct jsonbuf *b, const char **why)
+/* One link of a Link header to the page of /api/clients key=id. */
+static void
+put_link(struct jsonbuf *l, const char *key, const char *id, int64_t limit,
+    const char *rel)
 {
+	if (l->len > 0)
+		put_str(l, ", ");
+	put_fmt(l, "</api/clients?%s=", key);
+	put_url(l, id, strlen(id));
+	put_fmt(l, "&limit=%" PRId64 ">; rel=\"%s\"", limit, rel);
+}
+
+int
+api_clients(struct server *srv, struct lws *wsi, struct jsonbuf *b,
+    struct jsonbuf *link, const char **why)
+{
+	struct api_clients_q q;
+	struct api_clients_page pg;
 	char err[256];
 
+	if ((*why = api_clients_query(wsi, &q)) != NULL)
+		return 400;
 	put_str(b, "[");
-	if (store_clients_each(srv->st, json_client, b, err, sizeof(err)) ==
-	    -1) {
+	if (api_clients_each(srv, &q, json_client, b, &pg, err,
+	    sizeof(err)) == -1) {
 		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
 	put_str(b, "]\n");
+	if (pg.prev)
+		put_link(link, "before", pg.first, q.limit, "prev");
+	if (pg.next)
+		put_link(link, "after", pg.last, q.limit, "next");
 	return 200;
 }
 
@@ -81,7 +228,7 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return 500;
-	rc = store_client_get(srv->st, id, c, err, sizeof(err));
+	rc = store_client_get(srv->rd, id, c, err, sizeof(err));
 	if (rc == 1) {
 		api_client_json(b, c);
 		put_str(b, "\n");
@@ -97,28 +244,6 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 		return 500;
 	}
 	return 200;
-}
-
-/* Reads the decimal digits at s into *v, saturated at INT64_MAX (then
- * *big is set).  Returns 0, or -1 when s is not 1 to 32 digits alone. */
-static int
-decimal(const char *s, int64_t *v, int *big)
-{
-	size_t i;
-
-	*v = 0;
-	*big = 0;
-	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
-		if (*v > (INT64_MAX - (s[i] - '0')) / 10)
-			*big = 1;
-		else
-			*v = *v * 10 + (s[i] - '0');
-	}
-	if (i == 0 || i > 32 || s[i] != '\0')
-		return -1;
-	if (*big)
-		*v = INT64_MAX;
-	return 0;
 }
 
 /* Reads the URL arguments after and limit (up to max) into q, and with
@@ -187,59 +312,114 @@ api_point_json(struct jsonbuf *b, const struct store_point *p)
 	    p->votes, p->received_ms);
 }
 
-/* Writes to b the JSON array of client id's points in r: all of them, or
- * with flags only those that carry one (store_flagged_open()).  Returns the
- * HTTP status, with *why set when it is not 200. */
+/* Starts stream s on client id's points in r: all of them, or with flags
+ * only those that carry one (store_flagged_open()).  Returns the HTTP
+ * status, with *why set when it is not 200. */
 static int
-points_array(struct server *srv, const char *id, const struct store_range *r,
-    int flags, struct jsonbuf *b, const char **why)
+points_stream(struct server *srv, const char *id, const struct store_range *r,
+    int flags, struct api_stream *s, const char **why)
 {
 	struct store_client *c;
-	struct store_point p;
 	char err[256];
-	int rc, first = 1;
+	int rc;
 
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return 500;
-	rc = store_client_get(srv->st, id, c, err, sizeof(err));
+	rc = store_client_get(srv->rd, id, c, err, sizeof(err));
 	free(c);
 	if (rc == 0) {
 		*why = "no such client";
 		return 404;
 	}
-	if (rc == -1 || (flags != 0 ? store_flagged_open(srv->st, id, r,
-	    flags, err, sizeof(err)) : store_points_open(srv->st, id, r, err,
-	    sizeof(err))) == -1)
-		goto fail;
-	put_str(b, "[");
-	while ((rc = store_points_next(srv->st, &p, err, sizeof(err))) == 1) {
-		if (!first)
-			put_str(b, ",");
-		first = 0;
-		api_point_json(b, &p);
+	if (rc == -1) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		return 500;
 	}
-	store_points_close(srv->st);
-	if (rc == -1)
-		goto fail;
-	put_str(b, "]\n");
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	s->flags = flags;
+	s->descending = r->descending;
+	s->after = r->after;
+	s->before = r->before;
+	s->left = r->limit;
+	s->on = 1;
 	return 200;
+}
+
+int
+api_stream_next(struct server *srv, struct api_stream *s, struct jsonbuf *b)
+{
+	struct store_range r = { .after = s->after, .before = s->before,
+	    .descending = s->descending };
+	struct store_point p;
+	char err[256];
+	int64_t got = 0;
+	int rc;
+
+	if (s->done)
+		return 0;
+	if (s->rows == 0)
+		put_str(b, "[");
+	r.limit = s->left < API_STREAM_ROWS ? s->left : API_STREAM_ROWS;
+	/* a cursor of its own for this piece only: the next one starts
+	 * again from the last n, by the index */
+	if (r.limit > 0) {
+		if ((s->flags != 0 ? store_flagged_open(srv->rd, s->id, &r,
+		    s->flags, err, sizeof(err)) : store_points_open(srv->rd,
+		    s->id, &r, err, sizeof(err))) == -1)
+			goto fail;
+		while ((rc = store_points_next(srv->rd, &p, err,
+		    sizeof(err))) == 1) {
+			if (s->rows++ > 0)
+				put_str(b, ",");
+			api_point_json(b, &p);
+			got++;
+			if (s->descending)
+				s->before = p.n;
+			else
+				s->after = p.n;
+		}
+		store_points_close(srv->rd);
+		if (rc == -1)
+			goto fail;
+	}
+	s->left -= got;
+	if (got < r.limit || s->left <= 0 || (s->descending &&
+	    s->before <= 1)) {
+		if (s->suffix != NULL) {
+			put_str(b, "]");
+			put_raw(b, s->suffix, s->suffixlen);
+		} else
+			put_str(b, "]\n");
+		s->done = 1;
+	}
+	return 0;
 fail:
 	logmsg(0, "http: %s", err);
-	*why = "database error";
-	return 500;
+	return -1;
+}
+
+void
+api_stream_free(struct api_stream *s)
+{
+	free(s->suffix);
+	s->suffix = NULL;
+	s->suffixlen = 0;
+	s->on = 0;
 }
 
 int
 api_points(struct server *srv, struct lws *wsi, const char *id,
-    struct jsonbuf *b, const char **why)
+    struct api_stream *s, const char **why)
 {
 	struct api_events_q q = { .limit = LIMIT_DEFAULT };
 	struct store_range r;
 
-	if ((*why = range_query(wsi, &q, LIMIT_MAX, 0)) != NULL)
+	if ((*why = range_query(wsi, &q, API_LIMIT_MAX, 0)) != NULL)
 		return 400;
 	r = (struct store_range){ .after = q.after, .limit = q.limit };
-	return points_array(srv, id, &r, 0, b, why);
+	return points_stream(srv, id, &r, 0, s, why);
 }
 
 int
@@ -261,7 +441,7 @@ api_events_query(struct lws *wsi, struct api_events_q *q, int64_t max)
 
 int
 api_events(struct server *srv, struct lws *wsi, const char *id,
-    struct jsonbuf *b, const char **why)
+    struct api_stream *s, const char **why)
 {
 	struct api_events_q q = { .limit = API_EVENTS_PAGE };
 	struct store_range r;
@@ -270,8 +450,8 @@ api_events(struct server *srv, struct lws *wsi, const char *id,
 		return 400;
 	r = (struct store_range){ .after = q.after, .before = q.before,
 	    .limit = q.limit, .descending = !q.asc };
-	return points_array(srv, id, &r, STORE_FLAG_ANOMALY | STORE_FLAG_ALERT,
-	    b, why);
+	return points_stream(srv, id, &r, STORE_FLAG_ANOMALY |
+	    STORE_FLAG_ALERT, s, why);
 }
 
 int

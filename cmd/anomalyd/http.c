@@ -20,14 +20,26 @@
 #include "static.h"
 
 #define CHUNK		65536	/* bytes per HTTP write */
+#define STALL_S		30	/* seconds a response may wait for its
+				 * reader */
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
 
-/* An HTTP connection's response being written. */
+/* A /static/ file being sent, read a piece at a time. */
+struct file_out {
+	int		 open;		/* fd is open */
+	int		 fd;
+	size_t		 left;		/* bytes still to read */
+};
+
+/* An HTTP connection's response being written: the body whole, or with
+ * a stream or a file, its pieces one after the other. */
 struct http_session {
 	struct jsonbuf body;	/* LWS_PRE bytes of headroom */
 	size_t		 off;
 	int		 close;		/* close the connection after it */
+	struct api_stream stream;	/* a body written in pieces */
+	struct file_out	 file;		/* or a file's */
 	/* a DELETE whose answer waits for the writer (srv->http_waits) */
 	LIST_ENTRY(http_session) wait;
 	int		 waiting;
@@ -39,15 +51,14 @@ struct http_session {
 
 /* ------------------------------------------------------------- static */
 
-/* The file name (as after /static/) of the www directory into b. */
+/* Opens the file name (as after /static/) of the www directory into f,
+ * to be read a piece at a time as it is sent. */
 static int
-static_file(struct server *srv, const char *name, struct jsonbuf *b,
+static_file(struct server *srv, const char *name, struct file_out *f,
     const char **ctype)
 {
 	const char *www = srv->cfg.www != NULL ? srv->cfg.www : WWW_DEFAULT;
 	off_t size;
-	ssize_t n;
-	size_t got = 0;
 	int fd;
 
 	if ((fd = static_open(www, name, &size)) == -1)
@@ -58,20 +69,48 @@ static_file(struct server *srv, const char *name, struct jsonbuf *b,
 		    STATIC_MAX);
 		return 500;
 	}
-	while (!b->oom && got < (size_t)size) {
-		char buf[16384];
-
-		if ((n = read(fd, buf, sizeof(buf))) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			break;	/* shorter than it was: serve what is there */
-		}
-		put_raw(b, buf, (size_t)n);
-		got += (size_t)n;
-	}
-	close(fd);
 	*ctype = static_type(name);
+	if (size == 0) {
+		close(fd);
+		return 200;
+	}
+	f->open = 1;
+	f->fd = fd;
+	f->left = (size_t)size;
 	return 200;
+}
+
+/* Closes f's file, if open. */
+static void
+file_close(struct file_out *f)
+{
+	if (f->open)
+		close(f->fd);
+	f->open = 0;
+	f->left = 0;
+}
+
+/* The next piece of f's file into b.  Returns 0, or -1 when it cannot be
+ * read or is shorter than it was (its length is sent already). */
+static int
+file_piece(struct file_out *f, struct jsonbuf *b)
+{
+	char buf[16384];
+	ssize_t n;
+
+	do
+		n = read(f->fd, buf, f->left < sizeof(buf) ? f->left :
+		    sizeof(buf));
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		file_close(f);
+		return -1;
+	}
+	put_raw(b, buf, (size_t)n);
+	f->left -= (size_t)n;
+	if (f->left == 0)
+		file_close(f);
+	return 0;
 }
 
 /* ------------------------------------------------------------ routing */
@@ -124,7 +163,8 @@ deletable(const char *path)
  * and, for an error, a short reason (static text) in *why. */
 static int
 route(struct server *srv, struct lws *wsi, enum method m, const char *path,
-    struct jsonbuf *b, const char **ctype, const char **why,
+    struct jsonbuf *b, struct api_stream *stream, struct file_out *file,
+    struct jsonbuf *link, const char **ctype, const char **why,
     char *subject, size_t sublen, uint64_t *ticket)
 {
 	char id[PROTO_ID_MAX + 1];
@@ -155,22 +195,22 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 		return 200;
 	}
 	if (strncmp(path, "/static/", 8) == 0)
-		return static_file(srv, path + 8, b, ctype);
-	/* all received is committed; the store is ours */
-	commit_drain(srv);
+		return static_file(srv, path + 8, file, ctype);
+	/* the rest reads srv->rd: what is committed, never waiting for the
+	 * writer */
 	if (strcmp(path, "/metrics") == 0) {
 		*ctype = "text/plain; version=0.0.4; charset=utf-8";
 		return metrics_text(srv, b, why);
 	}
 	if (strcmp(path, "/api/clients") == 0)
-		return api_clients(srv, b, why);
+		return api_clients(srv, wsi, b, link, why);
 	if ((rc = id_in(path, "/api/clients/", "/points", id)) != 0) {
 		*why = "no such client";
-		return rc == 1 ? api_points(srv, wsi, id, b, why) : 404;
+		return rc == 1 ? api_points(srv, wsi, id, stream, why) : 404;
 	}
 	if ((rc = id_in(path, "/api/clients/", "/events", id)) != 0) {
 		*why = "no such client";
-		return rc == 1 ? api_events(srv, wsi, id, b, why) : 404;
+		return rc == 1 ? api_events(srv, wsi, id, stream, why) : 404;
 	}
 	if ((rc = id_in(path, "/api/clients/", "", id)) != 0) {
 		*why = "no such client";
@@ -178,12 +218,13 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 	}
 	*ctype = "text/html; charset=utf-8";
 	if (strcmp(path, "/") == 0)
-		return page_index(srv, b, why);
+		return page_index(srv, wsi, b, why);
 	if ((rc = id_in(path, "/client/", "", id)) != 0 ||
 	    (rc = id_in(path, "/clients/", "", id)) != 0) {
 		*why = "no such client";
 		snprintf(subject, sublen, "%s", strchr(path + 1, '/') + 1);
-		return rc == 1 ? page_client(srv, wsi, id, b, why) : 404;
+		return rc == 1 ? page_client(srv, wsi, id, b, stream, why) :
+		    404;
 	}
 	return 404;
 }
@@ -220,18 +261,19 @@ error_body(struct jsonbuf *b, const char *path, int status, const char *why,
 	page_error(b, status, status_text(status), why, subject);
 }
 
-/* Writes the headers of hs's response (status, ctype, body) to path, and
- * asks for writeable to write the body. */
+/* Writes the headers of hs's response (status, ctype, the Link header
+ * link, which it frees, and the body or stream) to path, and asks for
+ * writeable to write the body. */
 static int
 head(struct lws *wsi, struct http_session *hs, const char *path,
-    enum method m, int status, const char *ctype)
+    enum method m, int status, const char *ctype, struct jsonbuf *link)
 {
 	/* scripts and styles only from files of this server (no inline
 	 * code, no eval), nothing embedded, framed or posted anywhere */
 	static const char csp[] = "default-src 'self'; script-src 'self'; "
 	    "style-src 'self'; img-src 'self'; object-src 'none'; "
 	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
 	    *end = buf + sizeof(buf) - 1;
 	const char *allow = deletable(path) ? "GET, HEAD, DELETE" :
 	    "GET, HEAD";
@@ -240,8 +282,21 @@ head(struct lws *wsi, struct http_session *hs, const char *path,
 	    "no-cache";
 
 	logmsg(2, "http %s %d", path, status);
-	if (lws_add_http_common_headers(wsi, (unsigned)status, ctype,
-	    hs->body.len, &p, end) ||
+	/* a stream's length is not known: no Content-Length, and lws adds
+	 * "Connection: close", the end of the body is the end of the
+	 * connection; a HEAD has no body to end, it keeps the connection */
+	if (hs->stream.on && m != M_HEAD)
+		hs->close = 1;
+	if ((hs->stream.on && m == M_HEAD ?
+	    lws_add_http_header_status(wsi, (unsigned)status, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+	    (const unsigned char *)ctype, (int)strlen(ctype), &p, end) :
+	    lws_add_http_common_headers(wsi, (unsigned)status, ctype,
+	    hs->stream.on ? LWS_ILLEGAL_HTTP_CONTENT_LEN : hs->file.open ?
+	    hs->file.left : hs->body.len, &p, end)) ||
+	    (link->len > 0 && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"link:", (const unsigned char *)
+	    jsonbuf_text(link), (int)link->len, &p, end)) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)
 	    "content-security-policy:", (const unsigned char *)csp,
 	    sizeof(csp) - 1, &p, end) ||
@@ -260,14 +315,19 @@ head(struct lws *wsi, struct http_session *hs, const char *path,
 	    (status == 401 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"www-authenticate:", (const unsigned char *)
 	    "Bearer", 6, &p, end)) ||
-	    (hs->close && lws_add_http_header_by_name(wsi,
+	    (hs->close && !hs->stream.on && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"connection:", (const unsigned char *)
 	    "close", 5, &p, end)) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
+	    lws_finalize_write_http_header(wsi, start, &p, end)) {
+		jsonbuf_free(link);
 		return -1;
+	}
+	jsonbuf_free(link);
 	if (m == M_HEAD) {
 		/* the headers of GET, no body */
 		jsonbuf_free(&hs->body);
+		file_close(&hs->file);
+		api_stream_free(&hs->stream);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	lws_callback_on_writable(wsi);
@@ -294,10 +354,11 @@ http_deleted(struct server *srv, const char *id, uint64_t ticket, int found,
 
 /* Answers a DELETE once the writer is done (http_deleted()). */
 static int
-deleted_head(struct server *srv, struct lws *wsi, struct http_session *hs)
+deleted_head(struct lws *wsi, struct http_session *hs)
 {
 	const char *ctype = "application/json";
 	const char *path = "/api/clients/";
+	struct jsonbuf link;
 
 	LIST_REMOVE(hs, wait);
 	hs->waiting = 0;
@@ -305,8 +366,8 @@ deleted_head(struct server *srv, struct lws *wsi, struct http_session *hs)
 		error_body(&hs->body, path, hs->status, hs->why, "", &ctype);
 	if (hs->body.oom)
 		return -1;
-	(void)srv;
-	return head(wsi, hs, path, M_DELETE, hs->status, ctype);
+	jsonbuf_init(&link, 0);
+	return head(wsi, hs, path, M_DELETE, hs->status, ctype, &link);
 }
 
 static int
@@ -315,12 +376,17 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 {
 	const char *ctype, *why = NULL;
 	char subject[128] = "";
+	struct jsonbuf link;
 	enum method m = method_of(wsi);
 	int status;
 
 	hs->body.headroom = LWS_PRE;
 	jsonbuf_clear(&hs->body);
 	hs->off = 0;
+	api_stream_free(&hs->stream);
+	memset(&hs->stream, 0, sizeof(hs->stream));
+	file_close(&hs->file);
+	jsonbuf_init(&link, 0);
 	/* a body is never read: the connection ends with the answer */
 	hs->close = m == M_OTHER || (m == M_DELETE &&
 	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
@@ -331,10 +397,12 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
 		    "only" : "only GET, HEAD and DELETE are served";
 	} else
-		status = route(srv, wsi, m, path, &hs->body, &ctype, &why,
-		    subject, sizeof(subject), &hs->ticket);
+		status = route(srv, wsi, m, path, &hs->body, &hs->stream,
+		    &hs->file, &link, &ctype, &why, subject, sizeof(subject),
+		    &hs->ticket);
 	if (status == 0) {
 		/* a deletion, queued: the loop goes on meanwhile */
+		jsonbuf_free(&link);
 		hs->waiting = 1;
 		hs->status = 0;
 		hs->wsi = wsi;
@@ -342,34 +410,59 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 120);
 		return 0;
 	}
-	if (status != 200 && status != 503)
+	if (status != 200 && status != 503) {
+		api_stream_free(&hs->stream);
+		file_close(&hs->file);
 		error_body(&hs->body, path, status, why, subject, &ctype);
-	if (hs->body.oom)
+	}
+	if (hs->body.oom || link.oom) {
+		jsonbuf_free(&link);
 		return -1;
-	return head(wsi, hs, path, m, status, ctype);
+	}
+	return head(wsi, hs, path, m, status, ctype, &link);
 }
 
+/* Writes the next CHUNK bytes of the response, with a stream the next
+ * piece once the last one is out: so a reader holds at most one piece,
+ * however long its response. */
 static int
-write_body(struct lws *wsi, struct http_session *hs)
+write_body(struct server *srv, struct lws *wsi, struct http_session *hs)
 {
-	size_t n = hs->body.len - hs->off;
+	size_t n;
 	int final = 1;
 
+	if (hs->off == hs->body.len && ((hs->stream.on &&
+	    !hs->stream.done) || hs->file.open)) {
+		jsonbuf_clear(&hs->body);
+		hs->off = 0;
+		if ((hs->file.open ? file_piece(&hs->file, &hs->body) :
+		    api_stream_next(srv, &hs->stream, &hs->body)) == -1 ||
+		    hs->body.oom)
+			return -1;
+	}
+	n = hs->body.len - hs->off;
 	if (n > CHUNK) {
 		n = CHUNK;
 		final = 0;
 	}
+	if ((hs->stream.on && !hs->stream.done) || hs->file.open)
+		final = 0;
 	/* the LWS_PRE bytes before a later chunk were sent already */
 	if (lws_write(wsi, (unsigned char *)jsonbuf_text(&hs->body) + hs->off,
 	    n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
 		return -1;
 	hs->off += n;
 	if (!final) {
+		/* a reader that takes nothing for that long is dropped; one
+		 * that reads, however slowly, is not */
+		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, STALL_S);
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
+	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	jsonbuf_free(&hs->body);
 	hs->off = 0;
+	api_stream_free(&hs->stream);
 	if (hs->close)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -390,23 +483,28 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY:
 		return 0;	/* a body is never read: 405 */
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (hs != NULL && hs->body.mem != NULL)
+		if (hs != NULL && (hs->body.mem != NULL || hs->stream.on ||
+		    hs->file.open))
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (hs != NULL && hs->waiting)
-			return hs->status == 0 ? 0 : deleted_head(srv, wsi, hs);
-		if (hs == NULL || hs->body.mem == NULL)
+			return hs->status == 0 ? 0 : deleted_head(wsi, hs);
+		if (hs == NULL || (hs->body.mem == NULL && !hs->stream.on &&
+		    !hs->file.open))
 			return -1;
-		return write_body(wsi, hs);
+		return write_body(srv, wsi, hs);
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (hs != NULL && hs->waiting) {
 			LIST_REMOVE(hs, wait);
 			hs->waiting = 0;
 		}
-		if (hs != NULL)
+		if (hs != NULL) {
 			jsonbuf_free(&hs->body);
+			api_stream_free(&hs->stream);
+			file_close(&hs->file);
+		}
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -7,10 +7,9 @@
 #include "jsonbuf.h"
 #include "server.h"
 
-/* The totals of the clients table (no scan of points) and the counters of
- * this process into b.  Returns the HTTP status: 200, or 500 with a short
- * reason in *why when the database fails.  The store must be the loop's
- * (commit_drain()). */
+/* The totals over the clients (store_totals(): no client is read, the
+ * cost is the same whatever their number) and the counters of this process
+ * into b.  Returns the HTTP status, 200. */
 int metrics_text(struct server *srv, struct jsonbuf *b, const char **why);
 
 #endif

@@ -44,9 +44,11 @@ page_head(struct jsonbuf *b, const char *title, size_t tlen,
 /* The end of a page: its data as JSON in a script block that is never
  * run (every '<' in it is escaped by the JSON writer, so "</script>"
  * cannot end it early), and the page's code, a static file (the CSP
- * forbids inline script). */
+ * forbids inline script).  With rest, what follows the data goes there
+ * instead of b (the client page streams the data's points between). */
 static void
-page_tail(struct jsonbuf *b, const struct jsonbuf *data, int chart)
+page_tail(struct jsonbuf *b, const struct jsonbuf *data, int chart,
+    struct jsonbuf *rest)
 {
 	put_str(b, "</main>\n<footer><a href=\"/api/clients\">JSON</a> "
 	    "\xc2\xb7 <a href=\"/metrics\">metrics</a></footer>\n");
@@ -54,6 +56,8 @@ page_tail(struct jsonbuf *b, const struct jsonbuf *data, int chart)
 		put_str(b, "<script type=\"application/json\" "
 		    "id=\"page-data\">");
 		put_raw(b, jsonbuf_text(data), data->len);
+		if (rest != NULL)
+			b = rest;
 		put_str(b, "</script>\n");
 	}
 	if (chart)
@@ -160,25 +164,85 @@ html_client_row(void *arg, const struct store_client *c)
 	return 0;
 }
 
-int
-page_index(struct server *srv, struct jsonbuf *b, const char **why)
+/* A link of the index's pager to the page of clients key=id; ids only in
+ * the pager at the bottom (bottom set). */
+static void
+pager_link(struct jsonbuf *b, int bottom, const char *rel, const char *key,
+    const char *id, int64_t limit, const char *text)
 {
-	struct index ix = { .b = b, .now = clock_wall_ms() };
-	struct jsonbuf data;
+	put_fmt(b, "<a rel=\"%s\"", rel);
+	if (bottom)
+		put_fmt(b, " id=\"clients-%s\"", rel);
+	put_fmt(b, " href=\"/?%s=", key);
+	put_url(b, id, strlen(id));
+	if (limit != API_CLIENTS_PAGE)
+		put_fmt(b, "&amp;limit=%" PRId64, limit);
+	put_fmt(b, "\">%s</a> ", text);
+}
+
+/* The index's pager: how many clients there are, and the links to the
+ * pages around this one. */
+static void
+index_pager(struct jsonbuf *b, int bottom, const struct api_clients_q *q,
+    const struct api_clients_page *pg, const struct store_totals *t)
+{
+	put_fmt(b, "<p class=\"pager\"%s><span class=\"count\">%" PRId64
+	    " %s in all (%" PRId64 " active), by name, %" PRId64
+	    " a page</span> ", bottom ? " id=\"clients-pager\"" : "",
+	    t->clients, t->clients == 1 ? "client" : "clients", t->active,
+	    q->limit);
+	if (pg->prev)
+		pager_link(b, bottom, "prev", "before", pg->first, q->limit,
+		    "&larr; previous");
+	if (q->after[0] != '\0' || q->before[0] != '\0')
+		put_str(b, "<a href=\"/\">first</a> ");
+	if (pg->next)
+		pager_link(b, bottom, "next", "after", pg->last, q->limit,
+		    "next &rarr;");
+	put_str(b, "</p>\n");
+}
+
+int
+page_index(struct server *srv, struct lws *wsi, struct jsonbuf *b,
+    const char **why)
+{
+	struct index ix = { .now = clock_wall_ms() };
+	struct api_clients_q q;
+	struct api_clients_page pg;
+	struct store_totals t;
+	struct jsonbuf data, rows;
 	char err[256];
 
-	page_head(b, "clients", 7, "index");
-	put_str(b, "<h1>Clients</h1>\n");
-	if (store_clients_each(srv->st, html_client_row, &ix, err,
+	if (api_clients_query(wsi, &q) != NULL) {
+		/* the first page */
+		memset(&q, 0, sizeof(q));
+		q.limit = API_CLIENTS_PAGE;
+	}
+	store_totals(srv->st, &t);
+	/* the rows first: the pager above them needs the page */
+	jsonbuf_init(&rows, 0);
+	ix.b = &rows;
+	if (api_clients_each(srv, &q, html_client_row, &ix, &pg, err,
 	    sizeof(err)) == -1) {
+		jsonbuf_free(&rows);
 		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
 	}
 	index_section(&ix, 3);
+	page_head(b, "clients", 7, "index");
+	put_str(b, "<h1>Clients</h1>\n");
+	if (pg.prev || pg.next)
+		index_pager(b, 0, &q, &pg, &t);
+	if (rows.len > 0)
+		put_raw(b, jsonbuf_text(&rows), rows.len);
+	if (rows.oom)
+		b->oom = 1;
+	jsonbuf_free(&rows);
+	index_pager(b, 1, &q, &pg, &t);
 	jsonbuf_init(&data, 0);
 	put_fmt(&data, "{\"page\":\"index\",\"now_ms\":%" PRId64 "}", ix.now);
-	page_tail(b, &data, 0);
+	page_tail(b, &data, 0, NULL);
 	if (data.oom)
 		b->oom = 1;
 	jsonbuf_free(&data);
@@ -221,34 +285,39 @@ client_stats(struct jsonbuf *b, const struct store_client *c, int64_t now)
 	put_str(b, "</div>\n");
 }
 
-/* The chart's points into data (a JSON array) and dots; their count in
- * *ndots.  Returns 0 or -1 (err set). */
+/* The chart's points into dots, their count in *ndots, and the stream s
+ * set to write the same points as JSON, at the end of the page.  Returns
+ * 0 or -1 (err set). */
 static int
 chart_points(struct server *srv, const struct store_client *c,
-    struct jsonbuf *data, struct chart_dot *dots, size_t *ndots, char *err,
+    struct chart_dot *dots, size_t *ndots, struct api_stream *s, char *err,
     size_t errlen)
 {
 	struct store_range r = { .limit = CHART_POINTS };
 	struct store_point p;
+	int64_t first = 0, last = 0;
 	int rc;
 
 	r.after = c->points > CHART_POINTS ? c->points - CHART_POINTS : 0;
 	*ndots = 0;
-	if (store_points_open(srv->st, c->client_id, &r, err, errlen) == -1)
+	if (store_points_open(srv->rd, c->client_id, &r, err, errlen) == -1)
 		return -1;
-	put_str(data, "[");
-	while ((rc = store_points_next(srv->st, &p, err, errlen)) == 1 &&
+	while ((rc = store_points_next(srv->rd, &p, err, errlen)) == 1 &&
 	    *ndots < CHART_POINTS) {
-		if (*ndots > 0)
-			put_str(data, ",");
-		api_point_json(data, &p);
+		if (*ndots == 0)
+			first = p.n;
+		last = p.n;
 		dots[*ndots].value = p.value;
 		dots[*ndots].anomaly = p.anomaly;
 		dots[*ndots].alert = p.alert;
 		(*ndots)++;
 	}
-	store_points_close(srv->st);
-	put_str(data, "]");
+	store_points_close(srv->rd);
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%s", c->client_id);
+	s->after = first - 1;
+	s->before = last + 1;
+	s->left = (int64_t)*ndots;
 	return rc == -1 ? -1 : 0;
 }
 
@@ -266,9 +335,9 @@ points_rows(struct server *srv, const char *id, struct jsonbuf *b,
 	struct store_point p;
 	int rc;
 
-	if (store_points_open(srv->st, id, &r, err, errlen) == -1)
+	if (store_points_open(srv->rd, id, &r, err, errlen) == -1)
 		return -1;
-	while ((rc = store_points_next(srv->st, &p, err, errlen)) == 1) {
+	while ((rc = store_points_next(srv->rd, &p, err, errlen)) == 1) {
 		put_fmt(b, "<tr%s><td class=\"num\">%" PRId64 "</td><td>",
 		    p.alert ? " class=\"alert\"" : p.anomaly ?
 		    " class=\"anomaly\"" : "", p.n);
@@ -280,7 +349,7 @@ points_rows(struct server *srv, const char *id, struct jsonbuf *b,
 		put_fmt(b, "</td><td>%s</td></tr>\n", p.alert ? "alert" :
 		    p.anomaly ? "anomaly" : "");
 	}
-	store_points_close(srv->st);
+	store_points_close(srv->rd);
 	return rc == -1 ? -1 : 0;
 }
 
@@ -312,11 +381,11 @@ event_exists(struct server *srv, const char *id, int64_t after,
 
 	if (before != 0 && before <= after + 1)
 		return 0;
-	if (api_events_open(srv->st, id, after, before, 1, 0, err,
+	if (api_events_open(srv->rd, id, after, before, 1, 0, err,
 	    errlen) == -1)
 		return -1;
-	rc = store_points_next(srv->st, &p, err, errlen);
-	store_points_close(srv->st);
+	rc = store_points_next(srv->rd, &p, err, errlen);
+	store_points_close(srv->rd);
 	return rc;
 }
 
@@ -406,13 +475,13 @@ events_section(struct server *srv, struct lws *wsi,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (api_events_open(srv->st, c->client_id, q.asc ? q.after : 0,
+	if (api_events_open(srv->rd, c->client_id, q.asc ? q.after : 0,
 	    q.before, EVENTS_PAGE, !q.asc, err, errlen) == -1)
 		goto fail;
-	while (nrows < EVENTS_PAGE && (rc = store_points_next(srv->st,
+	while (nrows < EVENTS_PAGE && (rc = store_points_next(srv->rd,
 	    &rows[nrows], err, errlen)) == 1)
 		nrows++;
-	store_points_close(srv->st);
+	store_points_close(srv->rd);
 	if (rc == -1)
 		goto fail;
 	if (q.asc)	/* newest first on the page too */
@@ -489,10 +558,10 @@ fail:
 
 int
 page_client(struct server *srv, struct lws *wsi, const char *id,
-    struct jsonbuf *b, const char **why)
+    struct jsonbuf *b, struct api_stream *stream, const char **why)
 {
 	struct store_client *c;
-	struct jsonbuf data;
+	struct jsonbuf data, rest;
 	struct chart_dot *dots = NULL;
 	char err[256];
 	size_t idlen, ndots = 0;
@@ -500,10 +569,11 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	int rc, status = 500;
 
 	jsonbuf_init(&data, 0);
+	jsonbuf_init(&rest, 0);
 	if ((c = malloc(sizeof(*c))) == NULL ||
 	    (dots = malloc(CHART_POINTS * sizeof(*dots))) == NULL)
 		goto done;
-	if ((rc = store_client_get(srv->st, id, c, err, sizeof(err))) != 1) {
+	if ((rc = store_client_get(srv->rd, id, c, err, sizeof(err))) != 1) {
 		if (rc == 0) {
 			*why = "no such client";
 			status = 404;
@@ -518,9 +588,10 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	api_client_json(&data, c);
 	events_data(wsi, &data);
 	put_str(&data, ",\"points\":");
-	if (chart_points(srv, c, &data, dots, &ndots, err, sizeof(err)) == -1)
+	if (chart_points(srv, c, dots, &ndots, stream, err, sizeof(err)) == -1)
 		goto fail;
-	put_fmt(&data, ",\"now_ms\":%" PRId64 "}", now);
+	/* the points' array is streamed between data and rest */
+	put_fmt(&rest, ",\"now_ms\":%" PRId64 "}", now);
 
 	page_head(b, c->client_id, idlen, "client");
 	put_str(b, "<p class=\"back\"><a href=\"/\">&larr; all clients</a>"
@@ -559,9 +630,18 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	put_str(b, "</td></tr>\n<tr><th>detection</th><td><code>");
 	put_html(b, c->settings, strlen(c->settings));
 	put_str(b, "</code></td></tr>\n</table>\n");
-	page_tail(b, &data, 1);
-	if (data.oom)
+	page_tail(b, &data, 1, &rest);
+	if (data.oom || rest.oom)
 		b->oom = 1;
+	else {
+		/* the stream owns rest's text from now on */
+		stream->suffix = rest.mem;
+		stream->suffixlen = rest.len;
+		if (rest.headroom > 0)
+			memmove(rest.mem, rest.mem + rest.headroom, rest.len);
+		jsonbuf_init(&rest, 0);
+		stream->on = 1;
+	}
 	status = 200;
 	goto done;
 fail:
@@ -570,6 +650,7 @@ fail:
 	status = 500;
 done:
 	jsonbuf_free(&data);
+	jsonbuf_free(&rest);
 	free(dots);
 	free(c);
 	return status;
@@ -588,5 +669,5 @@ page_error(struct jsonbuf *b, int status, const char *title,
 	} else
 		put_html(b, why, strlen(why));
 	put_str(b, "</p>\n<p><a href=\"/\">&larr; all clients</a></p>\n");
-	page_tail(b, NULL, 0);
+	page_tail(b, NULL, 0, NULL);
 }

@@ -6,23 +6,29 @@
  * is JSON in a script block that never runs.
  *
  * page_index() and page_client() build the page in b and return its HTTP
- * status; for an error, a short reason (static text) in *why.  They use
- * srv->st: the store must be the loop's (commit_drain()).
+ * status; for an error, a short reason (static text) in *why.  They read
+ * srv->rd, the loop's reader, which never waits for the writer.
  */
 #ifndef ANOMALYD_PAGES_H
 #define ANOMALYD_PAGES_H
 
 #include <libwebsockets.h>
 
+#include "api.h"
 #include "jsonbuf.h"
 #include "server.h"
 
-/* /: the clients, active then inactive. */
-int page_index(struct server *srv, struct jsonbuf *b, const char **why);
+/* /?after=ID&before=ID&limit=N: a page of clients by client_id (as
+ * /api/clients), active then inactive, with links to the pages before and
+ * after it. */
+int page_index(struct server *srv, struct lws *wsi, struct jsonbuf *b,
+    const char **why);
 /* /client/{id}: the client's page; the events list pages by the URL's
- * before= and after=. */
+ * before= and after=.  The chart's points, in the page's data, come from
+ * stream: b is the page up to them, the stream writes them and then the
+ * end of the page, so the page costs a piece of memory, not its whole. */
 int page_client(struct server *srv, struct lws *wsi, const char *id,
-    struct jsonbuf *b, const char **why);
+    struct jsonbuf *b, struct api_stream *stream, const char **why);
 /* The page of an error status (title: its text): "No client is named
  * subject" when subject is not empty, else why. */
 void page_error(struct jsonbuf *b, int status, const char *title,

@@ -1852,6 +1852,111 @@ test_busy(void **state)
 	client(f, rd, "a", &c);
 	assert_int_equal(c.points, 12);
 	store_close(rd);
+/* Collects the ids fn sees into the string at arg, space-separated. */
+static int
+collect_id(void *arg, const struct store_client *c)
+{
+	char *s = arg;
+
+	if (*s != '\0')
+		strcat(s, " ");
+	strcat(s, c->client_id);
+	return 0;
+}
+
+/* The ids of a page of clients, as store_clients_page() gives them. */
+static const char *
+page_ids(struct fixture *f, struct store *st, const char *after,
+    const char *before, int64_t limit)
+{
+	static char ids[1024];
+
+	ids[0] = '\0';
+	if (store_clients_page(st, after, before, limit, collect_id, ids,
+	    f->err, sizeof(f->err)) != 0)
+		fail_msg("page: %s", f->err);
+	return ids;
+}
+
+/* The totals of store_totals() as "clients active points anomalies
+ * alerts". */
+static const char *
+totals(struct store *st)
+{
+	static char s[128];
+	struct store_totals t;
+
+	store_totals(st, &t);
+	snprintf(s, sizeof(s), "%lld %lld %lld %lld %lld",
+	    (long long)t.clients, (long long)t.active, (long long)t.points,
+	    (long long)t.anomalies, (long long)t.alerts);
+	return s;
+}
+
+static void
+test_pages_and_totals(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = new_path(f, "pages");
+	struct store *st, *rd;
+	struct store_point p;
+	int64_t points;
+
+	st = writer(f, path);
+	assert_string_equal(totals(st), "0 0 0 0 0");
+	hello(f, st, "d", 1);
+	hello(f, st, "b", 1);
+	hello(f, st, "a", 1);
+	hello(f, st, "c", 1);
+	hello(f, st, "e", 1);
+	hello(f, st, "b", 2);		/* again: no new client */
+	assert_string_equal(totals(st), "5 5 0 0 0");
+	add_batch(f, st, "a", 1, 42);	/* 6 anomalies, 2 alerts */
+	assert_string_equal(totals(st), "5 5 42 6 2");
+
+	/* by id, forwards and backwards, bounded by limit */
+	rd = reader(f, path);
+	assert_string_equal(page_ids(f, rd, NULL, NULL, 2), "a b");
+	assert_string_equal(page_ids(f, rd, "b", NULL, 2), "c d");
+	assert_string_equal(page_ids(f, rd, "d", NULL, 2), "e");
+	assert_string_equal(page_ids(f, rd, "e", NULL, 2), "");
+	assert_string_equal(page_ids(f, rd, NULL, "e", 2), "c d");
+	assert_string_equal(page_ids(f, rd, NULL, "c", 2), "a b");
+	assert_string_equal(page_ids(f, rd, NULL, "b", 2), "a");
+	assert_string_equal(page_ids(f, rd, NULL, "a", 2), "");
+	assert_string_equal(page_ids(f, rd, NULL, "zz", 10), "a b c d e");
+	assert_string_equal(page_ids(f, rd, "", NULL, 0), "a");
+	assert_string_equal(totals(rd), "0 0 0 0 0");
+	store_close(rd);
+
+	/* marks, a rolled back batch, a deletion, a reopen */
+	assert_int_equal(store_client_set_active(st, "c", 0, f->err,
+	    sizeof(f->err)), 0);
+	assert_int_equal(store_client_set_active(st, "c", 0, f->err,
+	    sizeof(f->err)), 0);
+	assert_string_equal(totals(st), "5 4 42 6 2");
+	begin(f, st);
+	hello(f, st, "f", 3);
+	p = make_point(43);
+	add(f, st, "a", &p);
+	store_rollback(st);
+	assert_string_equal(totals(st), "5 4 42 6 2");
+	begin(f, st);
+	hello(f, st, "f", 3);
+	assert_int_equal(store_client_set_active(st, "f", 0, f->err,
+	    sizeof(f->err)), 0);
+	commit(f, st);
+	assert_string_equal(totals(st), "6 4 42 6 2");
+	assert_int_equal(store_client_delete(st, "a", &points, f->err,
+	    sizeof(f->err)), 1);
+	assert_string_equal(totals(st), "5 3 0 0 0");
+	assert_int_equal(store_clients_deactivate(st, f->err,
+	    sizeof(f->err)), 0);
+	assert_string_equal(totals(st), "5 0 0 0 0");
+	add_batch(f, st, "b", 1, 21);
+	store_close(st);
+	st = writer(f, path);
+	assert_string_equal(totals(st), "5 0 21 3 1");
 	store_close(st);
 }
 
@@ -1878,6 +1983,7 @@ main(void)
 		cmocka_unit_test(test_events_and_delete),
 		cmocka_unit_test(test_file_removed),
 		cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_pages_and_totals),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, group_setup,

@@ -166,7 +166,9 @@
 
 	function index() {
 		poll(function () {
-			return getJSON('/api/clients').then(function (list) {
+			/* the page of clients this page shows */
+			return getJSON('/api/clients' + location.search).then(
+			    function (list) {
 				fillSection('active', list.filter(function (c) {
 					return c.active;
 				}), 'active');
