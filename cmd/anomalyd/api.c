@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "claim.h"
 #include "clients.h"
 #include "log.h"
 #include "put.h"
@@ -281,7 +282,7 @@ api_delete(struct server *srv, struct lws *wsi, const char *id,
 	int64_t points;
 	int rc;
 
-	if (!token_authorized(srv, wsi)) {
+	if (!claim_may_delete(srv, wsi)) {
 		*why = "token missing or wrong: send Authorization: Bearer "
 		    "TOKEN";
 		return 401;

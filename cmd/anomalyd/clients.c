@@ -520,6 +520,14 @@ out:
 	return rc;
 }
 
+struct session *
+client_session(struct server *srv, const char *id)
+{
+	struct client *c = client_find(srv, id);
+
+	return c != NULL ? c->sess : NULL;
+}
+
 int
 client_connected(struct server *srv, const char *id)
 {

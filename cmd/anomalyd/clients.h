@@ -38,6 +38,8 @@ int client_hello(struct server *srv, struct session *s, const char *id,
  * points and the timestamp of its last stored point (one lookup, after
  * commit_drain()). */
 void client_ready(struct server *srv, struct client *c, struct jsonbuf *out);
+/* The session connected as client id, or NULL. */
+struct session *client_session(struct server *srv, const char *id);
 /* Whether a connection has client id. */
 int client_connected(struct server *srv, const char *id);
 /* Lets go of s's client at disconnect: snapshot, inactive, free. */

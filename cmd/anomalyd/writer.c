@@ -117,6 +117,10 @@ batch_run(struct store *st, struct batch *b)
 			rc = store_client_set_active(st, op->id, 0, b->why,
 			    sizeof(b->why));
 			break;
+		case WOP_KEY:
+			rc = store_client_set_key(st, op->id,
+			    (const char *)op->blob, b->why, sizeof(b->why));
+			break;
 		}
 	}
 	if (rc == -1) {

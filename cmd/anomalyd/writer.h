@@ -33,7 +33,9 @@
 enum wop_kind {
 	WOP_POINT,		/* store_add_point(id, p) */
 	WOP_SNAPSHOT,		/* store_snapshot_put(id, n, format, blob) */
-	WOP_INACTIVE		/* store_client_set_active(id, 0) */
+	WOP_INACTIVE,		/* store_client_set_active(id, 0) */
+	WOP_KEY			/* store_client_set_key(id, blob): blob
+				 * holds the key hash, NUL-terminated */
 };
 
 /* One operation of a batch. */
@@ -43,7 +45,8 @@ struct wop {
 	struct store_point p;		/* WOP_POINT */
 	int64_t		 n;		/* WOP_SNAPSHOT */
 	int		 format;
-	unsigned char	*blob;		/* malloc'ed, the batch frees it */
+	unsigned char	*blob;		/* malloc'ed, the batch frees it;
+					 * WOP_KEY: the key hash */
 	size_t		 len;
 };
 
