@@ -180,11 +180,12 @@ LAYER_TESTS = tests/layers.sh
 TOOL_TESTS = tests/tools/wsraw-selftest.sh tests/tools/loadgen.sh
 DETECTION_TESTS = tests/detection/refcheck.sh
 # anomalyd: the protocol, HTTP, where it listens, signals, its database
-# file, client deletion, the writer thread's group commit
+# file, client deletion, the writer thread's group commit, who may use a
+# client id
 ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
 	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \
-	tests/anomalyd/writer.sh
+	tests/anomalyd/writer.sh tests/anomalyd/takeover.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
