@@ -15,7 +15,7 @@
 #include "log.h"
 #include "store.h"
 
-#define KEY_BYTES	16	/* 128 bits */
+#define RANDOM_BYTES	16	/* 128 bits */
 
 static const char NOTE_GRANTED[] = "granted";
 static const char NOTE_HELD[] = "held: the key shown is this id's key";
@@ -150,7 +150,7 @@ claim_needs_key(struct server *srv, struct session *s, const char *id)
 static int
 issue(struct server *srv, struct session *s)
 {
-	unsigned char raw[KEY_BYTES];
+	unsigned char raw[RANDOM_BYTES];
 
 	if (lws_get_random(srv->ctx, raw, sizeof(raw)) != sizeof(raw))
 		return -1;
