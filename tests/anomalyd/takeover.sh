@@ -9,7 +9,7 @@
 # 127.0.0.2), curl and build/anomaly-send.
 . tests/lib.sh
 
-echo "1..13"
+echo "1..14"
 send=${SEND:-build/anomaly-send}
 
 # pts FROM TO: original-protocol points FROM..TO, each read back.
@@ -267,4 +267,13 @@ out="exit $r3 $r4: $(cat "$tmp/err3" "$tmp/err4")"
     [ $r4 = 0 ] &&
     [ "$(sql "select count(*) from points where client_id = 'as1'")" = 100 ]
 ok $? "anomaly-send without the key is refused and says how to recover; --resume uses the key"
+"$send" --delete -i as1 -u "127.0.0.1:$port" >"$tmp/out" 2>"$tmp/err"
+r5=$?
+"$send" -q --no-log -u "127.0.0.1:$port" -i as1 --key-file "$tmp/other" \
+    "$tmp/s.csv" 2>"$tmp/err6"
+r6=$?
+out="exit $r5 $r6: $(cat "$tmp/out" "$tmp/err" "$tmp/err6" "$keys")"
+[ $r5 = 0 ] && [ $r6 = 0 ] && ! grep -q ' as1 ' "$keys" &&
+    grep -q ' as1 [0-9a-f]\{32\}$' "$tmp/other"
+ok $? "anomaly-send --delete frees the id and drops its key; another sender claims it anew"
 stop
