@@ -28,6 +28,9 @@ LWS_LIBS      != pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsocket
 SQLITE_CFLAGS != pkg-config --cflags sqlite3 2>/dev/null || true
 SQLITE_LIBS   != pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3
 CSV_LIBS      != pkg-config --libs libcsv 2>/dev/null || echo -lcsv
+# anomalyd hashes client keys with SHA-256 (cmd/anomalyd/claim.c).
+CRYPTO_CFLAGS != pkg-config --cflags libcrypto 2>/dev/null || true
+CRYPTO_LIBS   != pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto
 LIB_CFLAGS = $(LWS_CFLAGS) $(SQLITE_CFLAGS)
 LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
@@ -36,7 +39,7 @@ LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 # as present when it is installed or a command of its name is on the PATH
 # (NodeSource's nodejs brings npm without Debian's npm package).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
-	libwebsockets-dev libncurses-dev libcsv-dev python3 sqlite3 \
+	libwebsockets-dev libncurses-dev libcsv-dev libssl-dev python3 sqlite3 \
 	nodejs npm
 # Only the tests need these (`make start` does not install them): the
 # browser tests drive headless Chromium from node (fonts for readable
@@ -109,10 +112,11 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $(LIB_OBJ)
 
 $(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) \
+	    $(CRYPTO_LIBS) -lm
 
 # anomalyd commits on a writer thread (cmd/anomalyd/writer.c)
-$(ANOMALYD_OBJ): ALL_CFLAGS += -pthread
+$(ANOMALYD_OBJ): ALL_CFLAGS += -pthread $(CRYPTO_CFLAGS)
 
 $(SEND): $(SEND_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
@@ -178,12 +182,13 @@ DETECTION_TESTS = tests/detection/refcheck.sh
 # anomalyd: the protocol, HTTP, where it listens, signals, its database
 # file, client deletion, the writer thread's group commit, no stall of the
 # loop by a locked database or a rebuild, large reads streamed, many
-# clients paged
+# clients paged, who may use a client id
 ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
 	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \
 	tests/anomalyd/writer.sh tests/anomalyd/stall.sh \
-	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh
+	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh \
+	tests/anomalyd/takeover.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
@@ -237,7 +242,7 @@ bench: $(BENCH_BIN) $(BENCH_SQLITE) $(ANOMALYD) $(SEND) $(LOADGEN) $(WSRAW)
 SAN_ANOMALYD = build/san/anomalyd
 $(SAN_ANOMALYD): $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB)
 	$(CC) $(SAN_CFLAGS) -pthread -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
-	    $(LWS_LIBS) $(SQLITE_LIBS) -lm
+	    $(LWS_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) -lm
 $(ANOMALYD_SRC:%.c=build/san/%.o): SAN_CFLAGS += -pthread
 
 soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD))

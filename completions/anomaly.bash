@@ -91,7 +91,7 @@ _anomaly()
 		case ${COMP_WORDS[i-1]} in
 		-u|--url|-i|--client-id|-w|--window|-t|--time-column|-v|\
 		--value-column|--rate|--speed|--inflight|--log-dir|--retries|\
-		--token-file) continue ;;
+		--token-file|--key-file) continue ;;
 		esac
 		[[ $w == -* ]] && continue
 		w=${w/#\~/$HOME}
@@ -106,14 +106,15 @@ _anomaly()
 		    --iforest-threshold --min-points --holdoff -p --param --max-clients
 		    --max-window --max-message --max-batch --max-pending
 		    --max-memory
-		    --hello-timeout --ping-timeout --token-file --batch-rows
+		    --hello-timeout --ping-timeout --token-file
+		    --admin-token-file --batch-rows
 		    --batch-ms --snapshot-every --sync -v --verbose -h --help
 		    --version" ;;
 	anomaly-send)
 		opts="-u --url -i --client-id -w --window -t --time-column
 		    -v --value-column --no-header --rate --realtime --speed
 		    --inflight --loop --json -q --quiet --log-dir --no-log
-		    --retries --token-file --fail-on-anomaly -h --help
+		    --retries --token-file --key-file --fail-on-anomaly -h --help
 		    --fail-on-alert --resume --delete --wait
 		    --version" ;;
 	anomaly-top)
@@ -191,7 +192,7 @@ _anomaly()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
-	--token-file|-o|--output)
+	--token-file|--admin-token-file|--key-file|-o|--output)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;

@@ -30,6 +30,7 @@ complete -c anomalyd -l max-memory -x -d 'detectors and messages in all, at most
 complete -c anomalyd -l hello-timeout -x -d 'seconds to say hello (10)'
 complete -c anomalyd -l ping-timeout -x -d 'seconds without pong (60)'
 complete -c anomalyd -l token-file -r -F -d 'token required'
+complete -c anomalyd -l admin-token-file -r -F -d 'operator token'
 complete -c anomalyd -l batch-rows -x -d 'commit every N points (4096)'
 complete -c anomalyd -l batch-ms -x -d 'commit within N ms (5)'
 complete -c anomalyd -l snapshot-every -x -d 'state snapshot every N points (4096)'

@@ -62,6 +62,8 @@ enum field {
 	F_VOTE,
 	F_ALERT,
 	F_PARAMS,
+	F_CLAIM,
+	F_KEY,
 	F_FIELDS
 };
 
@@ -401,6 +403,18 @@ hello_string(struct proto_parser *p, enum field f, const char *s, size_t len,
 			h->token_len = len;
 		}
 		return;
+	case F_KEY:
+		if (too_long || len > PROTO_CLAIM_KEY_MAX)
+			hello_error(p, f, "key longer than %d bytes",
+			    PROTO_CLAIM_KEY_MAX);
+		else if (!utf8_valid((const unsigned char *)s, len))
+			hello_error(p, f, "key is not valid UTF-8");
+		else {
+			memcpy(h->key, s, len);
+			h->key[len] = '\0';
+			h->key_len = len;
+		}
+		return;
 	case F_DETECTORS:
 		/* Names are printable ASCII: shown() keeps a good name as
 		 * it is and spoils any other, so the lookups below refuse it
@@ -504,8 +518,15 @@ field_value(struct proto_parser *p, enum vtype t, const char *s, size_t len,
 		else
 			hello_error(p, f, "detail must be true or false");
 		return;
+	case F_CLAIM:
+		if (t == V_TRUE || t == V_FALSE)
+			h->claim = t == V_TRUE;
+		else
+			hello_error(p, f, "claim must be true or false");
+		return;
 	case F_CLIENT_ID:
 	case F_TOKEN:
+	case F_KEY:
 	case F_VOTE:
 	case F_ALERT:
 		if (t == V_STRING)
@@ -514,8 +535,8 @@ field_value(struct proto_parser *p, enum vtype t, const char *s, size_t len,
 			hello_error(p, f, "%s", E_ID);
 		else
 			hello_error(p, f, "%s must be a string",
-			    f == F_TOKEN ? "token" : f == F_VOTE ? "vote" :
-			    "alert");
+			    f == F_TOKEN ? "token" : f == F_KEY ? "key" :
+			    f == F_VOTE ? "vote" : "alert");
 		return;
 	case F_DETECTORS:
 		if (t == V_ARRAY)
@@ -545,7 +566,8 @@ field_of(const struct proto_parser *p, const char *k, size_t len)
 	case 3:
 		if (memcmp(k, "seq", 3) == 0 && (p->flags & PROTO_V2))
 			return F_SEQ;
-		return F_NONE;
+		f = memcmp(k, "key", 3) == 0 ? F_KEY : F_NONE;
+		break;
 	case 4:
 		f = memcmp(k, "vote", 4) == 0 ? F_VOTE : F_NONE;
 		break;
@@ -553,7 +575,8 @@ field_of(const struct proto_parser *p, const char *k, size_t len)
 		if (memcmp(k, "value", 5) == 0)
 			return F_VALUE;
 		f = memcmp(k, "token", 5) == 0 ? F_TOKEN :
-		    memcmp(k, "alert", 5) == 0 ? F_ALERT : F_NONE;
+		    memcmp(k, "alert", 5) == 0 ? F_ALERT :
+		    memcmp(k, "claim", 5) == 0 ? F_CLAIM : F_NONE;
 		break;
 	case 6:
 		f = memcmp(k, "window", 6) == 0 ? F_WINDOW :
@@ -590,6 +613,8 @@ field_key(struct proto_parser *p, const char *k, size_t len)
 		[F_VOTE] = PROTO_HAS_VOTE,
 		[F_ALERT] = PROTO_HAS_ALERT,
 		[F_PARAMS] = PROTO_HAS_PARAMS,
+		[F_CLAIM] = PROTO_HAS_CLAIM,
+		[F_KEY] = PROTO_HAS_KEY,
 	};
 	enum field f = field_of(p, k, len);
 
@@ -726,7 +751,7 @@ string_start(struct proto_parser *p)
 
 	p->str_on = 0;
 	if ((w == W_FIELD && (f == F_TIMESTAMP || f == F_CLIENT_ID ||
-	    f == F_TOKEN || f == F_VOTE || f == F_ALERT)) ||
+	    f == F_TOKEN || f == F_KEY || f == F_VOTE || f == F_ALERT)) ||
 	    w == W_DETECTOR) {
 		p->str_on = 1;
 		p->str_where = w;
@@ -969,6 +994,9 @@ parse(struct proto_parser *p, const char *msg, size_t len, unsigned flags)
 	m->hello.token[0] = '\0';
 	m->hello.params = 0;
 	m->hello.error[0] = '\0';
+	m->hello.claim = 0;
+	m->hello.key_len = 0;
+	m->hello.key[0] = '\0';
 	m->error = NULL;
 	m->items = NULL;
 	m->nitems = 0;
@@ -1182,6 +1210,23 @@ proto_format_ready(struct jsonbuf *b, const char *client_id,
 		put_ts(b, last_ts);
 	else
 		PUTS(b, "null");
+	return PUTS(b, "}");
+}
+
+int
+proto_ready_claim(struct jsonbuf *b, const char *key, const char *claim)
+{
+	if (b->oom || b->len == 0 || b->mem[b->headroom + b->len - 1] != '}')
+		return -1;
+	b->len--;
+	if (key != NULL) {
+		PUTS(b, ",\"key\":");
+		jsonbuf_put_string(b, key, strlen(key));
+	}
+	if (claim != NULL) {
+		PUTS(b, ",\"claim\":");
+		jsonbuf_put_string(b, claim, strlen(claim));
+	}
 	return PUTS(b, "}");
 }
 

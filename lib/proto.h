@@ -28,6 +28,7 @@
 #define PROTO_DEPTH_MAX		8	/* objects and arrays nested */
 #define PROTO_TOKEN_MAX		256	/* bytes of a token */
 #define PROTO_ERR_MAX		128	/* bytes of a message, with its NUL */
+#define PROTO_CLAIM_KEY_MAX	64	/* bytes of a client's key */
 
 /* ------------------------------------------------------------ parsing */
 
@@ -71,6 +72,8 @@ struct proto_point {
 #define PROTO_HAS_VOTE		(1u << 6)
 #define PROTO_HAS_ALERT		(1u << 7)
 #define PROTO_HAS_PARAMS	(1u << 8)
+#define PROTO_HAS_CLAIM		(1u << 9)	/* "claim": true or false */
+#define PROTO_HAS_KEY		(1u << 10)
 
 /* A hello or settings object (SPEC §2.1): good when error is "".  Only
  * the fields whose key is in has were given; of set, only detectors (with
@@ -87,6 +90,9 @@ struct proto_hello {
 	struct detect_settings set;
 	uint32_t	 params;		/* bit p: param[p] given */
 	char		 error[PROTO_ERR_MAX];	/* names what is bad */
+	int		 claim;			/* 0 or 1 ("claim") */
+	size_t		 key_len;		/* "key": the client's key */
+	char		 key[PROTO_CLAIM_KEY_MAX + 1];	/* NUL-terminated */
 };
 
 enum proto_kind {
@@ -185,6 +191,13 @@ int proto_format_error(struct jsonbuf *b, const char *error,
 int proto_format_ready(struct jsonbuf *b, const char *client_id,
     uint32_t window, int64_t last_seq, uint64_t points,
     const struct proto_ts *last_ts);
+
+/* Adds to the ready object that b ends with (proto_format_ready() just
+ * appended it) "key":K when key is not NULL and "claim":C when claim is
+ * not NULL: the key issued to the client and what became of its claim
+ * (anomaly(7)).  Returns 0, or -1 when memory is short or b does not end
+ * with an object. */
+int proto_ready_claim(struct jsonbuf *b, const char *key, const char *claim);
 
 /* A batch reply: proto_batch_begin() appends "[", proto_batch_next() goes
  * before each element and appends "," unless it is the first,

@@ -77,6 +77,8 @@ static const char *const migrations[] = {
 	/* 1 -> 2: a client's alerts over its whole history, by index. */
 	"CREATE INDEX IF NOT EXISTS points_alerts ON points(client_id, n)"
 	" WHERE alert = 1;\n",
+	/* 2 -> 3: the SHA-256 of a claimed client's key, NULL: unclaimed. */
+	"ALTER TABLE clients ADD COLUMN key_hash TEXT;\n",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -90,6 +92,7 @@ enum stmt {
 	S_CLIENTS_ALL,
 	S_CLIENT_HELLO,
 	S_CLIENT_ACTIVE,
+	S_CLIENT_KEY,
 	S_DEACTIVATE,
 	S_COUNTERS,
 	S_INSERT,
@@ -117,6 +120,8 @@ enum stmt {
 #define CLIENT_COLS	"client_id, window, settings, active, first_seen_ms," \
 	" last_seen_ms, points, anomalies, alerts, last_alert_n, last_value," \
 	" last_seq, peer"
+/* What read_client() reads: the columns a hello writes, and the key. */
+#define CLIENT_READ	CLIENT_COLS ", key_hash"
 #define POINT_COLS	"n, seq, timestamp, t_ms, value, anomaly, alert," \
 	" score, votes, received_ms"
 #define POINTS_SELECT	"SELECT " POINT_COLS " FROM points" \
@@ -147,9 +152,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
-	[S_CLIENT_GET] = "SELECT " CLIENT_COLS
+	[S_CLIENT_GET] = "SELECT " CLIENT_READ
 	    " FROM clients WHERE client_id = ?1",
-	[S_CLIENTS_ALL] = "SELECT " CLIENT_COLS
+	[S_CLIENTS_ALL] = "SELECT " CLIENT_READ
 	    " FROM clients ORDER BY active DESC, client_id",
 	[S_CLIENT_HELLO] = "INSERT INTO clients(" CLIENT_COLS ")"
 	    " VALUES (?1, ?2, ?3, 1, ?4, ?4, 0, 0, 0, NULL, NULL, 0, ?5)"
@@ -157,6 +162,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " settings = excluded.settings, peer = excluded.peer, active = 1,"
 	    " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
 	[S_CLIENT_ACTIVE] = "UPDATE clients SET active = ?2"
+	    " WHERE client_id = ?1",
+	[S_CLIENT_KEY] = "UPDATE clients SET key_hash = ?2"
 	    " WHERE client_id = ?1",
 	[S_DEACTIVATE] = "UPDATE clients SET active = 0 WHERE active <> 0",
 	[S_COUNTERS] = "UPDATE clients SET points = points + ?2,"
@@ -523,6 +530,8 @@ read_client(sqlite3_stmt *s, struct store_client *c, char *err,
 	c->last_seq = sqlite3_column_int64(s, 11);
 	if (column_text(s, 12, c->peer, sizeof(c->peer), NULL) == -1)
 		c->peer[0] = '\0';
+	if (column_text(s, 13, c->key_hash, sizeof(c->key_hash), NULL) == -1)
+		c->key_hash[0] = '\0';
 	return 0;
 }
 
@@ -1061,6 +1070,29 @@ store_client_set_active(struct store *st, const char *id, int active,
 	if (found)
 		totals_move(st, 0, (active != 0) - (was[0] != 0));
 	return 0;
+}
+
+int
+store_client_set_key(struct store *st, const char *id, const char *key_hash,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *s = st->stmt[S_CLIENT_KEY];
+	size_t len;
+
+	if (check_writer(st, err, errlen) == -1 ||
+	    check_id(id, &len, err, errlen) == -1)
+		return write_fail(st);
+	if (key_hash != NULL && strlen(key_hash) >= STORE_KEY_HASH_MAX) {
+		errmsg_set(err, errlen, "key hash of client %s is over %d "
+		    "bytes", id, STORE_KEY_HASH_MAX - 1);
+		return write_fail(st);
+	}
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
+	if (key_hash == NULL || *key_hash == '\0')
+		sqlite3_bind_null(s, 2);
+	else
+		sqlite3_bind_text(s, 2, key_hash, -1, SQLITE_STATIC);
+	return run(st, S_CLIENT_KEY, "set the key of client", err, errlen);
 }
 
 int

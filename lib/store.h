@@ -28,12 +28,13 @@
 #include <stdint.h>
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 #define STORE_ID_MAX		64	/* bytes of a client_id */
 #define STORE_TS_MAX		64	/* bytes of a timestamp string */
 #define STORE_SETTINGS_MAX	4096	/* settings bytes with the NUL */
 #define STORE_PEER_MAX		128	/* bytes of a peer text, NUL included */
+#define STORE_KEY_HASH_MAX	72	/* bytes of a key hash, NUL included */
 
 /* The database path when the option -d/--db is opt and $ANOMALY_DB is env
  * (either may be NULL): opt if given, else env if set and not empty, else
@@ -79,7 +80,7 @@ int store_file_check(const struct store *st, char *err, size_t errlen);
 /* ------------------------------------------------------------ clients */
 
 /* A row of the clients table.  A NULL last_alert_n reads as 0, a NULL
- * last_value as NAN, a NULL peer as "". */
+ * last_value as NAN, a NULL peer or key_hash as "". */
 struct store_client {
 	char	 client_id[STORE_ID_MAX + 1];
 	int64_t	 window;
@@ -94,6 +95,9 @@ struct store_client {
 	double	 last_value;
 	int64_t	 last_seq;		/* highest stored seq, 0: none */
 	char	 peer[STORE_PEER_MAX];
+	/* the SHA-256 of the client's key, 64 hex digits, as anomalyd wrote
+	 * it; "": the client is not claimed (anomaly(7)) */
+	char	 key_hash[STORE_KEY_HASH_MAX];
 };
 
 /* Reads client id into c, counting the points added in the open
@@ -116,6 +120,13 @@ int store_client_hello(struct store *st, const char *id, int64_t window,
  * -1. */
 int store_client_set_active(struct store *st, const char *id, int active,
     char *err, size_t errlen);
+
+/* Sets the key hash of client id (text opaque here, shorter than
+ * STORE_KEY_HASH_MAX); NULL or "" clears it.  Runs in the open
+ * transaction, if any.  Returns 0 (also when there is no such client), or
+ * -1. */
+int store_client_set_key(struct store *st, const char *id,
+    const char *key_hash, char *err, size_t errlen);
 
 /* Marks every client inactive, as store_open_writer() does.  Returns 0 or
  * -1. */

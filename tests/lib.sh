@@ -6,6 +6,9 @@
 anomalyd=${ANOMALYD:-build/anomalyd}
 wsraw=${WSRAW:-build/tests/tools/wsraw}
 tmp=$(mktemp -d) || exit 1
+# anomaly-send keeps client keys under XDG_STATE_HOME: never the real home
+XDG_STATE_HOME=$tmp/state
+export XDG_STATE_HOME
 db=$tmp/t.db
 pid=
 spid=

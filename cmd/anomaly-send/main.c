@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "delete.h"
 #include "input.h"
+#include "keys.h"
 #include "output.h"
 #include "send.h"
 #include "token.h"
@@ -32,7 +33,7 @@
 enum { OPT_NO_HEADER = 256, OPT_INFLIGHT, OPT_JSON, OPT_LOG_DIR, OPT_NO_LOG,
     OPT_RETRIES, OPT_TOKEN_FILE, OPT_FAIL_ON_ANOMALY, OPT_VERSION,
     OPT_RATE, OPT_REALTIME, OPT_SPEED, OPT_LOOP, OPT_FAIL_ON_ALERT,
-    OPT_RESUME, OPT_DELETE, OPT_WAIT };
+    OPT_RESUME, OPT_DELETE, OPT_WAIT, OPT_KEY_FILE };
 
 static const struct option longopts[] = {
 	{ "url",		required_argument, NULL, 'u' },
@@ -52,6 +53,7 @@ static const struct option longopts[] = {
 	{ "no-log",		no_argument,	   NULL, OPT_NO_LOG },
 	{ "retries",		required_argument, NULL, OPT_RETRIES },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
+	{ "key-file",		required_argument, NULL, OPT_KEY_FILE },
 	{ "fail-on-anomaly",	no_argument,	   NULL, OPT_FAIL_ON_ANOMALY },
 	{ "fail-on-alert",	no_argument,	   NULL, OPT_FAIL_ON_ALERT },
 	{ "resume",		no_argument,	   NULL, OPT_RESUME },
@@ -69,9 +71,10 @@ static const struct option longopts[] = {
 	"[--speed X]]\n" \
 	"\t[--inflight N] [--loop] [--resume] [--json] " \
 	"[--log-dir DIR | --no-log]\n" \
-	"\t[--retries N] [--wait] [--token-file F] [--fail-on-anomaly]\n" \
-	"\t[--fail-on-alert] [FILE|-]...\n" \
-	"       anomaly-send --delete -i CLIENT_ID [-u URL] [--token-file F]\n"
+	"\t[--retries N] [--wait] [--token-file F] [--key-file F]\n" \
+	"\t[--fail-on-anomaly] [--fail-on-alert] [FILE|-]...\n" \
+	"       anomaly-send --delete -i CLIENT_ID [-u URL] [--token-file F]\n" \
+	"\t[--key-file F]\n"
 
 /* A usage error: the problem in one line (already said when fmt is
  * NULL, as getopt does), a hint, exit 2. */
@@ -138,6 +141,10 @@ help(void)
 	    "      --wait             retry the first connection too "
 	    "(a server starting up)\n"
 	    "      --token-file F     send the token in F in the hello\n"
+	    "      --key-file F       keep the keys of the claimed client ids "
+	    "in F (default\n"
+	    "                         $XDG_STATE_HOME/anomaly/keys, else\n"
+	    "                         ~/.local/state/anomaly/keys)\n"
 	    "      --fail-on-anomaly  exit 4 when an anomaly was seen\n"
 	    "      --fail-on-alert    exit 4 when an alert was seen\n"
 	    "      --delete           delete client -i and its points on the "
@@ -205,6 +212,19 @@ on_signal(int sig)
 	got_signal++;
 }
 
+/* The key kept for client s->client_id at this server, into s->key ("":
+ * none). */
+static void
+job_key(struct sender *s)
+{
+	char e[512];
+
+	s->key[0] = '\0';
+	if (s->key_file_ok && keys_get(s->key_file, s->url_canon,
+	    s->client_id, s->key, sizeof(s->key), e, sizeof(e)) == -1)
+		warnx("%s: %s", s->client_id, e);
+}
+
 /* Runs one job: client s->client_id, the files s->files. */
 static void
 run_job(struct sender *s)
@@ -226,6 +246,8 @@ run_job(struct sender *s)
 	s->skipped = 0;
 	s->has_prev = s->said_back = s->said_unit = s->said_seq = 0;
 	s->job_connected = 0;
+	s->said_claim = 0;
+	job_key(s);
 	if (input_start(s) == -1)
 		return;
 	output_log_open(s);
@@ -378,6 +400,9 @@ main(int argc, char *argv[])
 		case OPT_RETRIES:
 			s->retries = (int)number(optarg, 0, 1000, "retries");
 			break;
+		case OPT_KEY_FILE:
+			s->key_file_opt = optarg;
+			break;
 		case OPT_TOKEN_FILE:
 			read_token(s, optarg);
 			break;
@@ -445,6 +470,11 @@ main(int argc, char *argv[])
 		csvin_free(r);
 	}
 	parse_url(s);
+	if (keys_path(s->key_file_opt, s->key_file, sizeof(s->key_file), e,
+	    sizeof(e)) != NULL)
+		s->key_file_ok = 1;
+	else
+		snprintf(s->key_file, sizeof(s->key_file), "%s", e);
 
 	if ((s->ring = calloc(s->inflight, sizeof(*s->ring))) == NULL)
 		err(1, NULL);
@@ -471,6 +501,11 @@ main(int argc, char *argv[])
 	if (delete) {
 		snprintf(s->client_id, sizeof(s->client_id), "%s", s->id_opt);
 		status = delete_client(s);
+		if (status == 0 && s->key_file_ok && keys_put(s->key_file,
+		    s->key_file_opt == NULL, s->url_canon, s->client_id, NULL,
+		    e, sizeof(e)) == -1)
+			warnx("%s: the key of the deleted client stays: %s",
+			    s->client_id, e);
 		lws_context_destroy(s->ctx);
 		token_free(s->token);
 		return status;

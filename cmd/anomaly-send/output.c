@@ -14,6 +14,31 @@
 #include "clock.h"
 #include "output.h"
 
+/* The first n bytes at h that hold needle (NUL-terminated), or NULL. */
+static char *
+find(const char *h, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(h + i, needle, k) == 0)
+			return (char *)(uintptr_t)(h + i);
+	return NULL;
+}
+
+/* Replaces with '*' the string value after each name (such as
+ * "\"key\":\"") in the len bytes at m: no secret goes to the log. */
+static void
+masked(char *m, size_t len, const char *name)
+{
+	size_t nlen = strlen(name);
+	char *p = m, *end = m + len;
+
+	while ((p = find(p, (size_t)(end - p), name)) != NULL)
+		for (p += nlen; p < end && *p != '"'; p++)
+			*p = '*';
+}
+
 void
 output_log_msg(struct sender *s, char dir, const char *msg, size_t len)
 {
@@ -22,6 +47,17 @@ output_log_msg(struct sender *s, char dir, const char *msg, size_t len)
 	if (s->log == NULL)
 		return;
 	timefmt_format((int64_t)(uint64_t)clock_wall_ms(), t, sizeof(t));
+	if (len < 1024 && (find(msg, len, "\"key\":\"") != NULL ||
+	    find(msg, len, "\"token\":\"") != NULL)) {
+		char copy[1024];
+
+		memcpy(copy, msg, len);
+		masked(copy, len, "\"key\":\"");
+		masked(copy, len, "\"token\":\"");
+		fprintf(s->log, "%s %c %.*s\n", t, dir, (int)len, copy);
+		explicit_bzero(copy, sizeof(copy));
+		return;
+	}
 	fprintf(s->log, "%s %c %.*s\n", t, dir, (int)len, msg);
 }
 

@@ -18,6 +18,8 @@ struct reader {
 	int		 bad;
 	int		 in_error;	/* reading the "error" string */
 	int		 in_last_ts;	/* reading "last_timestamp" */
+	char		*sdst;		/* reading "key" or "claim" into */
+	size_t		 scap, slen;
 	size_t		 elen;
 	struct reply	 r;
 };
@@ -134,6 +136,15 @@ on_event(void *arg, const struct json_event *ev)
 		rd->in_last_ts = k != NULL &&
 		    strcmp(k, "last_timestamp") == 0 && rd->depth == rd->elem;
 		rd->elen = 0;
+		rd->sdst = NULL;
+		if (k != NULL && rd->depth == rd->elem && (strcmp(k, "key") ==
+		    0 || strcmp(k, "claim") == 0)) {
+			rd->sdst = k[0] == 'k' ? rd->r.key : rd->r.claim;
+			rd->scap = k[0] == 'k' ? sizeof(rd->r.key) :
+			    sizeof(rd->r.claim);
+			rd->slen = 0;
+			rd->sdst[0] = '\0';
+		}
 		if (rd->in_last_ts) {
 			rd->r.last_ts_kind = LAST_TS_STRING;
 			rd->r.last_ts_len = 0;
@@ -142,6 +153,16 @@ on_event(void *arg, const struct json_event *ev)
 		return 0;
 	case JSON_STRING_CHUNK:
 	case JSON_STRING_END:
+		if (rd->sdst != NULL) {
+			n = ev->len;
+			if (n > rd->scap - 1 - rd->slen)
+				n = rd->scap - 1 - rd->slen;
+			memcpy(rd->sdst + rd->slen, ev->text, n);
+			rd->slen += n;
+			rd->sdst[rd->slen] = '\0';
+			if (ev->type == JSON_STRING_END)
+				rd->sdst = NULL;
+		}
 		if (rd->in_last_ts) {
 			struct reply *r = &rd->r;
 

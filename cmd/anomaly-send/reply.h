@@ -39,6 +39,10 @@ struct reply {
 	    LAST_TS_STRING }	 last_ts_kind;
 	char		 last_ts[72];	/* its text (a string decoded, cut) */
 	size_t		 last_ts_len;
+	/* READY: the key the server issued ("" none) and what became of the
+	 * claim ("" when not said), anomaly(7) */
+	char		 key[65];
+	char		 claim[128];
 };
 
 /* Called for each object of the message, in order; a non-zero return

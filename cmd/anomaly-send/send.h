@@ -54,6 +54,9 @@ struct sender {
 	const char	*log_dir;
 	int		 retries;
 	char		*token;
+	const char	*key_file_opt;	/* --key-file, or NULL */
+	char		 key_file[4096];	/* the key file (keys.h) */
+	int		 key_file_ok;	/* key_file is usable */
 	double		 rate;		/* points per second; 0: no pacing */
 	int		 realtime;
 	double		 speed;		/* of --realtime */
@@ -68,8 +71,10 @@ struct sender {
 	struct lws	*wsi;
 	lws_sorted_usec_list_t sul;
 
-	/* The current job: one client, its files. */
+	/* The current job: one client, its files, its key ("" none). */
 	char		 client_id[PROTO_ID_MAX + 1];
+	char		 key[PROTO_CLAIM_KEY_MAX + 1];
+	int		 said_claim;	/* what ready said of the claim */
 	char	       **files;
 	int		 nfiles, fileno;
 	const char	*fname;		/* for messages */

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "input.h"
+#include "keys.h"
 #include "output.h"
 #include "reply.h"
 #include "wire.h"
@@ -113,14 +114,18 @@ send_points(struct sender *s, struct lws *wsi)
 	return send_text(s, wsi);
 }
 
-/* Sends the settings message with the token; returns 0 or -1 (close). */
+/* Sends the settings message with the token, the claim and the key;
+ * returns 0 or -1 (close). */
 static int
 send_settings(struct sender *s, struct lws *wsi)
 {
 	jsonbuf_clear(&s->out);
-	if (put_raw(s, "{\"version\":2,\"detail\":true,\"token\":", 35) ==
-	    -1 || jsonbuf_put_string(&s->out, s->token, strlen(s->token)) ==
-	    -1 || put_raw(s, "}", 1) == -1)
+	if (put_raw(s, "{\"version\":2,\"detail\":true,\"claim\":true,",
+	    40) == -1 || (s->key[0] != '\0' && (put_raw(s, "\"key\":", 6) ==
+	    -1 || jsonbuf_put_string(&s->out, s->key, strlen(s->key)) == -1 ||
+	    put_raw(s, ",", 1) == -1)) || put_raw(s, "\"token\":", 8) == -1 ||
+	    jsonbuf_put_string(&s->out, s->token, strlen(s->token)) == -1 ||
+	    put_raw(s, "}", 1) == -1)
 		return -1;
 	s->settings_sent = 1;
 	return send_text(s, wsi);
@@ -159,6 +164,32 @@ resume_from(struct sender *s, const struct reply *r)
 	return 0;
 }
 
+/* At a ready: keeps the key the server issued in the key file, says once
+ * per job what became of the claim when it was not granted. */
+static void
+claimed(struct sender *s, const struct reply *r)
+{
+	char e[512];
+
+	if (r->key[0] != '\0') {
+		snprintf(s->key, sizeof(s->key), "%s", r->key);
+		if (!s->key_file_ok || keys_put(s->key_file,
+		    s->key_file_opt == NULL, s->url_canon, s->client_id,
+		    r->key, e, sizeof(e)) == -1)
+			warnx("%s: cannot keep the key of this client id: %s; "
+			    "without it a later run is refused: keep this "
+			    "line in a key file (--key-file): %s %s %s",
+			    s->client_id, s->key_file_ok ? e : s->key_file,
+			    s->url_canon, s->client_id, r->key);
+		return;
+	}
+	if (r->claim[0] != '\0' && strncmp(r->claim, "held", 4) != 0 &&
+	    !s->said_claim && !s->quiet)
+		warnx("%s: not claimed (%s): anyone on this server may "
+		    "use this client id", s->client_id, r->claim);
+	s->said_claim = 1;
+}
+
 /* Handles one reply object (arg: the sender).  Returns 0, 1 (a protocol
  * fault: close) or 2 (not stored: reconnect). */
 static int
@@ -173,6 +204,7 @@ on_reply(void *arg, const struct reply *r)
 			return 1;
 		}
 		s->ready = 1;
+		claimed(s, r);
 		if (!s->seq_known) {
 			s->seq_known = 1;
 			s->next_seq = r->last_seq + 1;
@@ -240,9 +272,11 @@ connect_now(lws_sorted_usec_list_t *sul)
 	struct lws_client_connect_info i;
 	char path[2048];
 
-	snprintf(path, sizeof(path), "/%s%sclient_id=%s&window=%u%s", s->path,
-	    strchr(s->path, '?') != NULL ? "&" : "?", s->client_id,
-	    (unsigned)s->window, s->token != NULL ? "" : "&version=2&detail=1");
+	snprintf(path, sizeof(path), "/%s%sclient_id=%s&window=%u%s%s%s",
+	    s->path, strchr(s->path, '?') != NULL ? "&" : "?", s->client_id,
+	    (unsigned)s->window, s->token != NULL ? "" :
+	    "&version=2&detail=1&claim=1", s->token == NULL &&
+	    s->key[0] != '\0' ? "&key=" : "", s->token == NULL ? s->key : "");
 	memset(&i, 0, sizeof(i));
 	i.context = s->ctx;
 	i.address = s->address;
@@ -318,7 +352,23 @@ connection_ended(struct sender *s)
 		s->job_over = 1;
 		return;
 	}
-	if (code == 4001 || code == 4002 || code == 4003) {
+	if (code == 4003 && strncmp(s->close_reason, "client_id is claimed",
+	    20) == 0) {
+		warnx("%s: refused by the server: this client id is claimed "
+		    "and %s", s->client_id, s->key[0] != '\0' ?
+		    "the key kept for it is not its key" :
+		    "no key for it is kept here");
+		warnx("%s: the key is in the key file of the anomaly-send "
+		    "that claimed it (%s here; choose another with "
+		    "--key-file); or an operator deletes the client "
+		    "(anomaly-send --delete -i %s with the operator "
+		    "token), which frees the id", s->client_id,
+		    s->key_file_ok ? s->key_file : "none", s->client_id);
+		s->failed = 1;
+		s->job_over = 1;
+		return;
+	}
+	if (code == 4001 || code == 4002 || code == 4003 || code == 4009) {
 		warnx("%s: closed by the server with %d (%s)", s->client_id,
 		    code, s->close_reason);
 		s->failed = 1;

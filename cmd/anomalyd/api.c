@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "claim.h"
 #include "clients.h"
 #include "commit.h"
 #include "log.h"
@@ -458,7 +459,7 @@ int
 api_delete(struct server *srv, struct lws *wsi, const char *id,
     uint64_t *ticket, const char **why)
 {
-	if (!token_authorized(srv, wsi)) {
+	if (!claim_may_delete(srv, wsi)) {
 		*why = "token missing or wrong: send Authorization: Bearer "
 		    "TOKEN";
 		return 401;

@@ -754,6 +754,31 @@ out:
 	return rc;
 }
 
+struct session *
+client_session(struct server *srv, const char *id)
+{
+	struct client *c = client_find(srv, id);
+
+	return c != NULL ? c->sess : NULL;
+}
+
+const char *
+client_key_hash(struct server *srv, const char *id)
+{
+	struct client *c = client_find(srv, id);
+
+	return c != NULL ? c->key_hash : NULL;
+}
+
+void
+client_set_key_hash(struct server *srv, const char *id, const char *hash)
+{
+	struct client *c = client_find(srv, id);
+
+	if (c != NULL)
+		snprintf(c->key_hash, sizeof(c->key_hash), "%s", hash);
+}
+
 int
 client_deleting(struct server *srv, const char *id)
 {

@@ -46,6 +46,14 @@ int client_hello(struct server *srv, struct session *s, const char *id,
 /* Appends the protocol-2 ready of client c to out: its window, last seq,
  * points and the timestamp of its last point (kept in memory). */
 void client_ready(struct server *srv, struct client *c, struct jsonbuf *out);
+/* The session connected as client id, or NULL. */
+struct session *client_session(struct server *srv, const char *id);
+/* The hash of the key issued to client id since it is in memory (maybe
+ * not committed yet): "" when none was, NULL when id is not in memory. */
+const char *client_key_hash(struct server *srv, const char *id);
+/* Records that client id, in memory, was issued the key of hash. */
+void client_set_key_hash(struct server *srv, const char *id,
+    const char *hash);
 /* Before a deletion of client id is queued: returns 1 when a connection
  * has it (no deletion), -1 when memory is short, else 0, and hellos of it
  * are refused with 1011 until clients_deleted(). */

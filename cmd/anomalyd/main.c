@@ -38,7 +38,7 @@
 enum {
 	OPT_DETECTORS = 256, OPT_VOTE, OPT_ALERT, OPT_MAX_CLIENTS,
 	OPT_MAX_WINDOW, OPT_MAX_MESSAGE, OPT_MAX_BATCH, OPT_MAX_PENDING,
-	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_BATCH_ROWS,
+	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_ADMIN_TOKEN_FILE, OPT_BATCH_ROWS,
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
 	OPT_PARAM = 1000		/* + enum detect_param */
@@ -83,6 +83,8 @@ static const struct option longopts[] = {
 	{ "hello-timeout",	required_argument, NULL, OPT_HELLO_TIMEOUT },
 	{ "ping-timeout",	required_argument, NULL, OPT_PING_TIMEOUT },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
+	{ "admin-token-file",	required_argument, NULL,
+	    OPT_ADMIN_TOKEN_FILE },
 	{ "batch-rows",		required_argument, NULL, OPT_BATCH_ROWS },
 	{ "batch-ms",		required_argument, NULL, OPT_BATCH_MS },
 	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
@@ -112,7 +114,8 @@ usage(FILE *fp, int full)
 "                [--max-message BYTES] [--max-batch BYTES]\n"
 "                [--max-pending BYTES] [--max-memory SIZE]\n"
 "                [--hello-timeout S] [--ping-timeout S]\n"
-"                [--token-file FILE] [--batch-rows N] [--batch-ms N]\n"
+"                [--token-file FILE] [--admin-token-file FILE]\n"
+"                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "       anomalyd -h | --help | --version\n");
 	if (!full)
@@ -149,6 +152,9 @@ usage(FILE *fp, int full)
 "      --hello-timeout S    close a connection without a hello (default 10)\n"
 "      --ping-timeout S     ping an idle peer, close it if silent (default 60)\n"
 "      --token-file FILE    require this token in every hello\n"
+"      --admin-token-file FILE\n"
+"                           the operator token: it may take over and claim\n"
+"                           any client id, and only it may DELETE a client\n"
 "      --batch-rows N       commit at most N rows at once (default 4096)\n"
 "      --batch-ms N         wait at most N ms to group a commit (default 5)\n"
 "      --snapshot-every N   save detector state every N points (default 4096)\n"
@@ -288,20 +294,20 @@ param_by_name(struct config *cfg, const char *arg)
 		bad("--param: %s", err);
 }
 
-/* Reads the token of --token-file (lib/token's rule).  An unreadable file
- * is a runtime failure (exit 1), an unusable token a usage error (exit 2). */
+/* Reads the token of --token-file or --admin-token-file (option, lib/token's
+ * rule) into *token.  An unreadable file is a runtime failure (exit 1), an
+ * unusable token a usage error (exit 2). */
 static void
-read_token(struct config *cfg, const char *path)
+read_token(const char *option, const char *path, char **token, size_t *len)
 {
 	char e[512];
 	int unreadable;
 
-	cfg->token = token_read_file(path, &cfg->token_len, &unreadable, e,
-	    sizeof(e));
-	if (cfg->token == NULL && unreadable)
-		errx(1, "--token-file: %s", e);
-	if (cfg->token == NULL)
-		bad("--token-file: %s", e);
+	*token = token_read_file(path, len, &unreadable, e, sizeof(e));
+	if (*token == NULL && unreadable)
+		errx(1, "%s: %s", option, e);
+	if (*token == NULL)
+		bad("%s: %s", option, e);
 }
 
 static void
@@ -309,7 +315,7 @@ options(struct config *cfg, int argc, char *argv[])
 {
 	char err[PROTO_ERR_MAX];
 	struct detect_settings t;
-	const char *token_file = NULL;
+	const char *token_file = NULL, *admin_file = NULL;
 	int ch;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -391,6 +397,9 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_TOKEN_FILE:
 			token_file = optarg;
 			break;
+		case OPT_ADMIN_TOKEN_FILE:
+			admin_file = optarg;
+			break;
 		case OPT_BATCH_MS:
 			cfg->batch_us = 1000 * (int64_t)number("batch-ms",
 			    optarg, 0, 60000, 0);
@@ -450,7 +459,11 @@ options(struct config *cfg, int argc, char *argv[])
 	if (detect_settings_check(&t, err, sizeof(err)) == -1)
 		bad("%s", err);
 	if (token_file != NULL)
-		read_token(cfg, token_file);
+		read_token("--token-file", token_file, &cfg->token,
+		    &cfg->token_len);
+	if (admin_file != NULL)
+		read_token("--admin-token-file", admin_file, &cfg->admin,
+		    &cfg->admin_len);
 }
 
 /* Whether the listen address of cfg reaches this machine only. */
@@ -834,5 +847,6 @@ main(int argc, char *argv[])
 	store_close(srv.rd);
 	store_close(srv.st);
 	token_free(srv.cfg.token);
+	token_free(srv.cfg.admin);
 	return 0;
 }

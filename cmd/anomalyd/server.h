@@ -17,7 +17,9 @@
  *   commit.c   the group commit: the filling batch, the replies that wait
  *              for it, their release, the commit histogram
  *   clients.c  the registry of clients, their detectors, judging points
- *   auth.c     the --token-file token
+ *   auth.c     the --token-file and --admin-token-file tokens
+ *   claim.c    who may use a client id: keys, claims, takeovers
+ *              (anomaly(7) "Who may use a client_id")
  *   ws.c       the WebSocket protocol (SPEC §2)
  *   api.c, chart.c, pages.c, metrics.c   the JSON API, the SVG chart,
  *              the pages and /metrics (SPEC §5)
@@ -75,6 +77,8 @@ struct config {
 	const char	*www;		/* --www, NULL: share/anomaly/www */
 	char		*token;		/* --token-file's token, or NULL */
 	size_t		 token_len;
+	char		*admin;		/* --admin-token-file's, or NULL */
+	size_t		 admin_len;
 };
 
 struct session;
@@ -96,6 +100,8 @@ struct client {
 					 * last_seq + 1 comes */
 	int64_t		 snap_n;	/* ordinal of its newest snapshot */
 	size_t		 charged;	/* bytes of srv->budget it holds */
+	char		 key_hash[STORE_KEY_HASH_MAX];	/* a key issued since
+					 * it came in memory, "" none */
 	struct session	*sess;		/* NULL: disconnected, kept until its
 					 * operations are committed */
 	int		 has_ts;	/* last_ts: the timestamp of point n,
@@ -121,6 +127,20 @@ enum phase {
 	PHASE_READY		/* points */
 };
 
+/* What a session showed of its right to a client id, and what its ready
+ * says of its claim (claim.c). */
+struct claim_state {
+	int		 admin;		/* it showed the operator token */
+	int		 url_claim;	/* claim=1 in the URL */
+	char		 url_key[PROTO_CLAIM_KEY_MAX + 1];	/* key= of the
+					 * URL, or "" */
+	char		 issued[33];	/* the key its hello issued (32 hex
+					 * digits), for ready; or "" */
+	char		 hash[65];	/* the issued key's SHA-256, in hex */
+	uint64_t	 batch;		/* the batch that stores it */
+	const char	*note;		/* ready's "claim", or NULL */
+};
+
 /* A WebSocket connection (lws per-session data, zeroed by lws): ws.c's,
  * but for its replies, which commit.c holds until their commit. */
 struct session {
@@ -143,6 +163,7 @@ struct session {
 	uint32_t	 url_window;
 	int64_t		 born_ms;
 	char		 peer[64];
+	struct claim_state claim;
 
 	char		*rx;		/* a message in pieces, rxcap bytes of */
 	size_t		 rxlen, rxcap;	/* srv->budget */

@@ -134,6 +134,10 @@ batch_run(struct store *st, struct batch *b)
 			    strlen((const char *)op->blob) + 1,
 			    op->p.received_ms, NULL, b->why, sizeof(b->why));
 			break;
+		case WOP_KEY:
+			rc = store_client_set_key(st, op->id,
+			    (const char *)op->blob, b->why, sizeof(b->why));
+			break;
 		case WOP_DELETE:	/* in batches of their own */
 			break;
 		}

@@ -41,6 +41,8 @@ enum wop_kind {
 	WOP_HELLO,		/* store_client_hello(id, n, settings, peer,
 				 * p.received_ms): blob holds the settings
 				 * text, a NUL, the peer, a NUL */
+	WOP_KEY,		/* store_client_set_key(id, blob): blob
+				 * holds the key hash, NUL-terminated */
 	WOP_DELETE		/* store_client_delete(id), in a batch of
 				 * deletions only, each in a transaction of
 				 * its own: the writer sets found (its
@@ -54,7 +56,8 @@ struct wop {
 	struct store_point p;		/* WOP_POINT */
 	int64_t		 n;		/* WOP_SNAPSHOT */
 	int		 format;
-	unsigned char	*blob;		/* malloc'ed, the batch frees it */
+	unsigned char	*blob;		/* malloc'ed, the batch frees it;
+					 * WOP_KEY: the key hash */
 	size_t		 len;
 	uint64_t	 ticket;	/* WOP_DELETE: whose answer waits */
 	int		 found;		/* WOP_DELETE: 1 deleted, 0 none, -1

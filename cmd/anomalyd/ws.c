@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "budget.h"
+#include "claim.h"
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
@@ -77,7 +78,8 @@ ws_sweep(struct server *srv)
 		if ((s->phase == PHASE_HELLO || s->deferred) &&
 		    now - s->born_ms >= (int64_t)srv->cfg.hello_timeout * 1000)
 			session_close(s, s->deferred ? 4003 : 4001,
-			    s->deferred ? NO_TOKEN : "no hello", 0);
+			    !s->deferred ? "no hello" : s->authed ?
+			    CLAIM_NO_KEY : NO_TOKEN, 0);
 		else if (s->in_msg && now - s->msg_ms >=
 		    (int64_t)srv->cfg.hello_timeout * 1000) {
 			/* a message must be whole within --hello-timeout */
@@ -148,11 +150,17 @@ ready(struct server *srv, struct session *s)
 {
 	struct jsonbuf out, alt;
 	struct client *c = s->client;
+	int holds;
 
 	jsonbuf_init(&out, LWS_PRE);
 	jsonbuf_init(&alt, LWS_PRE);
 	client_ready(srv, c, &out);
-	return commit_reply(srv, s, &out, &alt, 0);
+	if (claim_ready(srv, s, &out, &alt, &holds) == -1) {
+		jsonbuf_free(&out);
+		jsonbuf_free(&alt);
+		return -1;
+	}
+	return commit_reply(srv, s, &out, &alt, holds);
 }
 
 void
@@ -349,18 +357,24 @@ points(struct server *srv, struct session *s, const struct proto_msg *m)
 
 /* ------------------------------------------------------------- hellos */
 
-/* client_hello(), and the close of the session it took the client from:
- * 0, 1 when the ready waits for a rebuild (ws_ready()), -1. */
+/* client_hello(), once claim.c lets s have the id, and the close of the
+ * session it took the client from: 0, 1 when the ready waits for a
+ * rebuild (ws_ready()), -1. */
 static int
 hello(struct server *srv, struct session *s, const char *id,
     const struct proto_hello *h, int *code, char *why, size_t whylen)
 {
 	struct session *replaced;
+	struct proto_hello own;
 	int rc;
 
+	if (claim_check(srv, s, id, h, &own, &h, code, why, whylen) == -1)
+		return -1;
 	rc = client_hello(srv, s, id, h, &replaced, code, why, whylen);
 	if (replaced != NULL)
 		session_close(replaced, 4002, "replaced", 1);
+	if (rc >= 0)		/* 1: ready after a rebuild */
+		claim_done(srv, s, id);
 	return rc;
 }
 
@@ -429,8 +443,9 @@ first_message(struct server *srv, struct session *s, const char *msg,
 	m = proto_parse(srv->parser, msg, len, 0);
 	s->phase = PHASE_READY;
 	if (s->deferred && (m->kind != PROTO_SETTINGS ||
-	    !hello_token(srv, &m->hello)))
-		return hello_failed(s, 4003, "", NO_TOKEN);
+	    (!s->authed && !hello_token(srv, &m->hello))))
+		return hello_failed(s, 4003, "", s->authed ? CLAIM_NO_KEY :
+		    NO_TOKEN);
 	if (m->kind != PROTO_SETTINGS)
 		return points(srv, s, m);
 	h = &m->hello;
@@ -457,7 +472,7 @@ first_message(struct server *srv, struct session *s, const char *msg,
 		s->authed = 1;
 		h = &full;
 	} else if (!(h->has & (PROTO_HAS_DETECTORS | PROTO_HAS_VOTE |
-	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS)))
+	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS | PROTO_HAS_CLAIM)))
 		h = NULL;
 	if (h != NULL && (rc = hello(srv, s, s->url_id, h, &code, why,
 	    sizeof(why))) == -1)
@@ -552,6 +567,12 @@ url_hello(struct server *srv, struct session *s)
 		s->phase = PHASE_FIRST;
 		return 0;
 	}
+	if (!s->v2 && claim_needs_key(srv, s, s->url_id)) {
+		/* the settings message may still bring the key */
+		s->deferred = 1;
+		s->phase = PHASE_FIRST;
+		return 0;
+	}
 	memset(&h, 0, sizeof(h));
 	h.has = PROTO_HAS_CLIENT_ID | PROTO_HAS_WINDOW;
 	memcpy(h.client_id, s->url_id, sizeof(h.client_id));
@@ -605,6 +626,7 @@ established(struct server *srv, struct session *s, struct lws *wsi)
 	if (srv->nsessions > srv->cfg.max_clients)
 		return close_now(s, 4029, "too many clients");
 	url_token(srv, s);
+	claim_url(srv, s);
 	return url_hello(srv, s);
 }
 

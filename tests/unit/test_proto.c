@@ -239,6 +239,14 @@ test_wire_session(void **state)
 		proto_format_ready(&f->b, "w", 4, 0, 1, &last);
 		assert_non_null(strstr(jsonbuf_text(&f->b),
 		    ",\"last_timestamp\":7.0}"));
+		/* the key issued and the claim's fate (anomaly(7)) */
+		assert_int_equal(proto_ready_claim(&f->b, "00ff", "granted"),
+		    0);
+		assert_non_null(strstr(jsonbuf_text(&f->b),
+		    ",\"last_timestamp\":7.0,\"key\":\"00ff\","
+		    "\"claim\":\"granted\"}"));
+		jsonbuf_clear(&f->b);
+		assert_int_equal(proto_ready_claim(&f->b, NULL, "x"), -1);
 	}
 
 	m = parse(state, "[{\"seq\": 42, \"timestamp\": "
@@ -1215,6 +1223,21 @@ test_hello_good(void **state)
 	assert_true(h->set.param[DETECT_P_MA_M] == 7);
 	assert_true(h->set.param[DETECT_P_HOLDOFF] == 0);
 
+	assert_int_equal(h->claim, 0);
+	assert_int_equal(h->key_len, 0);
+	h = expect_hello(state, "{\"client_id\": \"web01\", \"claim\": true, "
+	    "\"key\": \"00ff\"}", "");
+	assert_int_equal(h->has, PROTO_HAS_CLIENT_ID | PROTO_HAS_CLAIM |
+	    PROTO_HAS_KEY);
+	assert_int_equal(h->claim, 1);
+	assert_string_equal(h->key, "00ff");
+	assert_int_equal(h->key_len, 4);
+	h = expect_hello(state, "{\"client_id\": \"web01\", \"window\": 1000, "
+	    "\"version\": 2, \"detail\": false, \"token\": \"s3cr\\u00e9t\", "
+	    "\"detectors\": [\"zscore\", \"mzscore\", \"zscore\"], "
+	    "\"vote\": \"2\", \"alert\": \"mzscore\", \"params\": "
+	    "{\"zscore.k\": 4.5, \"ma.m\": 7, \"holdoff\": 0}}", "");
+
 	/* Applied over stored settings: only what it gives changes. */
 	detect_settings_default(&s, 50);
 	s.param[DETECT_P_IQR_K] = 2;
@@ -1310,6 +1333,10 @@ test_hello_bad(void **state)
 	expect_hello(state, "{\"detail\": 1}", "detail must be true or false");
 	expect_hello(state, "{\"detail\": \"true\"}",
 	    "detail must be true or false");
+	expect_hello(state, "{\"claim\": 1}", "claim must be true or false");
+	expect_hello(state, "{\"key\": 5}", "key must be a string");
+	expect_hello(state, "{\"key\": \"0123456789012345678901234567890123"
+	    "4567890123456789012345678901234\"}", "key longer than 64 bytes");
 	expect_hello(state, "{\"token\": 5}", "token must be a string");
 	expect_hello(state, "{\"token\": \"\\udc00\"}",
 	    "token is not valid UTF-8");

@@ -79,6 +79,18 @@ test_last_timestamp(void **state)
 	assert_int_equal(got[0].last_ts_kind, LAST_TS_NULL);
 	read_one("{\"ready\":true,\"last_seq\":0,\"points\":0}");
 	assert_int_equal(got[0].last_ts_kind, LAST_TS_ABSENT);
+	assert_string_equal(got[0].key, "");
+	assert_string_equal(got[0].claim, "");
+	/* the key of a claim, and what became of one */
+	read_one("{\"ready\":true,\"last_seq\":0,\"points\":0,"
+	    "\"key\":\"00112233445566778899aabbccddeeff\","
+	    "\"claim\":\"granted\"}");
+	assert_int_equal(got[0].kind, REPLY_READY);
+	assert_string_equal(got[0].key, "00112233445566778899aabbccddeeff");
+	assert_string_equal(got[0].claim, "granted");
+	read_one("{\"ready\":true,\"claim\":\"refused: id has history\"}");
+	assert_string_equal(got[0].key, "");
+	assert_string_equal(got[0].claim, "refused: id has history");
 	/* A string longer than the buffer is cut, not overrun. */
 	read_one("{\"ready\":true,\"last_timestamp\":\"0123456789012345678901"
 	    "23456789012345678901234567890123456789012345678901234567890123"

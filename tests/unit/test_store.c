@@ -294,7 +294,7 @@ test_schema(void **state)
 		    "NULL, last_seen_ms INTEGER NOT NULL, points INTEGER NOT "
 		    "NULL, anomalies INTEGER NOT NULL, alerts INTEGER NOT "
 		    "NULL, last_alert_n INTEGER, last_value REAL, last_seq "
-		    "INTEGER NOT NULL, peer TEXT) STRICT" },
+		    "INTEGER NOT NULL, peer TEXT, key_hash TEXT) STRICT" },
 		{ "index", "sqlite_autoindex_clients_1", NULL },
 		{ "table", "points", "CREATE TABLE points(client_id TEXT NOT "
 		    "NULL, n INTEGER NOT NULL, seq INTEGER, timestamp ANY NOT "
@@ -368,7 +368,7 @@ test_schema(void **state)
 
 	assert_int_equal(sql_int(path, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 2);
+	assert_int_equal(STORE_SCHEMA_VERSION, 3);
 	/* WAL is a property of the file */
 	assert_int_equal(sql_int(path, "SELECT journal_mode = 'wal' FROM "
 	    "pragma_journal_mode"), 1);
@@ -1529,7 +1529,9 @@ test_versions(void **state)
 	assert_int_equal(sql_int(path, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION + 1);
 	/* and the lock was released on the way out */
-	sql_exec(path, "PRAGMA user_version = 1");
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    STORE_SCHEMA_VERSION);
+	sql_exec(path, sql);
 	st = writer(f, path);
 	store_close(st);
 
@@ -1545,14 +1547,53 @@ test_versions(void **state)
 	f->err[0] = '\0';
 	assert_null(store_open_reader(path, f->err, sizeof(f->err)));
 	assert_non_null(strstr(f->err, "older"));
+	sql_exec(path, "ALTER TABLE clients DROP COLUMN key_hash");
+	f->err[0] = '\0';
+	assert_null(store_open_reader(path, f->err, sizeof(f->err)));
+	assert_non_null(strstr(f->err, "older"));
 	st = writer(f, path);
 	store_close(st);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name = 'points_alerts'"), 1);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM points"), 50);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM clients WHERE "
+	    "key_hash IS NULL"), 1);
 	st = reader(f, path);
 	store_close(st);
+
+	/* version 2 (no key_hash): migrated, its clients unclaimed */
+	path = new_path(f, "v2");
+	st = writer(f, path);
+	assert_int_equal(store_client_hello(st, "a", 100, "{}", NULL, 1, NULL,
+	    f->err, sizeof(f->err)), 0);
+	store_close(st);
+	sql_exec(path, "ALTER TABLE clients DROP COLUMN key_hash;"
+	    " PRAGMA user_version = 2");
+	st = writer(f, path);
+	{
+		struct store_client c;
+
+		assert_int_equal(store_client_get(st, "a", &c, f->err,
+		    sizeof(f->err)), 1);
+		assert_string_equal(c.key_hash, "");
+		assert_int_equal(store_client_set_key(st, "a", "00ff", f->err,
+		    sizeof(f->err)), 0);
+		assert_int_equal(store_client_get(st, "a", &c, f->err,
+		    sizeof(f->err)), 1);
+		assert_string_equal(c.key_hash, "00ff");
+		/* a hello keeps the key; NULL clears it */
+		assert_int_equal(store_client_hello(st, "a", 50, "{}", NULL, 2,
+		    &c, f->err, sizeof(f->err)), 0);
+		assert_string_equal(c.key_hash, "00ff");
+		assert_int_equal(store_client_set_key(st, "a", NULL, f->err,
+		    sizeof(f->err)), 0);
+		assert_int_equal(store_client_get(st, "a", &c, f->err,
+		    sizeof(f->err)), 1);
+		assert_string_equal(c.key_hash, "");
+	}
+	store_close(st);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
 
 	/* somebody else's database */
 	path = new_path(f, "foreign");
