@@ -25,6 +25,7 @@
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
+#include "guard.h"
 #include "http.h"
 #include "log.h"
 #include "server.h"
@@ -32,6 +33,10 @@
 #include "ws.h"
 
 #define SHUTDOWN_MS	1500	/* closing handshakes get this long */
+#define FD_OTHER	32	/* descriptors not of connections: the
+				 * database, its journal, files served */
+#define FD_HTTP		1024	/* connections beyond clients and pending
+				 * handshakes: HTTP, and idle ones */
 #define SPIN_US		100	/* after a message, poll(2) this long
 				 * without sleeping (see main()) */
 
@@ -40,6 +45,7 @@ enum {
 	OPT_MAX_WINDOW, OPT_MAX_MESSAGE, OPT_MAX_BATCH, OPT_MAX_PENDING,
 	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_BATCH_ROWS,
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
+	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -78,6 +84,9 @@ static const struct option longopts[] = {
 	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
 	{ "max-batch",		required_argument, NULL, OPT_MAX_BATCH },
 	{ "max-pending",	required_argument, NULL, OPT_MAX_PENDING },
+	{ "max-handshakes",	required_argument, NULL, OPT_MAX_HANDSHAKES },
+	{ "max-per-addr",	required_argument, NULL, OPT_MAX_PER_ADDR },
+	{ "allow-origin",	required_argument, NULL, OPT_ALLOW_ORIGIN },
 	{ "hello-timeout",	required_argument, NULL, OPT_HELLO_TIMEOUT },
 	{ "ping-timeout",	required_argument, NULL, OPT_PING_TIMEOUT },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
@@ -108,7 +117,9 @@ usage(FILE *fp, int full)
 "                [--iforest-threshold T] [--min-points N] [--holdoff N]\n"
 "                [-p KEY=VALUE] [--max-clients N] [--max-window N]\n"
 "                [--max-message BYTES] [--max-batch BYTES]\n"
-"                [--max-pending BYTES] [--hello-timeout S] [--ping-timeout S]\n"
+"                [--max-pending BYTES] [--max-handshakes N]\n"
+"                [--max-per-addr N] [--allow-origin ORIGIN]\n"
+"                [--hello-timeout S] [--ping-timeout S]\n"
 "                [--token-file FILE] [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "       anomalyd -h | --help | --version\n");
@@ -140,7 +151,14 @@ usage(FILE *fp, int full)
 "      --max-batch BYTES    largest batch message (default 1m)\n"
 "      --max-pending BYTES  unsent replies per connection before it is closed\n"
 "                           as too slow (default 4m)\n"
-"      --hello-timeout S    close a connection without a hello (default 10)\n"
+"      --max-handshakes N   WebSocket connections without a hello yet, apart\n"
+"                           from --max-clients (default 256)\n"
+"      --max-per-addr N     connections from one address (default 1024)\n"
+"      --allow-origin ORIGIN\n"
+"                           a web origin (http://host:port) whose pages may\n"
+"                           open WebSockets, * for any; repeatable\n"
+"      --hello-timeout S    close a connection without a hello (default 10;\n"
+"                           2 while over half of --max-handshakes wait)\n"
 "      --ping-timeout S     ping an idle peer, close it if silent (default 60)\n"
 "      --token-file FILE    require this token in every hello\n"
 "      --batch-rows N       commit at most N rows at once (default 4096)\n"
@@ -282,6 +300,30 @@ param_by_name(struct config *cfg, const char *arg)
 		bad("--param: %s", err);
 }
 
+/* --allow-origin: *, or http:// or https:// and a host with an optional
+ * port (a browser's Origin); a final / is dropped. */
+static void
+allow_origin(struct config *cfg, char *arg)
+{
+	const char **a;
+	const char *host;
+	size_t n = strlen(arg);
+
+	if (n > 1 && arg[n - 1] == '/')
+		arg[--n] = '\0';
+	host = strncmp(arg, "http://", 7) == 0 ? arg + 7 :
+	    strncmp(arg, "https://", 8) == 0 ? arg + 8 : NULL;
+	if (strcmp(arg, "*") != 0 && (host == NULL || *host == '\0' ||
+	    strpbrk(host, "/?#@ ") != NULL))
+		bad("--allow-origin: '%s' is not * nor http(s)://HOST[:PORT]",
+		    arg);
+	if ((a = realloc(cfg->allow_origin, (cfg->nallow_origin + 1) *
+	    sizeof(*a))) == NULL)
+		errx(1, "out of memory");
+	a[cfg->nallow_origin++] = arg;
+	cfg->allow_origin = a;
+}
+
 /* Reads the token of --token-file (lib/token's rule).  An unreadable file
  * is a runtime failure (exit 1), an unusable token a usage error (exit 2). */
 static void
@@ -317,6 +359,8 @@ options(struct config *cfg, int argc, char *argv[])
 	cfg->max_message = 64 * 1024;
 	cfg->max_batch = 1024 * 1024;
 	cfg->max_pending = 4 * 1024 * 1024;
+	cfg->max_handshakes = 256;
+	cfg->max_per_addr = 1024;
 	cfg->hello_timeout = 10;
 	cfg->ping_timeout = 60;
 	cfg->batch_rows = 4096;
@@ -368,6 +412,17 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_MAX_PENDING:
 			cfg->max_pending = number("max-pending", optarg, 1024,
 			    (unsigned long long)1 << 40, 1);
+			break;
+		case OPT_MAX_HANDSHAKES:
+			cfg->max_handshakes = (uint32_t)number("max-handshakes",
+			    optarg, 1, 1000000, 0);
+			break;
+		case OPT_MAX_PER_ADDR:
+			cfg->max_per_addr = (uint32_t)number("max-per-addr",
+			    optarg, 1, 10000000, 0);
+			break;
+		case OPT_ALLOW_ORIGIN:
+			allow_origin(cfg, optarg);
 			break;
 		case OPT_HELLO_TIMEOUT:
 			cfg->hello_timeout = (unsigned)number("hello-timeout",
@@ -523,6 +578,21 @@ raise_nofile(const struct config *cfg)
 		    "%u connections fit", (unsigned long long)rl.rlim_cur,
 		    cfg->max_clients);
 	return rl.rlim_cur;
+}
+
+/* The connections lws may hold (its fd_limit_per_thread) with files
+ * descriptors: room for every client, every pending handshake and
+ * FD_HTTP more, within files less FD_OTHER. */
+static unsigned
+fd_limit(const struct config *cfg, rlim_t files)
+{
+	unsigned long long want = (unsigned long long)cfg->max_clients +
+	    cfg->max_handshakes + FD_HTTP;
+
+	if (files != RLIM_INFINITY && (unsigned long long)files < want +
+	    FD_OTHER)
+		want = files > FD_OTHER + 64 ? files - FD_OTHER : 64;
+	return (unsigned)want;
 }
 
 /* The default --www: share/anomaly/www beside the directory of the running
@@ -711,9 +781,14 @@ main(int argc, char *argv[])
 		    LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
 	info.user = &srv;
 	info.retry_and_idle_policy = &retry;
-	info.fd_limit_per_thread = files == RLIM_INFINITY ||
-	    files > (rlim_t)srv.cfg.max_clients + 256 ?
-	    srv.cfg.max_clients + 256 : (unsigned)files;
+	info.fd_limit_per_thread = fd_limit(&srv.cfg, files);
+	info.headers = http_headers;
+	/* headers of up to 8 KiB, as most servers take; lws drops the
+	 * connection of a request over it (anomalyd(8) BUGS) */
+	info.max_http_header_data = 8192;
+	if (guard_init(&srv, loopback(&srv.cfg), info.fd_limit_per_thread) ==
+	    -1)
+		errx(1, "out of memory");
 	if ((srv.ctx = lws_create_context(&info)) == NULL) {
 		store_close(srv.st);
 		errx(1, "%s: cannot listen", srv.cfg.where);
@@ -798,6 +873,8 @@ main(int argc, char *argv[])
 	commit_free(&srv);
 	proto_parser_free(srv.parser);
 	store_close(srv.st);
+	guard_free(&srv);
+	free(srv.cfg.allow_origin);
 	token_free(srv.cfg.token);
 	return 0;
 }

@@ -16,6 +16,8 @@
  *              for it, their release, the commit histogram
  *   clients.c  the registry of clients, their detectors, judging points
  *   auth.c     the --token-file token
+ *   guard.c    limits per address, on handshakes and descriptors; the
+ *              Host and Origin checks
  *   ws.c       the WebSocket protocol (SPEC §2)
  *   api.c, chart.c, pages.c, metrics.c   the JSON API, the SVG chart,
  *              the pages and /metrics (SPEC §5)
@@ -58,6 +60,10 @@ struct config {
 	size_t		 max_message;
 	size_t		 max_batch;
 	size_t		 max_pending;
+	uint32_t	 max_handshakes; /* sessions without a hello */
+	uint32_t	 max_per_addr;	/* connections of one peer address */
+	const char	**allow_origin;	/* --allow-origin, as given */
+	size_t		 nallow_origin;
 	unsigned	 hello_timeout;	/* seconds */
 	unsigned	 ping_timeout;	/* seconds */
 	size_t		 batch_rows;
@@ -143,6 +149,7 @@ struct commit_stats {
 };
 
 struct commit_hooks;
+struct guard;
 
 struct server {
 	struct config	 cfg;
@@ -169,6 +176,7 @@ struct server {
 	char		 gone_why[256];	/* nothing is stored any more */
 	int64_t		 started_us;	/* clock_mono_us() at start */
 	lws_sorted_usec_list_t sweep;
+	struct guard	*guard;		/* guard.c's */
 	struct commit_stats commits;
 };
 

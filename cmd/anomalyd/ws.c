@@ -9,6 +9,7 @@
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
+#include "guard.h"
 #include "log.h"
 #include "reply.h"
 #include "ws.h"
@@ -60,7 +61,7 @@ ws_sweep(struct server *srv)
 		if (s->close_code != 0)
 			continue;
 		if ((s->phase == PHASE_HELLO || s->deferred) &&
-		    now - s->born_ms >= (int64_t)srv->cfg.hello_timeout * 1000)
+		    now - s->born_ms >= guard_hello_ms(srv))
 			session_close(s, s->deferred ? 4003 : 4001,
 			    s->deferred ? NO_TOKEN : "no hello", 0);
 		else if (s->paused && now - s->wrote_ms >= STALL_MS) {
@@ -180,6 +181,11 @@ hello(struct server *srv, struct session *s, const char *id,
 	struct session *replaced;
 	int rc;
 
+	if (s->client == NULL && !guard_client_room(srv)) {
+		*code = 4029;
+		snprintf(why, whylen, "too many clients");
+		return -1;
+	}
 	rc = client_hello(srv, s, id, h, &replaced, code, why, whylen);
 	if (replaced != NULL)
 		session_close(replaced, 4002, "replaced", 1);
@@ -414,6 +420,9 @@ url_token(struct server *srv, struct session *s)
 static int
 established(struct server *srv, struct session *s, struct lws *wsi)
 {
+	struct session *evict;
+	int rc;
+
 	s->wsi = wsi;
 	STAILQ_INIT(&s->waiting);
 	STAILQ_INIT(&s->sendq);
@@ -423,10 +432,14 @@ established(struct server *srv, struct session *s, struct lws *wsi)
 	s->registered = 1;
 	srv->nsessions++;
 	logmsg(1, "connect %s", s->peer);
-	if (srv->nsessions > srv->cfg.max_clients)
+	if (guard_ws_open(srv, s, &evict) != 0)
 		return close_now(s, 4029, "too many clients");
+	if (evict != NULL)
+		session_close(evict, 4001, "no hello: too many handshakes", 1);
 	url_token(srv, s);
-	return url_hello(srv, s);
+	rc = url_hello(srv, s);
+	guard_ws_seen(srv, s);
+	return rc;
 }
 
 static int
@@ -571,8 +584,11 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct server *srv = lws_context_user(lws_get_context(wsi));
 	struct session *s = user;
 	char uri[16];
+	int n;
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return guard_confirm_upgrade(srv, wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (srv->stopping ||
 		    lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 ||
@@ -583,7 +599,9 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return established(srv, s, wsi);
 	case LWS_CALLBACK_RECEIVE:
 		srv->rx_us = clock_mono_us();
-		return receive(srv, s, in, len);
+		n = receive(srv, s, in, len);
+		guard_ws_seen(srv, s);
+		return n;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return writeable(srv, s);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
