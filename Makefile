@@ -180,7 +180,7 @@ DETECTION_TESTS = tests/detection/refcheck.sh
 ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
 	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \
-	tests/anomalyd/writer.sh
+	tests/anomalyd/writer.sh tests/anomalyd/guard.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export

@@ -473,10 +473,10 @@ guard_upgrade(struct server *srv, struct lws *wsi, const char **why)
 			return 403;
 		}
 	}
-	if (g->nconns >= g->budget - g->reserve) {
+	if (g->npending + g->nclients >= g->budget - g->reserve) {
 		refused(g, L_UPGRADE_FDS, "refused a WebSocket: descriptors: "
-		    "%zu connections of %zu, the rest is for HTTP", g->nconns,
-		    g->budget);
+		    "%zu WebSockets, the last %zu of %zu descriptors are for "
+		    "HTTP", g->npending + g->nclients, g->reserve, g->budget);
 		*why = "too many connections";
 		return 503;
 	}

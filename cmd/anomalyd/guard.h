@@ -44,7 +44,7 @@ void guard_idle(struct lws *wsi);
 int guard_host(struct server *srv, struct lws *wsi, const char **why);
 /* 0 when the WebSocket upgrade on wsi may go on, else its HTTP status
  * with why: 403 (Host), 403 (an Origin not the server's own nor allowed
- * by --allow-origin) or 503 (descriptors held back for HTTP). */
+ * by --allow-origin) or 503 (the descriptors left are held back for HTTP). */
 int guard_upgrade(struct server *srv, struct lws *wsi, const char **why);
 
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (it comes to the default protocol,
