@@ -145,7 +145,7 @@ usage(FILE *fp, int full)
 "                           detector parameters (anomaly(7))\n"
 "  -p, --param KEY=VALUE    any parameter by its name, e.g. novelty.eps=1e-5\n"
 "Limits and tuning:\n"
-"      --max-clients N      connected clients (default 10000)\n"
+"      --max-clients N      clients past their hello (default 10000)\n"
 "      --max-window N       largest window a client may ask (default 100000)\n"
 "      --max-message BYTES  largest message (default 64k)\n"
 "      --max-batch BYTES    largest batch message (default 1m)\n"
