@@ -140,7 +140,7 @@ out=$(printf '%s\n' 'connect Origin: http://anything.example' | ws 2>&1)
 [ "$out" = connected ]
 ok $? "--allow-origin '*' lets any origin in"
 stop
-out=$("$anomalyd" --allow-origin evil.example 2>&1; echo "exit $?")
+out=$(timeout 5 "$anomalyd" --allow-origin evil.example 2>&1; echo "exit $?")
 echo "$out" | grep -q "allow-origin: 'evil.example'" && echo "$out" | grep -q 'exit 2'
 ok $? "--allow-origin without a scheme is a usage error"
 
