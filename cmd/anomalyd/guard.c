@@ -17,6 +17,8 @@
 #include "log.h"
 
 #define HANDSHAKE_BUSY_MS 2000	/* the hello deadline under pressure */
+#define HANDSHAKE_GRACE_MS 1000	/* a pending handshake is not closed for
+				 * a newer one before this age */
 #define FD_LWS		4	/* lws's own: listen sockets, its pipe */
 
 enum conn_state { C_IDLE, C_HTTP, C_PENDING, C_CLIENT, C_DOOMED };
@@ -448,6 +450,7 @@ int
 guard_upgrade(struct server *srv, struct lws *wsi, const char **why)
 {
 	struct guard *g = srv->guard;
+	struct conn *old;
 	char origin[512];
 	size_t i, n;
 	int status;
@@ -473,6 +476,26 @@ guard_upgrade(struct server *srv, struct lws *wsi, const char **why)
 			return 403;
 		}
 	}
+	if (g->npending >= srv->cfg.max_handshakes) {
+		/* the oldest goes, unless it is young: a burst of clients
+		 * is not closed before their hellos can come */
+		old = TAILQ_FIRST(&g->pending);
+		if (clock_mono_us() / 1000 - old->since_ms <
+		    HANDSHAKE_GRACE_MS) {
+			refused(g, L_HANDSHAKES, "refused a WebSocket: "
+			    "--max-handshakes %u pending, all for less than "
+			    "%d ms", srv->cfg.max_handshakes,
+			    HANDSHAKE_GRACE_MS);
+			*why = "too many handshakes";
+			return 503;
+		}
+		refused(g, L_HANDSHAKES, "--max-handshakes %u pending: closed "
+		    "the oldest, from %s", srv->cfg.max_handshakes,
+		    old->sess != NULL ? old->sess->peer : "?");
+		set_state(g, old, C_DOOMED);
+		lws_set_timeout(old->wsi, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_ASYNC);
+	}
 	if (g->npending + g->nclients >= g->budget - g->reserve) {
 		refused(g, L_UPGRADE_FDS, "refused a WebSocket: descriptors: "
 		    "%zu WebSockets, the last %zu of %zu descriptors are for "
@@ -486,12 +509,11 @@ guard_upgrade(struct server *srv, struct lws *wsi, const char **why)
 /* ---------------------------------------------------------- WebSocket */
 
 int
-guard_ws_open(struct server *srv, struct session *s, struct session **evict)
+guard_ws_open(struct server *srv, struct session *s)
 {
 	struct guard *g = srv->guard;
-	struct conn *c = conn_of(g, s->wsi), *old;
+	struct conn *c = conn_of(g, s->wsi);
 
-	*evict = NULL;
 	if (c == NULL)
 		return 0;
 	c->sess = s;
@@ -503,14 +525,6 @@ guard_ws_open(struct server *srv, struct session *s, struct session **evict)
 		return 4029;
 	}
 	set_state(g, c, C_PENDING);
-	if (g->npending > srv->cfg.max_handshakes &&
-	    (old = TAILQ_FIRST(&g->pending)) != c) {
-		refused(g, L_HANDSHAKES, "--max-handshakes %u pending: closed "
-		    "the oldest, from %s", srv->cfg.max_handshakes,
-		    old->sess->peer);
-		set_state(g, old, C_DOOMED);
-		*evict = old->sess;
-	}
 	return 0;
 }
 

@@ -43,10 +43,11 @@ void guard_idle(struct lws *wsi);
  * (with or without a port) is refused (DNS rebinding). */
 int guard_host(struct server *srv, struct lws *wsi, const char **why);
 /* 0 when the WebSocket upgrade on wsi may go on, else its HTTP status
- * with why: 403 (Host), 403 (an Origin not the server's own nor allowed
- * by --allow-origin) or 503 (the descriptors left are held back for HTTP). */
+ * with why: 403 (Host, or an Origin not the server's own nor allowed by
+ * --allow-origin) or 503 (--max-handshakes pending for less than a
+ * second, or the descriptors left held back for HTTP).  With
+ * --max-handshakes pending, the oldest is closed when older. */
 int guard_upgrade(struct server *srv, struct lws *wsi, const char **why);
-
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (it comes to the default protocol,
  * ws.c's): 0 to let the upgrade go on, or guard_upgrade()'s refusal
  * written and -1 (close). */
@@ -57,10 +58,8 @@ int guard_confirm_upgrade(struct server *srv, struct lws *wsi);
 int guard_refuse(struct lws *wsi, int status, const char *why, int raw);
 
 /* ws.c.  A session began: it is a pending handshake.  Returns 0, or 4029
- * when --max-clients clients are connected.  *evict is set to a session
- * to close when --max-handshakes were pending (the oldest), else NULL. */
-int guard_ws_open(struct server *srv, struct session *s,
-    struct session **evict);
+ * when --max-clients clients are connected. */
+int guard_ws_open(struct server *srv, struct session *s);
 /* Whether a session not yet a client may become one (fewer than
  * --max-clients clients). */
 int guard_client_room(const struct server *srv);

@@ -420,7 +420,6 @@ url_token(struct server *srv, struct session *s)
 static int
 established(struct server *srv, struct session *s, struct lws *wsi)
 {
-	struct session *evict;
 	int rc;
 
 	s->wsi = wsi;
@@ -432,10 +431,8 @@ established(struct server *srv, struct session *s, struct lws *wsi)
 	s->registered = 1;
 	srv->nsessions++;
 	logmsg(1, "connect %s", s->peer);
-	if (guard_ws_open(srv, s, &evict) != 0)
+	if (guard_ws_open(srv, s) != 0)
 		return close_now(s, 4029, "too many clients");
-	if (evict != NULL)
-		session_close(evict, 4001, "no hello: too many handshakes", 1);
 	url_token(srv, s);
 	rc = url_hello(srv, s);
 	guard_ws_seen(srv, s);
