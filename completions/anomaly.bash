@@ -105,7 +105,7 @@ _anomaly()
 		    --mzscore-k --iforest-trees --iforest-sample
 		    --iforest-threshold --min-points --holdoff -p --param --max-clients
 		    --max-window --max-message --max-batch --max-pending
-		    --max-memory
+		    --max-memory --max-handshakes --max-per-addr --allow-origin
 		    --hello-timeout --ping-timeout --token-file
 		    --admin-token-file --batch-rows
 		    --batch-ms --snapshot-every --sync -v --verbose -h --help

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "clients.h"
 #include "commit.h"
+#include "guard.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -48,6 +49,30 @@ struct http_session {
 	const char	*why;
 	struct lws	*wsi;
 };
+
+/*
+ * The headers of every response, lws's own error pages included (main.c
+ * makes them the vhost's): scripts and styles only from files of this
+ * server (no inline code, no eval), nothing embedded, framed or posted
+ * anywhere; nosniff; no referrer; and cache-control, no-store unless
+ * respond() sets another value for its response.
+ */
+#define CSP	"default-src 'self'; script-src 'self'; style-src 'self'; " \
+		"img-src 'self'; object-src 'none'; base-uri 'none'; " \
+		"form-action 'none'; frame-ancestors 'none'"
+static struct lws_protocol_vhost_options hdr_cache = {
+	NULL, NULL, "cache-control:", "no-store"
+};
+static struct lws_protocol_vhost_options hdr_referrer = {
+	&hdr_cache, NULL, "referrer-policy:", "no-referrer"
+};
+static struct lws_protocol_vhost_options hdr_nosniff = {
+	&hdr_referrer, NULL, "x-content-type-options:", "nosniff"
+};
+static struct lws_protocol_vhost_options hdr_csp = {
+	&hdr_nosniff, NULL, "content-security-policy:", CSP
+};
+const struct lws_protocol_vhost_options *const http_headers = &hdr_csp;
 
 /* ------------------------------------------------------------- static */
 
@@ -237,6 +262,7 @@ status_text(int status)
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 404: return "Not Found";
+	case 403: return "Forbidden";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 503: return "Service Unavailable";
@@ -261,6 +287,16 @@ error_body(struct jsonbuf *b, const char *path, int status, const char *why,
 	page_error(b, status, status_text(status), why, subject);
 }
 
+/* The end of a response on a connection kept alive: -1 to close it. */
+static int
+completed(struct lws *wsi)
+{
+	if (lws_http_transaction_completed(wsi))
+		return -1;
+	guard_idle(wsi);
+	return 0;
+}
+
 /* Writes the headers of hs's response (status, ctype, the Link header
  * link, which it frees, and the body or stream) to path, and asks for
  * writeable to write the body. */
@@ -268,11 +304,6 @@ static int
 head(struct lws *wsi, struct http_session *hs, const char *path,
     enum method m, int status, const char *ctype, struct jsonbuf *link)
 {
-	/* scripts and styles only from files of this server (no inline
-	 * code, no eval), nothing embedded, framed or posted anywhere */
-	static const char csp[] = "default-src 'self'; script-src 'self'; "
-	    "style-src 'self'; img-src 'self'; object-src 'none'; "
-	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
 	    *end = buf + sizeof(buf) - 1;
 	const char *allow = deletable(path) ? "GET, HEAD, DELETE" :
@@ -280,6 +311,7 @@ head(struct lws *wsi, struct http_session *hs, const char *path,
 	/* pages and the API change every second; files revalidate */
 	const char *cache = strncmp(path, "/static/", 8) != 0 ? "no-store" :
 	    "no-cache";
+	int rc;
 
 	logmsg(2, "http %s %d", path, status);
 	/* a stream's length is not known: no Content-Length, and lws adds
@@ -287,28 +319,19 @@ head(struct lws *wsi, struct http_session *hs, const char *path,
 	 * connection; a HEAD has no body to end, it keeps the connection */
 	if (hs->stream.on && m != M_HEAD)
 		hs->close = 1;
-	if ((hs->stream.on && m == M_HEAD ?
+	/* the vhost's headers (http_headers) go with the status line */
+	hdr_cache.value = cache;
+	rc = hs->stream.on && m == M_HEAD ?
 	    lws_add_http_header_status(wsi, (unsigned)status, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
 	    (const unsigned char *)ctype, (int)strlen(ctype), &p, end) :
 	    lws_add_http_common_headers(wsi, (unsigned)status, ctype,
 	    hs->stream.on ? LWS_ILLEGAL_HTTP_CONTENT_LEN : hs->file.open ?
-	    hs->file.left : hs->body.len, &p, end)) ||
-	    (link->len > 0 && lws_add_http_header_by_name(wsi,
+	    hs->file.left : hs->body.len, &p, end);
+	hdr_cache.value = "no-store";
+	if (rc != 0 || (link->len > 0 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"link:", (const unsigned char *)
 	    jsonbuf_text(link), (int)link->len, &p, end)) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)
-	    "content-security-policy:", (const unsigned char *)csp,
-	    sizeof(csp) - 1, &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)
-	    "x-content-type-options:", (const unsigned char *)"nosniff", 7,
-	    &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)
-	    "referrer-policy:", (const unsigned char *)"no-referrer", 11,
-	    &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)
-	    "cache-control:", (const unsigned char *)cache,
-	    (int)strlen(cache), &p, end) ||
 	    (status == 405 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"allow:", (const unsigned char *)allow,
 	    (int)strlen(allow), &p, end)) ||
@@ -328,7 +351,7 @@ head(struct lws *wsi, struct http_session *hs, const char *path,
 		jsonbuf_free(&hs->body);
 		file_close(&hs->file);
 		api_stream_free(&hs->stream);
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return completed(wsi);
 	}
 	lws_callback_on_writable(wsi);
 	return 0;
@@ -391,7 +414,9 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	hs->close = m == M_OTHER || (m == M_DELETE &&
 	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
 	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0));
-	if (m == M_OTHER || (m == M_DELETE && !deletable(path))) {
+	if ((status = guard_host(srv, wsi, &why)) != 0)
+		hs->close = 1;
+	else if (m == M_OTHER || (m == M_DELETE && !deletable(path))) {
 		status = 405;
 		hs->close = 1;
 		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
@@ -465,7 +490,7 @@ write_body(struct server *srv, struct lws *wsi, struct http_session *hs)
 	api_stream_free(&hs->stream);
 	if (hs->close)
 		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return completed(wsi);
 }
 
 static int
@@ -476,7 +501,25 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct http_session *hs = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return guard_accept(srv, (const struct sockaddr *)&((const
+		    struct lws_filter_network_conn_args *)user)->cli_addr) ? 1 :
+		    0;
+	case LWS_CALLBACK_WSI_CREATE:
+		guard_created(srv, wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* user is a session after an upgrade: not ours */
+		guard_destroyed(srv, wsi);
+		return 0;
+	case LWS_CALLBACK_RAW_ADOPT:
+		/* CONNECT: lws made it a raw socket */
+		return guard_refuse(wsi, 405,
+		    "only GET, HEAD and DELETE are served", 1);
+	case LWS_CALLBACK_RAW_RX:
+		return -1;
 	case LWS_CALLBACK_HTTP:
+		guard_request(wsi);
 		if (srv->stopping)
 			return -1;
 		return respond(srv, wsi, hs, in != NULL ? in : "/");

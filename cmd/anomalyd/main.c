@@ -25,6 +25,7 @@
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
+#include "guard.h"
 #include "http.h"
 #include "log.h"
 #include "server.h"
@@ -32,6 +33,10 @@
 #include "ws.h"
 
 #define SHUTDOWN_MS	1500	/* closing handshakes get this long */
+#define FD_OTHER	32	/* descriptors not of connections: the
+				 * database, its journal, files served */
+#define FD_HTTP		1024	/* connections beyond clients and pending
+				 * handshakes: HTTP, and idle ones */
 #define SPIN_US		100	/* after a message, poll(2) this long
 				 * without sleeping (see main()) */
 
@@ -41,6 +46,7 @@ enum {
 	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_ADMIN_TOKEN_FILE, OPT_BATCH_ROWS,
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
+	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -80,6 +86,9 @@ static const struct option longopts[] = {
 	{ "max-batch",		required_argument, NULL, OPT_MAX_BATCH },
 	{ "max-pending",	required_argument, NULL, OPT_MAX_PENDING },
 	{ "max-memory",		required_argument, NULL, OPT_MAX_MEMORY },
+	{ "max-handshakes",	required_argument, NULL, OPT_MAX_HANDSHAKES },
+	{ "max-per-addr",	required_argument, NULL, OPT_MAX_PER_ADDR },
+	{ "allow-origin",	required_argument, NULL, OPT_ALLOW_ORIGIN },
 	{ "hello-timeout",	required_argument, NULL, OPT_HELLO_TIMEOUT },
 	{ "ping-timeout",	required_argument, NULL, OPT_PING_TIMEOUT },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
@@ -113,6 +122,8 @@ usage(FILE *fp, int full)
 "                [-p KEY=VALUE] [--max-clients N] [--max-window N]\n"
 "                [--max-message BYTES] [--max-batch BYTES]\n"
 "                [--max-pending BYTES] [--max-memory SIZE]\n"
+"                [--max-handshakes N] [--max-per-addr N]\n"
+"                [--allow-origin ORIGIN]\n"
 "                [--hello-timeout S] [--ping-timeout S]\n"
 "                [--token-file FILE] [--admin-token-file FILE]\n"
 "                [--batch-rows N] [--batch-ms N]\n"
@@ -140,7 +151,7 @@ usage(FILE *fp, int full)
 "                           detector parameters (anomaly(7))\n"
 "  -p, --param KEY=VALUE    any parameter by its name, e.g. novelty.eps=1e-5\n"
 "Limits and tuning:\n"
-"      --max-clients N      connected clients (default 10000)\n"
+"      --max-clients N      clients past their hello (default 10000)\n"
 "      --max-window N       largest window a client may ask (default 100000)\n"
 "      --max-message BYTES  largest message (default 64k)\n"
 "      --max-batch BYTES    largest batch message (default 1m)\n"
@@ -149,7 +160,14 @@ usage(FILE *fp, int full)
 "      --max-memory SIZE    memory for the clients' detectors and the messages\n"
 "                           being read, in all; a hello beyond it is refused\n"
 "                           with 1013 (default half the physical memory)\n"
-"      --hello-timeout S    close a connection without a hello (default 10)\n"
+"      --max-handshakes N   WebSocket connections without a hello yet, apart\n"
+"                           from --max-clients (default 256)\n"
+"      --max-per-addr N     connections from one address (default 1024)\n"
+"      --allow-origin ORIGIN\n"
+"                           a web origin (http://host:port) whose pages may\n"
+"                           open WebSockets, * for any; repeatable\n"
+"      --hello-timeout S    close a connection without a hello (default 10;\n"
+"                           2 while over half of --max-handshakes wait)\n"
 "      --ping-timeout S     ping an idle peer, close it if silent (default 60)\n"
 "      --token-file FILE    require this token in every hello\n"
 "      --admin-token-file FILE\n"
@@ -294,6 +312,30 @@ param_by_name(struct config *cfg, const char *arg)
 		bad("--param: %s", err);
 }
 
+/* --allow-origin: *, or http:// or https:// and a host with an optional
+ * port (a browser's Origin); a final / is dropped. */
+static void
+allow_origin(struct config *cfg, char *arg)
+{
+	const char **a;
+	const char *host;
+	size_t n = strlen(arg);
+
+	if (n > 1 && arg[n - 1] == '/')
+		arg[--n] = '\0';
+	host = strncmp(arg, "http://", 7) == 0 ? arg + 7 :
+	    strncmp(arg, "https://", 8) == 0 ? arg + 8 : NULL;
+	if (strcmp(arg, "*") != 0 && (host == NULL || *host == '\0' ||
+	    strpbrk(host, "/?#@ ") != NULL))
+		bad("--allow-origin: '%s' is not * nor http(s)://HOST[:PORT]",
+		    arg);
+	if ((a = realloc(cfg->allow_origin, (cfg->nallow_origin + 1) *
+	    sizeof(*a))) == NULL)
+		errx(1, "out of memory");
+	a[cfg->nallow_origin++] = arg;
+	cfg->allow_origin = a;
+}
+
 /* Reads the token of --token-file or --admin-token-file (option, lib/token's
  * rule) into *token.  An unreadable file is a runtime failure (exit 1), an
  * unusable token a usage error (exit 2). */
@@ -330,6 +372,8 @@ options(struct config *cfg, int argc, char *argv[])
 	cfg->max_batch = 1024 * 1024;
 	cfg->max_pending = 4 * 1024 * 1024;
 	cfg->max_memory = budget_default();
+	cfg->max_handshakes = 256;
+	cfg->max_per_addr = 1024;
 	cfg->hello_timeout = 10;
 	cfg->ping_timeout = 60;
 	cfg->batch_rows = 4096;
@@ -385,6 +429,16 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_MAX_MEMORY:
 			cfg->max_memory = number("max-memory", optarg,
 			    1024 * 1024, (unsigned long long)1 << 50, 1);
+		case OPT_MAX_HANDSHAKES:
+			cfg->max_handshakes = (uint32_t)number("max-handshakes",
+			    optarg, 1, 1000000, 0);
+			break;
+		case OPT_MAX_PER_ADDR:
+			cfg->max_per_addr = (uint32_t)number("max-per-addr",
+			    optarg, 1, 10000000, 0);
+			break;
+		case OPT_ALLOW_ORIGIN:
+			allow_origin(cfg, optarg);
 			break;
 		case OPT_HELLO_TIMEOUT:
 			cfg->hello_timeout = (unsigned)number("hello-timeout",
@@ -547,6 +601,21 @@ raise_nofile(const struct config *cfg)
 		    "%u connections fit", (unsigned long long)rl.rlim_cur,
 		    cfg->max_clients);
 	return rl.rlim_cur;
+}
+
+/* The connections lws may hold (its fd_limit_per_thread) with files
+ * descriptors: room for every client, every pending handshake and
+ * FD_HTTP more, within files less FD_OTHER. */
+static unsigned
+fd_limit(const struct config *cfg, rlim_t files)
+{
+	unsigned long long want = (unsigned long long)cfg->max_clients +
+	    cfg->max_handshakes + FD_HTTP;
+
+	if (files != RLIM_INFINITY && (unsigned long long)files < want +
+	    FD_OTHER)
+		want = files > FD_OTHER + 64 ? files - FD_OTHER : 64;
+	return (unsigned)want;
 }
 
 /* The default --www: share/anomaly/www beside the directory of the running
@@ -746,9 +815,14 @@ main(int argc, char *argv[])
 		    LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
 	info.user = &srv;
 	info.retry_and_idle_policy = &retry;
-	info.fd_limit_per_thread = files == RLIM_INFINITY ||
-	    files > (rlim_t)srv.cfg.max_clients + 256 ?
-	    srv.cfg.max_clients + 256 : (unsigned)files;
+	info.fd_limit_per_thread = fd_limit(&srv.cfg, files);
+	info.headers = http_headers;
+	/* headers of up to 8 KiB, as most servers take; lws drops the
+	 * connection of a request over it (anomalyd(8) BUGS) */
+	info.max_http_header_data = 8192;
+	if (guard_init(&srv, loopback(&srv.cfg), info.fd_limit_per_thread) ==
+	    -1)
+		errx(1, "out of memory");
 	if ((srv.ctx = lws_create_context(&info)) == NULL) {
 		store_close(srv.rd);
 		store_close(srv.st);
@@ -846,6 +920,8 @@ main(int argc, char *argv[])
 	proto_parser_free(srv.parser);
 	store_close(srv.rd);
 	store_close(srv.st);
+	guard_free(&srv);
+	free(srv.cfg.allow_origin);
 	token_free(srv.cfg.token);
 	token_free(srv.cfg.admin);
 	return 0;

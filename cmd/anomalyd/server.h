@@ -20,6 +20,8 @@
  *   auth.c     the --token-file and --admin-token-file tokens
  *   claim.c    who may use a client id: keys, claims, takeovers
  *              (anomaly(7) "Who may use a client_id")
+ *   guard.c    limits per address, on handshakes and descriptors; the
+ *              Host and Origin checks
  *   ws.c       the WebSocket protocol (SPEC §2)
  *   api.c, chart.c, pages.c, metrics.c   the JSON API, the SVG chart,
  *              the pages and /metrics (SPEC §5)
@@ -67,6 +69,10 @@ struct config {
 	size_t		 max_batch;
 	size_t		 max_pending;
 	size_t		 max_memory;	/* --max-memory, bytes */
+	uint32_t	 max_handshakes; /* sessions without a hello */
+	uint32_t	 max_per_addr;	/* connections of one peer address */
+	const char	**allow_origin;	/* --allow-origin, as given */
+	size_t		 nallow_origin;
 	unsigned	 hello_timeout;	/* seconds */
 	unsigned	 ping_timeout;	/* seconds */
 	size_t		 batch_rows;
@@ -202,6 +208,7 @@ struct commit_stats {
 
 struct commit_hooks;
 struct http_session;
+struct guard;
 
 struct server {
 	struct config	 cfg;
@@ -239,6 +246,7 @@ struct server {
 	char		 gone_why[256];	/* nothing is stored any more */
 	int64_t		 started_us;	/* clock_mono_us() at start */
 	lws_sorted_usec_list_t sweep;
+	struct guard	*guard;		/* guard.c's */
 	struct commit_stats commits;
 	struct budget	 budget;	/* --max-memory */
 	size_t		 snap_bytes;	/* disconnect snapshots in the */

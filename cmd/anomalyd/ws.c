@@ -11,6 +11,7 @@
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
+#include "guard.h"
 #include "log.h"
 #include "reply.h"
 #include "ws.h"
@@ -76,7 +77,7 @@ ws_sweep(struct server *srv)
 		if (s->close_code != 0)
 			continue;
 		if ((s->phase == PHASE_HELLO || s->deferred) &&
-		    now - s->born_ms >= (int64_t)srv->cfg.hello_timeout * 1000)
+		    now - s->born_ms >= guard_hello_ms(srv))
 			session_close(s, s->deferred ? 4003 : 4001,
 			    !s->deferred ? "no hello" : s->authed ?
 			    CLAIM_NO_KEY : NO_TOKEN, 0);
@@ -368,6 +369,11 @@ hello(struct server *srv, struct session *s, const char *id,
 	struct proto_hello own;
 	int rc;
 
+	if (s->client == NULL && !guard_client_room(srv)) {
+		*code = 4029;
+		snprintf(why, whylen, "too many clients");
+		return -1;
+	}
 	if (claim_check(srv, s, id, h, &own, &h, code, why, whylen) == -1)
 		return -1;
 	rc = client_hello(srv, s, id, h, &replaced, code, why, whylen);
@@ -614,6 +620,8 @@ url_token(struct server *srv, struct session *s)
 static int
 established(struct server *srv, struct session *s, struct lws *wsi)
 {
+	int rc;
+
 	s->wsi = wsi;
 	STAILQ_INIT(&s->waiting);
 	STAILQ_INIT(&s->sendq);
@@ -623,11 +631,13 @@ established(struct server *srv, struct session *s, struct lws *wsi)
 	s->registered = 1;
 	srv->nsessions++;
 	logmsg(1, "connect %s", s->peer);
-	if (srv->nsessions > srv->cfg.max_clients)
+	if (guard_ws_open(srv, s) != 0)
 		return close_now(s, 4029, "too many clients");
 	url_token(srv, s);
 	claim_url(srv, s);
-	return url_hello(srv, s);
+	rc = url_hello(srv, s);
+	guard_ws_seen(srv, s);
+	return rc;
 }
 
 static int
@@ -785,8 +795,11 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct server *srv = lws_context_user(lws_get_context(wsi));
 	struct session *s = user;
 	char uri[16];
+	int n;
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return guard_confirm_upgrade(srv, wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (srv->stopping ||
 		    lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 ||
@@ -797,7 +810,9 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return established(srv, s, wsi);
 	case LWS_CALLBACK_RECEIVE:
 		srv->rx_us = clock_mono_us();
-		return receive(srv, s, in, len);
+		n = receive(srv, s, in, len);
+		guard_ws_seen(srv, s);
+		return n;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return writeable(srv, s);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:

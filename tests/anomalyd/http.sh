@@ -453,8 +453,8 @@ ok $? "keep-alive: six requests, 200, 404 and 400 among them, on one connection"
 out=$(python3 - "$port" <<'EOF' 2>&1
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
-s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-          b"GET /static/b.css HTTP/1.1\r\nHost: x\r\n\r\n")
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+          b"GET /static/b.css HTTP/1.1\r\nHost: localhost\r\n\r\n")
 data = b""
 while data.count(b"HTTP/1.1 200") < 2 or not data.endswith(b"}\n"):
     d = s.recv(65536)

@@ -235,7 +235,7 @@ fi
 unhold
 stop
 db=$tmp/mem2.db
-start
+start --max-per-addr 20000	# 10,000 clients from one address
 base=$(rss)
 if hold 10000 "$warm" 1000; then
 	now=$(rss)

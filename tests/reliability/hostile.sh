@@ -333,7 +333,7 @@ hreq() {
 	python3 - "$port" "$1" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
-s.sendall(sys.argv[2].encode("utf-8", "surrogateescape") + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+s.sendall(sys.argv[2].encode("utf-8", "surrogateescape") + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
 data = b""
 try:
     while True:
