@@ -78,6 +78,8 @@ TOP_SAN_UNIT = build/san/tests/test_top
 # make bench, make soak: the load generator (also smoke-tested by make
 # test) and the SQLite ceiling.
 LOADGEN	= build/tests/tools/loadgen
+# the hostile load of tests/reliability/siege.sh and make soak HOSTILE=1
+SIEGE	= build/tests/tools/siege
 BENCH_SQLITE = build/bench/bench_sqlite
 SOAK_SECONDS ?= 300
 SOAK_CLIENTS ?= 1000
@@ -186,11 +188,11 @@ BROWSER_TESTS = tests/browser/pages.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
 COMMAND_TESTS = tests/commands/send.sh tests/commands/top.sh \
 	tests/commands/export.sh
-# the hostile-input matrix, crash, slow peers, disk full, and the fuzz
-# corpora replayed
+# the hostile-input matrix, crash, slow peers, disk full, the fuzz
+# corpora replayed, and a hostile load beside well-behaved clients
 RELIABILITY_TESTS = tests/reliability/hostile.sh tests/reliability/crash.sh \
 	tests/reliability/fuzz-replay.sh tests/reliability/slowpeer.sh \
-	tests/reliability/diskfull.sh
+	tests/reliability/diskfull.sh tests/reliability/siege.sh
 # plain `make`, every example of README.md and the man pages run, the man
 # pages, the demo of `make start`, completions, `make install`
 PACKAGING_TESTS = tests/packaging/build.sh tests/packaging/examples.sh \
@@ -214,7 +216,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
-	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN) $(FUZZ_REPLAY)
+	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN) $(SIEGE) $(FUZZ_REPLAY)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py SHARED=$(SHARED) \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) $(LAYER_TESTS) \
@@ -363,5 +365,6 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
-	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(LOADGEN:=.d) $(BENCH_SQLITE:=.d)
+	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(LOADGEN:=.d) $(SIEGE:=.d) \
+	$(BENCH_SQLITE:=.d)
 -include $(TOP_OBJ:.o=.d) $(TOP_SAN_OBJ:.o=.d)
