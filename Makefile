@@ -232,15 +232,18 @@ bench: $(BENCH_BIN) $(BENCH_SQLITE) $(ANOMALYD) $(SEND) $(LOADGEN) $(WSRAW)
 # SOAK_CLIENTS pipelining clients for SOAK_SECONDS against one anomalyd:
 # verdicts, errors and anomalyd's RSS at the start and at the end.
 # SOAK_SAN=1: against build/san/anomalyd (ASan+UBSan, leaks checked at exit).
+# HOSTILE=1: with a hostile load beside (build/tests/tools/siege), whose
+# figures the table adds (tests/bench/soak.sh).
 SAN_ANOMALYD = build/san/anomalyd
 $(SAN_ANOMALYD): $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB)
 	$(CC) $(SAN_CFLAGS) -pthread -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
 	    $(LWS_LIBS) $(SQLITE_LIBS) -lm
 $(ANOMALYD_SRC:%.c=build/san/%.o): SAN_CFLAGS += -pthread
 
-soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD))
+soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD)) \
+	    $(if $(HOSTILE),$(SIEGE))
 	@SOAK_SAN=$(SOAK_SAN) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
-	    sh tests/bench/soak.sh
+	    SOAK_HOSTILE=$(HOSTILE) sh tests/bench/soak.sh
 
 build/san/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(SAN_LIB)
 	@mkdir -p $(@D)

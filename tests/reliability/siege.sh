@@ -88,8 +88,9 @@ ok $? "its p99 latency is under 50 ms ($(fig latency_p99_ms) ms)"
 ok $? "/healthz answered every probe within 1 s ($(fig healthz_probes) probes, slowest $(fig healthz_max_ms) ms)"
 lt "$(fig rss_max_mb)" "$((max_mb + 1))"
 ok $? "RSS stayed within --max-memory $max_mb MB ($(fig rss_max_mb) MB)"
-[ "$(fig takeovers_succeeded)" = 0 ]
-ok $? "no takeover succeeded ($(fig takeovers_succeeded) of $(fig takeovers_tried))"
+[ "$(fig takeovers_succeeded)" = 0 ] && [ "$(fig stream_replaced)" = 0 ] &&
+    ! grep -q 4002 "$tmp/send.err"
+ok $? "no takeover succeeded ($(fig takeovers_succeeded) of $(fig takeovers_tried), streams replaced $(fig stream_replaced))"
 [ "$(fig hostile_hello_accepted)" = 0 ]
 ok $? "no hello with the heaviest parameters was accepted ($(fig hostile_hello_accepted) of $(fig hostile_hello_opened))"
 out=$(cat "$tmp/send.err")

@@ -34,11 +34,15 @@
  *
  * At the end, one "key value" a line on stdout (the figures of issue 16):
  * verdicts sent and received, their latency (p50, p99, max, ms), the
- * stream's closes, /healthz probes, failures (no 200 "ok" within 1 s) and
- * slowest, RSS highest, takeovers tried and succeeded, and for each kind
- * of connection how many were opened, accepted and ended by what
- * ("KIND_code_C N": a close code C, "http_S" a refused upgrade with status
- * S, "eof" a connection dropped without a close frame).  Exit 0 after a
+ * stream's connections and closes (stream_replaced: closed with 4002, a
+ * takeover that won even if its attacker saw no outcome), /healthz probes,
+ * failures (no 200 "ok" within 1 s) and slowest, RSS at the start and
+ * highest, takeovers tried and succeeded, and for each kind of connection
+ * how many were opened, accepted and ended by what: "KIND_code_C N" a
+ * close code C, "KIND_http_S" an HTTP status S (a refused upgrade, or a
+ * read's response), "KIND_eof" dropped without a close frame,
+ * "KIND_error_reply" an error message in reply, "KIND_timeout" no outcome
+ * in 30 s, "KIND_accepted" a takeover's ready or verdict.  Exit 0 after a
  * run, 1 when the server could not be reached at all, 2 on a usage error.
  */
 #include <sys/socket.h>
@@ -66,6 +70,7 @@
 #define MAX_TARGETS	8		/* -x ids */
 #define RETRY_S		0.1		/* a slot reopens after this */
 #define TAKE_PAUSE_S	0.2		/* between two takeover attempts */
+#define TAKE_GIVEUP_S	30.0		/* an attempt without an outcome */
 #define HEALTH_EVERY_S	0.1
 #define HEALTH_SLOW_MS	1000.0		/* a probe slower than this failed */
 #define HEALTH_GIVEUP_S	5.0
@@ -169,6 +174,7 @@ struct siege {
 	double	 probe_max_ms;
 	/* takeovers and other figures */
 	uint64_t take_tried, take_ok;
+	uint64_t replaced;		/* the stream closed with 4002 */
 	uint64_t inrange_verdicts, read_bytes, reads_done;
 	uint64_t frags_sent;
 	double	 rss_max_kb, rss_first_kb, t_rss;
@@ -336,6 +342,8 @@ open_conn(struct siege *s, struct conn *c)
 		bind(c->fd, (struct sockaddr *)&src, sizeof(src));
 	}
 	s->ks[c->kind].opened++;
+	if (c->kind == K_TAKE)
+		s->take_tried++;
 	if (connect(c->fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0 &&
 	    errno != EINPROGRESS) {
 		s->ks[c->kind].failed_connect++;
@@ -468,7 +476,6 @@ on_open(struct siege *s, struct conn *c)
 		c->st = C_READY;
 		break;
 	case K_TAKE:
-		s->take_tried++;
 		if (c->variant == 0) {
 			len = snprintf(msg, sizeof(msg), "{\"timestamp\":%lld,"
 			    "\"value\":1}", (long long)(1600000000 +
@@ -663,7 +670,11 @@ on_frames(struct siege *s, struct conn *c)
 			break;
 		used += hl + plen;
 		if (op == 0x8) {
-			end(s, c, plen >= 2 ? p[hl] << 8 | p[hl + 1] : 1005);
+			int code = plen >= 2 ? p[hl] << 8 | p[hl + 1] : 1005;
+
+			if (c->kind == K_STREAM && code == 4002)
+				s->replaced++;
+			end(s, c, code);
 			return -1;
 		}
 		if (op == 0x9) {
@@ -916,7 +927,7 @@ on_time(struct siege *s, struct conn *c, double now)
 	case K_TAKE:
 		/* after the outcome, or when nothing came in 5 s */
 		if ((c->st == C_HOLD && now >= c->t_next) ||
-		    now - c->t_open > 5) {
+		    now - c->t_open > TAKE_GIVEUP_S) {
 			count_end(s, c, END_TIMEOUT);
 			drop(s, c, TAKE_PAUSE_S);
 		}
@@ -1087,6 +1098,7 @@ report(const struct siege *s)
 	if (s->o.pid > 0)
 		printf("rss_start_mb %.1f\nrss_max_mb %.1f\n",
 		    s->rss_first_kb / 1024, s->rss_max_kb / 1024);
+	printf("stream_replaced %llu\n", (unsigned long long)s->replaced);
 	printf("takeovers_tried %llu\ntakeovers_succeeded %llu\n",
 	    (unsigned long long)s->take_tried, (unsigned long long)s->take_ok);
 	print_codes(s, K_TAKE);
