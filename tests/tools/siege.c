@@ -42,7 +42,9 @@
  * close code C, "KIND_http_S" an HTTP status S (a refused upgrade, or a
  * read's response), "KIND_eof" dropped without a close frame,
  * "KIND_error_reply" an error message in reply, "KIND_timeout" no outcome
- * in 30 s, "KIND_accepted" a takeover's ready or verdict.  Exit 0 after a
+ * in 30 s, "KIND_accepted" a takeover's ready or verdict;
+ * large_read_truncated counts the reads whose 200 response was dropped
+ * before its end (large_read_accepted: read whole).  Exit 0 after a
  * run, 1 when the server could not be reached at all, 2 on a usage error.
  */
 #include <sys/socket.h>
@@ -176,6 +178,7 @@ struct siege {
 	uint64_t take_tried, take_ok;
 	uint64_t replaced;		/* the stream closed with 4002 */
 	uint64_t inrange_verdicts, read_bytes, reads_done;
+	uint64_t reads_cut;		/* 200, then dropped before the end */
 	uint64_t frags_sent;
 	double	 rss_max_kb, rss_first_kb, t_rss;
 };
@@ -674,6 +677,10 @@ on_frames(struct siege *s, struct conn *c)
 
 			if (c->kind == K_STREAM && code == 4002)
 				s->replaced++;
+			if (s->o.verbose && plen > 2)
+				fprintf(stderr, "siege: %s %u closed: %d %.*s\n",
+				    kind_name[c->kind], c->slot, code,
+				    (int)(plen - 2), (char *)p + hl + 2);
 			end(s, c, code);
 			return -1;
 		}
@@ -773,7 +780,8 @@ http_done(struct siege *s, struct conn *c, int complete)
 	if (complete && c->status == 200) {
 		s->reads_done++;
 		s->ks[c->kind].accepted++;
-	}
+	} else if (c->head_done && c->status == 200)
+		s->reads_cut++;
 	s->read_bytes += c->body;
 	count_end(s, c, complete || c->head_done ? -c->status : 0);
 	drop(s, c, 0.02);
@@ -1121,7 +1129,9 @@ report(const struct siege *s)
 		printf("inrange_verdicts %llu\n",
 		    (unsigned long long)s->inrange_verdicts);
 	if (s->o.n[K_READ])
-		printf("large_read_mb %.1f\n", s->read_bytes / 1048576.0);
+		printf("large_read_truncated %llu\nlarge_read_mb %.1f\n",
+		    (unsigned long long)s->reads_cut,
+		    s->read_bytes / 1048576.0);
 }
 
 int
