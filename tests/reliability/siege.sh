@@ -24,7 +24,7 @@ secs=${SIEGE_SECONDS:-20}
 # sockets, fragments, large reads, takeover attempts (at once each)
 load=${SIEGE_LOAD:--H 40 -L 4 -U 40 -I 40 -F 20 -R 10 -K 4}
 # the largest parameters in range (anomaly(7)'s bounds), window 1000
-inrange=${SIEGE_INRANGE:-'{"iforest.trees":100,"iforest.sample":256,"ma.m":1000}'}
+inrange=${SIEGE_INRANGE:-'{"iforest.trees":200,"iforest.sample":512,"ma.m":50}'}
 siege=${SIEGE:-build/tests/tools/siege}
 loadgen=${LOADGEN:-build/tests/tools/loadgen}
 send=${SEND:-build/anomaly-send}
@@ -40,9 +40,10 @@ start $opts
     { echo "Bail out! could not store the large client"; exit 1; }
 
 # the well-behaved anomaly-send: 20 rows a second for the whole siege, its
-# key (if the server gives one) kept in its own HOME
+# key (if the server gives one) kept in the temporary directory
 csv_series "$rows" >"$tmp/send.csv"
-HOME=$tmp "$send" -u "127.0.0.1:$port" -i sendstream -w 100 --rate 20 \
+: >"$tmp/send.out"
+HOME=$tmp XDG_STATE_HOME=$tmp/state "$send" -u "127.0.0.1:$port" -i sendstream -w 100 --rate 20 \
     --no-log "$tmp/send.csv" >"$tmp/send.out" 2>"$tmp/send.err" &
 sendpid=$!
 # the takeovers start once it holds its id

@@ -1004,7 +1004,8 @@ parse_args(struct opts *o, int argc, char **argv)
 	*o = (struct opts){ .host = "127.0.0.1", .naddr = 8,
 	    .heavy_params = "{\"iforest.trees\":1000,\"iforest.sample\":4096,"
 	    "\"ma.m\":10000000}",
-	    .inrange_params = "{\"iforest.trees\":100,\"iforest.sample\":256}",
+	    .inrange_params = "{\"iforest.trees\":200,\"iforest.sample\":512,"
+	    "\"ma.m\":50}",
 	    .inrange_window = 1000, .inrange_batch = 100,
 	    .frag_bytes = 900000, .read_id = "big",
 	    .stream_id = "siege-stream", .stream_rate = 20,
