@@ -81,6 +81,8 @@ TOP_SAN_UNIT = build/san/tests/test_top
 # make bench, make soak: the load generator (also smoke-tested by make
 # test) and the SQLite ceiling.
 LOADGEN	= build/tests/tools/loadgen
+# the hostile load of tests/reliability/siege.sh and make soak HOSTILE=1
+SIEGE	= build/tests/tools/siege
 BENCH_SQLITE = build/bench/bench_sqlite
 SOAK_SECONDS ?= 300
 SOAK_CLIENTS ?= 1000
@@ -196,11 +198,12 @@ BROWSER_TESTS = tests/browser/pages.sh
 COMMAND_TESTS = tests/commands/send.sh tests/commands/top.sh \
 	tests/commands/export.sh
 # the hostile-input matrix, crash, slow peers, disk full, the fuzz corpora
-# replayed, the memory budget, long batches
+# replayed, the memory budget, long batches, and a hostile load beside
+# well-behaved clients
 RELIABILITY_TESTS = tests/reliability/hostile.sh tests/reliability/crash.sh \
 	tests/reliability/fuzz-replay.sh tests/reliability/slowpeer.sh \
 	tests/reliability/diskfull.sh tests/reliability/budget.sh \
-	tests/reliability/longbatch.sh
+	tests/reliability/longbatch.sh tests/reliability/siege.sh
 # plain `make`, every example of README.md and the man pages run, the man
 # pages, the demo of `make start`, completions, `make install`
 PACKAGING_TESTS = tests/packaging/build.sh tests/packaging/examples.sh \
@@ -224,7 +227,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: $(UNIT_BIN) $(SAN_BIN) $(TOOL_BIN) $(ANOMALYD) $(WSRAW) $(SEND) \
-	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN) $(FUZZ_REPLAY)
+	    $(TOP) $(EXPORT) $(UPLOT) $(LOADGEN) $(SIEGE) $(FUZZ_REPLAY)
 	@ANOMALY_VECTORS=$(SHARED)/data/vectors \
 	    ANOMALY_REFDETECT=$(SHARED)/tools/refdetect.py SHARED=$(SHARED) \
 	    sh tests/run $(UNIT_BIN) $(SAN_BIN) $(LAYER_TESTS) \
@@ -240,15 +243,18 @@ bench: $(BENCH_BIN) $(BENCH_SQLITE) $(ANOMALYD) $(SEND) $(LOADGEN) $(WSRAW)
 # SOAK_CLIENTS pipelining clients for SOAK_SECONDS against one anomalyd:
 # verdicts, errors and anomalyd's RSS at the start and at the end.
 # SOAK_SAN=1: against build/san/anomalyd (ASan+UBSan, leaks checked at exit).
+# HOSTILE=1: with a hostile load beside (build/tests/tools/siege), whose
+# figures the table adds (tests/bench/soak.sh).
 SAN_ANOMALYD = build/san/anomalyd
 $(SAN_ANOMALYD): $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB)
 	$(CC) $(SAN_CFLAGS) -pthread -o $@ $(ANOMALYD_SRC:%.c=build/san/%.o) $(SAN_LIB) \
 	    $(LWS_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) -lm
 $(ANOMALYD_SRC:%.c=build/san/%.o): SAN_CFLAGS += -pthread
 
-soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD))
+soak: $(ANOMALYD) $(LOADGEN) $(if $(SOAK_SAN),$(SAN_ANOMALYD)) \
+	    $(if $(HOSTILE),$(SIEGE))
 	@SOAK_SAN=$(SOAK_SAN) SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
-	    sh tests/bench/soak.sh
+	    SOAK_HOSTILE=$(HOSTILE) sh tests/bench/soak.sh
 
 build/san/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(SAN_LIB)
 	@mkdir -p $(@D)
@@ -373,5 +379,6 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
-	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(LOADGEN:=.d) $(BENCH_SQLITE:=.d)
+	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(LOADGEN:=.d) $(SIEGE:=.d) \
+	$(BENCH_SQLITE:=.d)
 -include $(TOP_OBJ:.o=.d) $(TOP_SAN_OBJ:.o=.d)

@@ -429,6 +429,7 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_MAX_MEMORY:
 			cfg->max_memory = number("max-memory", optarg,
 			    1024 * 1024, (unsigned long long)1 << 50, 1);
+			break;
 		case OPT_MAX_HANDSHAKES:
 			cfg->max_handshakes = (uint32_t)number("max-handshakes",
 			    optarg, 1, 1000000, 0);

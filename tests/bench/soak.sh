@@ -7,16 +7,32 @@
 # gives it at the start of the timed part, at the end and the highest, so a
 # leak shows as growth.  With SOAK_SAN=1 the server is
 # build/san/anomalyd (ASan+UBSan, leak check at exit): any report of the
-# sanitizers fails the soak.  Exits 1 when a client lost a verdict, got an
-# error or was closed, when anomalyd died, or on a sanitizer report.
+# sanitizers fails the soak.  SOAK_OPTS: more options for anomalyd.
+# With SOAK_HOSTILE=1 (make soak HOSTILE=1), build/tests/tools/siege runs
+# beside the clients through the timed part (tests/README.md): the
+# SOAK_HOSTILE_LOAD hostile connections, takeover attempts on its own paced
+# stream and on client soak0, /healthz every 100 ms, and the table adds
+# its figures: the stream's verdicts and latency, /healthz, RSS, takeovers,
+# how the hostile connections ended (build/tests/tools/siege.c says what
+# each figure is).
+# Exits 1 when a client lost a verdict, got an error or was closed, when
+# anomalyd died, or on a sanitizer report; in the hostile mode also when
+# the stream lost a verdict or its p99 reached 50 ms, a /healthz probe
+# failed (no "ok" within 1 s), a takeover succeeded, or RSS passed
+# SOAK_MAX_MB (when set).
 . tests/lib.sh
 loadgen=${LOADGEN:-build/tests/tools/loadgen}
+siege=${SIEGE:-build/tests/tools/siege}
 secs=${SOAK_SECONDS:-300}
 clients=${SOAK_CLIENTS:-1000}
 rate=${SOAK_RATE:-20000}
+hostile=${SOAK_HOSTILE:-}
+hload=${SOAK_HOSTILE_LOAD:--H 200 -L 20 -U 200 -I 400 -F 100 -R 50 -K 8}
 [ -n "$SOAK_SAN" ] && anomalyd=build/san/anomalyd
 lpid=
-trap 'cleanup; [ -n "$lpid" ] && kill "$lpid" 2>/dev/null' EXIT
+hpid=
+trap 'cleanup; [ -n "$lpid" ] && kill "$lpid" 2>/dev/null;
+    [ -n "$hpid" ] && kill "$hpid" 2>/dev/null' EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
@@ -24,7 +40,14 @@ rss() {
 	awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null
 }
 
-start
+# shellcheck disable=SC2086
+start $SOAK_OPTS
+if [ -n "$hostile" ]; then
+	# the client the large reads read: 100,000 points
+	"$loadgen" -p "$port" -c 1 -i big -n 100000 -b 1000 -d 5000 -w 100 \
+	    -q -T 120 >/dev/null 2>"$tmp/bigerr" ||
+	    { echo "soak: could not store the large client" >&2; exit 1; }
+fi
 base=$(rss)
 rarg=
 [ "$rate" != 0 ] && rarg="-r $rate"
@@ -41,6 +64,12 @@ while [ $i -lt 6000 ] && ! grep -q '^measuring$' "$tmp/out"; do
 	sleep 0.1
 	i=$((i + 1))
 done
+if [ -n "$hostile" ] && kill -0 "$lpid" 2>/dev/null; then
+	# shellcheck disable=SC2086
+	"$siege" -p "$port" -P "$pid" -t "$secs" $hload -r big0 -x soak0 \
+	    >"$tmp/siege" 2>"$tmp/siegeerr" &
+	hpid=$!
+fi
 t=0
 echo "0 $(rss)" >"$tmp/rss"
 while kill -0 "$lpid" 2>/dev/null; do
@@ -53,6 +82,12 @@ done
 wait "$lpid"
 lst=$?
 lpid=
+hst=0
+if [ -n "$hpid" ]; then
+	wait "$hpid"
+	hst=$?
+	hpid=
+fi
 out=$(grep -v '^measuring$' "$tmp/out")
 alive=1
 kill -0 "$pid" 2>/dev/null || alive=0
@@ -64,6 +99,23 @@ if [ -n "$SOAK_SAN" ] && grep -q 'Sanitizer\|runtime error' "$tmp/log"; then
 	grep -A 20 'Sanitizer\|runtime error' "$tmp/log" | head -n 40 >&2
 fi
 [ $lst -ne 0 ] && tail -n 5 "$tmp/lgerr" >&2
+# fig KEY: siege's figure KEY (0 when it printed none)
+fig() {
+	v=$(sed -n "s/^$1 //p" "$tmp/siege" 2>/dev/null)
+	echo "${v:-0}"
+}
+if [ -n "$hostile" ]; then
+	if [ $hst -ne 0 ] || [ "$(fig verdicts_sent)" = 0 ] ||
+	    [ "$(fig verdicts_sent)" != "$(fig verdicts_received)" ] ||
+	    [ "$(fig healthz_failed)" != 0 ] ||
+	    [ "$(fig takeovers_succeeded)" != 0 ] ||
+	    [ "$(fig stream_replaced)" != 0 ] ||
+	    awk -v p="$(fig latency_p99_ms)" -v r="$(fig rss_max_mb)" \
+		-v m="${SOAK_MAX_MB:-0}" \
+		'BEGIN { exit !(p >= 50 || (m > 0 && r > m)) }'; then
+		fail=1
+	fi
+fi
 
 first=$(head -n 1 "$tmp/rss")
 last=$(tail -n 1 "$tmp/rss")
@@ -81,5 +133,24 @@ printf '%-40s %s KiB at %s s\n' "anomalyd RSS at the end" "${last#* }" \
 printf '%-40s %s KiB at %s s\n' "anomalyd RSS highest" "${high#* }" \
     "${high%% *}"
 printf '%-40s %s\n' "RSS samples (s KiB)" "$(tr '\n' ',' <"$tmp/rss")"
+if [ -n "$hostile" ]; then
+	printf '%-40s %s\n' "hostile load (siege)" "$hload"
+	printf '%-40s %s of %s, p50 %s ms, p99 %s ms, max %s ms\n' \
+	    "siege's stream: verdicts, latency" "$(fig verdicts_received)" \
+	    "$(fig verdicts_sent)" "$(fig latency_p50_ms)" \
+	    "$(fig latency_p99_ms)" "$(fig latency_max_ms)"
+	printf '%-40s %s probes, %s failed, slowest %s ms\n' "/healthz" \
+	    "$(fig healthz_probes)" "$(fig healthz_failed)" \
+	    "$(fig healthz_max_ms)"
+	printf '%-40s %s MB (sampled every 100 ms)\n' "anomalyd RSS highest" \
+	    "$(fig rss_max_mb)"
+	printf '%-40s %s of %s; stream replaced (4002) %s times\n' \
+	    "takeovers succeeded" "$(fig takeovers_succeeded)" \
+	    "$(fig takeovers_tried)" "$(fig stream_replaced)"
+	printf '%-40s %s\n' "siege figures" "$(grep -v \
+	    '^\(verdicts\|latency\|healthz\|rss\|takeovers\|stream_replaced\)' \
+	    "$tmp/siege" |
+	    tr ' \n' '=,')"
+fi
 printf '%-40s %s\n' "result" "$([ $fail -eq 0 ] && echo ok || echo FAILED)"
 exit $fail
