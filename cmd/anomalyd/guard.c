@@ -91,6 +91,7 @@ refused(struct guard *g, enum limit l, const char *fmt, ...)
 
 /* -------------------------------------------------------------- peers */
 
+/* The address of sa as 16 bytes (IPv4 mapped); -1 for another family. */
 static int
 addr_of(const struct sockaddr *sa, unsigned char out[16])
 {
@@ -109,6 +110,7 @@ addr_of(const struct sockaddr *sa, unsigned char out[16])
 	return -1;
 }
 
+/* Address a as text into buf: dotted for IPv4, else IPv6. */
 static void
 addr_text(const unsigned char a[16], char *buf, size_t len)
 {
@@ -121,6 +123,7 @@ addr_text(const unsigned char a[16], char *buf, size_t len)
 		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
 }
 
+/* The bucket of address a (FNV-1a). */
 static size_t
 addr_hash(const struct guard *g, const unsigned char a[16])
 {
@@ -149,6 +152,7 @@ peer_find(struct guard *g, const unsigned char a[16], int create)
 	return p;
 }
 
+/* One connection of p less; p is freed with its last. */
 static void
 peer_put(struct guard *g, struct peer *p)
 {
@@ -165,6 +169,7 @@ peer_put(struct guard *g, struct peer *p)
 
 /* -------------------------------------------------------------- conns */
 
+/* The bucket of the record of wsi. */
 static struct conn **
 conn_slot(struct guard *g, const struct lws *wsi)
 {
