@@ -16,15 +16,21 @@ def client(i, pts, an, al, last):
             None, last, 0, '127.0.0.1')
 
 
+# by name: later schema versions add columns (key_hash, v3)
+INSERT_CLIENT = ("INSERT INTO clients (client_id, window, settings, active,"
+                 " first_seen_ms, last_seen_ms, points, anomalies, alerts,"
+                 " last_alert_n, last_value, last_seq, peer)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
 if cid != "-":
     con.executemany("INSERT INTO points VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     ((cid, n, None, 1600000000 + n, (1600000000 + n) * 1000,
                       float(n % 100), int(n % 50 == 0), int(n % 500 == 0),
                       0.5, int(n % 50 == 0), 1600000000000)
                      for n in range(1, npts + 1)))
-    con.execute("INSERT INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    con.execute(INSERT_CLIENT,
                 client(cid, npts, npts // 50, npts // 500,
                        float(npts % 100)))
-con.executemany("INSERT INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+con.executemany(INSERT_CLIENT,
                 (client("c%05d" % i, 0, 0, 0, None) for i in range(ncl)))
 con.commit()

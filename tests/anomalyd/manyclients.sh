@@ -33,7 +33,7 @@ set -- $(line metrics)
 ok $? "/metrics: counts the 20,001 clients, names none, < 4 KB ($(line metrics))"
 
 # a row behind the server's back: a scrape does not read the table
-sql "INSERT INTO clients VALUES ('zz-behind', 10, '{}', 0, 1, 1, 5, 0, 0, NULL, NULL, 0, NULL)"
+sql "INSERT INTO clients(client_id, window, settings, active, first_seen_ms, last_seen_ms, points, anomalies, alerts, last_alert_n, last_value, last_seq, peer) VALUES ('zz-behind', 10, '{}', 0, 1, 1, 5, 0, 0, NULL, NULL, 0, NULL)"
 out=$(http_get "http://127.0.0.1:$port/metrics")
 printf '%s\n' "$out" | grep -q '^anomalyd_clients{state="inactive"} 20001$' &&
     printf '%s\n' "$out" | grep -q '^anomalyd_points_total 2000$'
