@@ -1893,6 +1893,9 @@ test_busy(void **state)
 	client(f, rd, "a", &c);
 	assert_int_equal(c.points, 12);
 	store_close(rd);
+	store_close(st);
+}
+
 /* Collects the ids fn sees into the string at arg, space-separated. */
 static int
 collect_id(void *arg, const struct store_client *c)
