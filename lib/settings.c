@@ -21,6 +21,10 @@
 #define SETTINGS_PROTOS_MAX	512
 #define SETTINGS_AVERAGE_MAX	1000
 #define SETTINGS_HISTORY_MAX	10000
+/* ma.m times the window at most, above the default ma.m: a rebase of the
+ * window's residuals (every W points) costs W x ma.m on one point, so the
+ * default's cost at window 100000 (about 20 ms here) is the worst */
+#define SETTINGS_MA_SPAN	500000
 
 static const char *const kind_names[DETECT_KINDS] = {
 	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore", "spatial", "novelty",
@@ -188,6 +192,16 @@ detect_settings_check(const struct detect_settings *s, char *err,
 	for (p = 0; p < DETECT_PARAMS; p++)
 		if (param_check(p, s->param[p], err, errlen) == -1)
 			return -1;
+	if (s->param[DETECT_P_MA_M] > param_info[DETECT_P_MA_M].def &&
+	    s->param[DETECT_P_MA_M] * s->window > SETTINGS_MA_SPAN) {
+		unsigned max = SETTINGS_MA_SPAN / s->window;
+
+		if (max < param_info[DETECT_P_MA_M].def)
+			max = (unsigned)param_info[DETECT_P_MA_M].def;
+		errmsg_set(err, errlen, "ma.m must be a whole number from 1 to "
+		    "%u at window %u", max, s->window);
+		return -1;
+	}
 	return 0;
 }
 

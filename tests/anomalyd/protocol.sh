@@ -6,7 +6,7 @@
 # was stored).  ANOMALYD and WSRAW name the binaries.
 . tests/lib.sh
 
-echo "1..50"
+echo "1..51"
 
 # The HTTP status of URL and its headers, "STATUS" then "name: value" lines.
 http_head() {
@@ -500,3 +500,20 @@ out="exit $rc1 and $rc2: $(cat "$tmp/perr")"
 [ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && grep -q "'nosuch' is not a parameter" "$tmp/perr" &&
     grep -q "is not KEY=VALUE" "$tmp/perr"
 ok $? "-p with an unknown name or without =VALUE is a usage error naming it"
+# (timeout: an anomalyd that took them would serve)
+u="-l 127.0.0.1:$(free_port) -d $tmp/usage.db"
+# shellcheck disable=SC2086
+timeout 5 "$anomalyd" $u --iforest-trees 201 >/dev/null 2>"$tmp/perr"
+rc1=$?
+# shellcheck disable=SC2086
+timeout 5 "$anomalyd" $u -p novelty.protos=513 >/dev/null 2>>"$tmp/perr"
+rc2=$?
+# shellcheck disable=SC2086
+timeout 5 "$anomalyd" $u --max-memory 12x >/dev/null 2>>"$tmp/perr"
+rc3=$?
+out="exit $rc1, $rc2 and $rc3: $(cat "$tmp/perr")"
+[ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && [ $rc3 -eq 2 ] &&
+    grep -q "iforest.trees must be a whole number from 1 to 200" "$tmp/perr" &&
+    grep -q "novelty.protos must be a whole number from 1 to 512" "$tmp/perr" &&
+    grep -q "max-memory" "$tmp/perr"
+ok $? "a parameter beyond its bound, or a bad --max-memory, is a usage error naming its range"

@@ -95,11 +95,12 @@ ok $? "peak RSS still within the budget, and nothing left in it"
 stop
 
 # --- anomaly-send, refused with 1013 while a client at window 60000 with
-# the largest parameters holds most of 8 MB (about 6.3 MB; it would need
+# the largest parameters (ma.m 8 there) holds most of 8 MB (about 6.3 MB; it would need
 # 5.5), tries again and streams once that one leaves
 start --max-memory 8M
 mkfifo "$tmp/hold2"
-$wsmem hellos "$port" 1 60000 0 <"$tmp/hold2" >"$tmp/hog2" 2>&1 &
+big='{"iforest.trees":200,"iforest.sample":512,"ma.m":8,"novelty.protos":512,"novelty.dim":32,"novelty.average":1000,"novelty.history":10000,"novelty.learn":10000}'
+$wsmem hellos "$port" 1 60000 0 "$big" <"$tmp/hold2" >"$tmp/hog2" 2>&1 &
 spid=$!
 exec 5>"$tmp/hold2"
 waitline "$tmp/hog2" holding 30

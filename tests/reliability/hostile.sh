@@ -12,7 +12,7 @@
 send=${SEND:-build/anomaly-send}
 case $send in /*) ;; *) send=$PWD/$send ;; esac
 
-echo "1..101"
+echo "1..103"
 
 
 cases=0
@@ -116,6 +116,12 @@ close 4001 *nosuch*" 'send {"client_id":"CID","window":4,"detectors":["nosuch"]}
 recv'
 hc "hello with a bad parameter: 4001 naming it" /ws 0 "connected
 close 4001 *zscore.k*" 'send {"client_id":"CID","window":4,"params":{"zscore.k":"x"}}
+recv'
+hc "hello with iforest.trees over its bound: 4001 naming it and its range" /ws 0 "connected
+close 4001 *iforest.trees*1 to 200*" 'send {"client_id":"CID","window":4,"params":{"iforest.trees":1000,"iforest.sample":4096}}
+recv'
+hc "hello with ma.m 10000000: 4001 naming it and its range" /ws 0 "connected
+close 4001 *ma.m*1 to 50*" 'send {"client_id":"CID","window":4,"params":{"ma.m":10000000}}
 recv'
 hc "hello with version 3: 4001" /ws 0 "connected
 $C4001" 'send {"client_id":"CID","window":4,"version":3}

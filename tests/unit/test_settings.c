@@ -103,6 +103,21 @@ test_settings_errors(void **state)
 		}
 	}
 
+	/* ma.m times the window is bounded, above the default 5 */
+	detect_settings_default(&s, 10000);
+	s.param[DETECT_P_MA_M] = 50;
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
+	s.window = 10001;
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), -1);
+	assert_string_equal(err, "ma.m must be a whole number from 1 to 49 at "
+	    "window 10001");
+	s.window = 1000000;
+	s.param[DETECT_P_MA_M] = 5;
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
+	s.param[DETECT_P_MA_M] = 6;
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), -1);
+	assert_string_equal(err, "ma.m must be a whole number from 1 to 5 at "
+	    "window 1000000");
 	detect_settings_default(&s, 10);
 	s.param[DETECT_P_MA_M] = 11;	/* predecessors may lie before the window */
 	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
