@@ -1181,17 +1181,19 @@ fail:
 	return -1;
 }
 
-int
-store_clients_each(struct store *st,
+/* Calls fn for each client row of prepared statement s, until fn returns
+ * nonzero (returned); resets s.  Returns 0, or -1 with err. */
+static int
+clients_rows(struct store *st, sqlite3_stmt *s,
     int (*fn)(void *arg, const struct store_client *c), void *arg,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *s = st->stmt[S_CLIENTS_ALL];
 	struct store_client *c;
 	int rc, ret = 0;
 
 	if ((c = malloc(sizeof(*c))) == NULL) {
 		errmsg_set(err, errlen, "list clients: out of memory");
+		sqlite3_reset(s);
 		return -1;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1214,44 +1216,32 @@ store_clients_each(struct store *st,
 }
 
 int
+store_clients_each(struct store *st,
+    int (*fn)(void *arg, const struct store_client *c), void *arg,
+    char *err, size_t errlen)
+{
+	return clients_rows(st, st->stmt[S_CLIENTS_ALL], fn, arg, err, errlen);
+}
+
+int
 store_clients_page(struct store *st, const char *after, const char *before,
     int64_t limit, int (*fn)(void *arg, const struct store_client *c),
     void *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *s;
-	struct store_client *c;
 	const char *key = before != NULL ? before : after != NULL ? after : "";
-	int rc, ret = 0;
+	int ret;
 
 	if (strlen(key) > STORE_ID_MAX) {
 		errmsg_set(err, errlen, "client_id must be 1 to %d bytes",
 		    STORE_ID_MAX);
 		return -1;
 	}
-	if ((c = malloc(sizeof(*c))) == NULL) {
-		errmsg_set(err, errlen, "list clients: out of memory");
-		return -1;
-	}
 	s = st->stmt[before != NULL ? S_CLIENTS_BEFORE : S_CLIENTS_AFTER];
 	sqlite3_bind_text(s, 1, key, (int)strlen(key), SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, limit > 0 ? limit : 1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (read_client(s, c, err, errlen) == -1) {
-			ret = -1;
-			break;
-		}
-		add_pending(st, c);
-		if ((ret = fn(arg, c)) != 0)
-			break;
-	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		errmsg_set(err, errlen, "list clients: %s",
-		    sqlite3_errmsg(st->db));
-		ret = -1;
-	}
-	sqlite3_reset(s);
+	ret = clients_rows(st, s, fn, arg, err, errlen);
 	sqlite3_clear_bindings(s);
-	free(c);
 	return ret;
 }
 

@@ -82,6 +82,21 @@ arg_text(const char *arg, const char *key, char *v, size_t vlen)
 	return 1;
 }
 
+/* Copies the URL argument at index i ("key=value") into arg.  Returns 1,
+ * 0 when there are no more (or 1000 were read), -1 when it is longer than
+ * len bytes. */
+static int
+url_arg_at(struct lws *wsi, int i, char *arg, size_t len)
+{
+	if (i >= 1000)
+		return 0;
+	if (lws_hdr_copy_fragment(wsi, arg, (int)len,
+	    WSI_TOKEN_HTTP_URI_ARGS, i) >= 0)
+		return 1;
+	return lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0 ?
+	    -1 : 0;
+}
+
 const char *
 api_clients_query(struct lws *wsi, struct api_clients_q *q)
 {
@@ -91,14 +106,7 @@ api_clients_query(struct lws *wsi, struct api_clients_q *q)
 
 	memset(q, 0, sizeof(*q));
 	q->limit = API_CLIENTS_PAGE;
-	for (i = 0; i < 1000; i++) {
-		if (lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
-		    WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
-			if (lws_hdr_fragment_length(wsi,
-			    WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
-				return "URL argument too long";
-			break;
-		}
+	for (i = 0; (rc = url_arg_at(wsi, i, arg, sizeof(arg))) == 1; i++) {
 		if ((rc = arg_text(arg, "after", q->after,
 		    sizeof(q->after))) != 0) {
 			if (rc == -1)
@@ -115,7 +123,7 @@ api_clients_query(struct lws *wsi, struct api_clients_q *q)
 			q->limit = v > API_CLIENTS_MAX ? API_CLIENTS_MAX : v;
 		}
 	}
-	return NULL;
+	return rc == -1 ? "URL argument too long" : NULL;
 }
 
 /* A page of clients on its way to fn, described in pg. */
@@ -255,16 +263,9 @@ range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 {
 	char arg[4200];		/* above lws's 4096 bytes of headers */
 	int64_t v;
-	int i, big;
+	int i, rc, big;
 
-	for (i = 0; i < 1000; i++) {
-		if (lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
-		    WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
-			if (lws_hdr_fragment_length(wsi,
-			    WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
-				return "URL argument too long";
-			break;
-		}
+	for (i = 0; (rc = url_arg_at(wsi, i, arg, sizeof(arg))) == 1; i++) {
 		if (strncmp(arg, "after=", 6) == 0) {
 			if (decimal(arg + 6, &v, &big) == -1 || big)
 				return "after must be a whole number";
@@ -286,7 +287,7 @@ range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 		else if (strncmp(arg, "order=", 6) == 0)
 			return "order must be asc or desc";
 	}
-	return NULL;
+	return rc == -1 ? "URL argument too long" : NULL;
 }
 
 void
