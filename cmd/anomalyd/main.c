@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
@@ -43,7 +45,7 @@
 enum {
 	OPT_DETECTORS = 256, OPT_VOTE, OPT_ALERT, OPT_MAX_CLIENTS,
 	OPT_MAX_WINDOW, OPT_MAX_MESSAGE, OPT_MAX_BATCH, OPT_MAX_PENDING,
-	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_ADMIN_TOKEN_FILE, OPT_BATCH_ROWS,
+	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_ADMIN_TOKEN_FILE, OPT_READ_TOKEN_FILE, OPT_BATCH_ROWS,
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
@@ -92,6 +94,8 @@ static const struct option longopts[] = {
 	{ "hello-timeout",	required_argument, NULL, OPT_HELLO_TIMEOUT },
 	{ "ping-timeout",	required_argument, NULL, OPT_PING_TIMEOUT },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
+	{ "read-token-file",	required_argument, NULL,
+	    OPT_READ_TOKEN_FILE },
 	{ "admin-token-file",	required_argument, NULL,
 	    OPT_ADMIN_TOKEN_FILE },
 	{ "batch-rows",		required_argument, NULL, OPT_BATCH_ROWS },
@@ -126,6 +130,7 @@ usage(FILE *fp, int full)
 "                [--allow-origin ORIGIN]\n"
 "                [--hello-timeout S] [--ping-timeout S]\n"
 "                [--token-file FILE] [--admin-token-file FILE]\n"
+"                [--read-token-file FILE]\n"
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "       anomalyd -h | --help | --version\n");
@@ -173,6 +178,10 @@ usage(FILE *fp, int full)
 "      --admin-token-file FILE\n"
 "                           the operator token: it may take over and claim\n"
 "                           any client id, and only it may DELETE a client\n"
+"      --read-token-file FILE\n"
+"                           require this token of every HTTP request but\n"
+"                           /healthz: Authorization: Bearer, or the cookie\n"
+"                           of the login page /login\n"
 "      --batch-rows N       commit at most N rows at once (default 4096)\n"
 "      --batch-ms N         wait at most N ms to group a commit (default 5)\n"
 "      --snapshot-every N   save detector state every N points (default 4096)\n"
@@ -182,8 +191,9 @@ usage(FILE *fp, int full)
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
-"Signals: INT, TERM, QUIT stop cleanly; HUP reloads (nothing yet); USR1 logs\n"
-"a status line; USR2, ALRM, PIPE, XFSZ are ignored.\n"
+"Signals: INT, TERM, QUIT stop cleanly; HUP rereads the token files (a file\n"
+"that cannot be used keeps the old token); USR1 logs a status line; USR2,\n"
+"ALRM, PIPE, XFSZ are ignored.\n"
 "Exit status: 0 stopped by a signal, 1 failure, 2 usage.\n");
 }
 
@@ -336,7 +346,7 @@ allow_origin(struct config *cfg, char *arg)
 	cfg->allow_origin = a;
 }
 
-/* Reads the token of --token-file or --admin-token-file (option, lib/token's
+/* Reads the token of a --*token-file (option, lib/token's
  * rule) into *token.  An unreadable file is a runtime failure (exit 1), an
  * unusable token a usage error (exit 2). */
 static void
@@ -357,7 +367,7 @@ options(struct config *cfg, int argc, char *argv[])
 {
 	char err[PROTO_ERR_MAX];
 	struct detect_settings t;
-	const char *token_file = NULL, *admin_file = NULL;
+	const char *token_file = NULL, *admin_file = NULL, *read_file = NULL;
 	int ch;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -452,6 +462,9 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_TOKEN_FILE:
 			token_file = optarg;
 			break;
+		case OPT_READ_TOKEN_FILE:
+			read_file = optarg;
+			break;
 		case OPT_ADMIN_TOKEN_FILE:
 			admin_file = optarg;
 			break;
@@ -519,6 +532,12 @@ options(struct config *cfg, int argc, char *argv[])
 	if (admin_file != NULL)
 		read_token("--admin-token-file", admin_file, &cfg->admin,
 		    &cfg->admin_len);
+	if (read_file != NULL)
+		read_token("--read-token-file", read_file, &cfg->read,
+		    &cfg->read_len);
+	cfg->token_file = token_file;
+	cfg->admin_file = admin_file;
+	cfg->read_file = read_file;
 }
 
 /* Whether the listen address of cfg reaches this machine only. */
@@ -660,15 +679,48 @@ on_signal(int sig)
 	}
 }
 
-/* SIGHUP: rereads what may be reread while running.  Nothing is yet (the
- * token and the options are read at start); a later version hooks the
- * reloading of tokens and certificates here. */
+/* SIGHUP: rereads the token file of option (path, NULL when not given)
+ * into *token and *len.  A file that cannot be read, or holds no usable
+ * token, keeps the old token and logs why.  Connections stay: a session
+ * already let in stays in, the next hello or request sees the new
+ * token. */
+static void
+reload_token(const char *option, const char *path, char **token,
+    size_t *len)
+{
+	char e[512], *t;
+	size_t n;
+	int unreadable;
+
+	if (path == NULL)
+		return;
+	if ((t = token_read_file(path, &n, &unreadable, e, sizeof(e))) ==
+	    NULL) {
+		warnx("SIGHUP: %s: %s: keeping the old token", option, e);
+		return;
+	}
+	token_free(*token);
+	*token = t;
+	*len = n;
+	warnx("SIGHUP: %s: reread %s", option, path);
+}
+
+/* SIGHUP: rereads what may be reread while running: the token files.
+ * The other options are read at start only. */
 static void
 reload(struct server *srv)
 {
-	(void)srv;
-	warnx("SIGHUP: nothing to reload (the token and the options are "
-	    "read at start only)");
+	struct config *cfg = &srv->cfg;
+
+	if (cfg->token_file == NULL && cfg->admin_file == NULL &&
+	    cfg->read_file == NULL)
+		warnx("SIGHUP: no token file to reread");
+	reload_token("--token-file", cfg->token_file, &cfg->token,
+	    &cfg->token_len);
+	reload_token("--admin-token-file", cfg->admin_file, &cfg->admin,
+	    &cfg->admin_len);
+	reload_token("--read-token-file", cfg->read_file, &cfg->read,
+	    &cfg->read_len);
 }
 
 /* SIGUSR1: one line on stderr of what the server does. */
@@ -759,6 +811,8 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&srv.kick);
 	LIST_INIT(&srv.http_waits);
 	srv.started_us = clock_mono_us();
+	if (RAND_bytes(srv.cookie_key, (int)sizeof(srv.cookie_key)) != 1)
+		errx(1, "no random bytes for the read cookie's key");
 	budget_init(&srv.budget, srv.cfg.max_memory);
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
 	if ((e = try_bind(&srv.cfg)) != 0)
@@ -925,5 +979,6 @@ main(int argc, char *argv[])
 	free(srv.cfg.allow_origin);
 	token_free(srv.cfg.token);
 	token_free(srv.cfg.admin);
+	token_free(srv.cfg.read);
 	return 0;
 }

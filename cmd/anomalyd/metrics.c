@@ -41,6 +41,11 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	metric(b, "anomalyd_sessions", "gauge",
 	    "WebSocket connections open, with or without a hello.");
 	put_fmt(b, "anomalyd_sessions %zu\n", srv->nsessions);
+	metric(b, "anomalyd_read_refused_total", "counter", "HTTP requests "
+	    "refused for want of the read token (none or wrong), failed "
+	    "logins included.");
+	put_fmt(b, "anomalyd_read_refused_total %" PRIu64 "\n",
+	    srv->read_refused);
 	metric(b, "anomalyd_memory_bytes", "gauge", "Bytes of the "
 	    "--max-memory budget: used by detectors and messages, and max.");
 	put_fmt(b, "anomalyd_memory_bytes{kind=\"used\"} %zu\n"

@@ -17,7 +17,8 @@
  *   commit.c   the group commit: the filling batch, the replies that wait
  *              for it, their release, the commit histogram
  *   clients.c  the registry of clients, their detectors, judging points
- *   auth.c     the --token-file and --admin-token-file tokens
+ *   auth.c     the --token-file, --admin-token-file and
+ *              --read-token-file tokens, the read cookie
  *   claim.c    who may use a client id: keys, claims, takeovers
  *              (anomaly(7) "Who may use a client_id")
  *   guard.c    limits per address, on handshakes and descriptors; the
@@ -85,6 +86,14 @@ struct config {
 	size_t		 token_len;
 	char		*admin;		/* --admin-token-file's, or NULL */
 	size_t		 admin_len;
+	char		*read;		/* --read-token-file's, or NULL */
+	size_t		 read_len;
+	const char	*token_file;	/* the files, as given, reread on */
+	const char	*admin_file;	/* SIGHUP (main.c reload()); NULL: */
+	const char	*read_file;	/* not given */
+	const char	*tls_cert, *tls_key;	/* --tls-cert, --tls-key
+					 * (helper T's TLS); a cookie is
+					 * Secure when tls_cert is set */
 };
 
 struct session;
@@ -252,6 +261,11 @@ struct server {
 	size_t		 snap_bytes;	/* disconnect snapshots in the */
 	uint64_t	 snap_batch;	/* batch of this id (clients.c) */
 	uint64_t	 snap_skipped;	/* over the cap, since start */
+	unsigned char	 cookie_key[32];	/* random at start: the read
+					 * cookie is an HMAC of the read
+					 * token with it (auth.c) */
+	uint64_t	 read_refused;	/* HTTP requests refused for want of
+					 * the read token, since start */
 };
 
 #endif
