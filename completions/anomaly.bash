@@ -107,7 +107,7 @@ _anomaly()
 		    --max-window --max-message --max-batch --max-pending
 		    --max-memory --max-handshakes --max-per-addr --allow-origin
 		    --hello-timeout --ping-timeout --token-file
-		    --admin-token-file --batch-rows
+		    --admin-token-file --read-token-file --batch-rows
 		    --batch-ms --snapshot-every --sync -v --verbose -h --help
 		    --version" ;;
 	anomaly-send)
@@ -192,7 +192,7 @@ _anomaly()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
-	--token-file|--admin-token-file|--key-file|-o|--output)
+	--token-file|--admin-token-file|--read-token-file|--key-file|-o|--output)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
