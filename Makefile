@@ -194,7 +194,7 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/takeover.sh \
 	tests/anomalyd/guard.sh tests/anomalyd/readtoken.sh
 # the pages in headless Chromium
-BROWSER_TESTS = tests/browser/pages.sh
+BROWSER_TESTS = tests/browser/pages.sh tests/browser/login.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
 COMMAND_TESTS = tests/commands/send.sh tests/commands/top.sh \
 	tests/commands/export.sh
