@@ -4,10 +4,11 @@
  *
  * One thread, epoll, plain sockets and a minimal WebSocket client (RFC 6455:
  * the upgrade request, masked text frames out, unmasked frames in, pong to
- * ping).  libwebsockets' client is not used: this tool must open 10,000
- * connections and push several 100,000 points/s from one core while
- * anomalyd has the other, and it must measure each point's latency from the
- * write to the verdict without a library's buffering in between.
+ * ping; wsclient.h, shared with siege).  libwebsockets' client is not
+ * used: this tool must open 10,000 connections and push several 100,000
+ * points/s from one core while anomalyd has the other, and it must
+ * measure each point's latency from the write to the verdict without a
+ * library's buffering in between.
  *
  * Each client speaks protocol 2 (hello in the URL with version=2, waits for
  * ready, numbers its points from ready.last_seq + 1, sends batches) or, with
@@ -110,16 +111,6 @@ usage(void)
 	exit(2);
 }
 
-/* Exits when memory ran out (r < 0). */
-static void
-must(int r)
-{
-	if (r < 0) {
-		fprintf(stderr, "loadgen: out of memory\n");
-		exit(1);
-	}
-}
-
 /* The value of point i: a seasonal, noisy series with rare spikes. */
 static double
 point_value(uint64_t i, uint32_t who)
@@ -135,7 +126,7 @@ point_value(uint64_t i, uint32_t who)
 static void
 ws_send(struct client *c, const char *p, size_t len)
 {
-	must(wsc_frame(&c->out, &c->mask_state, 0x1, 1, p, len));
+	wsc_must(wsc_frame(&c->out, &c->mask_state, 0x1, 1, p, len));
 }
 
 /* Queues a control frame (close or pong) with payload p[0..len), len<126,
@@ -143,7 +134,7 @@ ws_send(struct client *c, const char *p, size_t len)
 static void
 ws_control(struct client *c, int opcode, const unsigned char *p, size_t len)
 {
-	must(wsc_frame(&c->out, NULL, opcode, 1, p, len));
+	wsc_must(wsc_frame(&c->out, NULL, opcode, 1, p, len));
 }
 
 static void
@@ -235,7 +226,7 @@ pump(struct run *r, struct client *c)
 		}
 		b.len = b.off = 0;
 		if (!r->o.original)
-			must(wsc_buf_add(&b, "[", 1));
+			wsc_must(wsc_buf_add(&b, "[", 1));
 		for (k = 0; k < m; k++) {
 			uint64_t i = c->sent + k;
 			int len;
@@ -252,10 +243,10 @@ pump(struct run *r, struct client *c)
 				    (long long)c->next_seq++,
 				    (unsigned long long)(1600000000 + 60 * i),
 				    point_value(i, c->index));
-			must(wsc_buf_add(&b, msg, (size_t)len));
+			wsc_must(wsc_buf_add(&b, msg, (size_t)len));
 		}
 		if (!r->o.original)
-			must(wsc_buf_add(&b, "]", 1));
+			wsc_must(wsc_buf_add(&b, "]", 1));
 		body = b.p;
 		ws_send(c, body, b.len);
 		if (c->fl_n == c->fl_cap) {
@@ -373,7 +364,7 @@ on_frames(struct run *r, struct client *c)
 		got = wsc_frame_head(p, c->in.len - c->in.off, &f);
 		if (got == 0)
 			break;
-		if (f.masked) {			/* a masked frame from a server */
+		if (f.masked) {		/* a masked frame from a server */
 			fprintf(stderr, "loadgen: masked frame\n");
 			finish(r, c, S_CLOSED);
 			return;
@@ -456,7 +447,7 @@ send_upgrade(struct run *r, struct client *c)
 		snprintf(path, sizeof(path),
 		    "/ws?client_id=%s%u&window=%u&version=2", r->o.prefix,
 		    c->index, r->o.window);
-	must(wsc_upgrade(&c->out, path, r->o.host, r->o.port));
+	wsc_must(wsc_upgrade(&c->out, path, r->o.host, r->o.port));
 	c->state = S_UPGRADE;
 }
 
@@ -537,7 +528,7 @@ on_event(struct run *r, struct client *c, uint32_t events)
 			}
 			return;
 		}
-		must(wsc_buf_add(&c->in, tmp, (size_t)got));
+		wsc_must(wsc_buf_add(&c->in, tmp, (size_t)got));
 		if (c->state == S_UPGRADE)
 			on_upgrade(r, c);
 		else
@@ -547,18 +538,6 @@ on_event(struct run *r, struct client *c, uint32_t events)
 		if ((size_t)got < sizeof(tmp))
 			break;
 	}
-}
-
-static double
-number(const char *s, const char *what)
-{
-	double v;
-
-	if (wsc_number(s, &v) < 0) {
-		fprintf(stderr, "loadgen: bad %s: %s\n", what, s);
-		exit(2);
-	}
-	return v;
 }
 
 static void
@@ -572,23 +551,23 @@ parse_args(struct opts *o, int argc, char **argv)
 	while ((ch = getopt(argc, argv, "h:p:c:n:t:d:b:ow:W:i:r:H:T:q")) != -1) {
 		switch (ch) {
 		case 'h': o->host = optarg; break;
-		case 'p': o->port = (int)number(optarg, "port"); break;
-		case 'c': o->clients = (uint32_t)number(optarg, "clients");
+		case 'p': o->port = (int)wsc_arg(optarg, "port"); break;
+		case 'c': o->clients = (uint32_t)wsc_arg(optarg, "clients");
 			break;
-		case 'n': o->points = (uint64_t)number(optarg, "points");
+		case 'n': o->points = (uint64_t)wsc_arg(optarg, "points");
 			break;
-		case 't': o->seconds = number(optarg, "seconds"); break;
-		case 'd': o->depth = (uint32_t)number(optarg, "depth"); break;
-		case 'b': o->batch = (uint32_t)number(optarg, "batch"); break;
+		case 't': o->seconds = wsc_arg(optarg, "seconds"); break;
+		case 'd': o->depth = (uint32_t)wsc_arg(optarg, "depth"); break;
+		case 'b': o->batch = (uint32_t)wsc_arg(optarg, "batch"); break;
 		case 'o': o->original = 1; break;
-		case 'W': o->warm = (uint64_t)number(optarg, "warm points");
+		case 'W': o->warm = (uint64_t)wsc_arg(optarg, "warm points");
 			break;
-		case 'w': o->window = (uint32_t)number(optarg, "window");
+		case 'w': o->window = (uint32_t)wsc_arg(optarg, "window");
 			break;
 		case 'i': o->prefix = optarg; break;
-		case 'r': o->rate = number(optarg, "rate"); break;
-		case 'H': o->hold = number(optarg, "hold"); break;
-		case 'T': o->timeout = number(optarg, "timeout"); break;
+		case 'r': o->rate = wsc_arg(optarg, "rate"); break;
+		case 'H': o->hold = wsc_arg(optarg, "hold"); break;
+		case 'T': o->timeout = wsc_arg(optarg, "timeout"); break;
 		case 'q': o->quiet = 1; break;
 		default: usage();
 		}
@@ -616,13 +595,9 @@ main(int argc, char **argv)
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return 1;
+	wsc_name("loadgen");
 	parse_args(&r->o, argc, argv);
-	wsc_raise_nofile();
-	wsc_signals();
-	if (wsc_addr(&r->addr, r->o.host, r->o.port) < 0) {
-		fprintf(stderr, "loadgen: not an IPv4 address: %s\n", r->o.host);
-		return 2;
-	}
+	wsc_start(&r->addr, r->o.host, r->o.port);
 	r->c = calloc(r->o.clients, sizeof(*r->c));
 	evs = calloc(1024, sizeof(*evs));
 	if (r->c == NULL || evs == NULL || (r->ep = epoll_create1(0)) < 0) {

@@ -20,6 +20,7 @@
 #include "wsclient.h"
 
 static volatile sig_atomic_t stopped;
+static const char *tool = "wsclient";
 
 int
 wsc_buf_add(struct wsc_buf *b, const void *p, size_t len)
@@ -224,26 +225,6 @@ wsc_connect_error(int fd)
 	return err;
 }
 
-int
-wsc_addr(struct sockaddr_in *a, const char *host, int port)
-{
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
-}
-
-void
-wsc_raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* The handler of SIGTERM and SIGINT: notes that one came. */
 static void
 on_signal(int sig)
@@ -253,11 +234,24 @@ on_signal(int sig)
 }
 
 void
-wsc_signals(void)
+wsc_start(struct sockaddr_in *a, const char *host, int port)
 {
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &a->sin_addr) != 1) {
+		fprintf(stderr, "%s: not an IPv4 address: %s\n", tool, host);
+		exit(2);
+	}
 }
 
 int
@@ -266,16 +260,34 @@ wsc_stopped(void)
 	return stopped != 0;
 }
 
-int
-wsc_number(const char *s, double *v)
+void
+wsc_name(const char *name)
+{
+	tool = name;
+}
+
+void
+wsc_must(int r)
+{
+	if (r < 0) {
+		fprintf(stderr, "%s: out of memory\n", tool);
+		exit(1);
+	}
+}
+
+double
+wsc_arg(const char *s, const char *what)
 {
 	char *end;
+	double v;
 
 	errno = 0;
-	*v = strtod(s, &end);
-	if (errno || end == s || *end || *v < 0)
-		return -1;
-	return 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0) {
+		fprintf(stderr, "%s: bad %s: %s\n", tool, what, s);
+		exit(2);
+	}
+	return v;
 }
 
 void

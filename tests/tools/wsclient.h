@@ -4,7 +4,9 @@
  * buffer, the upgrade request and the reading of its response, masked
  * frames out, frame headers in, non-blocking TCP connections, a latency
  * histogram, and the setup of a tool's process (signals, descriptors,
- * numbers on the command line).  Errors are returned, never printed.
+ * numbers on the command line).  Errors are returned, never printed,
+ * but by wsc_must, wsc_arg and wsc_start: they are for a tool's own path,
+ * and exit.
  */
 #ifndef WSCLIENT_H
 #define WSCLIENT_H
@@ -76,24 +78,27 @@ int	wsc_connect(int fd, const struct sockaddr_in *to);
 /* The error that ended the connection under way on fd, 0 when none. */
 int	wsc_connect_error(int fd);
 
-/* Sets *a to the IPv4 address host (dotted) and port.  Returns 0, or -1
- * when host is not an IPv4 address. */
-int	wsc_addr(struct sockaddr_in *a, const char *host, int port);
+/* The start of a tool, once its options are read: raises its limit of
+ * open descriptors to the hard limit, catches SIGTERM and SIGINT (see
+ * wsc_stopped), ignores SIGPIPE, and sets *a to host (IPv4, dotted) and
+ * port; prints "NAME: not an IPv4 address: HOST" on stderr and exits 2
+ * when host is not one. */
+void	wsc_start(struct sockaddr_in *a, const char *host, int port);
 
-/* Raises the limit of open descriptors to its hard limit (as far as the
- * system lets it). */
-void	wsc_raise_nofile(void);
-
-/* Catches SIGTERM and SIGINT (wsc_stopped() says so after) and ignores
- * SIGPIPE. */
-void	wsc_signals(void);
-
-/* 1 once SIGTERM or SIGINT came (after wsc_signals()), else 0. */
+/* 1 once SIGTERM or SIGINT came (after wsc_start), else 0. */
 int	wsc_stopped(void);
 
-/* Reads a non-negative number, all of s.  Returns 0, or -1 when s is not
- * one. */
-int	wsc_number(const char *s, double *v);
+/* Names the tool in the messages of wsc_must and wsc_arg ("wsclient"
+ * until then). */
+void	wsc_name(const char *name);
+
+/* Returns when r >= 0; else (a function above ran out of memory) prints
+ * "NAME: out of memory" on stderr and exits 1. */
+void	wsc_must(int r);
+
+/* The non-negative number s (all of it), the value of the option what;
+ * prints "NAME: bad WHAT: S" on stderr and exits 2 when s is not one. */
+double	wsc_arg(const char *s, const char *what);
 
 /* Latencies: counts per 1% step of microseconds, and the largest. */
 struct wsc_hist {
