@@ -83,6 +83,7 @@ TOP_SAN_UNIT = build/san/tests/test_top
 LOADGEN	= build/tests/tools/loadgen
 # the hostile load of tests/reliability/siege.sh and make soak HOSTILE=1
 SIEGE	= build/tests/tools/siege
+WSCLIENT_OBJ = build/tests/tools/wsclient.o
 BENCH_SQLITE = build/bench/bench_sqlite
 SOAK_SECONDS ?= 300
 SOAK_CLIENTS ?= 1000
@@ -166,6 +167,11 @@ build/san/tests/%: tests/unit/%.c $(SAN_LIB)
 build/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(CSV_LIBS) -lm
+
+# loadgen and siege share a minimal WebSocket client: tests/tools/wsclient.h
+$(LOADGEN) $(SIEGE): build/tests/tools/%: tests/tools/%.c $(WSCLIENT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(WSCLIENT_OBJ) $(LIB) $(CSV_LIBS) -lm
 
 $(BENCH_SQLITE): tests/bench/bench_sqlite.c $(LIB)
 	@mkdir -p $(@D)
@@ -381,5 +387,6 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
 	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(LOADGEN:=.d) $(SIEGE:=.d) \
+	$(WSCLIENT_OBJ:.o=.d) \
 	$(BENCH_SQLITE:=.d)
 -include $(TOP_OBJ:.o=.d) $(TOP_SAN_OBJ:.o=.d)
