@@ -22,7 +22,7 @@ SAN_CFLAGS = $(STD) $(WARN) $(SAN) -MMD -MP -Ilib $(LIB_CFLAGS) $(CFLAGS)
 CMOCKA_CFLAGS != pkg-config --cflags cmocka 2>/dev/null || true
 CMOCKA_LIBS   != pkg-config --libs cmocka 2>/dev/null || echo -lcmocka
 # lib/ uses libwebsockets (LEJP, in proto) and sqlite3 (in store); a program
-# links what it uses (anomaly-top and anomaly-export never link lws).
+# links what it uses (anomaly-top and anomaly-export link lws for -u only).
 LWS_CFLAGS    != pkg-config --cflags libwebsockets 2>/dev/null || true
 LWS_LIBS      != pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets
 SQLITE_CFLAGS != pkg-config --cflags sqlite3 2>/dev/null || true
@@ -102,7 +102,8 @@ node_modules/uplot/package.json: package.json package-lock.json
 $(UPLOT): node_modules/uplot/package.json
 	@mkdir -p $(UPLOT_DIR)
 	cp node_modules/uplot/$(if $(filter LICENSE,$(@F)),,dist/)$(@F) $@
-# anomaly-export reads the database only: it links sqlite3, never lws.
+# anomaly-export reads databases (sqlite3) and, with -u, anomalyd's JSON
+# API through lws's HTTP client (lib/apiclient.c).
 EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
 EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
@@ -141,7 +142,7 @@ $(TOP_SAN_UNIT): tests/unit/test_top.c $(TOP_SAN_OBJ) $(SAN_LIB)
 	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
 
 $(EXPORT): $(EXPORT_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(SQLITE_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(SAN_LIB): $(SAN_OBJ)
 	@rm -f $@

@@ -121,10 +121,22 @@ api_clients_query(struct lws *wsi, struct api_clients_q *q)
 			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
 				return "limit must be a whole number from 1";
 			q->limit = v > API_CLIENTS_MAX ? API_CLIENTS_MAX : v;
+		} else if (strncmp(arg, "spark=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 ||
+			    v > API_SPARK_MAX)
+				return "spark must be a whole number from 0 "
+				    "to 160";
+			q->spark = (int)v;
 		}
 	}
 	return rc == -1 ? "URL argument too long" : NULL;
 }
+
+/* The ids of a page of clients. */
+struct id_list {
+	int	 n;
+	char	 v[API_CLIENTS_MAX][STORE_ID_MAX + 1];
+};
 
 /* A page of clients on its way to fn, described in pg. */
 struct page_walk {
@@ -190,6 +202,90 @@ json_client(void *arg, const struct store_client *c)
 	return 0;
 }
 
+/* Adds the id of c to the list at arg (API_CLIENTS_MAX at most). */
+static int
+collect_id(void *arg, const struct store_client *c)
+{
+	struct id_list *l = arg;
+
+	if (l->n < API_CLIENTS_MAX)
+		memcpy(l->v[l->n++], c->client_id, sizeof(l->v[0]));
+	return 0;
+}
+
+/* c into the JSON array b as json_client() does, with its newest spark
+ * points (oldest first) as "spark":[[value,anomaly,alert],...]: one range
+ * of the primary key, newest first, with a LIMIT.  Returns 0 or -1 with a
+ * message in err. */
+static int
+json_client_spark(struct server *srv, struct jsonbuf *b,
+    const struct store_client *c, int spark, char *err, size_t errlen)
+{
+	struct store_range r = { .limit = spark, .descending = 1 };
+	struct store_point *p;
+	int k = 0, rc, i;
+
+	if ((p = malloc((size_t)spark * sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (store_points_open(srv->rd, c->client_id, &r, err, errlen) == -1) {
+		free(p);
+		return -1;
+	}
+	while (k < spark && (rc = store_points_next(srv->rd, &p[k], err,
+	    errlen)) == 1)
+		k++;
+	store_points_close(srv->rd);
+	if (k < spark && rc == -1) {
+		free(p);
+		return -1;
+	}
+	json_client(b, c);
+	b->len--;			/* its "}" */
+	put_str(b, ",\"spark\":[");
+	for (i = k - 1; i >= 0; i--) {
+		put_str(b, i == k - 1 ? "[" : ",[");
+		put_number(b, p[i].value, 0);
+		put_fmt(b, ",%d,%d]", p[i].anomaly, p[i].alert);
+	}
+	put_str(b, "]}");
+	free(p);
+	return 0;
+}
+
+/* The page of q with each client's sparkline (q->spark points) into b:
+ * the ids first, then each client and its points, so that no two cursors
+ * are open on srv->rd at once.  Returns 0 or -1. */
+static int
+clients_spark(struct server *srv, const struct api_clients_q *q,
+    struct jsonbuf *b, struct api_clients_page *pg, char *err, size_t errlen)
+{
+	struct id_list *l;
+	struct store_client *c;
+	int i, rc = 0;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL || (c = malloc(sizeof(*c))) ==
+	    NULL) {
+		free(l);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (api_clients_each(srv, q, collect_id, l, pg, err, errlen) == -1)
+		rc = -1;
+	for (i = 0; rc == 0 && i < l->n; i++) {
+		if ((rc = store_client_get(srv->rd, l->v[i], c, err,
+		    errlen)) == 0)
+			continue;	/* deleted meanwhile */
+		if (rc == 1)
+			rc = json_client_spark(srv, b, c, q->spark, err,
+			    errlen);
+	}
+	free(c);
+	free(l);
+	return rc == -1 ? -1 : 0;
+}
+
 /* One link of a Link header to the page of /api/clients key=id. */
 static void
 put_link(struct jsonbuf *l, const char *key, const char *id, int64_t limit,
@@ -213,8 +309,9 @@ api_clients(struct server *srv, struct lws *wsi, struct jsonbuf *b,
 	if ((*why = api_clients_query(wsi, &q)) != NULL)
 		return 400;
 	put_str(b, "[");
-	if (api_clients_each(srv, &q, json_client, b, &pg, err,
-	    sizeof(err)) == -1) {
+	if ((q.spark > 0 ? clients_spark(srv, &q, b, &pg, err, sizeof(err)) :
+	    api_clients_each(srv, &q, json_client, b, &pg, err,
+	    sizeof(err))) == -1) {
 		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
@@ -255,9 +352,9 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 	return 200;
 }
 
-/* Reads the URL arguments after and limit (up to max) into q, and with
- * events also before and order (the last of each counts; other keys are
- * ignored).  Returns NULL, or what is wrong. */
+/* Reads the URL arguments after and limit (up to max) into q, with
+ * events also before and order, without anomalies=1 and alerts=1 (the last
+ * of each counts; other keys are ignored).  Returns NULL, or what is wrong. */
 static const char *
 range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 {
@@ -274,8 +371,18 @@ range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
 				return "limit must be a whole number from 1";
 			q->limit = v > max ? max : v;
-		} else if (!events)
+		} else if (!events) {
+			/* only the points that carry a flag: by the index
+			 * of flagged points (store_flagged_open()) */
+			if (strcmp(arg, "anomalies=1") == 0)
+				q->flags |= STORE_FLAG_ANOMALY;
+			else if (strcmp(arg, "alerts=1") == 0)
+				q->flags |= STORE_FLAG_ALERT;
+			else if (strncmp(arg, "anomalies=", 10) == 0 ||
+			    strncmp(arg, "alerts=", 7) == 0)
+				return "anomalies and alerts take 1";
 			continue;
+		}
 		else if (strncmp(arg, "before=", 7) == 0) {
 			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
 				return "before must be a whole number from 1";
@@ -421,7 +528,7 @@ api_points(struct server *srv, struct lws *wsi, const char *id,
 	if ((*why = range_query(wsi, &q, API_LIMIT_MAX, 0)) != NULL)
 		return 400;
 	r = (struct store_range){ .after = q.after, .limit = q.limit };
-	return points_stream(srv, id, &r, 0, s, why);
+	return points_stream(srv, id, &r, q.flags, s, why);
 }
 
 int

@@ -26,6 +26,7 @@
 #define API_STREAM_ROWS	128	/* points per piece of a streamed array */
 #define API_CLIENTS_PAGE 100	/* clients per page, by default */
 #define API_CLIENTS_MAX	1000	/* clients per page, at most */
+#define API_SPARK_MAX	160	/* spark=: values per client, at most */
 
 /* A JSON array of points written in pieces (/points, /events): each piece
  * is read afresh from the loop's reader store, continuing from the last n
@@ -51,6 +52,7 @@ struct api_stream {
 struct api_clients_q {
 	char	 after[STORE_ID_MAX + 1], before[STORE_ID_MAX + 1];
 	int64_t	 limit;
+	int	 spark;		/* spark=N: each client's newest N values */
 };
 
 /* What a page of clients held: its count, its first and last ids, and
@@ -66,6 +68,8 @@ struct api_clients_page {
 struct api_events_q {
 	int64_t	 after, before, limit;
 	int	 asc;
+	int	 flags;		/* /points: STORE_FLAG_ of anomalies=1,
+				 * alerts=1; 0: every point */
 };
 
 /* c as the JSON object of /api/clients. */
