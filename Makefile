@@ -67,7 +67,8 @@ WSRAW	= build/tests/tools/wsraw
 SEND_SRC = $(wildcard cmd/anomaly-send/*.c)
 SEND_OBJ = $(SEND_SRC:%.c=build/%.o)
 SEND	= build/anomaly-send
-# anomaly-top: curses only in crt.c; links the store, never libwebsockets.
+# anomaly-top: curses only in crt.c; links the store, and lws for -u
+# (lib/apiclient.c).
 NCURSES_CFLAGS != pkg-config --cflags ncursesw 2>/dev/null || true
 NCURSES_LIBS   != pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw
 TOP_SRC	= $(wildcard cmd/anomaly-top/*.c)
@@ -125,7 +126,7 @@ $(SEND): $(SEND_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
 $(TOP): $(TOP_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_OBJ) $(LIB) $(SQLITE_LIBS) \
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) \
 	    $(NCURSES_LIBS) -lm
 
 build/cmd/anomaly-top/crt.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
@@ -134,12 +135,12 @@ build/cmd/anomaly-top/crt.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 $(TOP_UNIT): tests/unit/test_top.c $(TOP_MODEL_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
-	    $(TOP_MODEL_OBJ) $(LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+	    $(TOP_MODEL_OBJ) $(LIB) $(CMOCKA_LIBS) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(TOP_SAN_UNIT): tests/unit/test_top.c $(TOP_SAN_OBJ) $(SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
-	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(EXPORT): $(EXPORT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm

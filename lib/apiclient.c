@@ -334,8 +334,11 @@ struct rows {
 	int		 (*client_fn)(void *, const struct store_client *,
 			    const struct apispark *);
 	int		 (*point_fn)(void *, const struct store_point *);
+	int		 (*alert_fn)(void *, const char *,
+			    const struct store_point *);
 	void		*arg;
 	int		 want_spark;
+	int		 in_point;	/* in an alert's "point" */
 	int64_t		 count;
 };
 
@@ -432,7 +435,9 @@ row_string(struct rows *r)
 	size_t n = r->slen;
 
 	if (r->points) {
-		if (key_is(r, "timestamp") && n <= STORE_TS_MAX) {
+		if (key_is(r, "client_id") && n <= STORE_ID_MAX)
+			memcpy(r->cl.client_id, r->str, n + 1);
+		else if (key_is(r, "timestamp") && n <= STORE_TS_MAX) {
 			r->pt.ts.type = STORE_TS_TEXT;
 			memcpy(r->pt.ts.text, r->str, n + 1);
 			r->pt.ts.len = n;
@@ -520,7 +525,9 @@ settings_event(struct rows *r, const struct json_event *ev)
 	}
 }
 
-/* json_read()'s callback for an array of clients or points. */
+static void rows_value(struct rows *r, const struct json_event *ev);
+
+/* json_read()'s callback for an array of clients, points or alerts. */
 static int
 rows_event(void *arg, const struct json_event *ev)
 {
@@ -537,6 +544,30 @@ rows_event(void *arg, const struct json_event *ev)
 		r->sp.n = 0;
 		r->key[0] = '\0';
 		return 0;
+	}
+	if (r->alert_fn != NULL) {
+		/* {"client_id":ID,"point":{...}} */
+		if (ev->depth == 2 && ev->type == JSON_OBJECT_START) {
+			r->in_point = 1;
+			return 0;
+		}
+		if (ev->depth == 3 && ev->type == JSON_OBJECT_END) {
+			r->in_point = 0;
+			return 0;
+		}
+		if (ev->depth == 2 && ev->type == JSON_OBJECT_END) {
+			r->count++;
+			return r->alert_fn(r->arg, r->cl.client_id, &r->pt);
+		}
+		if (ev->depth == 3 && ev->type == JSON_KEY) {
+			snprintf(r->key, sizeof(r->key), "%.*s", (int)ev->len,
+			    ev->text);
+			return 0;
+		}
+		if (ev->depth == 3 && r->in_point) {
+			rows_value(r, ev);
+			return 0;
+		}
 	}
 	if (ev->depth == 2 && ev->type == JSON_OBJECT_END) {
 		r->count++;
@@ -575,6 +606,14 @@ rows_event(void *arg, const struct json_event *ev)
 	}
 	if (ev->depth != 2)
 		return 0;
+	rows_value(r, ev);
+	return 0;
+}
+
+/* A value (or a piece of a string) of the object being read. */
+static void
+rows_value(struct rows *r, const struct json_event *ev)
+{
 	switch (ev->type) {
 	case JSON_NUMBER:
 	case JSON_NULL:
@@ -599,7 +638,6 @@ rows_event(void *arg, const struct json_event *ev)
 	default:
 		break;
 	}
-	return 0;
 }
 
 /* A message for an answer that is not 200: the status and the server's
@@ -765,6 +803,49 @@ apiclient_points(struct apiclient *c, const char *id, int64_t after,
 	r->arg = arg;
 	rc = get_rows(c, path, r, err, errlen);
 	*count = r->count;
+	free(r);
+	return rc;
+}
+
+int
+apiclient_read_points(struct apiclient *c, const char *path,
+    int (*fn)(void *arg, const struct store_point *p), void *arg,
+    int64_t *count, char *err, size_t errlen)
+{
+	struct rows *r;
+	int rc;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->points = 1;
+	r->point_fn = fn;
+	r->arg = arg;
+	rc = get_rows(c, path, r, err, errlen);
+	*count = r->count;
+	free(r);
+	return rc;
+}
+
+int
+apiclient_alerts(struct apiclient *c, int limit, int (*fn)(void *arg,
+    const char *id, const struct store_point *p), void *arg, char *err,
+    size_t errlen)
+{
+	struct rows *r;
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/alerts?limit=%d", limit);
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->points = 1;
+	r->alert_fn = fn;
+	r->arg = arg;
+	rc = get_rows(c, path, r, err, errlen);
 	free(r);
 	return rc;
 }

@@ -90,4 +90,18 @@ int apiclient_points(struct apiclient *c, const char *id, int64_t after,
     const struct store_point *p), void *arg, int64_t *count, char *err,
     size_t errlen);
 
+/* GETs path, an array of points of client id (/points or /events with
+ * their arguments), and calls fn(arg, point) for each.  Sets *count to the
+ * points read.  Returns 0, or -1 with a message in err. */
+int apiclient_read_points(struct apiclient *c, const char *path,
+    int (*fn)(void *arg, const struct store_point *p), void *arg,
+    int64_t *count, char *err, size_t errlen);
+
+/* GETs /api/alerts?limit=L: the newest alerts of every client, newest
+ * first, and calls fn(arg, client_id, point) for each.  Returns 0, or -1
+ * with a message in err. */
+int apiclient_alerts(struct apiclient *c, int limit, int (*fn)(void *arg,
+    const char *id, const struct store_point *p), void *arg, char *err,
+    size_t errlen);
+
 #endif

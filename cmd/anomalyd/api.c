@@ -352,9 +352,9 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 	return 200;
 }
 
-/* Reads the URL arguments after and limit (up to max) into q, with
- * events also before and order, without anomalies=1 and alerts=1 (the last
- * of each counts; other keys are ignored).  Returns NULL, or what is wrong. */
+/* Reads the URL arguments after, before, limit (up to max) and order into
+ * q, without events also anomalies=1 and alerts=1 (the last of each counts;
+ * other keys are ignored).  Returns NULL, or what is wrong. */
 static const char *
 range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 {
@@ -371,18 +371,15 @@ range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
 				return "limit must be a whole number from 1";
 			q->limit = v > max ? max : v;
-		} else if (!events) {
+		} else if (!events && strcmp(arg, "anomalies=1") == 0)
 			/* only the points that carry a flag: by the index
 			 * of flagged points (store_flagged_open()) */
-			if (strcmp(arg, "anomalies=1") == 0)
-				q->flags |= STORE_FLAG_ANOMALY;
-			else if (strcmp(arg, "alerts=1") == 0)
-				q->flags |= STORE_FLAG_ALERT;
-			else if (strncmp(arg, "anomalies=", 10) == 0 ||
-			    strncmp(arg, "alerts=", 7) == 0)
-				return "anomalies and alerts take 1";
-			continue;
-		}
+			q->flags |= STORE_FLAG_ANOMALY;
+		else if (!events && strcmp(arg, "alerts=1") == 0)
+			q->flags |= STORE_FLAG_ALERT;
+		else if (!events && (strncmp(arg, "anomalies=", 10) == 0 ||
+		    strncmp(arg, "alerts=", 7) == 0))
+			return "anomalies and alerts take 1";
 		else if (strncmp(arg, "before=", 7) == 0) {
 			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
 				return "before must be a whole number from 1";
@@ -522,12 +519,13 @@ int
 api_points(struct server *srv, struct lws *wsi, const char *id,
     struct api_stream *s, const char **why)
 {
-	struct api_events_q q = { .limit = LIMIT_DEFAULT };
+	struct api_events_q q = { .limit = LIMIT_DEFAULT, .asc = 1 };
 	struct store_range r;
 
 	if ((*why = range_query(wsi, &q, API_LIMIT_MAX, 0)) != NULL)
 		return 400;
-	r = (struct store_range){ .after = q.after, .limit = q.limit };
+	r = (struct store_range){ .after = q.after, .before = q.before,
+	    .limit = q.limit, .descending = !q.asc };
 	return points_stream(srv, id, &r, q.flags, s, why);
 }
 
@@ -617,4 +615,146 @@ api_error(struct jsonbuf *b, const char *why)
 	put_str(b, "{\"error\":");
 	put_jstring(b, why, strlen(why));
 	put_str(b, "}\n");
+}
+
+/* A client with alerts, for /api/alerts. */
+struct alerting {
+	char	 id[STORE_ID_MAX + 1];
+	int64_t	 last_seen_ms;
+};
+
+/* The clients with alerts, growing. */
+struct alerting_list {
+	struct alerting *v;
+	size_t	 n, cap;
+	int	 oom;
+};
+
+/* Adds c to the list at arg when it has alerts. */
+static int
+collect_alerting(void *arg, const struct store_client *c)
+{
+	struct alerting_list *l = arg;
+	struct alerting *v;
+
+	if (c->alerts <= 0)
+		return 0;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL) {
+			l->oom = 1;
+			return 1;
+		}
+		l->v = v;
+	}
+	snprintf(l->v[l->n].id, sizeof(l->v[0].id), "%s", c->client_id);
+	l->v[l->n++].last_seen_ms = c->last_seen_ms;
+	return 0;
+}
+
+/* The latest seen first. */
+static int
+cmp_alerting(const void *a, const void *b)
+{
+	const struct alerting *x = a, *y = b;
+
+	if (x->last_seen_ms != y->last_seen_ms)
+		return x->last_seen_ms > y->last_seen_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* An alert of the list: its client and its point. */
+struct alert_row {
+	int		 client;	/* index in the alerting list */
+	struct store_point p;
+};
+
+/* Whether alert x comes before y: received later, then the higher n, then
+ * the client seen later. */
+static int
+alert_before(const struct alert_row *x, const struct alert_row *y)
+{
+	if (x->p.received_ms != y->p.received_ms)
+		return x->p.received_ms > y->p.received_ms;
+	if (x->p.n != y->p.n)
+		return x->p.n > y->p.n;
+	return x->client < y->client;
+}
+
+int
+api_alerts(struct server *srv, struct lws *wsi, struct jsonbuf *b,
+    const char **why)
+{
+	struct api_events_q q = { .limit = API_EVENTS_PAGE };
+	struct alerting_list l = { NULL, 0, 0, 0 };
+	struct alert_row *rows = NULL, row;
+	struct store_range r = { .descending = 1 };
+	char err[256];
+	size_t i, n = 0, k;
+	int rc = 0;
+
+	if ((*why = api_events_query(wsi, &q, EVENTS_MAX)) != NULL)
+		return 400;
+	if (store_clients_each(srv->rd, collect_alerting, &l, err,
+	    sizeof(err)) == -1 && !l.oom) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		free(l.v);
+		return 500;
+	}
+	if (l.oom || (rows = malloc((size_t)q.limit * sizeof(*rows))) ==
+	    NULL) {
+		free(l.v);
+		*why = "out of memory";
+		return 500;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), cmp_alerting);
+	/* A client's alerts were received by its last_seen_ms: once the list
+	 * is full of newer ones, the clients seen earlier have none to add.
+	 * Each client's newest alerts come by the index of flagged points. */
+	r.limit = q.limit;
+	for (i = 0; i < l.n && rc == 0 && ((int64_t)n < q.limit ||
+	    l.v[i].last_seen_ms >= rows[n - 1].p.received_ms); i++) {
+		if (store_flagged_open(srv->rd, l.v[i].id, &r, STORE_FLAG_ALERT,
+		    err, sizeof(err)) == -1) {
+			rc = -1;
+			break;
+		}
+		row.client = (int)i;
+		while ((rc = store_points_next(srv->rd, &row.p, err,
+		    sizeof(err))) == 1) {
+			if ((int64_t)n == q.limit && !alert_before(&row,
+			    &rows[n - 1]))
+				break;	/* older than the whole list */
+			if ((int64_t)n < q.limit)
+				n++;
+			for (k = n - 1; k > 0 && alert_before(&row,
+			    &rows[k - 1]); k--)
+				rows[k] = rows[k - 1];
+			rows[k] = row;
+		}
+		store_points_close(srv->rd);
+		if (rc == 1)
+			rc = 0;
+	}
+	if (rc == -1) {
+		logmsg(0, "http: %s", err);
+		free(rows);
+		free(l.v);
+		*why = "database error";
+		return 500;
+	}
+	put_str(b, "[");
+	for (k = 0; k < n; k++) {
+		put_str(b, k > 0 ? ",{\"client_id\":" : "{\"client_id\":");
+		put_jstring(b, l.v[rows[k].client].id,
+		    strlen(l.v[rows[k].client].id));
+		put_str(b, ",\"point\":");
+		api_point_json(b, &rows[k].p);
+		put_str(b, "}");
+	}
+	put_str(b, "]\n");
+	free(rows);
+	free(l.v);
+	return 200;
 }
