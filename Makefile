@@ -198,7 +198,7 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 BROWSER_TESTS = tests/browser/pages.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
 COMMAND_TESTS = tests/commands/send.sh tests/commands/top.sh \
-	tests/commands/export.sh
+	tests/commands/export.sh tests/commands/remote.sh
 # the hostile-input matrix, crash, slow peers, disk full, the fuzz corpora
 # replayed, the memory budget, long batches, and a hostile load beside
 # well-behaved clients
