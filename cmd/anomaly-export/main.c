@@ -9,6 +9,11 @@
  * memory used does not grow with the number of points.  Only the list of
  * client ids is held, to warn about a client found in several databases
  * before any of its rows is written.
+ *
+ * A running anomalyd (-u URL) is read the same way through its JSON API
+ * (lib/apiclient.h): its clients a page at a time, each client's points a
+ * page of REMOTE_PAGE at a time from the last n read, each row written as
+ * it comes.  -d and -u mix in the order given.
  */
 #include <err.h>
 #include <errno.h>
@@ -54,10 +59,10 @@ static const struct option longopts[] = {
 	{ NULL,			0,		   NULL, 0 }
 };
 
-#define SYNOPSIS "usage: anomaly-export [-aAk] [-d DB]... [-u URL]... " \
+#define SYNOPSIS "usage: anomaly-export [-a] [-A] [-d DB]... [-u URL]... " \
 	"[-c CLIENT_ID]... [--since T]\n" \
 	"\t[--until T] [-f csv|ndjson|json] [-o FILE] [--clients]\n" \
-	"\t[--read-token-file FILE] [--cacert FILE]\n"
+	"\t[--read-token-file FILE] [--cacert FILE] [-k]\n"
 
 /* A list of strings that grows as needed. */
 struct strlist {

@@ -8,6 +8,9 @@
  * screen, the detail chart), each through the primary key with a LIMIT.
  * The model (model.c) holds the data, the views (view.c) draw it into a
  * canvas, crt.c puts that on the terminal: curses is in crt.c alone.
+ * With -u, a running anomalyd is read through its JSON API instead
+ * (query.c, lib/apiclient.h): one request per server per view and
+ * refresh.
  */
 #include <err.h>
 #include <errno.h>
