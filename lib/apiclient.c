@@ -267,8 +267,11 @@ apiclient_get(struct apiclient *c, const char *path, struct apianswer *a,
 	c->ans = NULL;
 	c->wsi = NULL;
 	if (c->failed || a->status == 0) {
-		snprintf(err, errlen, "%s", c->error[0] ? c->error :
-		    "no answer");
+		snprintf(err, errlen, "%s%s", c->error[0] ? c->error :
+		    "no answer", c->tls && strstr(c->error, "SSL") != NULL ?
+		    " (TLS handshake failed: the server's certificate is not "
+		    "trusted, names another host or has expired (see --cacert"
+		    ", -k), or the server does not speak TLS)" : "");
 		return -1;
 	}
 	if (a->body == NULL && body_add_empty(a) == -1) {

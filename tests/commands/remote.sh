@@ -11,7 +11,7 @@ send=${SEND:-$PWD/build/anomaly-send}
 top=${TOP:-build/anomaly-top}
 export=${EXPORT:-build/anomaly-export}
 
-echo "1..18"
+echo "1..21"
 
 # ex ARG...: anomaly-export; stdout in $out, stderr in $tmp/err, status $rc.
 ex() {
@@ -143,6 +143,56 @@ echo "# anomaly-export -u max RSS $(cat "$tmp/rss") KiB; anomalyd RSS" \
 [ "$(cat "$tmp/rss")" -lt 30000 ] && [ $((after - before)) -lt 16384 ]
 ok $? "memory flat: export under 30 MB, anomalyd grew under 16 MiB"
 
+
+# --read-token-file and https://, against a small Python server that
+# answers [] and notes the Authorization header of each request; its
+# certificate made now by openssl, for 127.0.0.1
+cat >"$tmp/srv.py" <<'PY'
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        with open(sys.argv[2], 'a') as f:
+            f.write('%s %s\n' % (self.path, self.headers.get('Authorization')))
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'[]')
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H)
+if len(sys.argv) > 3:
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    c.load_cert_chain(sys.argv[3], sys.argv[4])
+    s.socket = c.wrap_socket(s.socket, server_side=True)
+open(sys.argv[2], 'a').close()
+s.serve_forever()
+PY
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" \
+    -out "$tmp/cert.pem" -subj /CN=127.0.0.1 -days 1 \
+    -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+hport=$(free_port)
+python3 "$tmp/srv.py" "$hport" "$tmp/hdr" "$tmp/cert.pem" "$tmp/key.pem" &
+hpid=$!
+i=0
+while [ $i -lt 100 ] && ! [ -f "$tmp/hdr" ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+printf 'r34d-t0ken\n' >"$tmp/token"
+ex -u "https://127.0.0.1:$hport" --cacert "$tmp/cert.pem" \
+    --read-token-file "$tmp/token"
+[ $rc -eq 0 ] && [ "$out" = client_id,n,timestamp,value,anomaly,alert,score,votes ] &&
+    grep -q '^/api/clients?limit=1000 Bearer r34d-t0ken$' "$tmp/hdr"
+ok $? "https:// with --cacert: read, with Authorization: Bearer TOKEN"
+ex -u "https://127.0.0.1:$hport"
+[ $rc -eq 1 ] && grep -q "https://127.0.0.1:$hport: .*TLS handshake failed" \
+    "$tmp/err"
+ok $? "https:// with a certificate of an unknown CA: refused, said"
+ex -k -u "https://127.0.0.1:$hport"
+[ $rc -eq 0 ] && [ "$(tail -n 1 "$tmp/hdr")" = "/api/clients?limit=1000 None" ]
+ok $? "https:// with -k: read, no Authorization without --read-token-file"
+kill "$hpid"
 kill "$pid2"
 wait "$pid2" 2>/dev/null
 stop
