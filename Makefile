@@ -22,7 +22,7 @@ SAN_CFLAGS = $(STD) $(WARN) $(SAN) -MMD -MP -Ilib $(LIB_CFLAGS) $(CFLAGS)
 CMOCKA_CFLAGS != pkg-config --cflags cmocka 2>/dev/null || true
 CMOCKA_LIBS   != pkg-config --libs cmocka 2>/dev/null || echo -lcmocka
 # lib/ uses libwebsockets (LEJP, in proto) and sqlite3 (in store); a program
-# links what it uses (anomaly-top and anomaly-export never link lws).
+# links what it uses (anomaly-top and anomaly-export link lws for -u only).
 LWS_CFLAGS    != pkg-config --cflags libwebsockets 2>/dev/null || true
 LWS_LIBS      != pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets
 SQLITE_CFLAGS != pkg-config --cflags sqlite3 2>/dev/null || true
@@ -67,7 +67,8 @@ WSRAW	= build/tests/tools/wsraw
 SEND_SRC = $(wildcard cmd/anomaly-send/*.c)
 SEND_OBJ = $(SEND_SRC:%.c=build/%.o)
 SEND	= build/anomaly-send
-# anomaly-top: curses only in crt.c; links the store, never libwebsockets.
+# anomaly-top: curses only in crt.c; links the store, and lws for -u
+# (lib/apiclient.c).
 NCURSES_CFLAGS != pkg-config --cflags ncursesw 2>/dev/null || true
 NCURSES_LIBS   != pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw
 TOP_SRC	= $(wildcard cmd/anomaly-top/*.c)
@@ -103,7 +104,8 @@ node_modules/uplot/package.json: package.json package-lock.json
 $(UPLOT): node_modules/uplot/package.json
 	@mkdir -p $(UPLOT_DIR)
 	cp node_modules/uplot/$(if $(filter LICENSE,$(@F)),,dist/)$(@F) $@
-# anomaly-export reads the database only: it links sqlite3, never lws.
+# anomaly-export reads databases (sqlite3) and, with -u, anomalyd's JSON
+# API through lws's HTTP client (lib/apiclient.c).
 EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
 EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
@@ -125,7 +127,7 @@ $(SEND): $(SEND_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
 $(TOP): $(TOP_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_OBJ) $(LIB) $(SQLITE_LIBS) \
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) \
 	    $(NCURSES_LIBS) -lm
 
 build/cmd/anomaly-top/crt.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
@@ -134,15 +136,15 @@ build/cmd/anomaly-top/crt.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 $(TOP_UNIT): tests/unit/test_top.c $(TOP_MODEL_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
-	    $(TOP_MODEL_OBJ) $(LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+	    $(TOP_MODEL_OBJ) $(LIB) $(CMOCKA_LIBS) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(TOP_SAN_UNIT): tests/unit/test_top.c $(TOP_SAN_OBJ) $(SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
-	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(EXPORT): $(EXPORT_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(SQLITE_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(SAN_LIB): $(SAN_OBJ)
 	@rm -f $@
@@ -203,7 +205,7 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 BROWSER_TESTS = tests/browser/pages.sh tests/browser/login.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
 COMMAND_TESTS = tests/commands/send.sh tests/commands/top.sh \
-	tests/commands/export.sh
+	tests/commands/export.sh tests/commands/remote.sh
 # the hostile-input matrix, crash, slow peers, disk full, the fuzz corpora
 # replayed, the memory budget, long batches, and a hostile load beside
 # well-behaved clients

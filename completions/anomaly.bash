@@ -118,11 +118,14 @@ _anomaly()
 		    --fail-on-alert --resume --delete --wait
 		    --version" ;;
 	anomaly-top)
-		opts="-d --db -n --interval -c --client -b --batch
-		    --iterations -h --help --version" ;;
+		opts="-d --db -u --url -n --interval -c --client -b --batch
+		    --iterations --read-token-file --cacert -k --insecure
+		    -h --help --version" ;;
 	anomaly-export)
-		opts="-d --db -c --client --since --until -a --anomalies-only
-		    -A --alerts-only -f --format -o --output --clients -h --help --version" ;;
+		opts="-d --db -u --url -c --client --since --until -a
+		    --anomalies-only -A --alerts-only -f --format -o --output
+		    --clients --read-token-file --cacert -k --insecure -h --help
+		    --version" ;;
 	*)
 		return 0 ;;
 	esac
@@ -192,7 +195,8 @@ _anomaly()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
-	--token-file|--admin-token-file|--read-token-file|--key-file|-o|--output)
+	--token-file|--admin-token-file|--key-file|-o|--output|\
+	--read-token-file|--cacert)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;

@@ -258,6 +258,8 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 	}
 	if (strcmp(path, "/api/clients") == 0)
 		return api_clients(srv, wsi, b, link, why);
+	if (strcmp(path, "/api/alerts") == 0)
+		return api_alerts(srv, wsi, b, why);
 	if ((rc = id_in(path, "/api/clients/", "/points", id)) != 0) {
 		*why = "no such client";
 		return rc == 1 ? api_points(srv, wsi, id, stream, why) : 404;
