@@ -29,6 +29,7 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 #include "token.h"
 #include "ws.h"
 
@@ -47,6 +48,7 @@ enum {
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
+	OPT_TLS_CERT, OPT_TLS_KEY,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -94,6 +96,8 @@ static const struct option longopts[] = {
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
 	{ "admin-token-file",	required_argument, NULL,
 	    OPT_ADMIN_TOKEN_FILE },
+	{ "tls-cert",		required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key",		required_argument, NULL, OPT_TLS_KEY },
 	{ "batch-rows",		required_argument, NULL, OPT_BATCH_ROWS },
 	{ "batch-ms",		required_argument, NULL, OPT_BATCH_MS },
 	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
@@ -126,6 +130,7 @@ usage(FILE *fp, int full)
 "                [--allow-origin ORIGIN]\n"
 "                [--hello-timeout S] [--ping-timeout S]\n"
 "                [--token-file FILE] [--admin-token-file FILE]\n"
+"                [--tls-cert FILE --tls-key FILE]\n"
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "       anomalyd -h | --help | --version\n");
@@ -173,6 +178,9 @@ usage(FILE *fp, int full)
 "      --admin-token-file FILE\n"
 "                           the operator token: it may take over and claim\n"
 "                           any client id, and only it may DELETE a client\n"
+"      --tls-cert FILE      serve wss:// and https:// only, with this PEM\n"
+"                           certificate chain (reread on SIGHUP)\n"
+"      --tls-key FILE       the PEM private key of --tls-cert\n"
 "      --batch-rows N       commit at most N rows at once (default 4096)\n"
 "      --batch-ms N         wait at most N ms to group a commit (default 5)\n"
 "      --snapshot-every N   save detector state every N points (default 4096)\n"
@@ -479,6 +487,12 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_WWW:
 			cfg->www = optarg;
 			break;
+		case OPT_TLS_CERT:
+			cfg->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			cfg->tls_key = optarg;
+			break;
 		case 'p':
 			param_by_name(cfg, optarg);
 			break;
@@ -513,6 +527,8 @@ options(struct config *cfg, int argc, char *argv[])
 	t.window = DETECT_WINDOW_MIN;
 	if (detect_settings_check(&t, err, sizeof(err)) == -1)
 		bad("%s", err);
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		bad("--tls-cert and --tls-key go together");
 	if (token_file != NULL)
 		read_token("--token-file", token_file, &cfg->token,
 		    &cfg->token_len);
@@ -666,9 +682,10 @@ on_signal(int sig)
 static void
 reload(struct server *srv)
 {
-	(void)srv;
-	warnx("SIGHUP: nothing to reload (the token and the options are "
-	    "read at start only)");
+	tls_reload(srv);
+	if (srv->cfg.tls_cert == NULL)
+		warnx("SIGHUP: nothing to reload (the token and the options "
+		    "are read at start only)");
 }
 
 /* SIGUSR1: one line on stderr of what the server does. */
@@ -736,7 +753,7 @@ main(int argc, char *argv[])
 		.deleted = http_deleted,
 	};
 	static struct server srv;
-	struct lws_protocols protocols[3];
+	struct lws_protocols protocols[4];
 	struct lws_context_creation_info info;
 	lws_retry_bo_t retry;
 	struct sigaction sa;
@@ -761,6 +778,9 @@ main(int argc, char *argv[])
 	srv.started_us = clock_mono_us();
 	budget_init(&srv.budget, srv.cfg.max_memory);
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
+	if (srv.cfg.tls_cert != NULL && tls_check(srv.cfg.tls_cert,
+	    srv.cfg.tls_key, err, sizeof(err)) == -1)
+		errx(1, "%s", err);
 	if ((e = try_bind(&srv.cfg)) != 0)
 		errx(1, "%s: %s", srv.cfg.where, e == EADDRINUSE ?
 		    "address already in use" : strerror(e));
@@ -797,6 +817,7 @@ main(int argc, char *argv[])
 	memset(protocols, 0, sizeof(protocols));
 	protocols[0] = http_protocol;
 	protocols[1] = ws_protocol;
+	protocols[2] = tls_plain_protocol;
 	memset(&retry, 0, sizeof(retry));
 	retry.secs_since_valid_ping = (uint16_t)(srv.cfg.ping_timeout > 30000 ?
 	    30000 : srv.cfg.ping_timeout);
@@ -821,6 +842,7 @@ main(int argc, char *argv[])
 	/* headers of up to 8 KiB, as most servers take; lws drops the
 	 * connection of a request over it (anomalyd(8) BUGS) */
 	info.max_http_header_data = 8192;
+	tls_setup(&srv, &info);
 	if (guard_init(&srv, loopback(&srv.cfg), info.fd_limit_per_thread) ==
 	    -1)
 		errx(1, "out of memory");
@@ -839,7 +861,9 @@ main(int argc, char *argv[])
 		errx(1, "%s", err);
 	}
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, LWS_US_PER_SEC);
-	warnx("listening on %s, database %s", srv.cfg.where, srv.dbpath);
+	warnx("listening on %s%s, database %s", srv.cfg.where,
+	    srv.cfg.tls_cert != NULL ? " (TLS: wss:// and https:// only)" :
+	    "", srv.dbpath);
 
 	/*
 	 * The group commit of SPEC §4.  A pass of lws_service() reads what

@@ -26,6 +26,7 @@
  *   api.c, chart.c, pages.c, metrics.c   the JSON API, the SVG chart,
  *              the pages and /metrics (SPEC §5)
  *   http.c     HTTP routing and headers
+ *   tls.c      the certificate of --tls-cert, checked and reloaded
  *   main.c     options, the lws context, the service loop, signals
  * One thread, the event loop's, runs everything but the writer thread
  * and the rebuild thread; the loop never waits for SQLite (writer.h).
@@ -85,6 +86,8 @@ struct config {
 	size_t		 token_len;
 	char		*admin;		/* --admin-token-file's, or NULL */
 	size_t		 admin_len;
+	const char	*tls_cert;	/* --tls-cert, NULL: plain text */
+	const char	*tls_key;	/* --tls-key */
 };
 
 struct session;
