@@ -16,17 +16,19 @@
 #include "log.h"
 #include "tls.h"
 
-/* "OPT PATH: why" into err, why being OpenSSL's newest reason or else
+/* "OPT PATH: why" into err, why being OpenSSL's first reason or else
  * what; clears OpenSSL's errors. */
 static void
 ssl_reason(char *err, size_t size, const char *what, const char *opt,
     const char *path)
 {
-	unsigned long e = ERR_peek_last_error();
+	unsigned long e = ERR_peek_error();
 	const char *r = e != 0 ? ERR_reason_error_string(e) : NULL;
 
 	if (r != NULL && strcmp(r, "no start line") == 0)
 		r = what;
+	else if (r != NULL && strcmp(r, "key values mismatch") == 0)
+		r = "not the key of --tls-cert";
 	snprintf(err, size, "%s %s: %s", opt, path, r != NULL ? r : what);
 	ERR_clear_error();
 }
@@ -59,8 +61,8 @@ tls_check(const char *cert, const char *key, char *err, size_t size)
 		ssl_reason(err, size, "not a PEM private key", "--tls-key",
 		    key);
 	else if (SSL_CTX_check_private_key(ctx) != 1)
-		snprintf(err, size, "--tls-key %s: not the key of --tls-cert "
-		    "%s", key, cert);
+		snprintf(err, size, "--tls-key %s: not the key of --tls-cert",
+		    key);
 	else
 		rc = 0;
 	SSL_CTX_free(ctx);
