@@ -370,15 +370,16 @@ verify_cause(int e, char *why, size_t size)
 	return why;
 }
 
-/* What the server at fd answers a plain-text HTTP request: 1 it says
- * it speaks TLS only, 2 it answers in plain HTTP, 0 neither. */
+/* What the server at fd answers a plain-text HTTP request: 1 it closes
+ * at once without a byte (as anomalyd's TLS port does), 2 it answers in
+ * plain HTTP, 0 else. */
 static int
 probe_plain(int fd)
 {
 	static const char req[] = "GET /healthz HTTP/1.0\r\n\r\n";
 	char buf[512];
 	size_t got = 0;
-	ssize_t n;
+	ssize_t n = -1;
 
 	if (write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
 		return 0;
@@ -386,7 +387,7 @@ probe_plain(int fd)
 	    sizeof(buf) - 1 - got)) > 0)
 		got += (size_t)n;
 	buf[got] = '\0';
-	if (strstr(buf, "speaks TLS only") != NULL)
+	if (got == 0 && n == 0)
 		return 1;
 	return strncmp(buf, "HTTP/", 5) == 0 ? 2 : 0;
 }
@@ -427,7 +428,8 @@ wire_connect_error(struct sender *s, char *why, size_t size)
 	else if (e != 0)
 		snprintf(why, size, "%s", strerror(e));
 	else if (!s->tls && probe == 1)
-		snprintf(why, size, "the server speaks TLS only: use wss://");
+		snprintf(why, size, "the server closed the connection without "
+		    "a word: a TLS port? use wss://");
 	else if (s->tls && probe == 2)
 		snprintf(why, size, "TLS handshake failed: the server speaks "
 		    "plain text on this port: use ws://");

@@ -753,7 +753,7 @@ main(int argc, char *argv[])
 		.deleted = http_deleted,
 	};
 	static struct server srv;
-	struct lws_protocols protocols[4];
+	struct lws_protocols protocols[3];
 	struct lws_context_creation_info info;
 	lws_retry_bo_t retry;
 	struct sigaction sa;
@@ -811,13 +811,16 @@ main(int argc, char *argv[])
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGXFSZ, &sa, NULL);	/* a file size limit is a write error */
 
+	/* with TLS, lws's notices (log_lws() shows one of them below -vv) */
 	lws_set_log_level(srv.cfg.verbose >= 2 ? LLL_ERR | LLL_WARN |
 	    LLL_NOTICE : srv.cfg.verbose ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    log_lws);
+	if (srv.cfg.tls_cert != NULL)
+		lws_set_log_level(srv.cfg.verbose >= 1 ? LLL_ERR | LLL_WARN |
+		    LLL_NOTICE : LLL_ERR | LLL_NOTICE, log_lws);
 	memset(protocols, 0, sizeof(protocols));
 	protocols[0] = http_protocol;
 	protocols[1] = ws_protocol;
-	protocols[2] = tls_plain_protocol;
 	memset(&retry, 0, sizeof(retry));
 	retry.secs_since_valid_ping = (uint16_t)(srv.cfg.ping_timeout > 30000 ?
 	    30000 : srv.cfg.ping_timeout);

@@ -12,12 +12,7 @@
 /* Whether cert (a PEM chain) and key (its PEM private key) can be read
  * and go together: 0, or -1 with the reason in err. */
 int tls_check(const char *cert, const char *key, char *err, size_t size);
-/* The raw protocol of a peer lws does not understand: plain text on the
- * TLS port (it gets a 400 that says to use TLS), TLS on a plain-text port
- * (a close), no HTTP method (a 400); each a line in the log. */
-extern const struct lws_protocols tls_plain_protocol;
-/* Sets the TLS fields of info from srv->cfg, and the fallback to
- * tls_plain_protocol. */
+/* Sets the TLS fields of info from srv->cfg (none without --tls-cert). */
 void tls_setup(struct server *srv, struct lws_context_creation_info *info);
 /* SIGHUP: rereads the certificate and key; new connections get them, open
  * ones keep theirs.  An unusable pair is logged and the old one kept.
