@@ -91,7 +91,7 @@ _anomaly()
 		case ${COMP_WORDS[i-1]} in
 		-u|--url|-i|--client-id|-w|--window|-t|--time-column|-v|\
 		--value-column|--rate|--speed|--inflight|--log-dir|--retries|\
-		--token-file|--key-file) continue ;;
+		--token-file|--key-file|--cacert) continue ;;
 		esac
 		[[ $w == -* ]] && continue
 		w=${w/#\~/$HOME}
@@ -107,7 +107,7 @@ _anomaly()
 		    --max-window --max-message --max-batch --max-pending
 		    --max-memory --max-handshakes --max-per-addr --allow-origin
 		    --hello-timeout --ping-timeout --token-file
-		    --admin-token-file --batch-rows
+		    --admin-token-file --tls-cert --tls-key --batch-rows
 		    --batch-ms --snapshot-every --sync -v --verbose -h --help
 		    --version" ;;
 	anomaly-send)
@@ -115,8 +115,8 @@ _anomaly()
 		    -v --value-column --no-header --rate --realtime --speed
 		    --inflight --loop --json -q --quiet --log-dir --no-log
 		    --retries --token-file --key-file --fail-on-anomaly -h --help
-		    --fail-on-alert --resume --delete --wait
-		    --version" ;;
+		    --fail-on-alert --resume --delete --wait --cacert -k
+		    --insecure --version" ;;
 	anomaly-top)
 		opts="-d --db -n --interval -c --client -b --batch
 		    --iterations -h --help --version" ;;
@@ -192,7 +192,8 @@ _anomaly()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
-	--token-file|--admin-token-file|--key-file|-o|--output)
+	--token-file|--admin-token-file|--key-file|-o|--output|--tls-cert|\
+	--tls-key|--cacert)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
