@@ -190,8 +190,8 @@ usage(FILE *fp, int full)
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
-"Signals: INT, TERM, QUIT stop cleanly; HUP reloads (nothing yet); USR1 logs\n"
-"a status line; USR2, ALRM, PIPE, XFSZ are ignored.\n"
+"Signals: INT, TERM, QUIT stop cleanly; HUP rereads the TLS certificate; USR1\n"
+"logs a status line; USR2, ALRM, PIPE, XFSZ are ignored.\n"
 "Exit status: 0 stopped by a signal, 1 failure, 2 usage.\n");
 }
 
