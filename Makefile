@@ -31,6 +31,9 @@ CSV_LIBS      != pkg-config --libs libcsv 2>/dev/null || echo -lcsv
 # anomalyd hashes client keys with SHA-256 (cmd/anomalyd/claim.c).
 CRYPTO_CFLAGS != pkg-config --cflags libcrypto 2>/dev/null || true
 CRYPTO_LIBS   != pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto
+# anomalyd checks and reloads its TLS certificate, anomaly-send reads why a
+# server certificate failed verification (cmd/anomalyd/tls.c, wire.c).
+SSL_LIBS      != pkg-config --libs libssl 2>/dev/null || echo -lssl
 LIB_CFLAGS = $(LWS_CFLAGS) $(SQLITE_CFLAGS)
 LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
@@ -45,8 +48,10 @@ DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
 # browser tests drive headless Chromium from node (fonts for readable
 # screenshots); anomaly-top's run in tmux; anomaly-export's test measures max
 # RSS with GNU time; man pages are linted with mandoc; zsh and fish check
-# their completions' syntax.
-DEB_TEST_PACKAGES = chromium fonts-liberation tmux time mandoc zsh fish
+# their completions' syntax; the TLS test makes its certificates with openssl
+# and fetches over https with curl.
+DEB_TEST_PACKAGES = chromium fonts-liberation tmux time mandoc zsh fish \
+	openssl curl
 DEB_PACKAGES += $(DEB_TEST_PACKAGES)
 
 LIB_SRC	= $(wildcard lib/*.c)
@@ -118,13 +123,14 @@ $(LIB): $(LIB_OBJ)
 
 $(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) \
-	    $(CRYPTO_LIBS) -lm
+	    $(SSL_LIBS) $(CRYPTO_LIBS) -lm
 
 # anomalyd commits on a writer thread (cmd/anomalyd/writer.c)
 $(ANOMALYD_OBJ): ALL_CFLAGS += -pthread $(CRYPTO_CFLAGS)
 
 $(SEND): $(SEND_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) \
+	    $(SSL_LIBS) $(CRYPTO_LIBS) -lm
 
 $(TOP): $(TOP_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) \
@@ -200,7 +206,8 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/writer.sh tests/anomalyd/stall.sh \
 	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh \
 	tests/anomalyd/takeover.sh \
-	tests/anomalyd/guard.sh tests/anomalyd/readtoken.sh
+	tests/anomalyd/guard.sh tests/anomalyd/readtoken.sh \
+	tests/anomalyd/tls.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh tests/browser/login.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export

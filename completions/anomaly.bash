@@ -91,7 +91,7 @@ _anomaly()
 		case ${COMP_WORDS[i-1]} in
 		-u|--url|-i|--client-id|-w|--window|-t|--time-column|-v|\
 		--value-column|--rate|--speed|--inflight|--log-dir|--retries|\
-		--token-file|--key-file) continue ;;
+		--token-file|--key-file|--cacert) continue ;;
 		esac
 		[[ $w == -* ]] && continue
 		w=${w/#\~/$HOME}
@@ -107,7 +107,8 @@ _anomaly()
 		    --max-window --max-message --max-batch --max-pending
 		    --max-memory --max-handshakes --max-per-addr --allow-origin
 		    --hello-timeout --ping-timeout --token-file
-		    --admin-token-file --read-token-file --batch-rows
+		    --admin-token-file --read-token-file --tls-cert --tls-key
+		    --batch-rows
 		    --batch-ms --snapshot-every --sync -v --verbose -h --help
 		    --version" ;;
 	anomaly-send)
@@ -115,8 +116,8 @@ _anomaly()
 		    -v --value-column --no-header --rate --realtime --speed
 		    --inflight --loop --json -q --quiet --log-dir --no-log
 		    --retries --token-file --key-file --fail-on-anomaly -h --help
-		    --fail-on-alert --resume --delete --wait
-		    --version" ;;
+		    --fail-on-alert --resume --delete --wait --cacert -k
+		    --insecure --version" ;;
 	anomaly-top)
 		opts="-d --db -u --url -n --interval -c --client -b --batch
 		    --iterations --read-token-file --cacert -k --insecure
@@ -196,7 +197,7 @@ _anomaly()
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
 	--token-file|--admin-token-file|--key-file|-o|--output|\
-	--read-token-file|--cacert)
+	--read-token-file|--cacert|--tls-cert|--tls-key)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;

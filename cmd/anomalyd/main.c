@@ -31,6 +31,7 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 #include "token.h"
 #include "ws.h"
 
@@ -49,6 +50,7 @@ enum {
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
+	OPT_TLS_CERT, OPT_TLS_KEY,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -98,6 +100,8 @@ static const struct option longopts[] = {
 	    OPT_READ_TOKEN_FILE },
 	{ "admin-token-file",	required_argument, NULL,
 	    OPT_ADMIN_TOKEN_FILE },
+	{ "tls-cert",		required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key",		required_argument, NULL, OPT_TLS_KEY },
 	{ "batch-rows",		required_argument, NULL, OPT_BATCH_ROWS },
 	{ "batch-ms",		required_argument, NULL, OPT_BATCH_MS },
 	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
@@ -131,6 +135,7 @@ usage(FILE *fp, int full)
 "                [--hello-timeout S] [--ping-timeout S]\n"
 "                [--token-file FILE] [--admin-token-file FILE]\n"
 "                [--read-token-file FILE]\n"
+"                [--tls-cert FILE --tls-key FILE]\n"
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "       anomalyd -h | --help | --version\n");
@@ -182,6 +187,9 @@ usage(FILE *fp, int full)
 "                           require this token of every HTTP request but\n"
 "                           /healthz: Authorization: Bearer, or the cookie\n"
 "                           of the login page /login\n"
+"      --tls-cert FILE      serve wss:// and https:// only, with this PEM\n"
+"                           certificate chain (reread on SIGHUP)\n"
+"      --tls-key FILE       the PEM private key of --tls-cert\n"
 "      --batch-rows N       commit at most N rows at once (default 4096)\n"
 "      --batch-ms N         wait at most N ms to group a commit (default 5)\n"
 "      --snapshot-every N   save detector state every N points (default 4096)\n"
@@ -191,9 +199,9 @@ usage(FILE *fp, int full)
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
-"Signals: INT, TERM, QUIT stop cleanly; HUP rereads the token files (a file\n"
-"that cannot be used keeps the old token); USR1 logs a status line; USR2,\n"
-"ALRM, PIPE, XFSZ are ignored.\n"
+"Signals: INT, TERM, QUIT stop cleanly; HUP rereads the token files and the\n"
+"TLS certificate (a file that cannot be used keeps the old one); USR1 logs\n"
+"a status line; USR2, ALRM, PIPE, XFSZ are ignored.\n"
 "Exit status: 0 stopped by a signal, 1 failure, 2 usage.\n");
 }
 
@@ -492,6 +500,12 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_WWW:
 			cfg->www = optarg;
 			break;
+		case OPT_TLS_CERT:
+			cfg->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			cfg->tls_key = optarg;
+			break;
 		case 'p':
 			param_by_name(cfg, optarg);
 			break;
@@ -526,6 +540,8 @@ options(struct config *cfg, int argc, char *argv[])
 	t.window = DETECT_WINDOW_MIN;
 	if (detect_settings_check(&t, err, sizeof(err)) == -1)
 		bad("%s", err);
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		bad("--tls-cert and --tls-key go together");
 	if (token_file != NULL)
 		read_token("--token-file", token_file, &cfg->token,
 		    &cfg->token_len);
@@ -712,9 +728,10 @@ reload(struct server *srv)
 {
 	struct config *cfg = &srv->cfg;
 
+	tls_reload(srv);
 	if (cfg->token_file == NULL && cfg->admin_file == NULL &&
-	    cfg->read_file == NULL)
-		warnx("SIGHUP: no token file to reread");
+	    cfg->read_file == NULL && cfg->tls_cert == NULL)
+		warnx("SIGHUP: no token file or certificate to reread");
 	reload_token("--token-file", cfg->token_file, &cfg->token,
 	    &cfg->token_len);
 	reload_token("--admin-token-file", cfg->admin_file, &cfg->admin,
@@ -815,6 +832,9 @@ main(int argc, char *argv[])
 		errx(1, "no random bytes for the read cookie's key");
 	budget_init(&srv.budget, srv.cfg.max_memory);
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
+	if (srv.cfg.tls_cert != NULL && tls_check(srv.cfg.tls_cert,
+	    srv.cfg.tls_key, err, sizeof(err)) == -1)
+		errx(1, "%s", err);
 	if ((e = try_bind(&srv.cfg)) != 0)
 		errx(1, "%s: %s", srv.cfg.where, e == EADDRINUSE ?
 		    "address already in use" : strerror(e));
@@ -845,9 +865,13 @@ main(int argc, char *argv[])
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGXFSZ, &sa, NULL);	/* a file size limit is a write error */
 
+	/* with TLS, lws's notices (log_lws() shows one of them below -vv) */
 	lws_set_log_level(srv.cfg.verbose >= 2 ? LLL_ERR | LLL_WARN |
 	    LLL_NOTICE : srv.cfg.verbose ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    log_lws);
+	if (srv.cfg.tls_cert != NULL)
+		lws_set_log_level(srv.cfg.verbose >= 1 ? LLL_ERR | LLL_WARN |
+		    LLL_NOTICE : LLL_ERR | LLL_NOTICE, log_lws);
 	memset(protocols, 0, sizeof(protocols));
 	protocols[0] = http_protocol;
 	protocols[1] = ws_protocol;
@@ -875,6 +899,7 @@ main(int argc, char *argv[])
 	/* headers of up to 8 KiB, as most servers take; lws drops the
 	 * connection of a request over it (anomalyd(8) BUGS) */
 	info.max_http_header_data = 8192;
+	tls_setup(&srv, &info);
 	if (guard_init(&srv, loopback(&srv.cfg), info.fd_limit_per_thread) ==
 	    -1)
 		errx(1, "out of memory");
@@ -893,7 +918,9 @@ main(int argc, char *argv[])
 		errx(1, "%s", err);
 	}
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, LWS_US_PER_SEC);
-	warnx("listening on %s, database %s", srv.cfg.where, srv.dbpath);
+	warnx("listening on %s%s, database %s", srv.cfg.where,
+	    srv.cfg.tls_cert != NULL ? " (TLS: wss:// and https:// only)" :
+	    "", srv.dbpath);
 
 	/*
 	 * The group commit of SPEC §4.  A pass of lws_service() reads what

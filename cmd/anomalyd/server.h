@@ -27,6 +27,7 @@
  *   api.c, chart.c, pages.c, metrics.c   the JSON API, the SVG chart,
  *              the pages and /metrics (SPEC §5)
  *   http.c     HTTP routing and headers
+ *   tls.c      the certificate of --tls-cert, checked and reloaded
  *   main.c     options, the lws context, the service loop, signals
  * One thread, the event loop's, runs everything but the writer thread
  * and the rebuild thread; the loop never waits for SQLite (writer.h).
@@ -91,9 +92,9 @@ struct config {
 	const char	*token_file;	/* the files, as given, reread on */
 	const char	*admin_file;	/* SIGHUP (main.c reload()); NULL: */
 	const char	*read_file;	/* not given */
-	const char	*tls_cert, *tls_key;	/* --tls-cert, --tls-key
-					 * (helper T's TLS); a cookie is
-					 * Secure when tls_cert is set */
+	const char	*tls_cert;	/* --tls-cert, NULL: plain text (a
+					 * cookie is Secure when set) */
+	const char	*tls_key;	/* --tls-key */
 };
 
 struct session;

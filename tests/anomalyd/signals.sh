@@ -27,7 +27,7 @@ client=$!
 waitfor "$tmp/held" '"seq":1,'
 
 kill -HUP "$pid"
-waitfor "$tmp/log" 'SIGHUP: no token file to reread'
+waitfor "$tmp/log" 'SIGHUP: no token file or certificate to reread'
 ok $? "SIGHUP: without a token file, logs that there is none to reread"
 alive
 ok $? "SIGHUP: the server goes on"
