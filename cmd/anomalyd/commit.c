@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "alert.h"
 #include "commit.h"
 #include "log.h"
 #include "reply.h"
@@ -230,6 +231,7 @@ complete(struct server *srv, struct batch *b)
 		rc = -1;
 	} else {
 		srv->hooks->committed(srv, b->id);
+		alert_committed(srv, b);
 		release(srv, b->id);
 	}
 	batch_clear(b);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
@@ -47,6 +48,7 @@ enum {
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
+	OPT_ON_ALERT, OPT_ON_ALERT_JOBS, OPT_ON_ALERT_TIMEOUT,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -99,6 +101,10 @@ static const struct option longopts[] = {
 	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
 	{ "sync",		required_argument, NULL, OPT_SYNC },
 	{ "www",		required_argument, NULL, OPT_WWW },
+	{ "on-alert",		required_argument, NULL, OPT_ON_ALERT },
+	{ "on-alert-jobs",	required_argument, NULL, OPT_ON_ALERT_JOBS },
+	{ "on-alert-timeout",	required_argument, NULL,
+	    OPT_ON_ALERT_TIMEOUT },
 	{ "param",		required_argument, NULL, 'p' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -128,6 +134,7 @@ usage(FILE *fp, int full)
 "                [--token-file FILE] [--admin-token-file FILE]\n"
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
+"                [--on-alert CMD] [--on-alert-jobs K] [--on-alert-timeout S]\n"
 "       anomalyd -h | --help | --version\n");
 	if (!full)
 		return;
@@ -179,6 +186,15 @@ usage(FILE *fp, int full)
 "      --sync normal|full   SQLite synchronous mode (default normal)\n"
 "      --www DIR            files of /static/ (default ../share/anomaly/www\n"
 "                           beside the program's directory)\n"
+"Alert delivery (once the alert's point is committed):\n"
+"      --on-alert CMD       run /bin/sh -c CMD once per alert, the alert in its\n"
+"                           environment only: ANOMALY_CLIENT_ID, ANOMALY_N,\n"
+"                           ANOMALY_TIMESTAMP, ANOMALY_VALUE, ANOMALY_DETECTORS,\n"
+"                           ANOMALY_URL\n"
+"      --on-alert-jobs K    commands running at once (default 4; 1024 more\n"
+"                           wait, beyond that alerts are dropped and counted)\n"
+"      --on-alert-timeout S kill a command still running after S seconds\n"
+"                           (default 30)\n"
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
@@ -380,6 +396,8 @@ options(struct config *cfg, int argc, char *argv[])
 	cfg->batch_us = 5 * 1000;
 	cfg->snapshot_every = 4096;
 	cfg->sync = STORE_SYNC_NORMAL;
+	cfg->on_alert_jobs = 4;
+	cfg->on_alert_timeout = 30;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":l:d:p:vh", longopts, NULL)) !=
@@ -478,6 +496,19 @@ options(struct config *cfg, int argc, char *argv[])
 			break;
 		case OPT_WWW:
 			cfg->www = optarg;
+			break;
+		case OPT_ON_ALERT:
+			if (alert_check(optarg, err, sizeof(err)) == -1)
+				bad("--on-alert: %s", err);
+			cfg->on_alert = optarg;
+			break;
+		case OPT_ON_ALERT_JOBS:
+			cfg->on_alert_jobs = (unsigned)number("on-alert-jobs",
+			    optarg, 1, 1024, 0);
+			break;
+		case OPT_ON_ALERT_TIMEOUT:
+			cfg->on_alert_timeout = (unsigned)number(
+			    "on-alert-timeout", optarg, 1, 86400, 0);
 			break;
 		case 'p':
 			param_by_name(cfg, optarg);
@@ -776,6 +807,8 @@ main(int argc, char *argv[])
 	    clients_init(&srv) == -1)
 		errx(1, "out of memory");
 	commit_init(&srv, &hooks);
+	if (alert_init(&srv) == -1)
+		errx(1, "out of memory");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -915,6 +948,7 @@ main(int argc, char *argv[])
 	writer_free(srv.wr);
 	if (store_clients_deactivate(srv.st, err, sizeof(err)) == -1)
 		warnx("%s", err);
+	alert_free(&srv);
 	clients_free(&srv);		/* before the jobs they point to */
 	rebuilder_free(srv.rb);
 	commit_free(&srv);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 
+#include "alert.h"
 #include "commit.h"
 #include "log.h"
 #include "metrics.h"
@@ -20,6 +21,7 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 {
 	const struct commit_stats *cs = &srv->commits;
 	struct store_totals t;
+	struct alert_stats as;
 	size_t i;
 
 	(void)why;
@@ -64,5 +66,14 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	    cs->usec / 1e6);
 	put_fmt(b, "anomalyd_commit_duration_seconds_count %" PRIu64 "\n",
 	    cs->count);
+	alert_stats(srv, &as);
+	metric(b, "anomalyd_on_alert_total", "counter", "--on-alert "
+	    "commands by result: ok, failed (non-zero exit, signal, not "
+	    "started), timeout (killed), dropped (the queue was full).");
+	put_fmt(b, "anomalyd_on_alert_total{result=\"ok\"} %" PRIu64 "\n"
+	    "anomalyd_on_alert_total{result=\"failed\"} %" PRIu64 "\n"
+	    "anomalyd_on_alert_total{result=\"timeout\"} %" PRIu64 "\n"
+	    "anomalyd_on_alert_total{result=\"dropped\"} %" PRIu64 "\n",
+	    as.ok, as.failed, as.timeout, as.dropped);
 	return 200;
 }

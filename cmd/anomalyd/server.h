@@ -14,6 +14,7 @@
  *   rebuild.c  the thread that rebuilds detectors from the database
  *   reply.c    a reply and the error that replaces it
  *   put.c      text, HTML, URLs and JSON into a buffer, for the pages
+ *   alert.c    --on-alert: a command per committed alert
  *   commit.c   the group commit: the filling batch, the replies that wait
  *              for it, their release, the commit histogram
  *   clients.c  the registry of clients, their detectors, judging points
@@ -85,6 +86,9 @@ struct config {
 	size_t		 token_len;
 	char		*admin;		/* --admin-token-file's, or NULL */
 	size_t		 admin_len;
+	const char	*on_alert;	/* --on-alert's command, or NULL */
+	unsigned	 on_alert_jobs;	/* at most that many at once */
+	unsigned	 on_alert_timeout;	/* seconds */
 };
 
 struct session;
@@ -209,6 +213,7 @@ struct commit_stats {
 struct commit_hooks;
 struct http_session;
 struct guard;
+struct alerts;
 
 struct server {
 	struct config	 cfg;
@@ -252,6 +257,7 @@ struct server {
 	size_t		 snap_bytes;	/* disconnect snapshots in the */
 	uint64_t	 snap_batch;	/* batch of this id (clients.c) */
 	uint64_t	 snap_skipped;	/* over the cap, since start */
+	struct alerts	*alerts;	/* --on-alert's (alert.c), or NULL */
 };
 
 #endif
