@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alert.h"
@@ -24,14 +25,6 @@ extern char **environ;
 
 #define REAP_US	(50 * LWS_US_PER_MS)	/* while commands run */
 
-/* An alert waiting for a job, or the one a job runs. */
-struct alert_item {
-	char		 id[STORE_ID_MAX + 1];
-	int64_t		 n;
-	struct store_ts	 ts;
-	double		 value;
-	uint32_t	 votes;
-};
 
 struct job {
 	pid_t		 pid;		/* 0: free */
@@ -48,7 +41,7 @@ struct alerts {
 	struct job	*jobs;		/* cfg.on_alert_jobs of them */
 	unsigned	 running;
 	struct alert_stats st;
-	char		 base[96];	/* "http://127.0.0.1:3000" */
+	int		 quiet;		/* the context is going away */
 	lws_sorted_usec_list_t reap;
 };
 
@@ -82,7 +75,6 @@ int
 alert_init(struct server *srv)
 {
 	struct alerts *a;
-	const char *w = srv->cfg.where;
 
 	if (srv->cfg.on_alert == NULL)
 		return 0;
@@ -96,37 +88,66 @@ alert_init(struct server *srv)
 		return -1;
 	}
 	a->srv = srv;
-	if (w[0] == '*')
-		snprintf(a->base, sizeof(a->base), "http://localhost%s", w + 1);
-	else
-		snprintf(a->base, sizeof(a->base), "http://%s", w);
 	srv->alerts = a;
 	return 0;
 }
 
-/* The shortest of %.15g and %.17g that reads back as d. */
-static void
-format_real(char *buf, size_t len, double d)
+void
+alert_url(const struct server *srv, const char *id, char *buf, size_t len)
+{
+	const char *w = srv->cfg.where;
+
+	if (w[0] == '*')
+		snprintf(buf, len, "http://localhost%s/client/%s", w + 1, id);
+	else
+		snprintf(buf, len, "http://%s/client/%s", w, id);
+}
+
+void
+alert_real(char *buf, size_t len, double d)
 {
 	snprintf(buf, len, "%.15g", d);
 	if (strtod(buf, NULL) != d)
 		snprintf(buf, len, "%.17g", d);
 }
 
-static void
-format_ts(char *buf, size_t len, const struct store_ts *ts)
+void
+alert_ts(char *buf, size_t len, const struct store_ts *ts)
 {
 	switch (ts->type) {
 	case STORE_TS_INTEGER:
 		snprintf(buf, len, "%" PRId64, ts->i);
 		break;
 	case STORE_TS_REAL:
-		format_real(buf, len, ts->r);
+		alert_real(buf, len, ts->r);
 		break;
 	default:
 		snprintf(buf, len, "%.*s", (int)ts->len, ts->text);
 		break;
 	}
+}
+
+void
+alert_detectors(char *buf, size_t len, uint32_t votes)
+{
+	size_t o = 0;
+	unsigned k;
+
+	buf[0] = '\0';
+	for (k = 0; k < DETECT_KINDS; k++)
+		if (votes & (1u << k) && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s",
+			    o > 0 ? "," : "", detect_kind_name(k));
+}
+
+void
+alert_of(struct alert_item *it, const struct wop *op)
+{
+	snprintf(it->id, sizeof(it->id), "%s", op->id);
+	it->n = op->p.n;
+	it->ts = op->p.ts;
+	it->value = op->p.value;
+	it->votes = op->p.votes;
 }
 
 /* Starts the command for alert it in job j.  Returns 0, or -1 (counted
@@ -140,25 +161,20 @@ start(struct alerts *a, struct job *j, const struct alert_item *it)
 	char *argv[] = { "/bin/sh", "-c", (char *)cfg->on_alert, NULL };
 	char **env;
 	size_t nenv, i, o;
-	unsigned k;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	int rc;
 
-	format_ts(ts, sizeof(ts), &it->ts);
+	alert_ts(ts, sizeof(ts), &it->ts);
 	snprintf(e_id, sizeof(e_id), "ANOMALY_CLIENT_ID=%s", it->id);
 	snprintf(e_n, sizeof(e_n), "ANOMALY_N=%" PRId64, it->n);
 	snprintf(e_ts, sizeof(e_ts), "ANOMALY_TIMESTAMP=%s", ts);
 	memcpy(e_val, "ANOMALY_VALUE=", 14);
-	format_real(e_val + 14, sizeof(e_val) - 14, it->value);
-	o = (size_t)snprintf(e_det, sizeof(e_det), "ANOMALY_DETECTORS=");
-	for (k = 0; k < DETECT_KINDS; k++)
-		if (it->votes & (1u << k) && o < sizeof(e_det))
-			o += (size_t)snprintf(e_det + o, sizeof(e_det) - o,
-			    "%s%s", o > strlen("ANOMALY_DETECTORS=") ? "," : "",
-			    detect_kind_name(k));
-	snprintf(e_url, sizeof(e_url), "ANOMALY_URL=%s/client/%s", a->base,
-	    it->id);
+	alert_real(e_val + 14, sizeof(e_val) - 14, it->value);
+	memcpy(e_det, "ANOMALY_DETECTORS=", 18);
+	alert_detectors(e_det + 18, sizeof(e_det) - 18, it->votes);
+	memcpy(e_url, "ANOMALY_URL=", 12);
+	alert_url(a->srv, it->id, e_url + 12, sizeof(e_url) - 12);
 
 	for (nenv = 0; environ[nenv] != NULL; nenv++)
 		;
@@ -211,6 +227,8 @@ pump(struct alerts *a)
 {
 	unsigned i;
 
+	if (a->quiet)
+		return;
 	for (i = 0; i < a->srv->cfg.on_alert_jobs && a->count > 0; i++) {
 		if (a->jobs[i].pid != 0)
 			continue;
@@ -294,11 +312,7 @@ alert_committed(struct server *srv, const struct batch *b)
 		}
 		it = &a->q[(a->head + a->count) % ALERT_QUEUE];
 		a->count++;
-		snprintf(it->id, sizeof(it->id), "%s", b->ops[i].id);
-		it->n = b->ops[i].p.n;
-		it->ts = b->ops[i].p.ts;
-		it->value = b->ops[i].p.value;
-		it->votes = b->ops[i].p.votes;
+		alert_of(it, &b->ops[i]);
 	}
 	pump(a);
 }
@@ -313,18 +327,30 @@ alert_stats(const struct server *srv, struct alert_stats *st)
 }
 
 void
+alert_quiet(struct server *srv)
+{
+	if (srv->alerts == NULL)
+		return;
+	lws_sul_cancel(&srv->alerts->reap);
+	srv->alerts->quiet = 1;
+}
+
+void
 alert_free(struct server *srv)
 {
 	struct alerts *a = srv->alerts;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	unsigned i;
 
 	if (a == NULL)
 		return;
-	lws_sul_cancel(&a->reap);
+	if (a->count > 0)
+		logmsg(0, "on-alert: %zu alerts not run at shutdown", a->count);
 	for (i = 0; i < srv->cfg.on_alert_jobs; i++)
-		if (a->jobs[i].pid != 0) {
-			kill(-a->jobs[i].pid, SIGKILL);
-			waitpid(a->jobs[i].pid, NULL, 0);
+		while (a->jobs[i].pid != 0) {	/* shutdown only */
+			reap(&a->reap);
+			if (a->jobs[i].pid != 0)
+				nanosleep(&ts, NULL);
 		}
 	free(a->jobs);
 	free(a->q);

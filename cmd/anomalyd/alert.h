@@ -33,6 +33,27 @@ struct alert_stats {
 	uint64_t	 dropped;	/* the queue was full */
 };
 
+/* An alert: a committed point whose alert flag is set. */
+struct alert_item {
+	char		 id[STORE_ID_MAX + 1];
+	int64_t		 n;
+	struct store_ts	 ts;
+	double		 value;
+	uint32_t	 votes;	/* bit per detector that voted anomaly */
+};
+
+/* The alert of op, a WOP_POINT, into it. */
+void alert_of(struct alert_item *it, const struct wop *op);
+/* The timestamp ts as text (as the point gave it) into buf. */
+void alert_ts(char *buf, size_t len, const struct store_ts *ts);
+/* d as the shorter of %.15g and %.17g that reads back as d. */
+void alert_real(char *buf, size_t len, double d);
+/* The names of the detectors of votes, comma-separated, into buf. */
+void alert_detectors(char *buf, size_t len, uint32_t votes);
+/* The page of client id, from the listen address, into buf. */
+void alert_url(const struct server *srv, const char *id, char *buf,
+    size_t len);
+
 /* Checks the command of cfg->on_alert at start: 0, or -1 with err set
  * when its first word is a path that is not an executable file. */
 int alert_check(const char *cmd, char *err, size_t len);
@@ -44,7 +65,11 @@ int alert_init(struct server *srv);
 void alert_committed(struct server *srv, const struct batch *b);
 /* The counters since start (zeros without --on-alert). */
 void alert_stats(const struct server *srv, struct alert_stats *st);
-/* Kills the commands still running and frees the queue. */
+/* Stops the timer, before the context goes away: from now on nothing
+ * new starts. */
+void alert_quiet(struct server *srv);
+/* Waits for the commands still running, up to their timeout, kills those
+ * left, and frees the queue (what it holds is logged, not run). */
 void alert_free(struct server *srv);
 
 #endif

@@ -11,6 +11,7 @@
 #include "commit.h"
 #include "log.h"
 #include "reply.h"
+#include "webhook.h"
 #include "writer.h"
 
 /* A batch of at most this many operations found with the writer idle at
@@ -232,6 +233,7 @@ complete(struct server *srv, struct batch *b)
 	} else {
 		srv->hooks->committed(srv, b->id);
 		alert_committed(srv, b);
+		webhook_committed(srv, b);
 		release(srv, b->id);
 	}
 	batch_clear(b);

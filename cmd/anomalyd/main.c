@@ -31,6 +31,7 @@
 #include "log.h"
 #include "server.h"
 #include "token.h"
+#include "webhook.h"
 #include "ws.h"
 
 #define SHUTDOWN_MS	1500	/* closing handshakes get this long */
@@ -48,7 +49,7 @@ enum {
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
-	OPT_ON_ALERT, OPT_ON_ALERT_JOBS, OPT_ON_ALERT_TIMEOUT,
+	OPT_ON_ALERT, OPT_ON_ALERT_JOBS, OPT_ON_ALERT_TIMEOUT, OPT_WEBHOOK,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -105,6 +106,7 @@ static const struct option longopts[] = {
 	{ "on-alert-jobs",	required_argument, NULL, OPT_ON_ALERT_JOBS },
 	{ "on-alert-timeout",	required_argument, NULL,
 	    OPT_ON_ALERT_TIMEOUT },
+	{ "webhook",		required_argument, NULL, OPT_WEBHOOK },
 	{ "param",		required_argument, NULL, 'p' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -135,6 +137,7 @@ usage(FILE *fp, int full)
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "                [--on-alert CMD] [--on-alert-jobs K] [--on-alert-timeout S]\n"
+"                [--webhook URL]\n"
 "       anomalyd -h | --help | --version\n");
 	if (!full)
 		return;
@@ -195,6 +198,9 @@ usage(FILE *fp, int full)
 "                           wait, beyond that alerts are dropped and counted)\n"
 "      --on-alert-timeout S kill a command still running after S seconds\n"
 "                           (default 30)\n"
+"      --webhook URL        POST each alert as JSON to URL (http:// or https://),\n"
+"                           one at a time, retried with a backoff up to 5 s;\n"
+"                           beyond 4096 waiting, alerts are dropped and counted\n"
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
@@ -502,6 +508,11 @@ options(struct config *cfg, int argc, char *argv[])
 				bad("--on-alert: %s", err);
 			cfg->on_alert = optarg;
 			break;
+		case OPT_WEBHOOK:
+			if (webhook_check(optarg, err, sizeof(err)) == -1)
+				bad("--webhook: %s", err);
+			cfg->webhook = optarg;
+			break;
 		case OPT_ON_ALERT_JOBS:
 			cfg->on_alert_jobs = (unsigned)number("on-alert-jobs",
 			    optarg, 1, 1024, 0);
@@ -767,7 +778,7 @@ main(int argc, char *argv[])
 		.deleted = http_deleted,
 	};
 	static struct server srv;
-	struct lws_protocols protocols[3];
+	struct lws_protocols protocols[4];
 	struct lws_context_creation_info info;
 	lws_retry_bo_t retry;
 	struct sigaction sa;
@@ -807,7 +818,7 @@ main(int argc, char *argv[])
 	    clients_init(&srv) == -1)
 		errx(1, "out of memory");
 	commit_init(&srv, &hooks);
-	if (alert_init(&srv) == -1)
+	if (alert_init(&srv) == -1 || webhook_init(&srv) == -1)
 		errx(1, "out of memory");
 
 	memset(&sa, 0, sizeof(sa));
@@ -830,6 +841,7 @@ main(int argc, char *argv[])
 	memset(protocols, 0, sizeof(protocols));
 	protocols[0] = http_protocol;
 	protocols[1] = ws_protocol;
+	protocols[2] = webhook_protocol;
 	memset(&retry, 0, sizeof(retry));
 	retry.secs_since_valid_ping = (uint16_t)(srv.cfg.ping_timeout > 30000 ?
 	    30000 : srv.cfg.ping_timeout);
@@ -943,12 +955,14 @@ main(int argc, char *argv[])
 	commit_drain(&srv);
 	writer_quiet(srv.wr);		/* the context goes away */
 	rebuilder_quiet(srv.rb);
+	alert_quiet(&srv);
 	lws_context_destroy(srv.ctx);	/* the rest: snapshots, inactive */
 	commit_drain(&srv);
 	writer_free(srv.wr);
 	if (store_clients_deactivate(srv.st, err, sizeof(err)) == -1)
 		warnx("%s", err);
 	alert_free(&srv);
+	webhook_free(&srv);
 	clients_free(&srv);		/* before the jobs they point to */
 	rebuilder_free(srv.rb);
 	commit_free(&srv);

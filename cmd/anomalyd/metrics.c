@@ -9,6 +9,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "put.h"
+#include "webhook.h"
 
 static void
 metric(struct jsonbuf *b, const char *name, const char *type, const char *help)
@@ -22,6 +23,7 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	const struct commit_stats *cs = &srv->commits;
 	struct store_totals t;
 	struct alert_stats as;
+	struct webhook_stats ws;
 	size_t i;
 
 	(void)why;
@@ -75,5 +77,16 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	    "anomalyd_on_alert_total{result=\"timeout\"} %" PRIu64 "\n"
 	    "anomalyd_on_alert_total{result=\"dropped\"} %" PRIu64 "\n",
 	    as.ok, as.failed, as.timeout, as.dropped);
+	webhook_stats(srv, &ws);
+	metric(b, "anomalyd_webhook_total", "counter", "--webhook "
+	    "requests by result: sent (2xx), failed (attempts, retried), "
+	    "dropped (alerts, the queue was full).");
+	put_fmt(b, "anomalyd_webhook_total{result=\"sent\"} %" PRIu64 "\n"
+	    "anomalyd_webhook_total{result=\"failed\"} %" PRIu64 "\n"
+	    "anomalyd_webhook_total{result=\"dropped\"} %" PRIu64 "\n",
+	    ws.sent, ws.failed, ws.dropped);
+	metric(b, "anomalyd_webhook_queued", "gauge",
+	    "Alerts waiting to be POSTed to --webhook.");
+	put_fmt(b, "anomalyd_webhook_queued %" PRIu64 "\n", ws.queued);
 	return 200;
 }

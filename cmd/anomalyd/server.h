@@ -15,6 +15,7 @@
  *   reply.c    a reply and the error that replaces it
  *   put.c      text, HTML, URLs and JSON into a buffer, for the pages
  *   alert.c    --on-alert: a command per committed alert
+ *   webhook.c  --webhook: a JSON POST per committed alert
  *   commit.c   the group commit: the filling batch, the replies that wait
  *              for it, their release, the commit histogram
  *   clients.c  the registry of clients, their detectors, judging points
@@ -89,6 +90,7 @@ struct config {
 	const char	*on_alert;	/* --on-alert's command, or NULL */
 	unsigned	 on_alert_jobs;	/* at most that many at once */
 	unsigned	 on_alert_timeout;	/* seconds */
+	const char	*webhook;	/* --webhook's URL, or NULL */
 };
 
 struct session;
@@ -214,6 +216,7 @@ struct commit_hooks;
 struct http_session;
 struct guard;
 struct alerts;
+struct webhook;
 
 struct server {
 	struct config	 cfg;
@@ -258,6 +261,7 @@ struct server {
 	uint64_t	 snap_batch;	/* batch of this id (clients.c) */
 	uint64_t	 snap_skipped;	/* over the cap, since start */
 	struct alerts	*alerts;	/* --on-alert's (alert.c), or NULL */
+	struct webhook	*webhook;	/* --webhook's (webhook.c), or NULL */
 };
 
 #endif
