@@ -184,14 +184,14 @@ DETECTION_TESTS = tests/detection/refcheck.sh
 # anomalyd: the protocol, HTTP, where it listens, signals, its database
 # file, client deletion, the writer thread's group commit, no stall of the
 # loop by a locked database or a rebuild, large reads streamed, many
-# clients paged, who may use a client id
+# clients paged, who may use a client id, alert delivery
 ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
 	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \
 	tests/anomalyd/writer.sh tests/anomalyd/stall.sh \
 	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh \
 	tests/anomalyd/takeover.sh \
-	tests/anomalyd/guard.sh
+	tests/anomalyd/guard.sh tests/anomalyd/alerts.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export

@@ -23,7 +23,7 @@
 
 extern char **environ;
 
-#define REAP_US	(50 * LWS_US_PER_MS)	/* while commands run */
+#define REAP_US	(10 * LWS_US_PER_MS)	/* while commands run */
 
 
 struct job {
@@ -163,6 +163,7 @@ start(struct alerts *a, struct job *j, const struct alert_item *it)
 	size_t nenv, i, o;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
+	sigset_t all, none;
 	int rc;
 
 	alert_ts(ts, sizeof(ts), &it->ts);
@@ -197,7 +198,13 @@ start(struct alerts *a, struct job *j, const struct alert_item *it)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setpgroup(&at, 0);	/* killed as a group */
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	/* the signals anomalyd ignores or blocks are its own */
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	rc = posix_spawn(&j->pid, argv[0], &fa, &at, argv, env);
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
