@@ -56,6 +56,7 @@ alert_check(const char *cmd, char *err, size_t len)
 		cmd++;
 	n = strcspn(cmd, " \t\n;|&<>()$`'\"\\*?");
 	if (n == 0 || n >= sizeof(path) || memchr(cmd, '/', n) == NULL ||
+	    memchr(cmd, '=', n) != NULL ||
 	    (cmd[n] != '\0' && strchr(" \t\n", cmd[n]) == NULL))
 		return 0;	/* a word the shell resolves: not checked */
 	memcpy(path, cmd, n);
