@@ -165,8 +165,9 @@ send_first(struct webhook *w)
 	w->status = 0;
 	w->done = 0;
 	w->sent = 0;
-	if (lws_client_connect_via_info(&i) == NULL) {
-		w->wsi = NULL;
+	if (lws_client_connect_via_info(&i) == NULL && !w->done) {
+		/* not yet said by LWS_CALLBACK_CLIENT_CONNECTION_ERROR */
+		w->done = 1;
 		finished(w, "cannot connect");
 	}
 }
