@@ -348,17 +348,30 @@ alert_free(struct server *srv)
 {
 	struct alerts *a = srv->alerts;
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	int64_t deadline;
 	unsigned i;
 
 	if (a == NULL)
 		return;
 	if (a->count > 0)
 		logmsg(0, "on-alert: %zu alerts not run at shutdown", a->count);
+	deadline = clock_mono_us() + 2000000;	/* the shutdown's 2 s */
 	for (i = 0; i < srv->cfg.on_alert_jobs; i++)
 		while (a->jobs[i].pid != 0) {	/* shutdown only */
 			reap(&a->reap);
-			if (a->jobs[i].pid != 0)
-				nanosleep(&ts, NULL);
+			if (a->jobs[i].pid == 0)
+				break;
+			if (clock_mono_us() >= deadline) {
+				logmsg(0, "on-alert: client %s point %" PRId64
+				    ": killed at shutdown", a->jobs[i].id,
+				    a->jobs[i].n);
+				kill(-a->jobs[i].pid, SIGKILL);
+				kill(a->jobs[i].pid, SIGKILL);
+				waitpid(a->jobs[i].pid, NULL, 0);
+				a->jobs[i].pid = 0;
+				break;
+			}
+			nanosleep(&ts, NULL);
 		}
 	free(a->jobs);
 	free(a->q);

@@ -68,8 +68,7 @@ void alert_stats(const struct server *srv, struct alert_stats *st);
 /* Stops the timer, before the context goes away: from now on nothing
  * new starts. */
 void alert_quiet(struct server *srv);
-/* Waits for the commands still running, up to their timeout, kills those
- * left, and frees the queue (what it holds is logged, not run). */
+/* Waits for the commands still running, 2 s at most, kills those left, and frees the queue (what it holds is logged, not run). */
 void alert_free(struct server *srv);
 
 #endif
