@@ -108,9 +108,9 @@ _anomaly()
 		    --max-memory --max-handshakes --max-per-addr --allow-origin
 		    --hello-timeout --ping-timeout --token-file
 		    --admin-token-file --read-token-file --tls-cert --tls-key
-		    --batch-rows
-		    --batch-ms --snapshot-every --sync -v --verbose -h --help
-		    --version" ;;
+		    --batch-rows --batch-ms --snapshot-every --sync --on-alert
+		    --on-alert-jobs --on-alert-timeout --webhook -v --verbose
+		    -h --help --version" ;;
 	anomaly-send)
 		opts="-u --url -i --client-id -w --window -t --time-column
 		    -v --value-column --no-header --rate --realtime --speed
@@ -197,7 +197,7 @@ _anomaly()
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
 	--token-file|--admin-token-file|--key-file|-o|--output|\
-	--read-token-file|--cacert|--tls-cert|--tls-key)
+	--read-token-file|--cacert|--tls-cert|--tls-key|--on-alert)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;

@@ -24,6 +24,7 @@
 
 #include <openssl/rand.h>
 
+#include "alert.h"
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
@@ -33,6 +34,7 @@
 #include "server.h"
 #include "tls.h"
 #include "token.h"
+#include "webhook.h"
 #include "ws.h"
 
 #define SHUTDOWN_MS	1500	/* closing handshakes get this long */
@@ -51,6 +53,7 @@ enum {
 	OPT_MAX_MEMORY,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
 	OPT_TLS_CERT, OPT_TLS_KEY,
+	OPT_ON_ALERT, OPT_ON_ALERT_JOBS, OPT_ON_ALERT_TIMEOUT, OPT_WEBHOOK,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -107,6 +110,11 @@ static const struct option longopts[] = {
 	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
 	{ "sync",		required_argument, NULL, OPT_SYNC },
 	{ "www",		required_argument, NULL, OPT_WWW },
+	{ "on-alert",		required_argument, NULL, OPT_ON_ALERT },
+	{ "on-alert-jobs",	required_argument, NULL, OPT_ON_ALERT_JOBS },
+	{ "on-alert-timeout",	required_argument, NULL,
+	    OPT_ON_ALERT_TIMEOUT },
+	{ "webhook",		required_argument, NULL, OPT_WEBHOOK },
 	{ "param",		required_argument, NULL, 'p' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -138,6 +146,8 @@ usage(FILE *fp, int full)
 "                [--tls-cert FILE --tls-key FILE]\n"
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
+"                [--on-alert CMD] [--on-alert-jobs K] [--on-alert-timeout S]\n"
+"                [--webhook URL]\n"
 "       anomalyd -h | --help | --version\n");
 	if (!full)
 		return;
@@ -196,6 +206,18 @@ usage(FILE *fp, int full)
 "      --sync normal|full   SQLite synchronous mode (default normal)\n"
 "      --www DIR            files of /static/ (default ../share/anomaly/www\n"
 "                           beside the program's directory)\n"
+"Alert delivery (once the alert's point is committed):\n"
+"      --on-alert CMD       run CMD with /bin/sh once per alert, the alert in\n"
+"                           its environment only: ANOMALY_CLIENT_ID, ANOMALY_N,\n"
+"                           ANOMALY_TIMESTAMP, ANOMALY_VALUE, ANOMALY_DETECTORS,\n"
+"                           ANOMALY_URL\n"
+"      --on-alert-jobs K    commands running at once (default 4; 1024 more\n"
+"                           wait, beyond that alerts are dropped and counted)\n"
+"      --on-alert-timeout S kill a command still running after S seconds\n"
+"                           (default 30)\n"
+"      --webhook URL        POST each alert as JSON to URL (http:// or https://),\n"
+"                           one at a time, retried with a backoff up to 5 s;\n"
+"                           beyond 4096 waiting, alerts are dropped and counted\n"
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
@@ -398,6 +420,8 @@ options(struct config *cfg, int argc, char *argv[])
 	cfg->batch_us = 5 * 1000;
 	cfg->snapshot_every = 4096;
 	cfg->sync = STORE_SYNC_NORMAL;
+	cfg->on_alert_jobs = 4;
+	cfg->on_alert_timeout = 30;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":l:d:p:vh", longopts, NULL)) !=
@@ -505,6 +529,24 @@ options(struct config *cfg, int argc, char *argv[])
 			break;
 		case OPT_TLS_KEY:
 			cfg->tls_key = optarg;
+			break;
+		case OPT_ON_ALERT:
+			if (alert_check(optarg, err, sizeof(err)) == -1)
+				bad("--on-alert: %s", err);
+			cfg->on_alert = optarg;
+			break;
+		case OPT_WEBHOOK:
+			if (webhook_check(optarg, err, sizeof(err)) == -1)
+				bad("--webhook: %s", err);
+			cfg->webhook = optarg;
+			break;
+		case OPT_ON_ALERT_JOBS:
+			cfg->on_alert_jobs = (unsigned)number("on-alert-jobs",
+			    optarg, 1, 1024, 0);
+			break;
+		case OPT_ON_ALERT_TIMEOUT:
+			cfg->on_alert_timeout = (unsigned)number(
+			    "on-alert-timeout", optarg, 1, 86400, 0);
 			break;
 		case 'p':
 			param_by_name(cfg, optarg);
@@ -805,7 +847,7 @@ main(int argc, char *argv[])
 		.deleted = http_deleted,
 	};
 	static struct server srv;
-	struct lws_protocols protocols[3];
+	struct lws_protocols protocols[4];
 	struct lws_context_creation_info info;
 	lws_retry_bo_t retry;
 	struct sigaction sa;
@@ -850,6 +892,8 @@ main(int argc, char *argv[])
 	    clients_init(&srv) == -1)
 		errx(1, "out of memory");
 	commit_init(&srv, &hooks);
+	if (alert_init(&srv) == -1 || webhook_init(&srv) == -1)
+		errx(1, "out of memory");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -875,6 +919,7 @@ main(int argc, char *argv[])
 	memset(protocols, 0, sizeof(protocols));
 	protocols[0] = http_protocol;
 	protocols[1] = ws_protocol;
+	protocols[2] = webhook_protocol;
 	memset(&retry, 0, sizeof(retry));
 	retry.secs_since_valid_ping = (uint16_t)(srv.cfg.ping_timeout > 30000 ?
 	    30000 : srv.cfg.ping_timeout);
@@ -991,11 +1036,14 @@ main(int argc, char *argv[])
 	commit_drain(&srv);
 	writer_quiet(srv.wr);		/* the context goes away */
 	rebuilder_quiet(srv.rb);
+	alert_quiet(&srv);
 	lws_context_destroy(srv.ctx);	/* the rest: snapshots, inactive */
 	commit_drain(&srv);
 	writer_free(srv.wr);
 	if (store_clients_deactivate(srv.st, err, sizeof(err)) == -1)
 		warnx("%s", err);
+	alert_free(&srv);
+	webhook_free(&srv);
 	clients_free(&srv);		/* before the jobs they point to */
 	rebuilder_free(srv.rb);
 	commit_free(&srv);

@@ -14,6 +14,8 @@
  *   rebuild.c  the thread that rebuilds detectors from the database
  *   reply.c    a reply and the error that replaces it
  *   put.c      text, HTML, URLs and JSON into a buffer, for the pages
+ *   alert.c    --on-alert: a command per committed alert
+ *   webhook.c  --webhook: a JSON POST per committed alert
  *   commit.c   the group commit: the filling batch, the replies that wait
  *              for it, their release, the commit histogram
  *   clients.c  the registry of clients, their detectors, judging points
@@ -95,6 +97,10 @@ struct config {
 	const char	*tls_cert;	/* --tls-cert, NULL: plain text (a
 					 * cookie is Secure when set) */
 	const char	*tls_key;	/* --tls-key */
+	const char	*on_alert;	/* --on-alert's command, or NULL */
+	unsigned	 on_alert_jobs;	/* at most that many at once */
+	unsigned	 on_alert_timeout;	/* seconds */
+	const char	*webhook;	/* --webhook's URL, or NULL */
 };
 
 struct session;
@@ -219,6 +225,8 @@ struct commit_stats {
 struct commit_hooks;
 struct http_session;
 struct guard;
+struct alerts;
+struct webhook;
 
 struct server {
 	struct config	 cfg;
@@ -267,6 +275,8 @@ struct server {
 					 * token with it (auth.c) */
 	uint64_t	 read_refused;	/* HTTP requests refused for want of
 					 * the read token, since start */
+	struct alerts	*alerts;	/* --on-alert's (alert.c), or NULL */
+	struct webhook	*webhook;	/* --webhook's (webhook.c), or NULL */
 };
 
 #endif
