@@ -11,6 +11,7 @@
 #include <libwebsockets.h>
 
 #include "apiclient.h"
+#include "errmsg.h"
 #include "json.h"
 #include "jsonbuf.h"
 
@@ -156,7 +157,7 @@ apiclient_new(const char *url, const char *token, const char *cacert,
 	size_t n;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		errmsg_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(c->url, sizeof(c->url), "%s", url);
@@ -165,7 +166,7 @@ apiclient_new(const char *url, const char *token, const char *cacert,
 	if (strlen(url) > 400 || lws_parse_uri(copy, &prot, &ads, &port,
 	    &path) != 0 || (strcmp(prot, "http") != 0 &&
 	    strcmp(prot, "https") != 0) || *ads == '\0') {
-		snprintf(err, errlen, "%.400s: not an http:// or https:// URL",
+		errmsg_set(err, errlen, "%.400s: not an http:// or https:// URL",
 		    url);
 		free(c);
 		return NULL;
@@ -186,7 +187,7 @@ apiclient_new(const char *url, const char *token, const char *cacert,
 	if (token != NULL) {
 		n = strlen(token) + 8;
 		if ((c->auth = malloc(n)) == NULL) {
-			snprintf(err, errlen, "out of memory");
+			errmsg_set(err, errlen, "out of memory");
 			free(c);
 			return NULL;
 		}
@@ -204,7 +205,7 @@ apiclient_new(const char *url, const char *token, const char *cacert,
 		info.client_ssl_ca_filepath = cacert;
 	}
 	if ((c->ctx = lws_create_context(&info)) == NULL) {
-		snprintf(err, errlen, "%s: cannot create the HTTP client",
+		errmsg_set(err, errlen, "%s: cannot create the HTTP client",
 		    url);
 		free(c->auth);
 		free(c);
@@ -228,7 +229,7 @@ apiclient_get(struct apiclient *c, const char *path, struct apianswer *a,
 
 	if ((size_t)snprintf(full, sizeof(full), "%s%s", c->base, path) >=
 	    sizeof(full)) {
-		snprintf(err, errlen, "URL too long");
+		errmsg_set(err, errlen, "URL too long");
 		return -1;
 	}
 	a->status = 0;
@@ -267,7 +268,7 @@ apiclient_get(struct apiclient *c, const char *path, struct apianswer *a,
 	c->ans = NULL;
 	c->wsi = NULL;
 	if (c->failed || a->status == 0) {
-		snprintf(err, errlen, "%s%s", c->error[0] ? c->error :
+		errmsg_set(err, errlen, "%s%s", c->error[0] ? c->error :
 		    "no answer", c->tls && strstr(c->error, "SSL") != NULL ?
 		    " (TLS handshake failed: the server's certificate is not "
 		    "trusted, names another host or has expired (see --cacert"
@@ -275,7 +276,7 @@ apiclient_get(struct apiclient *c, const char *path, struct apianswer *a,
 		return -1;
 	}
 	if (a->body == NULL && body_add_empty(a) == -1) {
-		snprintf(err, errlen, "out of memory");
+		errmsg_set(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -652,10 +653,10 @@ status_error(const struct apianswer *a, char *err, size_t errlen)
 	    NULL;
 
 	if (e != NULL)
-		snprintf(err, errlen, "HTTP %d: %.*s", a->status,
+		errmsg_set(err, errlen, "HTTP %d: %.*s", a->status,
 		    (int)strcspn(e + 9, "\"\r\n"), e + 9);
 	else
-		snprintf(err, errlen, "HTTP %d%s", a->status, a->status ==
+		errmsg_set(err, errlen, "HTTP %d%s", a->status, a->status ==
 		    401 ? ": not authorised (wrong or missing "
 		    "--read-token-file)" : "");
 }
@@ -678,11 +679,11 @@ get_rows(struct apiclient *c, const char *path, struct rows *r, char *err,
 	st = json_read(c->page.body, c->page.len, rows_event, r);
 	jsonbuf_free(&r->set);
 	if (st == JSON_STOPPED) {
-		snprintf(err, errlen, "stopped");
+		errmsg_set(err, errlen, "stopped");
 		return -1;
 	}
 	if (st != JSON_OK || r->bad) {
-		snprintf(err, errlen, "the answer to %.200s is cut short or "
+		errmsg_set(err, errlen, "the answer to %.200s is cut short or "
 		    "not the JSON expected", path);
 		return -1;
 	}
@@ -708,7 +709,7 @@ apiclient_clients(struct apiclient *c, const char *after, int limit,
 		apiclient_urlenc(path, sizeof(path), after);
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		errmsg_set(err, errlen, "out of memory");
 		return -1;
 	}
 	r->client_fn = fn;
@@ -749,7 +750,7 @@ apiclient_client(struct apiclient *c, const char *id,
 		return -1;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		errmsg_set(err, errlen, "out of memory");
 		return -1;
 	}
 	r->client_fn = keep_client;
@@ -761,7 +762,7 @@ apiclient_client(struct apiclient *c, const char *id,
 
 		if (b == NULL) {
 			free(r);
-			snprintf(err, errlen, "out of memory");
+			errmsg_set(err, errlen, "out of memory");
 			return -1;
 		}
 		c->page.body = b;
@@ -777,7 +778,7 @@ apiclient_client(struct apiclient *c, const char *id,
 	jsonbuf_free(&r->set);
 	free(r);
 	if (rc == -1)
-		snprintf(err, errlen, "the answer to %.200s is not the JSON "
+		errmsg_set(err, errlen, "the answer to %.200s is not the JSON "
 		    "expected", path);
 	return rc;
 }
@@ -788,26 +789,14 @@ apiclient_points(struct apiclient *c, const char *id, int64_t after,
     const struct store_point *p), void *arg, int64_t *count, char *err,
     size_t errlen)
 {
-	struct rows *r;
 	char path[512] = "/api/clients/";
-	int rc;
 
 	apiclient_urlenc(path, sizeof(path), id);
 	snprintf(path + strlen(path), sizeof(path) - strlen(path),
 	    "/points?after=%" PRId64 "&limit=%" PRId64 "%s%s", after, limit,
 	    flags & STORE_FLAG_ANOMALY ? "&anomalies=1" : "",
 	    flags & STORE_FLAG_ALERT ? "&alerts=1" : "");
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	r->points = 1;
-	r->point_fn = fn;
-	r->arg = arg;
-	rc = get_rows(c, path, r, err, errlen);
-	*count = r->count;
-	free(r);
-	return rc;
+	return apiclient_read_points(c, path, fn, arg, count, err, errlen);
 }
 
 int
@@ -819,7 +808,7 @@ apiclient_read_points(struct apiclient *c, const char *path,
 	int rc;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		errmsg_set(err, errlen, "out of memory");
 		return -1;
 	}
 	r->points = 1;
@@ -842,7 +831,7 @@ apiclient_alerts(struct apiclient *c, int limit, int (*fn)(void *arg,
 
 	snprintf(path, sizeof(path), "/api/alerts?limit=%d", limit);
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		errmsg_set(err, errlen, "out of memory");
 		return -1;
 	}
 	r->points = 1;
