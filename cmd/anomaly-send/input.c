@@ -159,6 +159,18 @@ input_start(struct sender *s)
 		close_file(s);
 		return -1;
 	}
+	/* the preset asked for, else prices for a Yahoo download (the
+	 * first file's header decides) */
+	s->preset = NULL;
+	if (s->preset_opt != NULL) {
+		if (strcmp(s->preset_opt, "none") != 0)
+			s->preset = s->preset_opt;
+	} else if (csvin_columns(s->reader, &cols) == 0 && cols.yahoo) {
+		s->preset = "prices";
+		if (!s->quiet)
+			warnx("%s: a Yahoo Finance download: judged as prices, "
+			    "by their moves (--preset none: not)", s->fname);
+	}
 	return 0;
 }
 
