@@ -8,13 +8,16 @@
 # ticker has at most 2 other alerts a lap.  anomaly-send picks the prices
 # preset by itself for these Yahoo-layout files.  Also the preset asked
 # for in a hello, and a bad one refused.  ANOMALYD, SEND and WSRAW name the
-# binaries.
+# binaries.  Last, restart-exactness of the preset's detector: a ticker
+# cut in two, the server restarted, its snapshot loaded or (marked as of
+# the older state format 4) ignored and the points replayed, gives the
+# verdicts of the uninterrupted stream.
 . tests/lib.sh
 send=${SEND:-build/anomaly-send}
 demo=share/anomaly/demo
 laps=3
 
-echo "1..6"
+echo "1..8"
 
 start
 for t in ACME GLOBEX INITECH; do
@@ -103,3 +106,33 @@ out=$(printf '%s\n' 'path /ws' 'connect' \
     'send {"client_id":"p2","window":60,"preset":"bonds"}' \
     'expectclose 4001' | ws 2>&1)
 ok $? "an unknown preset closes 4001"
+
+# restart-exact: ACME twice in one run (r0), and cut after the first time
+# with the server restarted in between: from its snapshot (r5), and from a
+# snapshot marked as of the older format 4, which is replayed instead (r4)
+asend() {
+	"$send" -u "ws://127.0.0.1:$port/ws" -t Date -v Close -w 100 -q \
+	    --no-log "$@" 2>>"$tmp/err"
+}
+asend -i r0 "$demo/ACME.csv" "$demo/ACME.csv"
+asend -i r4 "$demo/ACME.csv"
+asend -i r5 "$demo/ACME.csv"
+stop
+sql "UPDATE client_state SET format = 4 WHERE client_id = 'r4'"
+keep_port=1 start
+asend -i r4 "$demo/ACME.csv"
+asend -i r5 "$demo/ACME.csv"
+verdicts() {
+	sql "SELECT n, anomaly, alert, votes FROM points WHERE client_id = '$1'
+	    ORDER BY n"
+}
+verdicts r0 >"$tmp/r0"
+[ "$(wc -l <"$tmp/r0")" -eq $((2 * rows)) ] &&
+    [ "$(sql "SELECT count(*) FROM points WHERE client_id = 'r0' AND alert = 1
+    AND (votes >> 9) & 1 = 1")" -ge 2 ] &&
+    verdicts r5 | cmp -s - "$tmp/r0"
+out=$(verdicts r5 | diff "$tmp/r0" - | head -5)
+ok $? "restart-exact from a snapshot of the moves detector"
+verdicts r4 | cmp -s - "$tmp/r0"
+out=$(verdicts r4 | diff "$tmp/r0" - | head -5)
+ok $? "a snapshot of the older format is replayed: the same verdicts"
