@@ -17,7 +17,7 @@ send=${SEND:-build/anomaly-send}
 demo=share/anomaly/demo
 laps=3
 
-echo "1..8"
+echo "1..10"
 
 start
 for t in ACME GLOBEX INITECH; do
@@ -106,6 +106,19 @@ out=$(printf '%s\n' 'path /ws' 'connect' \
     'send {"client_id":"p2","window":60,"preset":"bonds"}' \
     'expectclose 4001' | ws 2>&1)
 ok $? "an unknown preset closes 4001"
+
+# a column of closes is a price series too; --preset none says not
+printf 'Date,Close\n2020-01-02,10\n2020-01-03,10.5\n' >"$tmp/closes.csv"
+"$send" -u "ws://127.0.0.1:$port/ws" -q --no-log -w 10 "$tmp/closes.csv" \
+    2>>"$tmp/err"
+out=$(sql "SELECT settings FROM clients WHERE client_id = 'closes'")
+printf '%s' "$out" | grep -q '"alert":"moves"'
+ok $? "a Date,Close file is judged by the prices preset"
+"$send" -u "ws://127.0.0.1:$port/ws" -q --no-log -w 10 -i plain \
+    --preset none "$demo/ACME.csv" 2>>"$tmp/err"
+out=$(sql "SELECT settings FROM clients WHERE client_id = 'plain'")
+[ -n "$out" ] && ! printf '%s' "$out" | grep -q '"alert":"moves"'
+ok $? "--preset none: the server's default alert source"
 
 # restart-exact: ACME twice in one run (r0), and cut after the first time
 # with the server restarted in between: from its snapshot (r5), and from a
