@@ -15,8 +15,9 @@ days, Dec 2018 -15%) and a 2020-like crash: -34% in 23 trading days from
 of those days, scaled), then a rebound.  Deterministic (own generator,
 fixed seed).
 
-usage: prices-synth.py OUTDIR        writes OUTDIR/T00.csv .. T19.csv and
-                                     OUTDIR/crash.txt (first and last date)
+usage: prices-synth.py OUTDIR [SEED]  writes OUTDIR/T00.csv .. T19.csv and
+                                     OUTDIR/crash.txt (first and last date);
+                                     SEED (default 0) draws another history
 """
 import csv
 import datetime
@@ -80,7 +81,8 @@ def main():
             dates.append(d.isoformat())
         d += datetime.timedelta(days=1)
     n = len(dates)
-    rng = Rng(0x5EED2020)
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    rng = Rng(0x5EED2020 + 104729 * seed)
     market = garch(rng, n, 0.008)
     for first, total, days in CORRECTIONS:
         i = dates.index(first)
@@ -95,7 +97,7 @@ def main():
     with open(os.path.join(out, "crash.txt"), "w") as f:
         f.write("%s %s\n" % (dates[c0], dates[c0 + len(CRASH) - 1]))
     for k in range(20):
-        trng = Rng(0xACE + 7919 * k)
+        trng = Rng(0xACE + 7919 * k + 15485863 * seed)
         beta = 0.6 + 0.8 * trng.uniform()
         ivol = 0.006 + 0.010 * trng.uniform()
         gap = 0.02 + 0.04 * trng.uniform()
