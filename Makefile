@@ -194,7 +194,7 @@ build/bench/%: tests/bench/%.c $(LIB)
 LAYER_TESTS = tests/layers.sh
 # the test tools themselves, and the detectors against the golden vectors
 TOOL_TESTS = tests/tools/wsraw-selftest.sh tests/tools/loadgen.sh
-DETECTION_TESTS = tests/detection/refcheck.sh
+DETECTION_TESTS = tests/detection/refcheck.sh tests/detection/demo.sh
 # anomalyd: the protocol, HTTP, where it listens, signals, its database
 # file, client deletion, the writer thread's group commit, no stall of the
 # loop by a locked database or a rebuild, large reads streamed, many

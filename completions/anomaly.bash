@@ -72,8 +72,8 @@ _anomaly()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[0]##*/}
-	local detectors="zscore iqr ewma ma mzscore iforest spatial novelty novelty_long"
-	local params="zscore.k iqr.k ewma.lambda ewma.l ma.m ma.k mzscore.k iforest.trees iforest.sample iforest.threshold min_points holdoff spatial.tol spatial.ramp novelty.dim novelty.protos novelty.rho novelty.rate novelty.average novelty.history novelty.learn novelty.eps novelty.sigma_min novelty.holdoff novelty_long.scale"
+	local detectors="zscore iqr ewma ma mzscore iforest spatial novelty novelty_long moves"
+	local params="zscore.k iqr.k ewma.lambda ewma.l ma.m ma.k mzscore.k iforest.trees iforest.sample iforest.threshold min_points holdoff spatial.tol spatial.ramp novelty.dim novelty.protos novelty.rho novelty.rate novelty.average novelty.history novelty.learn novelty.eps novelty.sigma_min novelty.holdoff novelty_long.scale moves.k moves.burst"
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -91,7 +91,7 @@ _anomaly()
 		case ${COMP_WORDS[i-1]} in
 		-u|--url|-i|--client-id|-w|--window|-t|--time-column|-v|\
 		--value-column|--rate|--speed|--inflight|--log-dir|--retries|\
-		--token-file|--key-file|--cacert) continue ;;
+		--token-file|--key-file|--cacert|--preset) continue ;;
 		esac
 		[[ $w == -* ]] && continue
 		w=${w/#\~/$HOME}
@@ -114,7 +114,7 @@ _anomaly()
 	anomaly-send)
 		opts="-u --url -i --client-id -w --window -t --time-column
 		    -v --value-column --no-header --rate --realtime --speed
-		    --inflight --loop --json -q --quiet --log-dir --no-log
+		    --inflight --loop --preset --json -q --quiet --log-dir --no-log
 		    --retries --token-file --key-file --fail-on-anomaly -h --help
 		    --fail-on-alert --resume --delete --wait --cacert -k
 		    --insecure --version" ;;
@@ -168,6 +168,9 @@ _anomaly()
 		return 0 ;;
 	--sync)
 		COMPREPLY=($(compgen -W "normal full" -- "$cur"))
+		return 0 ;;
+	--preset)
+		COMPREPLY=($(compgen -W "prices none" -- "$cur"))
 		return 0 ;;
 	-f|--format)
 		[ "$cmd" = anomaly-export ] || return 0

@@ -707,6 +707,26 @@ csvin_start(struct csvin *r, FILE *fp, char *err, size_t errlen)
 	return pull(r, fp, &rec, 1, err, errlen) == 0 ? 0 : -1;
 }
 
+/* Whether the header names Date, Open, High, Low, Close and Volume (any
+ * case, any order), as a Yahoo Finance download does. */
+static int
+yahoo_layout(const struct csvin *r)
+{
+	static const char *const want[] = { "Date", "Open", "High", "Low",
+	    "Close", "Volume" };
+	unsigned k, found = 0;
+	long i;
+
+	if (!r->header_row || r->first_data)
+		return 0;
+	for (i = 0; i < r->ncols && i < NAMES_MAX; i++)
+		for (k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+			if (same_name(r->names[i], strlen(r->names[i]),
+			    want[k]))
+				found |= 1u << k;
+	return found == (1u << (sizeof(want) / sizeof(want[0]))) - 1;
+}
+
 int
 csvin_columns(const struct csvin *r, struct csvin_columns *c)
 {
@@ -723,5 +743,6 @@ csvin_columns(const struct csvin *r, struct csvin_columns *c)
 		c->value_name = r->names[r->v.index];
 	c->time_guessed = r->t.guessed;
 	c->value_guessed = r->v.guessed;
+	c->yahoo = yahoo_layout(r);
 	return 0;
 }

@@ -128,6 +128,10 @@ struct csvin_columns {
 					 * first row was only numbers and
 					 * dates: read as data */
 	long		 ncols;		/* fields of the first row */
+	int		 yahoo;		/* the header is a Yahoo Finance
+					 * download's: Date, Open, High, Low,
+					 * Close and Volume (Adj Close or
+					 * not), a price series */
 };
 
 /* Fills c and returns 0 once the first row was read (valid while r

@@ -30,6 +30,7 @@
 #include "detect_impl.h"
 #include "errmsg.h"
 #include "iforest.h"
+#include "moves.h"
 #include "novelty.h"
 #include "ordstat.h"
 #include "rng.h"
@@ -559,6 +560,18 @@ judge_novelty(const struct detector *d, unsigned k, double z,
 	cast(v, k, margin_of(z, d->nov_zstar), z > d->nov_zstar);
 }
 
+/* moves: the statistic of x's move (moves.h) is above 1; no vote while
+ * it is not judged (st NAN). */
+static void
+judge_moves(unsigned k, double st, struct detect_verdict *v)
+{
+	if (isnan(st)) {
+		cast(v, k, -INFINITY, 0);
+		return;
+	}
+	cast(v, k, margin_of(st, 1), st > 1);
+}
+
 /* iforest: the forest's score s(x) reaches iforest.threshold. */
 static void
 judge_iforest(const struct detector *d, double x, struct detect_verdict *v)
@@ -570,11 +583,11 @@ judge_iforest(const struct detector *d, double x, struct detect_verdict *v)
 	    v->iforest_score >= tau);
 }
 
-/* Every computed detector's vote on x (residual r, novelty z nz and nzl)
- * against the window, into v. */
+/* Every computed detector's vote on x (residual r, novelty z nz and nzl,
+ * moves statistic mst) against the window, into v. */
 static void
 judge(const struct detector *d, double x, struct dd r, double nz, double nzl,
-    struct detect_verdict *v)
+    double mst, struct detect_verdict *v)
 {
 	uint32_t a = d->active;
 	struct window_view w;
@@ -605,6 +618,8 @@ judge(const struct detector *d, double x, struct dd r, double nz, double nzl,
 		judge_novelty(d, DETECT_NOVELTY, nz, v);
 	if (a & (1u << DETECT_NOVELTY_LONG))
 		judge_novelty(d, DETECT_NOVELTY_LONG, nzl, v);
+	if (a & (1u << DETECT_MOVES))
+		judge_moves(DETECT_MOVES, mst, v);
 	if (a & (1u << DETECT_IFOREST))
 		judge_iforest(d, x, v);
 }
@@ -683,7 +698,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 {
 	uint64_t n = d->n + 1;
 	struct dd r = { NAN, 0 };
-	double nz = NAN, nzl = NAN;
+	double nz = NAN, nzl = NAN, mst = NAN;
 	unsigned k, trees;
 
 	if (!isfinite(x)) {
@@ -709,6 +724,9 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 		nz = novelty_z(d, n, x);
 	if (d->slow != NULL)
 		nzl = novelty_long_z(d, n, x);
+	if (d->active & (1u << DETECT_MOVES))
+		mst = moves_push(&d->mv, x, d->set.param[DETECT_P_MOVES_K],
+		    d->set.param[DETECT_P_MOVES_BURST]);
 
 	if (n <= d->warmup) {
 		v->warmup = 1;
@@ -718,7 +736,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 			for (k = 0; k < trees; k++)
 				grow_tree(d, k, n - 1);
 		}
-		judge(d, x, r, nz, nzl, v);
+		judge(d, x, r, nz, nzl, mst, v);
 	}
 	window_enter(d, x, r);
 	if (d->forest != NULL && !v->warmup) {
@@ -835,6 +853,7 @@ detector_new(const char *client_id, size_t len,
 	d->decay_l = dd_from(d->decay);
 	moments_reset(&d->val, 0);
 	moments_reset(&d->res, 0);
+	moves_init(&d->mv);
 	return d;
 nomem:
 	errmsg_set(err, errlen, "out of memory for a window of %u", s->window);

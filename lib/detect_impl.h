@@ -13,6 +13,7 @@
 
 #include "dd.h"
 #include "deque.h"
+#include "moves.h"
 #include "novelty.h"
 #include "settings.h"
 
@@ -70,6 +71,8 @@ struct detector {
 	double blk_ma;		/* running mean of block means */
 	double agg[NOVELTY_DIM_MAX];	/* block extremes, ring */
 	uint64_t nagg;		/* blocks ended */
+
+	struct moves mv;	/* moves: its whole state (moves.h) */
 };
 
 /* The value of ordinal t, still in the ring. */

@@ -1,7 +1,8 @@
 /*
  * detect_state.c: a detector's state as bytes (detect_state.h): the
  * settings it was made with (to refuse a state of others), its running
- * sums, the ring of its last values, and its forest and novelty models.
+ * sums, the ring of its last values, the moves detector's state, and its
+ * forest and novelty models.
  * The window's order statistics and the deques of residuals are not
  * stored: they are rebuilt from the ring on load.
  */
@@ -16,6 +17,7 @@
 #include "errmsg.h"
 #include "iforest.h"
 #include "le.h"
+#include "moves.h"
 #include "novelty.h"
 #include "ordstat.h"
 
@@ -101,7 +103,7 @@ detector_state_size(const struct detector *d)
 		s += novelty_state_size(d->novelty);
 	if (d->slow != NULL)
 		s += novelty_state_size(d->slow);
-	return s;
+	return s + moves_state_size();
 }
 
 /* Writes (reads) the running sums m but their count. */
@@ -162,6 +164,8 @@ detector_save(const struct detector *d, unsigned char *buf)
 		put_f64(&c, d->agg[t]);
 	for (t = d->n - kept + 1; t <= d->n; t++)
 		put_f64(&c, hist_at(d, t));
+	moves_save(&d->mv, c.w);
+	c.w += moves_state_size();
 	if (d->forest != NULL) {
 		iforest_save(d->forest, c.w);
 		c.w += iforest_state_size(d->forest);
@@ -243,7 +247,8 @@ detect_state_load(struct detector *d, const unsigned char *buf,
 		goto damaged;
 	kept = d->n < d->hcap ? d->n : d->hcap;
 	wl = window_len(d);
-	if (c.left != kept * 8 + forest_size + nov_size + slow_size)
+	if (c.left != kept * 8 + moves_state_size() + forest_size + nov_size +
+	    slow_size)
 		goto damaged;
 	for (t = d->n - kept + 1; t <= d->n; t++) {
 		double x = get_f64(&c);
@@ -252,6 +257,10 @@ detect_state_load(struct detector *d, const unsigned char *buf,
 			goto damaged;
 		d->hist[(t - 1) % d->hcap] = x;
 	}
+	if (moves_load(&d->mv, c.r, moves_state_size()) == -1)
+		goto damaged;
+	c.r += moves_state_size();
+	c.left -= moves_state_size();
 	for (t = d->n - wl + 1; t <= d->n; t++)
 		if (ordstat_insert(d->sorted, hist_at(d, t)) == -1)
 			goto damaged;

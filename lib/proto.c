@@ -64,6 +64,7 @@ enum field {
 	F_PARAMS,
 	F_CLAIM,
 	F_KEY,
+	F_PRESET,
 	F_FIELDS
 };
 
@@ -434,6 +435,12 @@ hello_string(struct proto_parser *p, enum field f, const char *s, size_t len,
 		    sizeof(err)) == -1)
 			hello_error(p, f, "%s", err);
 		return;
+	case F_PRESET:
+		if ((k = detect_preset_by_name(shown(name, s, len))) == -1)
+			hello_error(p, f, "unknown preset '%s'", name);
+		else
+			h->preset = k;
+		return;
 	default:
 		return;
 	}
@@ -529,6 +536,7 @@ field_value(struct proto_parser *p, enum vtype t, const char *s, size_t len,
 	case F_KEY:
 	case F_VOTE:
 	case F_ALERT:
+	case F_PRESET:
 		if (t == V_STRING)
 			hello_string(p, f, s, len, too_long);
 		else if (f == F_CLIENT_ID)
@@ -536,7 +544,8 @@ field_value(struct proto_parser *p, enum vtype t, const char *s, size_t len,
 		else
 			hello_error(p, f, "%s must be a string",
 			    f == F_TOKEN ? "token" : f == F_KEY ? "key" :
-			    f == F_VOTE ? "vote" : "alert");
+			    f == F_VOTE ? "vote" : f == F_PRESET ? "preset" :
+			    "alert");
 		return;
 	case F_DETECTORS:
 		if (t == V_ARRAY)
@@ -581,7 +590,8 @@ field_of(const struct proto_parser *p, const char *k, size_t len)
 	case 6:
 		f = memcmp(k, "window", 6) == 0 ? F_WINDOW :
 		    memcmp(k, "detail", 6) == 0 ? F_DETAIL :
-		    memcmp(k, "params", 6) == 0 ? F_PARAMS : F_NONE;
+		    memcmp(k, "params", 6) == 0 ? F_PARAMS :
+		    memcmp(k, "preset", 6) == 0 ? F_PRESET : F_NONE;
 		break;
 	case 7:
 		f = memcmp(k, "version", 7) == 0 ? F_VERSION : F_NONE;
@@ -615,6 +625,7 @@ field_key(struct proto_parser *p, const char *k, size_t len)
 		[F_PARAMS] = PROTO_HAS_PARAMS,
 		[F_CLAIM] = PROTO_HAS_CLAIM,
 		[F_KEY] = PROTO_HAS_KEY,
+		[F_PRESET] = PROTO_HAS_PRESET,
 	};
 	enum field f = field_of(p, k, len);
 
@@ -751,7 +762,8 @@ string_start(struct proto_parser *p)
 
 	p->str_on = 0;
 	if ((w == W_FIELD && (f == F_TIMESTAMP || f == F_CLIENT_ID ||
-	    f == F_TOKEN || f == F_KEY || f == F_VOTE || f == F_ALERT)) ||
+	    f == F_TOKEN || f == F_KEY || f == F_VOTE || f == F_ALERT ||
+	    f == F_PRESET)) ||
 	    w == W_DETECTOR) {
 		p->str_on = 1;
 		p->str_where = w;
@@ -1049,6 +1061,8 @@ proto_hello_apply(const struct proto_hello *h, struct detect_settings *s)
 {
 	unsigned k;
 
+	if (h->has & PROTO_HAS_PRESET)
+		detect_preset_apply(s, (unsigned)h->preset);
 	if (h->has & PROTO_HAS_WINDOW)
 		s->window = h->window;
 	if (h->has & PROTO_HAS_DETECTORS)

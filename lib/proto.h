@@ -74,6 +74,7 @@ struct proto_point {
 #define PROTO_HAS_PARAMS	(1u << 8)
 #define PROTO_HAS_CLAIM		(1u << 9)	/* "claim": true or false */
 #define PROTO_HAS_KEY		(1u << 10)
+#define PROTO_HAS_PRESET	(1u << 11)	/* a known preset's name */
 
 /* A hello or settings object (SPEC §2.1): good when error is "".  Only
  * the fields whose key is in has were given; of set, only detectors (with
@@ -93,6 +94,7 @@ struct proto_hello {
 	int		 claim;			/* 0 or 1 ("claim") */
 	size_t		 key_len;		/* "key": the client's key */
 	char		 key[PROTO_CLAIM_KEY_MAX + 1];	/* NUL-terminated */
+	int		 preset;		/* enum detect_preset */
 };
 
 enum proto_kind {
@@ -138,8 +140,9 @@ void proto_parser_free(struct proto_parser *p);
 const struct proto_msg *proto_parse(struct proto_parser *p, const char *msg,
     size_t len, unsigned flags);
 
-/* Sets in s what the good hello h gives: window, detectors, vote, alert and
- * each param it holds; leaves the rest of s alone.  Check s afterwards with
+/* Sets in s what the good hello h gives: first what its preset sets
+ * (detect_preset_apply()), then window, detectors, vote, alert and each
+ * param it holds, which win over the preset's; leaves the rest of s alone.  Check s afterwards with
  * detect_settings_check(): a vote count may exceed the detectors, say. */
 void proto_hello_apply(const struct proto_hello *h, struct detect_settings *s);
 

@@ -28,8 +28,14 @@
 
 static const char *const kind_names[DETECT_KINDS] = {
 	"zscore", "iqr", "ewma", "ma", "iforest", "mzscore", "spatial", "novelty",
-	"novelty_long"
+	"novelty_long", "moves"
 };
+
+static const char *const preset_names[DETECT_PRESETS] = { "prices" };
+
+/* The hold-off of the prices preset: about six weeks of trading days, so
+ * that a crash gives one alert and the next event another. */
+#define PRICES_HOLDOFF	30
 
 /*
  * Params table: key, default, minimum, maximum, whole number.  The
@@ -83,6 +89,8 @@ static const struct param_info {
 	    DETECT_WINDOW_MAX, 1, 0 },
 	[DETECT_P_SPATIAL_RAMP] = { "spatial.ramp", 200, 0, 1e15, 1, 0 },
 	[DETECT_P_NOVELTY_HOLDOFF] = { "novelty.holdoff", 150, 0, 1e15, 1, 0 },
+	[DETECT_P_MOVES_K] = { "moves.k", 6, 0, 1e9, 0, 1 },
+	[DETECT_P_MOVES_BURST] = { "moves.burst", 2.3, 0, 1e9, 0, 1 },
 };
 
 uint32_t
@@ -222,6 +230,34 @@ detect_kind_by_name(const char *name)
 	return -1;
 }
 
+const char *
+detect_preset_name(unsigned p)
+{
+	return p < DETECT_PRESETS ? preset_names[p] : NULL;
+}
+
+int
+detect_preset_by_name(const char *name)
+{
+	int p;
+
+	for (p = 0; p < DETECT_PRESETS; p++)
+		if (strcmp(name, preset_names[p]) == 0)
+			return p;
+	return -1;
+}
+
+void
+detect_preset_apply(struct detect_settings *s, unsigned p)
+{
+	if (p != DETECT_PRESET_PRICES)
+		return;
+	s->alert = DETECT_ALERT_DETECTOR + DETECT_MOVES;
+	s->param[DETECT_P_MOVES_K] = param_info[DETECT_P_MOVES_K].def;
+	s->param[DETECT_P_MOVES_BURST] = param_info[DETECT_P_MOVES_BURST].def;
+	s->param[DETECT_P_HOLDOFF] = PRICES_HOLDOFF;
+}
+
 int
 detect_parse_detectors(struct detect_settings *s, const char *list,
     char *err, size_t errlen)
@@ -238,7 +274,7 @@ detect_parse_detectors(struct detect_settings *s, const char *list,
 		if (len == 0 || len >= sizeof(name)) {
 			errmsg_set(err, errlen, "detectors: expected a comma-"
 			    "separated list of zscore, iqr, ewma, ma, iforest, "
-			    "mzscore, spatial, novelty, novelty_long");
+			    "mzscore, spatial, novelty, novelty_long, moves");
 			return -1;
 		}
 		memcpy(name, p, len);

@@ -24,7 +24,8 @@ enum detect_kind {
 	DETECT_SPATIAL = 6,
 	DETECT_NOVELTY = 7,
 	DETECT_NOVELTY_LONG = 8,
-	DETECT_KINDS = 9
+	DETECT_MOVES = 9,
+	DETECT_KINDS = 10
 };
 
 #define DETECT_DEFAULT_MASK	((1u << DETECT_ZSCORE) | (1u << DETECT_IQR) | \
@@ -57,6 +58,8 @@ enum detect_param {
 	DETECT_P_NOVELTY_LONG_SCALE,
 	DETECT_P_SPATIAL_RAMP,
 	DETECT_P_NOVELTY_HOLDOFF,
+	DETECT_P_MOVES_K,
+	DETECT_P_MOVES_BURST,
 	DETECT_PARAMS
 };
 
@@ -119,6 +122,24 @@ const char *detect_kind_name(unsigned k);
 
 /* The kind named name, or -1. */
 int detect_kind_by_name(const char *name);
+
+/* Named presets: settings for a kind of series (anomaly(7)).  A preset
+ * sets some fields of a struct detect_settings and leaves the others. */
+enum detect_preset {
+	DETECT_PRESET_PRICES,	/* prices and volumes judged by their moves */
+	DETECT_PRESETS
+};
+
+/* The name of preset p ("prices"), NULL when p is out of range. */
+const char *detect_preset_name(unsigned p);
+
+/* The preset named name, or -1. */
+int detect_preset_by_name(const char *name);
+
+/* Sets in s what preset p sets: for prices, the alert source `moves`, its
+ * parameters at their defaults and a hold-off of 30 points (a crash gives
+ * one alert).  The window, the detectors and the vote stay as they are. */
+void detect_preset_apply(struct detect_settings *s, unsigned p);
 
 /* Sets s->detectors from a comma-separated list of names ("zscore,iqr").
  * Returns 0, or -1 with a message in err (then s is unchanged). */

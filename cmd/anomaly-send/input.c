@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -158,6 +159,22 @@ input_start(struct sender *s)
 		warnx("%s: no rows, nothing sent", s->fname);
 		close_file(s);
 		return -1;
+	}
+	/* the preset asked for, else prices for a Yahoo download or a
+	 * column of closes (the first file's header decides) */
+	s->preset = NULL;
+	if (s->preset_opt != NULL) {
+		if (strcmp(s->preset_opt, "none") != 0)
+			s->preset = s->preset_opt;
+	} else if (csvin_columns(s->reader, &cols) == 0 && (cols.yahoo ||
+	    (cols.value_name != NULL && (strcasecmp(cols.value_name,
+	    "Close") == 0 || strcasecmp(cols.value_name, "Adj Close") ==
+	    0)))) {
+		s->preset = "prices";
+		if (!s->quiet)
+			warnx("%s: %s: judged as prices, by their moves "
+			    "(--preset none: not)", s->fname, cols.yahoo ?
+			    "a Yahoo Finance download" : "a column of closes");
 	}
 	return 0;
 }

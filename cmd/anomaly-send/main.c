@@ -34,7 +34,7 @@
 enum { OPT_NO_HEADER = 256, OPT_INFLIGHT, OPT_JSON, OPT_LOG_DIR, OPT_NO_LOG,
     OPT_RETRIES, OPT_TOKEN_FILE, OPT_FAIL_ON_ANOMALY, OPT_VERSION,
     OPT_RATE, OPT_REALTIME, OPT_SPEED, OPT_LOOP, OPT_FAIL_ON_ALERT,
-    OPT_RESUME, OPT_DELETE, OPT_WAIT, OPT_KEY_FILE, OPT_CACERT };
+    OPT_RESUME, OPT_DELETE, OPT_WAIT, OPT_KEY_FILE, OPT_CACERT, OPT_PRESET };
 
 static const struct option longopts[] = {
 	{ "url",		required_argument, NULL, 'u' },
@@ -48,6 +48,7 @@ static const struct option longopts[] = {
 	{ "speed",		required_argument, NULL, OPT_SPEED },
 	{ "inflight",		required_argument, NULL, OPT_INFLIGHT },
 	{ "loop",		no_argument,	   NULL, OPT_LOOP },
+	{ "preset",		required_argument, NULL, OPT_PRESET },
 	{ "json",		no_argument,	   NULL, OPT_JSON },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "log-dir",		required_argument, NULL, OPT_LOG_DIR },
@@ -74,7 +75,8 @@ static const struct option longopts[] = {
 	"[--speed X]]\n" \
 	"\t[--inflight N] [--loop] [--resume] [--json] " \
 	"[--log-dir DIR | --no-log]\n" \
-	"\t[--retries N] [--wait] [--token-file F] [--key-file F]\n" \
+	"\t[--retries N] [--wait] [--preset NAME] [--token-file F]\n" \
+	"\t[--key-file F]\n" \
 	"\t[--cacert F | -k]\n" \
 	"\t[--fail-on-anomaly] [--fail-on-alert] [FILE|-]...\n" \
 	"       anomaly-send --delete -i CLIENT_ID [-u URL] [--token-file F]\n" \
@@ -133,6 +135,11 @@ help(void)
 	    "      --resume           skip rows at or before the client's "
 	    "last stored\n"
 	    "                         timestamp\n"
+	    "      --preset NAME      settings for the series: prices (a price "
+	    "or volume\n"
+	    "                         series judged by its moves; the default "
+	    "for a Yahoo\n"
+	    "                         Finance download), none\n"
 	    "      --inflight N       points sent before their verdicts "
 	    "(default 256;\n"
 	    "                         1: wait for each)\n"
@@ -391,6 +398,13 @@ main(int argc, char *argv[])
 			break;
 		case OPT_LOOP:
 			s->loop = 1;
+			break;
+		case OPT_PRESET:
+			if (strcmp(optarg, "none") != 0 &&
+			    detect_preset_by_name(optarg) == -1)
+				usage("--preset: %s: not prices or none",
+				    optarg);
+			s->preset_opt = optarg;
 			break;
 		case OPT_INFLIGHT:
 			s->inflight = (size_t)number(optarg, 1, INFLIGHT_MAX,

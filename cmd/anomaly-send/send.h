@@ -61,6 +61,8 @@ struct sender {
 	int		 realtime;
 	double		 speed;		/* of --realtime */
 	int		 loop;
+	const char	*preset_opt;	/* --preset: a name, "none", or NULL
+					 * (prices for a Yahoo download) */
 
 	/* Where to connect. */
 	int		 tls;		/* wss:// */
@@ -80,6 +82,7 @@ struct sender {
 	char		 client_id[PROTO_ID_MAX + 1];
 	char		 key[PROTO_CLAIM_KEY_MAX + 1];
 	int		 said_claim;	/* what ready said of the claim */
+	const char	*preset;	/* the job's preset, NULL none */
 	char	       **files;
 	int		 nfiles, fileno;
 	const char	*fname;		/* for messages */

@@ -274,9 +274,10 @@ connect_now(lws_sorted_usec_list_t *sul)
 	struct lws_client_connect_info i;
 	char path[2048];
 
-	snprintf(path, sizeof(path), "/%s%sclient_id=%s&window=%u%s%s%s",
+	snprintf(path, sizeof(path), "/%s%sclient_id=%s&window=%u%s%s%s%s%s",
 	    s->path, strchr(s->path, '?') != NULL ? "&" : "?", s->client_id,
-	    (unsigned)s->window, s->token != NULL ? "" :
+	    (unsigned)s->window, s->preset != NULL ? "&preset=" : "",
+	    s->preset != NULL ? s->preset : "", s->token != NULL ? "" :
 	    "&version=2&detail=1&claim=1", s->token == NULL &&
 	    s->key[0] != '\0' ? "&key=" : "", s->token == NULL ? s->key : "");
 	memset(&i, 0, sizeof(i));

@@ -183,6 +183,7 @@ struct session {
 	int		 detail;
 	char		 url_id[PROTO_ID_MAX + 1];
 	uint32_t	 url_window;
+	int		 url_preset;	/* the URL's preset=, -1 none */
 	int64_t		 born_ms;
 	char		 peer[64];
 	struct claim_state claim;

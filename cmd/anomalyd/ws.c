@@ -474,11 +474,16 @@ first_message(struct server *srv, struct session *s, const char *msg,
 		full.has |= PROTO_HAS_CLIENT_ID | PROTO_HAS_WINDOW;
 		memcpy(full.client_id, s->url_id, sizeof(full.client_id));
 		full.window = s->url_window;
+		if (!(h->has & PROTO_HAS_PRESET) && s->url_preset >= 0) {
+			full.has |= PROTO_HAS_PRESET;
+			full.preset = s->url_preset;
+		}
 		s->deferred = 0;
 		s->authed = 1;
 		h = &full;
 	} else if (!(h->has & (PROTO_HAS_DETECTORS | PROTO_HAS_VOTE |
-	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS | PROTO_HAS_CLAIM)))
+	    PROTO_HAS_ALERT | PROTO_HAS_PARAMS | PROTO_HAS_CLAIM |
+	    PROTO_HAS_PRESET)))
 		h = NULL;
 	if (h != NULL && (rc = hello(srv, s, s->url_id, h, &code, why,
 	    sizeof(why))) == -1)
@@ -530,13 +535,15 @@ static int
 url_hello(struct server *srv, struct session *s)
 {
 	struct proto_hello h;
-	char win[16], ver[8], det[8], why[PROTO_ERR_MAX];
-	int hid, hwin, hver, hdet, code, rc;
+	char win[16], ver[8], det[8], pre[32], why[PROTO_ERR_MAX];
+	int hid, hwin, hver, hdet, hpre, code, rc;
 
 	hid = url_arg(s->wsi, "client_id=", s->url_id, sizeof(s->url_id));
 	hwin = url_arg(s->wsi, "window=", win, sizeof(win));
 	hver = url_arg(s->wsi, "version=", ver, sizeof(ver));
 	hdet = url_arg(s->wsi, "detail=", det, sizeof(det));
+	hpre = url_arg(s->wsi, "preset=", pre, sizeof(pre));
+	s->url_preset = -1;
 	if (hid == 0 && hwin == 0 && hver == 0 && hdet == 0) {
 		s->phase = PHASE_HELLO;
 		return 0;
@@ -563,6 +570,9 @@ url_hello(struct server *srv, struct session *s)
 	    strcmp(det, "false") == 0)))
 		return hello_failed(s, 4001, "URL: ",
 		    "detail must be 0 or 1");
+	if (hpre != 0 && (hpre == -1 ||
+	    (s->url_preset = detect_preset_by_name(pre)) == -1))
+		return hello_failed(s, 4001, "URL: ", "unknown preset");
 	s->v2 = hver == 1;
 	if (!s->authed) {
 		/* protocol 2 goes on at once; else a settings message may
@@ -583,6 +593,10 @@ url_hello(struct server *srv, struct session *s)
 	h.has = PROTO_HAS_CLIENT_ID | PROTO_HAS_WINDOW;
 	memcpy(h.client_id, s->url_id, sizeof(h.client_id));
 	h.window = s->url_window;
+	if (s->url_preset >= 0) {
+		h.has |= PROTO_HAS_PRESET;
+		h.preset = s->url_preset;
+	}
 	if ((rc = hello(srv, s, s->url_id, &h, &code, why,
 	    sizeof(why))) == -1)
 		return hello_failed(s, code, code == 4001 ? "URL: " : "",

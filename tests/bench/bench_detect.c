@@ -122,6 +122,10 @@ main(void)
 	for (w = 0; w < 2; w++)
 		row("the five alone (alert vote)", windows[w],
 		    DETECT_DEFAULT_MASK, DETECT_ALERT_VOTE, 0);
+	/* the prices preset: the five vote, moves alerts */
+	for (w = 0; w < 2; w++)
+		row("prices preset (the five + moves)", windows[w],
+		    DETECT_DEFAULT_MASK, DETECT_ALERT_DETECTOR + DETECT_MOVES, 0);
 	for (k = 0; k < DETECT_KINDS; k++)
 		for (w = 0; w < 3; w++)
 			row(detect_kind_name(k), windows[w], 1u << k,

@@ -69,7 +69,7 @@ out=$(comp anomaly-export -d "$tmp/none.db" -c ''); [ -z "$out" ]
 ok $? "bash: no database, no client ids and no error"
 out=$(comp anomalyd --detectors zscore,i); is zscore,iforest zscore,iqr
 ok $? "bash: a detector list, completed after its comma"
-out=$(comp anomalyd --alert m); is ma mzscore
+out=$(comp anomalyd --alert m); is ma moves mzscore
 ok $? "bash: an alert source"
 out=$(comp anomalyd --sync ''); is full normal
 ok $? "bash: --sync levels"

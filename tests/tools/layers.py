@@ -65,7 +65,8 @@ CURSES_NAMES = re.compile(
     r'BLINK|STANDOUT|ITALIC|INVIS)|COLOR_(BLACK|RED|GREEN|YELLOW|BLUE|'
     r'MAGENTA|CYAN|WHITE)|BUTTON[1-5]_[A-Z_]+)\b')
 
-DETECTORS = ['detect*', 'deque*', 'iforest*', 'novelty*', 'ordstat*', 'settings*']
+DETECTORS = ['detect*', 'deque*', 'iforest*', 'moves*', 'novelty*', 'ordstat*',
+             'settings*']
 PURE = ['dd.h', 'le.h', 'rng.h', 'errmsg.c', 'errmsg.h']
 PURE_STD_HEADERS = set("""
 assert.h ctype.h errno.h float.h inttypes.h limits.h math.h stdalign.h

@@ -5,9 +5,11 @@
  * OUTDIR/<category>/<file>.csv with the columns timestamp,anomaly_score.
  * What make nab scores is what anomalyd's users get (SPEC §3.3).
  *
- * usage: nab [-w W] [-d DETECTORS] [-a ALERT] [-p KEY=VALUE]... OUTDIR FILE...
+ * usage: nab [-w W] [-P PRESET] [-d DETECTORS] [-a ALERT] [-p KEY=VALUE]...
+ *     OUTDIR FILE...
  * (each FILE is DATA/<category>/<file>.csv); the options change the settings
- * from the defaults, to measure other ones (make nab uses none).
+ * from the defaults, in their order, to measure other ones (make nab uses
+ * none; tests/tools/prices-check.py uses -P prices).
  */
 #include <err.h>
 #include <errno.h>
@@ -86,7 +88,7 @@ main(int argc, char *argv[])
 	int ch, i, p;
 
 	detect_settings_default(&s, 1000);
-	while ((ch = getopt(argc, argv, "w:d:a:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "w:d:a:p:P:")) != -1) {
 		switch (ch) {
 		case 'w':
 			s.window = (uint32_t)strtoul(optarg, NULL, 10);
@@ -100,6 +102,11 @@ main(int argc, char *argv[])
 			if (detect_parse_alert(&s, optarg, msg,
 			    sizeof(msg)) == -1)
 				errx(2, "%s", msg);
+			break;
+		case 'P':
+			if ((p = detect_preset_by_name(optarg)) == -1)
+				errx(2, "unknown preset %s", optarg);
+			detect_preset_apply(&s, (unsigned)p);
 			break;
 		case 'p':
 			if ((eq = strchr(optarg, '=')) == NULL)
@@ -126,7 +133,7 @@ main(int argc, char *argv[])
 		stream_file(argv[optind], argv[i], &s);
 	return 0;
 usage:
-	fprintf(stderr, "usage: nab [-w W] [-d DETECTORS] [-a ALERT] "
-	    "[-p KEY=VALUE]... OUTDIR FILE...\n");
+	fprintf(stderr, "usage: nab [-w W] [-P PRESET] [-d DETECTORS] "
+	    "[-a ALERT] [-p KEY=VALUE]... OUTDIR FILE...\n");
 	return 2;
 }

@@ -318,8 +318,21 @@ test_guesses(void **state)
 	assert_true(c.time_guessed && c.value_guessed);
 	assert_false(c.first_row_is_data);
 	assert_int_equal(c.ncols, 7);
+	assert_true(c.yahoo);		/* issue 19: a price series */
 	assert_int_equal(csvin_next(r, fp, &rec, err, sizeof(err)), CSVIN_ROW);
 	assert_int_equal(rec.line, 2);
+	csvin_free(r);
+	fclose(fp);
+	/* the layout without Adj Close, in another case, is one too; a
+	 * file without Volume is not */
+	assert_int_equal(start_text(&o, "date,open,high,low,close,volume\n"
+	    "2020-01-02,1,2,1,2,100\n", &r, &fp, &c, err, sizeof(err)), 0);
+	assert_true(c.yahoo);
+	csvin_free(r);
+	fclose(fp);
+	assert_int_equal(start_text(&o, "Date,Open,High,Low,Close\n"
+	    "2020-01-02,1,2,1,2\n", &r, &fp, &c, err, sizeof(err)), 0);
+	assert_false(c.yahoo);
 	csvin_free(r);
 	fclose(fp);
 	/* Close when there is no Adj Close. */
@@ -329,6 +342,7 @@ test_guesses(void **state)
 	assert_int_equal(start_text(&o, "timestamp,value\n1,2\n", &r, &fp, &c,
 	    err, sizeof(err)), 0);
 	assert_false(c.time_guessed || c.value_guessed);
+	assert_false(c.yahoo);
 	csvin_free(r);
 	fclose(fp);
 	/* A headerless file: its first row is data, said so. */

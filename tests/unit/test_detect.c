@@ -1227,6 +1227,87 @@ test_memory_bound(void **state)
 		}
 }
 
+/* The moves detector of the prices preset: on a random walk of prices that
+ * keeps making new highs it stays quiet; a crash, a one-day gap and a
+ * burst of volatility each give one alert; the state saved at any point
+ * and loaded goes on bit for bit; values that are not positive are not
+ * judged. */
+static void
+test_moves(void **state)
+{
+	enum { LEN = 1200 };
+	static const size_t at[] = { 0, 1, 20, 21, 22, 50, 399, 400, 401, 700,
+	    1000 };
+	struct detect_settings s;
+	struct detect_verdict want[LEN], got;
+	struct detector *d, *a, *b;
+	struct prng p = { 77 };
+	double v[LEN], x = 50;
+	unsigned char *buf;
+	char err[128];
+	size_t n, k, alerts = 0, size;
+
+	(void)state;
+	for (n = 0; n < LEN; n++) {
+		double sd = n >= 900 && n < 930 ? 0.06 : 0.01;
+
+		x *= exp(0.002 + sd * prng_gauss(&p));
+		if (n == 400)
+			x *= 0.8;		/* a crash */
+		if (n == 700)
+			x *= 1.15;		/* a gap up */
+		v[n] = x;
+	}
+	detect_settings_default(&s, 100);
+	detect_preset_apply(&s, (unsigned)detect_preset_by_name("prices"));
+	d = detector_new("AAPL", 4, &s, err, sizeof(err));
+	assert_non_null(d);
+	for (n = 0; n < LEN; n++) {
+		push_ok(d, v[n], &want[n]);
+		if (want[n].alert) {
+			alerts++;
+			if (n != 400 && n != 700 && !(n >= 900 && n < 915))
+				fail_msg("alert at point %zu", n + 1);
+		}
+	}
+	assert_int_equal(want[400].alert, 1);
+	assert_int_equal(want[700].alert, 1);
+	assert_int_equal(alerts, 3);
+	assert_true(isnan(want[0].margin[DETECT_MOVES]) == 0);
+	detector_free(d);
+
+	for (k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		a = detector_new("AAPL", 4, &s, err, sizeof(err));
+		assert_non_null(a);
+		for (n = 0; n < at[k]; n++)
+			push_ok(a, v[n], &got);
+		size = detector_state_size(a);
+		assert_non_null(buf = malloc(size));
+		detector_save(a, buf);
+		b = detector_load("AAPL", 4, &s, buf, size, err, sizeof(err));
+		if (b == NULL)
+			fail_msg("load after %zu: %s", at[k], err);
+		for (n = at[k]; n < LEN; n++) {
+			push_ok(b, v[n], &got);
+			if (memcmp(&got, &want[n], sizeof(got)) != 0)
+				fail_msg("restart at %zu: point %zu differs",
+				    at[k], n + 1);
+		}
+		free(buf);
+		detector_free(a);
+		detector_free(b);
+	}
+
+	/* zero and negative values: no return, no vote, no harm */
+	d = detector_new("z", 1, &s, err, sizeof(err));
+	assert_non_null(d);
+	for (n = 0; n < 300; n++) {
+		push_ok(d, n % 3 == 0 ? 0 : n % 3 == 1 ? -5 : 10, &got);
+		assert_int_equal(got.votes & (1u << DETECT_MOVES), 0);
+	}
+	detector_free(d);
+}
+
 static void
 test_load_refuses(void **state)
 {
@@ -1297,6 +1378,7 @@ main(void)
 		cmocka_unit_test(test_edge_settings),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_memory_bound),
+		cmocka_unit_test(test_moves),
 		cmocka_unit_test(test_load_refuses),
 	};
 

@@ -1280,6 +1280,34 @@ test_hello_good(void **state)
 	    "\"alert\": \"vote\"}", "");
 }
 
+/* "preset": a known name sets what the preset sets, before the hello's
+ * own keys (which win); another name, or not a string, is refused. */
+static void
+test_hello_preset(void **state)
+{
+	const struct proto_hello *h;
+	struct detect_settings s;
+
+	h = expect_hello(state, "{\"client_id\": \"p\", \"window\": 50, "
+	    "\"preset\": \"prices\", \"params\": {\"moves.k\": 8}}", "");
+	assert_true(h->has & PROTO_HAS_PRESET);
+	detect_settings_default(&s, 10);
+	proto_hello_apply(h, &s);
+	assert_int_equal(s.alert, DETECT_ALERT_DETECTOR + DETECT_MOVES);
+	assert_true(s.param[DETECT_P_MOVES_K] == 8);
+	assert_true(s.param[DETECT_P_HOLDOFF] == 30);
+	assert_int_equal(s.detectors, DETECT_DEFAULT_MASK);
+	assert_int_equal(s.window, 50);
+	h = expect_hello(state, "{\"preset\": \"prices\", \"alert\": \"vote\"}",
+	    "");
+	detect_settings_default(&s, 10);
+	proto_hello_apply(h, &s);
+	assert_int_equal(s.alert, DETECT_ALERT_VOTE);
+	expect_hello(state, "{\"preset\": \"bonds\"}",
+	    "unknown preset 'bonds'");
+	expect_hello(state, "{\"preset\": 1}", "preset must be a string");
+}
+
 static void
 test_hello_bad(void **state)
 {
@@ -1362,13 +1390,13 @@ test_hello_bad(void **state)
 	expect_hello(state, "{\"detectors\": {\"zscore\": true}}",
 	    "detectors must be an array of detector names");
 	expect_hello(state, "{\"vote\": \"most\"}",
-	    "vote must be any, majority, all or a count from 1 to 9, "
+	    "vote must be any, majority, all or a count from 1 to 10, "
 	    "not 'most'");
-	expect_hello(state, "{\"vote\": \"10\"}",
-	    "vote must be any, majority, all or a count from 1 to 9, not '10'");
+	expect_hello(state, "{\"vote\": \"11\"}",
+	    "vote must be any, majority, all or a count from 1 to 10, not '11'");
 	expect_hello(state, "{\"vote\": 2}", "vote must be a string");
 	expect_hello(state, "{\"vote\": \"any\\u0000\"}",
-	    "vote must be any, majority, all or a count from 1 to 9, "
+	    "vote must be any, majority, all or a count from 1 to 10, "
 	    "not 'any?'");
 	expect_hello(state, "{\"alert\": \"likelihood\"}",
 	    "alert must be vote, a detector name or a comma-separated list of "
@@ -1808,7 +1836,8 @@ test_settings_roundtrip(void **state)
 	    "\"novelty.history\":1000,\"novelty.learn\":300,"
 	    "\"novelty.eps\":6e-06,"
 	    "\"novelty.sigma_min\":0.005,\"novelty_long.scale\":12,"
-	    "\"spatial.ramp\":200,\"novelty.holdoff\":150}}");
+	    "\"spatial.ramp\":200,\"novelty.holdoff\":150,"
+	    "\"moves.k\":6,\"moves.burst\":2.3}}");
 	/* Parsed over other settings, it gives them back. */
 	detect_settings_default(&t, 1000);
 	t.detectors = 1;
@@ -1941,6 +1970,7 @@ main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_hello_good),
 		cmocka_unit_test(test_hello_bad),
+		cmocka_unit_test(test_hello_preset),
 		cmocka_unit_test(test_validators),
 		cmocka_unit_test(test_format_strings),
 		cmocka_unit_test(test_format_verdict),

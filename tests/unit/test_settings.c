@@ -227,7 +227,7 @@ static void
 test_texts(void **state)
 {
 	static const char *votes[] = { "any", "majority", "all", "1", "3",
-	    "9" };
+	    "9", "10" };
 	static const char *alerts[] = { "vote", "zscore", "novelty_long",
 	    "iqr,spatial", "spatial,novelty,novelty_long" };
 	struct detect_settings s;
@@ -242,9 +242,9 @@ test_texts(void **state)
 		assert_string_equal(detect_vote_text(&s, buf, sizeof(buf)),
 		    votes[i]);
 	}
-	assert_int_equal(detect_parse_vote(&s, "10", err, sizeof(err)), -1);
+	assert_int_equal(detect_parse_vote(&s, "11", err, sizeof(err)), -1);
 	assert_int_equal(detect_parse_vote(&s, "01", err, sizeof(err)), -1);
-	assert_string_equal(detect_vote_text(&s, buf, sizeof(buf)), "9");
+	assert_string_equal(detect_vote_text(&s, buf, sizeof(buf)), "10");
 	for (i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
 		assert_int_equal(detect_parse_alert(&s, alerts[i], err,
 		    sizeof(err)), 0);
@@ -305,6 +305,33 @@ test_check(void **state)
 	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
 }
 
+/* Presets: by name, and what prices sets (the rest stays). */
+static void
+test_presets(void **state)
+{
+	struct detect_settings s, t;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(detect_preset_by_name("prices"), DETECT_PRESET_PRICES);
+	assert_int_equal(detect_preset_by_name("none"), -1);
+	assert_string_equal(detect_preset_name(DETECT_PRESET_PRICES), "prices");
+	assert_null(detect_preset_name(DETECT_PRESETS));
+	assert_string_equal(detect_kind_name(DETECT_MOVES), "moves");
+	detect_settings_default(&s, 100);
+	s.param[DETECT_P_MOVES_K] = 9;
+	t = s;
+	detect_preset_apply(&s, DETECT_PRESET_PRICES);
+	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
+	assert_int_equal(s.alert, DETECT_ALERT_DETECTOR + DETECT_MOVES);
+	assert_true(s.param[DETECT_P_MOVES_K] == 6);
+	assert_true(s.param[DETECT_P_HOLDOFF] == 30);
+	assert_int_equal(s.detectors, t.detectors);
+	assert_int_equal(s.vote, t.vote);
+	assert_int_equal(s.window, t.window);
+	assert_true(detect_computed_mask(&s) & (1u << DETECT_MOVES));
+}
+
 int
 main(void)
 {
@@ -314,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_param_table),
 		cmocka_unit_test(test_texts),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_presets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
