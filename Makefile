@@ -199,7 +199,7 @@ DETECTION_TESTS = tests/detection/refcheck.sh
 # file, client deletion, the writer thread's group commit, no stall of the
 # loop by a locked database or a rebuild, large reads streamed, many
 # clients paged, who may use a client id, the read token and the reload of
-# the token files, TLS, alert delivery
+# the token files, TLS, alert delivery, three shards behind HAProxy
 ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
 	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \
@@ -207,7 +207,8 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh \
 	tests/anomalyd/takeover.sh \
 	tests/anomalyd/guard.sh tests/anomalyd/readtoken.sh \
-	tests/anomalyd/tls.sh tests/anomalyd/alerts.sh
+	tests/anomalyd/tls.sh tests/anomalyd/alerts.sh \
+	tests/anomalyd/cluster.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh tests/browser/login.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
