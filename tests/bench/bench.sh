@@ -205,10 +205,22 @@ row "bytes on disk per stored row (the database above)" \
     bytes "$rowsn rows, $dbsize bytes, after a checkpoint"
 if [ -x "$haproxy" ]; then
 	for shards in 1 2; do
-		cport=$(free_port)
+		# 3 ports for HAProxy, then the shards'
+		cport=$(python3 -c 'import random, socket
+while True:
+    b = random.randrange(20000, 60000, 8)
+    try:
+        for p in range(b, b + 5):
+            s = socket.socket()
+            s.bind(("127.0.0.1", p))
+            s.close()
+    except OSError:
+        continue
+    print(b)
+    break')
 		cstate=$tmp/cluster$shards
-		SHARDS=$shards PORT=$cport ORIG_PORT=$(free_port) \
-		    STATS_PORT=$(free_port) SHARD_PORT=$(free_port) \
+		SHARDS=$shards PORT=$cport ORIG_PORT=$((cport + 1)) \
+		    STATS_PORT=$((cport + 2)) SHARD_PORT=$((cport + 3)) \
 		    STATE=$cstate HAPROXY=$haproxy \
 		    BIN=$(cd "$(dirname "$anomalyd")" && pwd) \
 		    sh share/anomaly/cluster/cluster.sh >"$tmp/cl.out" \
@@ -220,7 +232,7 @@ if [ -x "$haproxy" ]; then
 			i=$((i + 1))
 		done
 		if ! grep -q 'Ctrl-C' "$tmp/cl.out"; then
-			row "e2e 100 clients through HAProxy, $shards shard(s)" - \
+			row "e2e 100 clients through HAProxy to $shards shard(s)" - \
 			    points/s "the cluster did not start: $(tail -n 2 "$tmp/cl.out")"
 			kill -TERM "$cpid" 2>/dev/null
 			wait "$cpid" 2>/dev/null
@@ -242,9 +254,40 @@ if [ -x "$haproxy" ]; then
 			sqlite3 "$cstate/shard-$k.db" "select count(*) from points"
 		done | awk '{ t += $1 } END { print t + 0 }')
 		hz=$(getconf CLK_TCK)
-		row "e2e 100 clients through HAProxy to $shards shard(s)" \
+		label="$shards shard"
+		[ "$shards" -gt 1 ] && label="${label}s"
+		row "e2e 100 clients through HAProxy to $label" \
 		    "$last_rate" points/s \
 		    "$(awk -v a="$last_rate" -v d="$direct" 'BEGIN { if (d > 0) printf "%.2f", a / d }') of direct; p50 $p50 ms, p99 $p99 ms; runs $all; HAProxy $(pct $((h1 - h0)) $((a1 - a0))) of the CPU of HAProxy + shards, $(awk -v t=$((h1 - h0)) -v hz="$hz" -v n="$vpts" 'BEGIN { if (n) printf "%.1f", t / hz * 1e6 / n }') CPU-us per point ($vpts points)"
+		if [ "$shards" -eq 1 ]; then
+			# the load of many clients: one point a message, at
+			# a fixed rate; the CPU of each per point
+			# (hellos and warm-up not counted)
+			"$loadgen" -p "$cport" -i pace -c 1000 -b 1 -d 1 \
+			    -r 5000 -t "$secs" -W 10 -q -T $((secs + 60)) \
+			    >"$tmp/pace" 2>>"$tmp/lgerr" &
+			lpid=$!
+			i=0
+			while [ $i -lt 600 ] && ! grep -q measuring "$tmp/pace"
+			do
+				sleep 0.1
+				i=$((i + 1))
+			done
+			h0=$(ticks "$hp")
+			s0=$(ticks $sp)
+			n0=$(sqlite3 "$cstate/shard-0.db" "select count(*) \
+			    from points where client_id like 'pace%'")
+			wait "$lpid"
+			lpid=
+			h1=$(ticks "$hp")
+			s1=$(ticks $sp)
+			n1=$(($(sqlite3 "$cstate/shard-0.db" "select count(*) \
+			    from points where client_id like 'pace%'") - n0))
+			line=$(tail -n 1 "$tmp/pace")
+			row "shard CPU per point, 1000 clients, 1 point a message" \
+			    "$(awk -v t=$((s1 - s0)) -v hz="$hz" -v n="$n1" 'BEGIN { if (n) printf "%.1f", t / hz * 1e6 / n }')" \
+			    CPU-us "through HAProxy at 5000 points/s asked, $(field rate "$line") done, p99 $(field p99_ms "$line") ms; HAProxy $(awk -v t=$((h1 - h0)) -v hz="$hz" -v n="$n1" 'BEGIN { if (n) printf "%.1f", t / hz * 1e6 / n }') CPU-us per point, $(pct $((h1 - h0)) $((h1 - h0 + s1 - s0))) of the CPU of HAProxy + shard ($n1 points)"
+		fi
 		kill -TERM "$cpid" 2>/dev/null
 		wait "$cpid" 2>/dev/null
 		cpid=
