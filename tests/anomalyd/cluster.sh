@@ -10,7 +10,9 @@
 # killed shard's protocol-2 clients back on the same shard with nothing
 # acknowledged lost or doubled, its original clients' acknowledged points
 # all stored, the other shards' clients undisturbed; a client of the down
-# shard gets 503; the index through the proxy names the shards, and
+# shard gets 503, and a new one started then (anomaly-send without --wait)
+# retries until its shard is back; the index through the proxy lists
+# every client (headless Chromium, when there is one), and
 # anomaly-top -u PROXY and anomaly-export -u of each shard give what -d of
 # the three databases gives.
 . tests/lib.sh
@@ -22,7 +24,7 @@ export=${EXPORT:-build/anomaly-export}
 haproxy=${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}
 P2=30		# protocol-2 clients
 ORIG=30		# original-protocol clients
-NP=300		# points of each protocol-2 client, at 100 a second
+NP=300		# points of each protocol-2 client, at 50 a second
 NO=150		# points of each original client, about 100 a second
 KILL=1		# the shard killed
 
@@ -31,7 +33,7 @@ if [ ! -x "$haproxy" ]; then
 	exit 0
 fi
 
-echo "1..13"
+echo "1..14"
 
 # Three consecutive free ports for the shards, three for HAProxy.
 set -- $(python3 -c 'import random, socket
@@ -62,10 +64,11 @@ state=$tmp/cluster
 cpid=
 ppids=
 opids=
+npid=
 
 cluster_cleanup() {
 	[ -n "$cpid" ] && kill -CONT "$cpid" 2>/dev/null
-	for p in $ppids $opids; do
+	for p in $ppids $opids $npid; do
 		kill "$p" 2>/dev/null
 	done
 	if [ -n "$cpid" ]; then
@@ -138,13 +141,13 @@ if [ $rc -ne 0 ]; then
 	exit 1
 fi
 
-# The streams: the protocol-2 clients paced at 100 points a second
-# (--realtime: 60 s of timestamps in 10 ms), the original ones about as
-# fast.
+# The streams: the protocol-2 clients paced at 50 points a second
+# (--realtime: 60 s of timestamps in 20 ms), the original ones about 100
+# a second.
 i=1
 while [ $i -le $P2 ]; do
 	"$send" -u "ws://127.0.0.1:$proxy_port/ws" -i "p:$i" -w 30 --no-log \
-	    --realtime --speed 6000 --retries 10 --wait "$tmp/data/p$i.csv" \
+	    --realtime --speed 3000 --retries 10 --wait "$tmp/data/p$i.csv" \
 	    >/dev/null 2>"$tmp/p$i.err" &
 	ppids="$ppids $!"
 	i=$((i + 1))
@@ -164,7 +167,7 @@ mid() {
 	m=0
 	for k in 0 1 2; do
 		m=$((m + $(sqlite3 "$state/shard-$k.db" "select count(*) from
-		    clients where client_id like 'p:%' and points >= 30" \
+		    clients where client_id like 'p:%' and points >= 20" \
 		    2>/dev/null || echo 0)))
 	done
 	[ $m -eq $P2 ]
@@ -191,6 +194,21 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
 code2=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
     "$proxy/shard/$KILL/api/clients")
 code3=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$proxy/")
+# a new client whose shard is down (an id the proxy answers 503 for):
+# anomaly-send, without --wait, retries its first connection
+new_id=
+for j in $(seq 1 40); do
+	if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	    "$proxy/api/clients/new:$j")" = 503 ]; then
+		new_id=new:$j
+		break
+	fi
+done
+head -n 51 "$tmp/data/p1.csv" >"$tmp/new.csv"
+"$send" -u "ws://127.0.0.1:$proxy_port/ws" -i "$new_id" -w 30 --no-log \
+    --retries 10 "$tmp/new.csv" >/dev/null 2>"$tmp/new.err" &
+npid=$!
+until_ok 20 grep -q 'HTTP 503' "$tmp/new.err"
 kill -CONT "$cpid"
 out="marked down: $marked; $gone_id: $code; /shard/$KILL/: $code2; /: $code3"
 [ $marked -eq 0 ] && [ "$code" = 503 ] && [ "$code2" = 503 ] &&
@@ -214,6 +232,14 @@ out="anomaly-send failed:$fails $(cat "$tmp"/p*.err | head -n 20)"
 [ -z "$fails" ]
 ok $? "the $P2 protocol-2 clients end with every point judged"
 
+wait "$npid"
+rc=$?
+out="$new_id: $(cat "$tmp/new.err")"
+[ -n "$new_id" ] && [ $rc -eq 0 ] && grep -q 'HTTP 503' "$tmp/new.err" &&
+    [ "$(sqlite3 "$state/shard-$KILL.db" "select count(*) from points
+    where client_id = '$new_id'")" -eq 50 ]
+ok $? "a new client of the shard that is down gets 503, retries, and is stored there once it is back"
+
 # Where each client is.
 for k in 0 1 2; do
 	sqlite3 "$state/shard-$k.db" "select client_id from clients" |
@@ -221,9 +247,9 @@ for k in 0 1 2; do
 done | sort >"$tmp/where"
 out=$(awk '{ print $1 }' "$tmp/where" | uniq -d | head)
 nclients=$(wc -l <"$tmp/where")
-[ -z "$out" ] && [ "$nclients" -eq $((P2 + ORIG)) ] &&
+[ -z "$out" ] && [ "$nclients" -eq $((P2 + ORIG + 1)) ] &&
     [ "$(awk '{ print $2 }' "$tmp/where" | sort -u | wc -l)" -eq 3 ]
-ok $? "each of the $((P2 + ORIG)) clients on exactly one shard, every shard used ($(awk '{ print $2 }' "$tmp/where" | sort | uniq -c | tr -s ' \n' ' '))"
+ok $? "each of the $((P2 + ORIG + 1)) clients on exactly one shard, every shard used ($(awk '{ print $2 }' "$tmp/where" | sort | uniq -c | tr -s ' \n' ' '))"
 
 # The clients of the killed shard, and the rest.
 victims=$(awk -v k=$KILL '$2 == k { print $1 }' "$tmp/where" | tr '\n' ' ')
@@ -358,7 +384,7 @@ cols() {
 "$top" -b --iterations 1 -d "$state/shard-0.db" -d "$state/shard-1.db" \
     -d "$state/shard-2.db" 2>>"$tmp/err" | cols >"$tmp/top.d"
 out=$(diff "$tmp/top.d" "$tmp/top.u" | head; head -n 3 "$tmp/top.u")
-[ "$(wc -l <"$tmp/top.u")" -eq $((P2 + ORIG)) ] &&
+[ "$(wc -l <"$tmp/top.u")" -eq $((P2 + ORIG + 1)) ] &&
     cmp -s "$tmp/top.d" "$tmp/top.u"
 ok $? "anomaly-top -b -u PROXY lists what -d of the three databases lists"
 
