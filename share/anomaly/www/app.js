@@ -173,6 +173,40 @@
 		return n > 1 && n <= 64 ? n : 0;
 	}
 
+	/* The links of the index's bottom pager to the pages before and
+	 * after the clients shown (list, in order), as the server would
+	 * write them for one list: "next" when more follow, "previous" when
+	 * the page is not the first. */
+	function pagerLinks(args, limit, list, more) {
+		var pager = document.getElementById('clients-pager'), tail;
+
+		if (!pager || list.length === 0)
+			return;
+		tail = limit !== 100 ? '&limit=' + limit : '';
+		[['prev', args.has('after') || (args.has('before') && more),
+		    '?before=' + encodeURIComponent(list[0].client_id),
+		    '\u2190 previous'],
+		    ['next', !args.has('before') ? more : true,
+		    '?after=' + encodeURIComponent(list[list.length - 1]
+		    .client_id), 'next \u2192']].forEach(function (l) {
+			var a = document.getElementById('clients-' + l[0]);
+
+			if (!l[1]) {
+				if (a)
+					a.remove();
+				return;
+			}
+			if (!a) {
+				a = el('a', null, l[3]);
+				a.id = 'clients-' + l[0];
+				a.rel = l[0];
+				pager.appendChild(a);
+				pager.appendChild(document.createTextNode(' '));
+			}
+			a.href = '/' + l[2] + tail;
+		});
+	}
+
 	/* The page of clients q (?after=, ?before=, ?limit=) of the whole
 	 * cluster: the same page of each shard (/shard/K/api/clients, by
 	 * name), merged by name and cut to the page's length.  A shard that
@@ -221,6 +255,7 @@
 			    '.pager .count'), function (e) {
 				e.textContent = count;
 			});
+			pagerLinks(args, limit, all, more);
 			body.setAttribute('data-shards', String(shards));
 			body.setAttribute('data-shards-down', down.join(' '));
 			return all;
