@@ -49,9 +49,9 @@ DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
 # screenshots); anomaly-top's run in tmux; anomaly-export's test measures max
 # RSS with GNU time; man pages are linted with mandoc; zsh and fish check
 # their completions' syntax; the TLS test makes its certificates with openssl
-# and fetches over https with curl.
+# and fetches over https with curl; the cluster's test runs HAProxy.
 DEB_TEST_PACKAGES = chromium fonts-liberation tmux time mandoc zsh fish \
-	openssl curl
+	openssl curl haproxy
 DEB_PACKAGES += $(DEB_TEST_PACKAGES)
 
 LIB_SRC	= $(wildcard lib/*.c)
@@ -199,7 +199,7 @@ DETECTION_TESTS = tests/detection/refcheck.sh tests/detection/demo.sh
 # file, client deletion, the writer thread's group commit, no stall of the
 # loop by a locked database or a rebuild, large reads streamed, many
 # clients paged, who may use a client id, the read token and the reload of
-# the token files, TLS, alert delivery
+# the token files, TLS, alert delivery, three shards behind HAProxy
 ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
 	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \
@@ -207,7 +207,8 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh \
 	tests/anomalyd/takeover.sh \
 	tests/anomalyd/guard.sh tests/anomalyd/readtoken.sh \
-	tests/anomalyd/tls.sh tests/anomalyd/alerts.sh
+	tests/anomalyd/tls.sh tests/anomalyd/alerts.sh \
+	tests/anomalyd/cluster.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh tests/browser/login.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
@@ -358,7 +359,9 @@ install: $(INSTALL_PROGRAMS) $(UPLOT)
 	    $(INSTALL) -D -m $$m "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done
 	sed -i -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
 	    $(DESTDIR)$(DATADIR)/anomalyd.service \
-	    $(DESTDIR)$(DATADIR)/demo/start.sh
+	    $(DESTDIR)$(DATADIR)/demo/start.sh \
+	    $(DESTDIR)$(DATADIR)/cluster/anomalyd@.service \
+	    $(DESTDIR)$(DATADIR)/cluster/cluster.sh
 
 uninstall:
 	@set -e; for p in $(INSTALL_PROGRAMS); do \
@@ -387,11 +390,26 @@ start: deps
 	    PORT=$(DEMO_PORT) DB=$(DEMO_DB) FRESH=$(DEMO_FRESH) \
 	    BIN=$(CURDIR)/build sh share/anomaly/demo/start.sh
 
+# A cluster: SHARDS anomalyd shards behind HAProxy on :$(CLUSTER_PORT)
+# (original protocol on the port after it, HAProxy's stats on the next),
+# their databases under $(CLUSTER_STATE); Ctrl-C stops all of it
+# (share/anomaly/cluster/cluster.sh).
+SHARDS	?= 3
+CLUSTER_PORT ?= 3000
+CLUSTER_STATE ?= ./cluster
+cluster: DEB_TEST_PACKAGES = haproxy
+cluster: deps
+	@$(MAKE) --no-print-directory -j2 all
+	@if (: </dev/tty) 2>/dev/null; then set -m; fi; \
+	    SHARDS=$(SHARDS) PORT=$(CLUSTER_PORT) STATE=$(CLUSTER_STATE) \
+	    BIN=$(CURDIR)/build sh share/anomaly/cluster/cluster.sh
+
 clean:
 	rm -rf build $(UPLOT_DIR)
 
 
-.PHONY: all test check bench soak nab deps start clean install uninstall fuzz
+.PHONY: all test check bench soak nab deps start cluster clean install \
+	uninstall fuzz
 
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \

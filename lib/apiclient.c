@@ -31,7 +31,12 @@ struct apiclient {
 	int		 done;
 	int		 failed;	/* cut, or too long */
 	char		 error[256];
+	int		 shards;	/* X-Anomaly-Shards of the last answer */
 };
+
+/* The header by which the HAProxy of a cluster of anomalyd shards
+ * (share/anomaly/cluster/) names their number, as lws names it. */
+#define SHARDS_HEADER	"x-anomaly-shards:"
 
 /* Adds the len bytes at in to the body of c's answer. */
 static int
@@ -107,6 +112,12 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
 		c->ans->status = (int)lws_http_client_http_response(wsi);
+		/* the cluster's HAProxy names its shards (anomaly(7)) */
+		c->shards = 0;
+		if ((n = lws_hdr_custom_copy(wsi, buf, 16, SHARDS_HEADER,
+		    (int)sizeof(SHARDS_HEADER) - 1)) > 0 && n < 3 &&
+		    strspn(buf, "0123456789") == (size_t)n)
+			c->shards = atoi(buf);
 		return 0;
 	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
 		if (body_add(c, in, len) == -1) {
@@ -280,6 +291,19 @@ apiclient_get(struct apiclient *c, const char *path, struct apianswer *a,
 		return -1;
 	}
 	return 0;
+}
+
+int
+apiclient_shards(struct apiclient *c, char *err, size_t errlen)
+{
+	if (apiclient_get(c, "/api/clients?limit=1", &c->page, err,
+	    errlen) == -1)
+		return -1;
+	if (c->page.status != 200) {
+		errmsg_set(err, errlen, "HTTP %d", c->page.status);
+		return -1;
+	}
+	return c->shards;
 }
 
 void

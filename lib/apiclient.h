@@ -45,6 +45,12 @@ const char *apiclient_url(const struct apiclient *c);
 int apiclient_get(struct apiclient *c, const char *path, struct apianswer *a,
     char *err, size_t errlen);
 
+/* How many shards the server is: N > 1 when it is the HAProxy of a
+ * cluster of N anomalyd shards (share/anomaly/cluster/), whose shard K
+ * answers under URL/shard/K; 0 for an anomalyd.  One request (GET
+ * /api/clients?limit=1).  Returns N or 0, or -1 with a message in err. */
+int apiclient_shards(struct apiclient *c, char *err, size_t errlen);
+
 /* Frees what a holds. */
 void apianswer_free(struct apianswer *a);
 

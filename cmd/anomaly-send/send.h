@@ -136,6 +136,8 @@ struct sender {
 	int		 seq_known;	/* base seq set (first ready) */
 	int		 closing;	/* we are closing: job over */
 	int		 lost;		/* the connection must be remade */
+	int		 unavailable;	/* the handshake got 502, 503 or 504:
+					 * retried, even the first */
 	int		 attempts;	/* failed connects in a row */
 	int		 job_over;
 	int		 settings_sent;

@@ -297,6 +297,7 @@ connect_now(lws_sorted_usec_list_t *sul)
 	s->close_reason[0] = '\0';
 	s->conn_error[0] = '\0';
 	s->lost = 0;
+	s->unavailable = 0;
 	s->rxlen = 0;
 	s->ended = 0;
 	if (lws_client_connect_via_info(&i) == NULL && !s->ended) {
@@ -477,7 +478,7 @@ connection_ended(struct sender *s)
 		s->job_over = 1;
 		return;
 	}
-	if (!s->job_connected && !s->wait_first) {
+	if (!s->job_connected && !s->wait_first && !s->unavailable) {
 		/* Never connected: no server there, or not this one. */
 		char why[256];
 
@@ -612,6 +613,18 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		s = lws_context_user(lws_get_context(wsi));
 		snprintf(s->conn_error, sizeof(s->conn_error), "%s",
 		    in != NULL ? (const char *)in : "cannot connect");
+		/* a proxy whose server is down (HAProxy in front of a
+		 * shard: anomaly(7) SHARDING) says to try again later */
+		s->unavailable = 0;
+		if (wsi != NULL) {
+			unsigned st = lws_http_client_http_response(wsi);
+
+			if (st == 502 || st == 503 || st == 504) {
+				s->unavailable = 1;
+				snprintf(s->conn_error, sizeof(s->conn_error),
+				    "HTTP %u: the server is unavailable", st);
+			}
+		}
 		connection_ended(s);
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:

@@ -290,6 +290,57 @@ run_screen(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 	return 0;
 }
 
+/* Each server of paths (remote) that is the HAProxy of a cluster of
+ * anomalyd shards (apiclient_shards()) replaced by its shards, URL/shard/K,
+ * so that every client of the cluster is listed, as a -u per shard would.
+ * A server that does not answer is kept as it is (shown unreachable).
+ * The names made are kept until exit.  Exits 2 when there are more than
+ * MAX_DBS in all. */
+static void
+expand_clusters(const char **paths, char *remote, int *n, const char *token,
+    const char *cacert, int insecure)
+{
+	const char *was[MAX_DBS];
+	char wasr[MAX_DBS], e[512], *url;
+	struct apiclient *api;
+	int i, k, shards, m = 0;
+	size_t len;
+
+	memcpy(was, paths, sizeof(was[0]) * (size_t)*n);
+	memcpy(wasr, remote, (size_t)*n);
+	for (i = 0; i < *n; i++) {
+		shards = 0;
+		if (wasr[i] && (api = apiclient_new(was[i], token, cacert,
+		    insecure, e, sizeof(e))) != NULL) {
+			shards = apiclient_shards(api, e, sizeof(e));
+			apiclient_free(api);
+		}
+		if (shards <= 1) {
+			if (m == MAX_DBS)
+				usage("at most %d databases and servers",
+				    MAX_DBS);
+			paths[m] = was[i];
+			remote[m++] = wasr[i];
+			continue;
+		}
+		len = strlen(was[i]);
+		while (len > 0 && was[i][len - 1] == '/')
+			len--;
+		for (k = 0; k < shards; k++) {
+			if (m == MAX_DBS)
+				usage("-u %s: %d shards: at most %d databases "
+				    "and servers", was[i], shards, MAX_DBS);
+			if ((url = malloc(len + 16)) == NULL)
+				err(1, "out of memory");
+			snprintf(url, len + 16, "%.*s/shard/%d", (int)len,
+			    was[i], k);
+			paths[m] = url;
+			remote[m++] = 1;
+		}
+	}
+	*n = m;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -382,6 +433,8 @@ main(int argc, char *argv[])
 	if (token_file != NULL && (token = token_read_file(token_file, &tlen,
 	    &unreadable, err, sizeof(err))) == NULL)
 		errx(unreadable ? 1 : 2, "--read-token-file %s", err);
+
+	expand_clusters(paths, remote, &dbs.n, token, cacert, insecure);
 
 	setlocale(LC_ALL, "");
 	codeset = nl_langinfo(CODESET);

@@ -18,6 +18,9 @@
 #    fixed rate) while a client of BENCH_REBUILD_POINTS (default 1,000,000)
 #    stored points says hello with changed settings 4 times in a row, each
 #    a full replay of its history (on the rebuild thread);
+#  - the cluster: 100 clients direct, through HAProxy to 1 and to 2
+#    shards (share/anomaly/cluster/), each with its ratio to direct and
+#    HAProxy's CPU share; the bytes on disk per stored row;
 #  - memory: anomalyd's RSS per connected client (1000 clients, W = 1000,
 #    1000 points each) and with 10,000 idle-but-warm clients.
 # Measured, never asserted.  Every step has a deadline.  BENCH_SECONDS
@@ -31,7 +34,9 @@ secs=${BENCH_SECONDS:-3}
 runs=${BENCH_RUNS:-3}
 warm=${BENCH_WARM:-300}
 lpid=
-trap 'cleanup; [ -n "$lpid" ] && kill "$lpid" 2>/dev/null' EXIT
+cpid=
+trap 'cleanup; [ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+[ -n "$cpid" ] && kill "$cpid" 2>/dev/null' EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
 # median: the middle line of numbers on stdin
@@ -172,6 +177,124 @@ norow=
 row "e2e p99 latency, 100 clients at half the 100-client max" "$p99" ms \
     "$half points/s asked, $last_rate done; p50 $p50 ms; runs' rates $all; target 10 $(target "$p99" 10 le)"
 stop
+
+# The cluster (share/anomaly/cluster/): the 100-client row direct to a
+# fresh anomalyd, then through HAProxy to 1 shard and to 2 shards (fresh
+# databases), each with its ratio to direct; the database's bytes per
+# stored row (after a checkpoint: points, indexes, clients, snapshots);
+# HAProxy's share of the CPU the proxied runs used (HAProxy, the shards,
+# loadgen; from /proc/PID/stat) and its CPU time per point.
+haproxy=${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}
+# ticks PID...: CPU time (user + system, clock ticks) of the processes
+ticks() {
+	for p in "$@"; do
+		awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null
+	done | awk '{ t += $1 } END { print t + 0 }'
+}
+db=$tmp/direct.db
+start
+lg "e2e 100 clients direct to anomalyd (batch 100, depth 500)" "" -c 100 \
+    -b 100 -d 500 -W 1100
+direct=$last_rate
+stop
+sqlite3 "$db" "pragma wal_checkpoint(truncate)" >/dev/null
+rowsn=$(sqlite3 "$db" "select count(*) from points")
+dbsize=$(stat -c %s "$db")
+row "bytes on disk per stored row (the database above)" \
+    "$(awk -v s="$dbsize" -v n="$rowsn" 'BEGIN { if (n) printf "%.0f", s / n }')" \
+    bytes "$rowsn rows, $dbsize bytes, after a checkpoint"
+if [ -x "$haproxy" ]; then
+	for shards in 1 2; do
+		# 3 ports for HAProxy, then the shards'
+		cport=$(python3 -c 'import random, socket
+while True:
+    b = random.randrange(20000, 60000, 8)
+    try:
+        for p in range(b, b + 5):
+            s = socket.socket()
+            s.bind(("127.0.0.1", p))
+            s.close()
+    except OSError:
+        continue
+    print(b)
+    break')
+		cstate=$tmp/cluster$shards
+		SHARDS=$shards PORT=$cport ORIG_PORT=$((cport + 1)) \
+		    STATS_PORT=$((cport + 2)) SHARD_PORT=$((cport + 3)) \
+		    STATE=$cstate HAPROXY=$haproxy \
+		    BIN=$(cd "$(dirname "$anomalyd")" && pwd) \
+		    sh share/anomaly/cluster/cluster.sh >"$tmp/cl.out" \
+		    2>&1 &
+		cpid=$!
+		i=0
+		while [ $i -lt 200 ] && ! grep -q 'Ctrl-C' "$tmp/cl.out"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if ! grep -q 'Ctrl-C' "$tmp/cl.out"; then
+			row "e2e 100 clients through HAProxy to $shards shard(s)" - \
+			    points/s "the cluster did not start: $(tail -n 2 "$tmp/cl.out")"
+			kill -TERM "$cpid" 2>/dev/null
+			wait "$cpid" 2>/dev/null
+			continue
+		fi
+		hp=$(cat "$cstate/haproxy.pid")
+		sp=$(cat "$cstate"/shard-*.pid)
+		h0=$(ticks "$hp")
+		a0=$(ticks "$hp" $sp)
+		saved=$port
+		port=$cport
+		norow=1
+		lg "" "" -c 100 -b 100 -d 500 -W 1100
+		norow=
+		port=$saved
+		h1=$(ticks "$hp")
+		a1=$(ticks "$hp" $sp)
+		vpts=$(for k in $(seq 0 $((shards - 1))); do
+			sqlite3 "$cstate/shard-$k.db" "select count(*) from points"
+		done | awk '{ t += $1 } END { print t + 0 }')
+		hz=$(getconf CLK_TCK)
+		label="$shards shard"
+		[ "$shards" -gt 1 ] && label="${label}s"
+		row "e2e 100 clients through HAProxy to $label" \
+		    "$last_rate" points/s \
+		    "$(awk -v a="$last_rate" -v d="$direct" 'BEGIN { if (d > 0) printf "%.2f", a / d }') of direct; p50 $p50 ms, p99 $p99 ms; runs $all; HAProxy $(pct $((h1 - h0)) $((a1 - a0))) of the CPU of HAProxy + shards, $(awk -v t=$((h1 - h0)) -v hz="$hz" -v n="$vpts" 'BEGIN { if (n) printf "%.1f", t / hz * 1e6 / n }') CPU-us per point ($vpts points)"
+		if [ "$shards" -eq 1 ]; then
+			# the load of many clients: one point a message, at
+			# a fixed rate; the CPU of each per point
+			# (hellos and warm-up not counted)
+			"$loadgen" -p "$cport" -i pace -c 1000 -b 1 -d 1 \
+			    -r 5000 -t "$secs" -W 10 -q -T $((secs + 60)) \
+			    >"$tmp/pace" 2>>"$tmp/lgerr" &
+			lpid=$!
+			i=0
+			while [ $i -lt 600 ] && ! grep -q measuring "$tmp/pace"
+			do
+				sleep 0.1
+				i=$((i + 1))
+			done
+			h0=$(ticks "$hp")
+			s0=$(ticks $sp)
+			n0=$(sqlite3 "$cstate/shard-0.db" "select count(*) \
+			    from points where client_id like 'pace%'")
+			wait "$lpid"
+			lpid=
+			h1=$(ticks "$hp")
+			s1=$(ticks $sp)
+			n1=$(($(sqlite3 "$cstate/shard-0.db" "select count(*) \
+			    from points where client_id like 'pace%'") - n0))
+			line=$(tail -n 1 "$tmp/pace")
+			row "shard CPU per point, 1000 clients, 1 point a message" \
+			    "$(awk -v t=$((s1 - s0)) -v hz="$hz" -v n="$n1" 'BEGIN { if (n) printf "%.1f", t / hz * 1e6 / n }')" \
+			    CPU-us "through HAProxy at 5000 points/s asked, $(field rate "$line") done, p99 $(field p99_ms "$line") ms; HAProxy $(awk -v t=$((h1 - h0)) -v hz="$hz" -v n="$n1" 'BEGIN { if (n) printf "%.1f", t / hz * 1e6 / n }') CPU-us per point, $(pct $((h1 - h0)) $((h1 - h0 + s1 - s0))) of the CPU of HAProxy + shard ($n1 points)"
+		fi
+		kill -TERM "$cpid" 2>/dev/null
+		wait "$cpid" 2>/dev/null
+		cpid=
+	done
+else
+	row "e2e 100 clients through HAProxy" - points/s "haproxy not installed"
+fi
 
 # Rebuilds: client big's history written directly (anomalyd stopped, no
 # snapshot), then 4 hellos with another window while 10 clients stream.

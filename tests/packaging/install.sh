@@ -11,7 +11,7 @@ mk() {
 	${MAKE:-make} --no-print-directory -s "$@" >"$tmp/out" 2>&1
 }
 
-echo "1..12"
+echo "1..13"
 
 mk install DESTDIR="$root" PREFIX=$prefix
 rc=$?
@@ -51,7 +51,8 @@ ok $? "completions for bash (one per command), zsh and fish"
 
 missing=
 for f in $(cd share/anomaly && find . -type f ! -name anomalyd.service \
-    ! -path ./demo/start.sh); do
+    ! -path ./demo/start.sh ! -path './cluster/anomalyd@.service' \
+    ! -path ./cluster/cluster.sh); do
 	cmp -s "share/anomaly/$f" "$root$prefix/share/anomaly/$f" ||
 	    missing="$missing $f"
 	if [ -x "share/anomaly/$f" ] && [ ! -x "$root$prefix/share/anomaly/$f" ]
@@ -78,6 +79,30 @@ then
 else
 	echo "ok $((n = n + 1)) - systemd-analyze verify # SKIP no systemd"
 fi
+
+# the cluster (anomaly(7) SCALING): the shards' template unit and the
+# script, with the installed paths; the script writes a configuration
+# HAProxy accepts
+tunit=$root$prefix/share/anomaly/cluster/anomalyd@.service
+cscript=$root$prefix/share/anomaly/cluster/cluster.sh
+out=$(grep -n '@BINDIR@\|@DATADIR@\|ExecStart' "$tunit" "$cscript" 2>&1)
+! grep -q '@BINDIR@\|@DATADIR@' "$tunit" "$cscript" &&
+    grep -q "^ExecStart=$prefix/bin/anomalyd -l 127.0.0.1:%i .*--www $prefix/share/anomaly/www" \
+    "$tunit" && grep -q "\"$prefix/bin\"" "$cscript" && [ -x "$cscript" ] &&
+    [ -f "$root$prefix/share/anomaly/cluster/haproxy.cfg.in" ]
+rc=$?
+if [ $rc -eq 0 ] && command -v haproxy >/dev/null 2>&1; then
+	SHARDS=2 sh "$cscript" --print-config >"$tmp/haproxy.cfg" &&
+	    out=$(haproxy -c -f "$tmp/haproxy.cfg" 2>&1)
+	rc=$?
+fi
+if [ $rc -eq 0 ] && command -v systemd-analyze >/dev/null 2>&1 &&
+    [ -d /run/systemd/system ]; then
+	sed "s|$prefix|$root$prefix|g" "$tunit" >"$tmp/anomalyd@3010.service"
+	out=$(systemd-analyze verify "$tmp/anomalyd@3010.service" 2>&1)
+	rc=$?
+fi
+ok $rc "the cluster: the shards' unit anomalyd@.service and cluster.sh, with the installed paths"
 
 out=$("$root$prefix/bin/anomaly-export" --version 2>&1)
 ok $? "the installed anomaly-export runs"

@@ -50,6 +50,8 @@
  *		reading nothing (a peer that stops reading); stop once the
  *		socket took nothing for MS; print "flooded K" (K frames
  *		written whole to the socket)
+ *   source ADDR	the local IPv4 address of the next connect's socket
+ *		(e.g. 127.0.0.7: a peer from another loopback address)
  *   rcvbuf BYTES	SO_RCVBUF of the next connect's socket (a small
  *		one makes a peer that does not read stall the server soon)
  *   timeout MS	default for recv, recvn, expect, expectclose and the
@@ -74,6 +76,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <err.h>
 #include <errno.h>
@@ -148,6 +151,7 @@ static size_t		 inoff, outoff;
 static int		 rd_eof, wr_dead, close_sent, autopong = 1;
 static int		 rcvbuf;	/* SO_RCVBUF of the next socket, 0: the
 					 * system's */
+static struct sockaddr_in source;	/* its local address, if sin_family */
 static int		 frag_op = -1;	/* opcode of the message in pieces */
 static struct buf	 msg;		/* payload of the last data message */
 static unsigned char	 ctl[125];	/* payload of the last control frame */
@@ -945,6 +949,9 @@ tcp_connect(void)
 		if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
 		    &rcvbuf, sizeof(rcvbuf)) == -1)
 			fail("SO_RCVBUF: %s", strerror(errno));
+		if (source.sin_family == AF_INET && ai->ai_family == AF_INET &&
+		    bind(fd, (struct sockaddr *)&source, sizeof(source)) == -1)
+			fail("source: %s", strerror(errno));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		error = errno;
@@ -1572,6 +1579,18 @@ cmd_rcvbuf(char *arg)
 }
 
 static void
+cmd_source(char *arg)
+{
+	const char *a = next_word(&arg);
+
+	no_more(arg);
+	memset(&source, 0, sizeof(source));
+	source.sin_family = AF_INET;
+	if (inet_pton(AF_INET, a, &source.sin_addr) != 1)
+		fail("source: %s: not an IPv4 address", a);
+}
+
+static void
 cmd_timeout(char *arg)
 {
 	timeout_ms = (int)parse_num(next_word(&arg), INT_MAX, "timeout: MS");
@@ -1617,6 +1636,7 @@ static const struct command commands[] = {
 	{ "sendhex", cmd_sendhex },
 	{ "sendraw", cmd_sendraw },
 	{ "sleep", cmd_sleep },
+	{ "source", cmd_source },
 	{ "timeout", cmd_timeout },
 };
 

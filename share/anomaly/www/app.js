@@ -164,18 +164,131 @@
 		}
 	}
 
-	function index() {
-		poll(function () {
-			/* the page of clients this page shows */
-			return getJSON('/api/clients' + location.search).then(
-			    function (list) {
-				fillSection('active', list.filter(function (c) {
-					return c.active;
-				}), 'active');
-				fillSection('inactive', list.filter(function (c) {
-					return !c.active;
-				}), 'inactive');
+	/* The shards of the cluster when the page came through its HAProxy
+	 * (share/anomaly/cluster/), which names their number in the header
+	 * X-Anomaly-Shards of every answer; 0 from a single anomalyd. */
+	function shardsOf(r) {
+		var n = Math.floor(Number(r.headers.get('X-Anomaly-Shards')));
+
+		return n > 1 && n <= 64 ? n : 0;
+	}
+
+	/* The links of the index's bottom pager to the pages before and
+	 * after the clients shown (list, in order), as the server would
+	 * write them for one list: "next" when more follow, "previous" when
+	 * the page is not the first. */
+	function pagerLinks(args, limit, list, more) {
+		var pager = document.getElementById('clients-pager'), tail;
+
+		if (!pager || list.length === 0)
+			return;
+		tail = limit !== 100 ? '&limit=' + limit : '';
+		[['prev', args.has('after') || (args.has('before') && more),
+		    '?before=' + encodeURIComponent(list[0].client_id),
+		    '\u2190 previous'],
+		    ['next', !args.has('before') ? more : true,
+		    '?after=' + encodeURIComponent(list[list.length - 1]
+		    .client_id), 'next \u2192']].forEach(function (l) {
+			var a = document.getElementById('clients-' + l[0]);
+
+			if (!l[1]) {
+				if (a)
+					a.remove();
+				return;
+			}
+			if (!a) {
+				a = el('a', null, l[3]);
+				a.id = 'clients-' + l[0];
+				a.rel = l[0];
+				pager.appendChild(a);
+				pager.appendChild(document.createTextNode(' '));
+			}
+			a.href = '/' + l[2] + tail;
+		});
+	}
+
+	/* The page of clients q (?after=, ?before=, ?limit=) of the whole
+	 * cluster: the same page of each shard (/shard/K/api/clients, by
+	 * name), merged by name and cut to the page's length.  A shard that
+	 * does not answer is named in the pager; none answering is an
+	 * error. */
+	function clusterClients(shards, q) {
+		var k, asks = [], args = new URLSearchParams(q),
+		    limit = Number(args.get('limit')) || 100;
+
+		for (k = 0; k < shards; k++)
+			asks.push(getJSON('/shard/' + k + '/api/clients' + q)
+			    .catch(function () {
+				return null;
+			}));
+		return Promise.all(asks).then(function (lists) {
+			var all = [], down = [], more = false, count;
+
+			lists.forEach(function (l, i) {
+				if (l === null) {
+					down.push(i);
+					return;
+				}
+				if (l.length >= limit)
+					more = true;
+				all = all.concat(l);
 			});
+			if (down.length === shards)
+				throw new Error('no shard answers');
+			all.sort(function (a, b) {
+				return a.client_id < b.client_id ? -1 :
+				    a.client_id > b.client_id ? 1 : 0;
+			});
+			if (all.length > limit) {
+				more = true;
+				all = args.has('before') ? all.slice(-limit) :
+				    all.slice(0, limit);
+			}
+			count = all.length + (all.length === 1 ? ' client' :
+			    ' clients') + (more ? ' on this page' : ' in all') +
+			    ' (' + all.filter(function (c) {
+				return c.active;
+			    }).length + ' active) from ' + shards + ' shards' +
+			    (down.length ? '; shard ' + down.join(', ') +
+			    ' does not answer' : '') + ', by name';
+			Array.prototype.forEach.call(document.querySelectorAll(
+			    '.pager .count'), function (e) {
+				e.textContent = count;
+			});
+			pagerLinks(args, limit, all, more);
+			body.setAttribute('data-shards', String(shards));
+			body.setAttribute('data-shards-down', down.join(' '));
+			return all;
+		});
+	}
+
+	function index() {
+		var shards = 0, q = location.search;
+
+		function show(list) {
+			fillSection('active', list.filter(function (c) {
+				return c.active;
+			}), 'active');
+			fillSection('inactive', list.filter(function (c) {
+				return !c.active;
+			}), 'inactive');
+		}
+
+		poll(function () {
+			if (shards > 0)
+				return clusterClients(shards, q).then(show);
+			/* the page of clients this page shows */
+			return fetch('/api/clients' + q, { cache: 'no-store',
+			    credentials: 'same-origin',
+			    headers: { 'Accept': 'application/json' } }).then(
+			    function (r) {
+				if (!r.ok)
+					throw new Error('/api/clients: HTTP ' +
+					    r.status);
+				shards = shardsOf(r);
+				return shards > 0 ? clusterClients(shards, q) :
+				    r.json();
+			}).then(show);
 		});
 	}
 
