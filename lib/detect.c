@@ -546,17 +546,39 @@ judge_spatial(const struct detector *d, double x, struct detect_verdict *v)
 	cast(v, DETECT_SPATIAL, margin_of(stat, thr), stat > thr);
 }
 
-/* novelty and novelty_long (kind k): the likelihood z of the pattern is
- * beyond the one of novelty.eps; no vote while the model learns (z NAN). */
+/* Counts the points in a row (up to novelty.confirm) whose likelihood z of
+ * the novelty model kind k (0 novelty, 1 novelty_long) is beyond the one of
+ * novelty.eps. */
 static void
-judge_novelty(const struct detector *d, unsigned k, double z,
+count_run(struct detector *d, unsigned k, double z)
+{
+	uint32_t confirm = (uint32_t)d->set.param[DETECT_P_NOVELTY_CONFIRM];
+
+	if (z > d->nov_zstar)
+		d->nov_run[k] += d->nov_run[k] < confirm;
+	else
+		d->nov_run[k] = 0;
+}
+
+/* novelty and novelty_long (kind k, run of model m): the likelihood z of
+ * the pattern has been beyond the one of novelty.eps for the last
+ * novelty.confirm points (a single point beyond is mostly a passing
+ * wobble of the average); no vote while the model learns (z NAN).  The
+ * margin is z's, but 0 while z is beyond and not yet confirmed. */
+static void
+judge_novelty(const struct detector *d, unsigned k, unsigned m, double z,
     struct detect_verdict *v)
 {
+	int yes = d->nov_run[m] >= (uint32_t)d->set.param[
+	    DETECT_P_NOVELTY_CONFIRM];
+	double margin;
+
 	if (isnan(z)) {
 		cast(v, k, -INFINITY, 0);
 		return;
 	}
-	cast(v, k, margin_of(z, d->nov_zstar), z > d->nov_zstar);
+	margin = margin_of(z, d->nov_zstar);
+	cast(v, k, yes || margin <= 0 ? margin : 0, yes);
 }
 
 /* iforest: the forest's score s(x) reaches iforest.threshold. */
@@ -602,9 +624,9 @@ judge(const struct detector *d, double x, struct dd r, double nz, double nzl,
 	if (a & (1u << DETECT_SPATIAL))
 		judge_spatial(d, x, v);
 	if (a & (1u << DETECT_NOVELTY))
-		judge_novelty(d, DETECT_NOVELTY, nz, v);
+		judge_novelty(d, DETECT_NOVELTY, 0, nz, v);
 	if (a & (1u << DETECT_NOVELTY_LONG))
-		judge_novelty(d, DETECT_NOVELTY_LONG, nzl, v);
+		judge_novelty(d, DETECT_NOVELTY_LONG, 1, nzl, v);
 	if (a & (1u << DETECT_IFOREST))
 		judge_iforest(d, x, v);
 }
@@ -705,10 +727,14 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 	}
 	if (d->ma && n > d->ma_m)
 		r = ma_residual(d, n, x);
-	if (d->novelty != NULL)
+	if (d->novelty != NULL) {
 		nz = novelty_z(d, n, x);
-	if (d->slow != NULL)
+		count_run(d, 0, nz);
+	}
+	if (d->slow != NULL) {
 		nzl = novelty_long_z(d, n, x);
+		count_run(d, 1, nzl);
+	}
 
 	if (n <= d->warmup) {
 		v->warmup = 1;

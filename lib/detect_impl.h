@@ -61,6 +61,9 @@ struct detector {
 	struct novelty *novelty;
 	uint32_t nov_dim;
 	double nov_zstar;	/* z whose normal upper tail is novelty.eps */
+	/* points in a row, up to novelty.confirm, whose likelihood z was
+	 * beyond nov_zstar: of novelty [0] and novelty_long [1] */
+	uint32_t nov_run[2];
 
 	/* novelty_long: blocks of `scale` values, each reduced to its extreme
 	 * farthest from a running mean of block means */
