@@ -657,6 +657,18 @@ grow_tree(struct detector *d, unsigned t, uint64_t n)
 	iforest_grow(d->forest, t, d->sorted, rng_seed(d->key, n, t));
 }
 
+/* Whether the alert signal of votes comes from novelty or novelty_long
+ * alone (no other detector of the alert source voted). */
+static int
+novelty_alone(const struct detect_settings *s, uint32_t votes)
+{
+	const uint32_t nov = (1u << DETECT_NOVELTY) |
+	    (1u << DETECT_NOVELTY_LONG);
+
+	return s->alert != DETECT_ALERT_VOTE &&
+	    (votes & detect_alert_mask(s) & ~nov) == 0;
+}
+
 /* The points an alert signal raised by votes must wait after the last
  * alert: holdoff, or novelty.holdoff when larger and the signal comes from
  * novelty or novelty_long alone (a novel pattern lingers for a while after a
@@ -665,13 +677,9 @@ grow_tree(struct detector *d, unsigned t, uint64_t n)
 static uint64_t
 holdoff_of(const struct detect_settings *s, uint32_t votes)
 {
-	const uint32_t nov = (1u << DETECT_NOVELTY) |
-	    (1u << DETECT_NOVELTY_LONG);
 	double h = s->param[DETECT_P_HOLDOFF];
 
-	if (s->alert != DETECT_ALERT_VOTE &&
-	    (votes & detect_alert_mask(s) & ~nov) == 0 &&
-	    s->param[DETECT_P_NOVELTY_HOLDOFF] > h)
+	if (novelty_alone(s, votes) && s->param[DETECT_P_NOVELTY_HOLDOFF] > h)
 		h = s->param[DETECT_P_NOVELTY_HOLDOFF];
 	return (uint64_t)h;
 }
@@ -692,10 +700,20 @@ decide(struct detector *d, uint64_t n, struct detect_verdict *v)
 		signal = v->anomaly;
 	else
 		signal = (v->votes & detect_alert_mask(&d->set)) != 0;
+	/* for novelty.settle points after an alert of a new extreme, the
+	 * series settles into its new range: the novel patterns it makes
+	 * meanwhile are the new normal, not another alert */
+	if (signal && novelty_alone(&d->set, v->votes) &&
+	    d->last_extreme != 0 && n - d->last_extreme <=
+	    (uint64_t)d->set.param[DETECT_P_NOVELTY_SETTLE])
+		signal = 0;
 	if (signal && (d->last_alert == 0 || n - d->last_alert >
 	    holdoff_of(&d->set, v->votes))) {
 		v->alert = 1;
 		d->last_alert = n;
+		if (d->set.alert != DETECT_ALERT_VOTE &&
+		    !novelty_alone(&d->set, v->votes))
+			d->last_extreme = n;
 	}
 }
 

@@ -11,7 +11,8 @@
  * the alert signal that the hold-off turns into `alert` (a novelty detector
  * votes once its likelihood has stayed beyond its bar for novelty.confirm
  * points in a row; a signal from the novelty detectors alone waits the
- * longer novelty.holdoff; spatial's tolerance is wider on the first
+ * longer novelty.holdoff, and raises none for novelty.settle points after
+ * an alert of a new extreme; spatial's tolerance is wider on the first
  * spatial.ramp values).  Pure computation:
  * no I/O, no SQL, no JSON.  Deterministic and restart-exact: the state
  * after n points is a function of the client_id, the settings (settings.h)

@@ -34,6 +34,9 @@ struct detector {
 	uint64_t key;		/* hash of the client_id: seeds the forest */
 	uint64_t n;		/* points pushed */
 	uint64_t last_alert;	/* ordinal of the last alert, 0 if none */
+	uint64_t last_extreme;	/* of the last alert with a vote of the alert
+				 * source but novelty and novelty_long, 0 if
+				 * none */
 	uint32_t active;	/* enabled detectors and the alert's source */
 	uint32_t enabled;	/* popcount of set.detectors */
 	uint32_t warmup;	/* P = min(min_points, W) */

@@ -86,7 +86,7 @@ static size_t
 state_fixed_size(void)
 {
 	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1 + 3 +
-	    6 + NOVELTY_DIM_MAX + 2);
+	    6 + NOVELTY_DIM_MAX + 2 + 1);
 }
 
 size_t
@@ -162,6 +162,7 @@ detector_save(const struct detector *d, unsigned char *buf)
 		put_f64(&c, d->agg[t]);
 	put_u64(&c, d->nov_run[0]);
 	put_u64(&c, d->nov_run[1]);
+	put_u64(&c, d->last_extreme);
 	for (t = d->n - kept + 1; t <= d->n; t++)
 		put_f64(&c, hist_at(d, t));
 	if (d->forest != NULL) {
@@ -238,6 +239,8 @@ detect_state_load(struct detector *d, const unsigned char *buf,
 		goto damaged;
 	d->nov_run[0] = (uint32_t)run[0];
 	d->nov_run[1] = (uint32_t)run[1];
+	if ((d->last_extreme = get_u64(&c)) > d->n)
+		goto damaged;
 	if (c.bad || d->n > (uint64_t)1 << 62 || d->last_alert > d->n ||
 	    forest_size != (d->forest != NULL ?
 	    iforest_state_size(d->forest) : 0) ||

@@ -84,6 +84,7 @@ static const struct param_info {
 	[DETECT_P_SPATIAL_RAMP] = { "spatial.ramp", 200, 0, 1e15, 1, 0 },
 	[DETECT_P_NOVELTY_HOLDOFF] = { "novelty.holdoff", 200, 0, 1e15, 1, 0 },
 	[DETECT_P_NOVELTY_CONFIRM] = { "novelty.confirm", 2, 1, 1000, 1, 0 },
+	[DETECT_P_NOVELTY_SETTLE] = { "novelty.settle", 750, 0, 1e15, 1, 0 },
 };
 
 uint32_t

@@ -1118,6 +1118,78 @@ test_novelty_confirm(void **state)
 	free(one);
 }
 
+/* novelty.settle: for that many points after an alert of a new extreme
+ * (spatial), novelty alone raises no alert, though it still votes; after
+ * them it does again (settle 99: the wave stops 100 points after).  The
+ * ordinal of that alert is part of the state. */
+static void
+test_novelty_settle(void **state)
+{
+	struct detect_settings s;
+	struct detector *d, *b;
+	struct detect_verdict v;
+	char err[128];
+	unsigned char *buf;
+	size_t n, size, round, votes, alerts;
+	static const double settle[4] = { 0, 750, 750, 99 };
+	struct prng p;
+
+	(void)state;
+	for (round = 0; round < 4; round++) {
+		detect_settings_default(&s, 1000);
+		assert_true(s.param[DETECT_P_NOVELTY_SETTLE] == 750);
+		assert_int_equal(detect_parse_detectors(&s, "spatial,novelty",
+		    err, sizeof(err)), 0);
+		assert_int_equal(detect_parse_alert(&s, "spatial,novelty", err,
+		    sizeof(err)), 0);
+		s.param[DETECT_P_HOLDOFF] = 5;
+		s.param[DETECT_P_NOVELTY_HOLDOFF] = 5;
+		s.param[DETECT_P_NOVELTY_SETTLE] = settle[round];
+		d = detector_new("n", 1, &s, err, sizeof(err));
+		assert_non_null(d);
+		p.s = 4;
+		votes = alerts = 0;
+		for (n = 1; n <= 2600; n++) {
+			double x = sin(2 * M_PI * (double)n / 40) +
+			    0.01 * prng_gauss(&p);
+
+			if (n == 2400)
+				x = 1.1;	/* a new extreme */
+			if (n > 2500 && n <= 2540)
+				x = 0.3;	/* the wave stops */
+			if (round == 2 && n == 2450) {
+				/* saved and loaded between the two */
+				size = detector_state_size(d);
+				buf = malloc(size);
+				assert_non_null(buf);
+				detector_save(d, buf);
+				b = detector_load("n", 1, &s, buf, size, err,
+				    sizeof(err));
+				if (b == NULL)
+					fail_msg("load: %s", err);
+				detector_free(d);
+				free(buf);
+				d = b;
+			}
+			push_ok(d, x, &v);
+			if (n == 2400) {
+				assert_true(v.votes & (1u << DETECT_SPATIAL));
+				assert_int_equal(v.alert, 1);
+			}
+			if (n > 2500 && n <= 2600) {
+				votes += (v.votes >> DETECT_NOVELTY) & 1;
+				alerts += v.alert;
+			}
+		}
+		assert_true(votes > 0);
+		if (round == 0 || round == 3)
+			assert_true(alerts > 0);
+		else
+			assert_int_equal(alerts, 0);
+		detector_free(d);
+	}
+}
+
 /* novelty_long sees the shape of the last novelty.dim blocks of 12 values:
  * a slow wave that trembles for a while within its range is new to it, the
  * wave is not. */
@@ -1397,6 +1469,7 @@ main(void)
 		cmocka_unit_test(test_alert_holdoff),
 		cmocka_unit_test(test_novelty_holdoff),
 		cmocka_unit_test(test_novelty_confirm),
+		cmocka_unit_test(test_novelty_settle),
 		cmocka_unit_test(test_spatial),
 		cmocka_unit_test(test_novelty),
 		cmocka_unit_test(test_novelty_long),

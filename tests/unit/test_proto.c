@@ -1808,7 +1808,7 @@ test_settings_roundtrip(void **state)
 	    "\"novelty.history\":1000,\"novelty.learn\":300,"
 	    "\"novelty.eps\":6e-06,"
 	    "\"novelty.sigma_min\":0.005,\"novelty_long.scale\":12,"
-	    "\"spatial.ramp\":200,\"novelty.holdoff\":200,\"novelty.confirm\":2}}");
+	    "\"spatial.ramp\":200,\"novelty.holdoff\":200,\"novelty.confirm\":2,\"novelty.settle\":750}}");
 	/* Parsed over other settings, it gives them back. */
 	detect_settings_default(&t, 1000);
 	t.detectors = 1;
