@@ -547,17 +547,39 @@ judge_spatial(const struct detector *d, double x, struct detect_verdict *v)
 	cast(v, DETECT_SPATIAL, margin_of(stat, thr), stat > thr);
 }
 
-/* novelty and novelty_long (kind k): the likelihood z of the pattern is
- * beyond the one of novelty.eps; no vote while the model learns (z NAN). */
+/* Counts the points in a row (up to novelty.confirm) whose likelihood z of
+ * the novelty model kind k (0 novelty, 1 novelty_long) is beyond the one of
+ * novelty.eps. */
 static void
-judge_novelty(const struct detector *d, unsigned k, double z,
+count_run(struct detector *d, unsigned k, double z)
+{
+	uint32_t confirm = (uint32_t)d->set.param[DETECT_P_NOVELTY_CONFIRM];
+
+	if (z > d->nov_zstar)
+		d->nov_run[k] += d->nov_run[k] < confirm;
+	else
+		d->nov_run[k] = 0;
+}
+
+/* novelty and novelty_long (kind k, run of model m): the likelihood z of
+ * the pattern has been beyond the one of novelty.eps for the last
+ * novelty.confirm points (a single point beyond is mostly a passing
+ * wobble of the average); no vote while the model learns (z NAN).  The
+ * margin is z's, but 0 while z is beyond and not yet confirmed. */
+static void
+judge_novelty(const struct detector *d, unsigned k, unsigned m, double z,
     struct detect_verdict *v)
 {
+	int yes = d->nov_run[m] >= (uint32_t)d->set.param[
+	    DETECT_P_NOVELTY_CONFIRM];
+	double margin;
+
 	if (isnan(z)) {
 		cast(v, k, -INFINITY, 0);
 		return;
 	}
-	cast(v, k, margin_of(z, d->nov_zstar), z > d->nov_zstar);
+	margin = margin_of(z, d->nov_zstar);
+	cast(v, k, yes || margin <= 0 ? margin : 0, yes);
 }
 
 /* moves: the statistic of x's move (moves.h) is above 1; no vote while
@@ -615,9 +637,9 @@ judge(const struct detector *d, double x, struct dd r, double nz, double nzl,
 	if (a & (1u << DETECT_SPATIAL))
 		judge_spatial(d, x, v);
 	if (a & (1u << DETECT_NOVELTY))
-		judge_novelty(d, DETECT_NOVELTY, nz, v);
+		judge_novelty(d, DETECT_NOVELTY, 0, nz, v);
 	if (a & (1u << DETECT_NOVELTY_LONG))
-		judge_novelty(d, DETECT_NOVELTY_LONG, nzl, v);
+		judge_novelty(d, DETECT_NOVELTY_LONG, 1, nzl, v);
 	if (a & (1u << DETECT_MOVES))
 		judge_moves(DETECT_MOVES, mst, v);
 	if (a & (1u << DETECT_IFOREST))
@@ -650,6 +672,18 @@ grow_tree(struct detector *d, unsigned t, uint64_t n)
 	iforest_grow(d->forest, t, d->sorted, rng_seed(d->key, n, t));
 }
 
+/* Whether the alert signal of votes comes from novelty or novelty_long
+ * alone (no other detector of the alert source voted). */
+static int
+novelty_alone(const struct detect_settings *s, uint32_t votes)
+{
+	const uint32_t nov = (1u << DETECT_NOVELTY) |
+	    (1u << DETECT_NOVELTY_LONG);
+
+	return s->alert != DETECT_ALERT_VOTE &&
+	    (votes & detect_alert_mask(s) & ~nov) == 0;
+}
+
 /* The points an alert signal raised by votes must wait after the last
  * alert: holdoff, or novelty.holdoff when larger and the signal comes from
  * novelty or novelty_long alone (a novel pattern lingers for a while after a
@@ -658,13 +692,9 @@ grow_tree(struct detector *d, unsigned t, uint64_t n)
 static uint64_t
 holdoff_of(const struct detect_settings *s, uint32_t votes)
 {
-	const uint32_t nov = (1u << DETECT_NOVELTY) |
-	    (1u << DETECT_NOVELTY_LONG);
 	double h = s->param[DETECT_P_HOLDOFF];
 
-	if (s->alert != DETECT_ALERT_VOTE &&
-	    (votes & detect_alert_mask(s) & ~nov) == 0 &&
-	    s->param[DETECT_P_NOVELTY_HOLDOFF] > h)
+	if (novelty_alone(s, votes) && s->param[DETECT_P_NOVELTY_HOLDOFF] > h)
 		h = s->param[DETECT_P_NOVELTY_HOLDOFF];
 	return (uint64_t)h;
 }
@@ -685,10 +715,20 @@ decide(struct detector *d, uint64_t n, struct detect_verdict *v)
 		signal = v->anomaly;
 	else
 		signal = (v->votes & detect_alert_mask(&d->set)) != 0;
+	/* for novelty.settle points after an alert of a new extreme, the
+	 * series settles into its new range: the novel patterns it makes
+	 * meanwhile are the new normal, not another alert */
+	if (signal && novelty_alone(&d->set, v->votes) &&
+	    d->last_extreme != 0 && n - d->last_extreme <=
+	    (uint64_t)d->set.param[DETECT_P_NOVELTY_SETTLE])
+		signal = 0;
 	if (signal && (d->last_alert == 0 || n - d->last_alert >
 	    holdoff_of(&d->set, v->votes))) {
 		v->alert = 1;
 		d->last_alert = n;
+		if (d->set.alert != DETECT_ALERT_VOTE &&
+		    !novelty_alone(&d->set, v->votes))
+			d->last_extreme = n;
 	}
 }
 
@@ -720,10 +760,14 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 	}
 	if (d->ma && n > d->ma_m)
 		r = ma_residual(d, n, x);
-	if (d->novelty != NULL)
+	if (d->novelty != NULL) {
 		nz = novelty_z(d, n, x);
-	if (d->slow != NULL)
+		count_run(d, 0, nz);
+	}
+	if (d->slow != NULL) {
 		nzl = novelty_long_z(d, n, x);
+		count_run(d, 1, nzl);
+	}
 	if (d->active & (1u << DETECT_MOVES))
 		mst = moves_push(&d->mv, x, d->set.param[DETECT_P_MOVES_K],
 		    d->set.param[DETECT_P_MOVES_BURST]);

@@ -8,9 +8,12 @@
  * new extreme beyond the range seen so far (`spatial`) and a novel pattern
  * by its anomaly likelihood, of the last values (`novelty`) or of the
  * extremes of the last blocks of values (`novelty_long`), whose votes give
- * the alert signal that the hold-off turns into `alert` (a signal from the
- * novelty detectors alone waits the longer novelty.holdoff; spatial's
- * tolerance is wider on the first spatial.ramp values).  Pure computation:
+ * the alert signal that the hold-off turns into `alert` (a novelty detector
+ * votes once its likelihood has stayed beyond its bar for novelty.confirm
+ * points in a row; a signal from the novelty detectors alone waits the
+ * longer novelty.holdoff, and raises none for novelty.settle points after
+ * an alert of a new extreme; spatial's tolerance is wider on the first
+ * spatial.ramp values).  Pure computation:
  * no I/O, no SQL, no JSON.  Deterministic and restart-exact: the state
  * after n points is a function of the client_id, the settings (settings.h)
  * and those n values only, and it can be saved and loaded bit for bit.

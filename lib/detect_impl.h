@@ -35,6 +35,9 @@ struct detector {
 	uint64_t key;		/* hash of the client_id: seeds the forest */
 	uint64_t n;		/* points pushed */
 	uint64_t last_alert;	/* ordinal of the last alert, 0 if none */
+	uint64_t last_extreme;	/* of the last alert with a vote of the alert
+				 * source but novelty and novelty_long, 0 if
+				 * none */
 	uint32_t active;	/* enabled detectors and the alert's source */
 	uint32_t enabled;	/* popcount of set.detectors */
 	uint32_t warmup;	/* P = min(min_points, W) */
@@ -62,6 +65,9 @@ struct detector {
 	struct novelty *novelty;
 	uint32_t nov_dim;
 	double nov_zstar;	/* z whose normal upper tail is novelty.eps */
+	/* points in a row, up to novelty.confirm, whose likelihood z was
+	 * beyond nov_zstar: of novelty [0] and novelty_long [1] */
+	uint32_t nov_run[2];
 
 	/* novelty_long: blocks of `scale` values, each reduced to its extreme
 	 * farthest from a running mean of block means */

@@ -88,7 +88,7 @@ static size_t
 state_fixed_size(void)
 {
 	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1 + 3 +
-	    6 + NOVELTY_DIM_MAX);
+	    6 + NOVELTY_DIM_MAX + 2 + 1);
 }
 
 size_t
@@ -162,6 +162,9 @@ detector_save(const struct detector *d, unsigned char *buf)
 	put_u64(&c, d->nagg);
 	for (t = 0; t < NOVELTY_DIM_MAX; t++)
 		put_f64(&c, d->agg[t]);
+	put_u64(&c, d->nov_run[0]);
+	put_u64(&c, d->nov_run[1]);
+	put_u64(&c, d->last_extreme);
 	for (t = d->n - kept + 1; t <= d->n; t++)
 		put_f64(&c, hist_at(d, t));
 	moves_save(&d->mv, c.w);
@@ -184,7 +187,7 @@ detect_state_load(struct detector *d, const unsigned char *buf,
 {
 	struct cursor c = { NULL, buf, buflen, 0 };
 	unsigned char *mine = NULL;
-	uint64_t kept, t, forest_size, rescount, nov_size, slow_size;
+	uint64_t kept, t, forest_size, rescount, nov_size, slow_size, run[2];
 	uint32_t wl;
 	size_t fixed = state_fixed_size();
 
@@ -233,6 +236,15 @@ detect_state_load(struct detector *d, const unsigned char *buf,
 	for (t = 0; t < NOVELTY_DIM_MAX; t++)
 		if (!isfinite(d->agg[t] = get_f64(&c)))
 			goto damaged;
+	run[0] = get_u64(&c);
+	run[1] = get_u64(&c);
+	if (run[0] > d->set.param[DETECT_P_NOVELTY_CONFIRM] ||
+	    run[1] > d->set.param[DETECT_P_NOVELTY_CONFIRM])
+		goto damaged;
+	d->nov_run[0] = (uint32_t)run[0];
+	d->nov_run[1] = (uint32_t)run[1];
+	if ((d->last_extreme = get_u64(&c)) > d->n)
+		goto damaged;
 	if (c.bad || d->n > (uint64_t)1 << 62 || d->last_alert > d->n ||
 	    forest_size != (d->forest != NULL ?
 	    iforest_state_size(d->forest) : 0) ||

@@ -12,7 +12,7 @@
 struct detector;
 
 /* The version of the state format detector_save() writes. */
-#define DETECT_STATE_FORMAT	5
+#define DETECT_STATE_FORMAT	6
 
 /* The number of bytes detector_save() writes now. */
 size_t detector_state_size(const struct detector *d);

@@ -69,7 +69,7 @@ static const struct param_info {
 	    0, 1 },
 	[DETECT_P_MIN_POINTS] = { "min_points", 50, 1, DETECT_WINDOW_MAX,
 	    1, 0 },
-	[DETECT_P_HOLDOFF] = { "holdoff", 100, 0, 1e15, 1, 0 },
+	[DETECT_P_HOLDOFF] = { "holdoff", 50, 0, 1e15, 1, 0 },
 	[DETECT_P_SPATIAL_TOL] = { "spatial.tol", 0.02, 0, 1e9, 0, 0 },
 	[DETECT_P_NOVELTY_DIM] = { "novelty.dim", 6, 1, NOVELTY_DIM_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_PROTOS] = { "novelty.protos", 128, 1,
@@ -88,9 +88,11 @@ static const struct param_info {
 	[DETECT_P_NOVELTY_LONG_SCALE] = { "novelty_long.scale", 12, 1,
 	    DETECT_WINDOW_MAX, 1, 0 },
 	[DETECT_P_SPATIAL_RAMP] = { "spatial.ramp", 200, 0, 1e15, 1, 0 },
-	[DETECT_P_NOVELTY_HOLDOFF] = { "novelty.holdoff", 150, 0, 1e15, 1, 0 },
+	[DETECT_P_NOVELTY_HOLDOFF] = { "novelty.holdoff", 200, 0, 1e15, 1, 0 },
 	[DETECT_P_MOVES_K] = { "moves.k", 6, 0, 1e9, 0, 1 },
 	[DETECT_P_MOVES_BURST] = { "moves.burst", 2.3, 0, 1e9, 0, 1 },
+	[DETECT_P_NOVELTY_CONFIRM] = { "novelty.confirm", 2, 1, 1000, 1, 0 },
+	[DETECT_P_NOVELTY_SETTLE] = { "novelty.settle", 750, 0, 1e15, 1, 0 },
 };
 
 uint32_t

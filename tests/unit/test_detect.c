@@ -1011,6 +1011,185 @@ test_novelty(void **state)
 	detector_free(d);
 }
 
+/* The stream of test_novelty_confirm: a noisy wave that stops for a while,
+ * trembles, and restarts, so both novelty models vote now and then. */
+static double
+confirm_stream(struct prng *p, size_t n)
+{
+	double x = sin(2 * M_PI * (double)n / 40) + 0.05 * prng_gauss(p);
+
+	if (n > 1500 && n <= 1540)
+		x = 0.3;
+	if (n > 2200 && n <= 2400)
+		x = 0.2 * sin(2 * M_PI * (double)n / 7) + 0.05 * prng_gauss(p);
+	return x;
+}
+
+/* novelty.confirm: novelty and novelty_long vote only when their likelihood
+ * has been beyond novelty.eps for the last novelty.confirm points (what
+ * confirm 1 calls a vote); beyond but not yet confirmed, the margin is 0.
+ * The run of such points is part of the state: a detector saved and loaded
+ * at any point judges the rest as the one that ran on. */
+static void
+test_novelty_confirm(void **state)
+{
+	static const unsigned kinds[2] = { DETECT_NOVELTY,
+	    DETECT_NOVELTY_LONG };
+	enum { LEN = 2600 };
+	struct detect_settings s;
+	struct detect_verdict *one, v;
+	struct detector *d, *b;
+	char err[128];
+	unsigned char *buf;
+	size_t n, k, size, votes[2] = { 0, 0 }, held[2] = { 0, 0 };
+	unsigned c, m;
+	struct prng p;
+
+	(void)state;
+	one = calloc(LEN + 1, sizeof(*one));
+	assert_non_null(one);
+	for (c = 1; c <= 3; c++) {
+		detect_settings_default(&s, 1000);
+		assert_true(s.param[DETECT_P_NOVELTY_CONFIRM] == 2);
+		s.param[DETECT_P_NOVELTY_CONFIRM] = c;
+		d = detector_new("c", 1, &s, err, sizeof(err));
+		assert_non_null(d);
+		p.s = 9;
+		for (n = 1; n <= LEN; n++) {
+			push_ok(d, confirm_stream(&p, n), &v);
+			if (c == 1) {
+				one[n] = v;
+				continue;
+			}
+			for (m = 0; m < 2; m++) {
+				unsigned kd = kinds[m];
+				int beyond = 1, yes = (v.votes >> kd) & 1;
+
+				for (k = 0; k < c; k++)
+					beyond &= n > k &&
+					    one[n - k].margin[kd] > 0;
+				assert_int_equal(yes, beyond);
+				if (one[n].margin[kd] > 0 && !beyond) {
+					assert_true(v.margin[kd] == 0);
+					held[m]++;
+				} else
+					assert_true(v.margin[kd] ==
+					    one[n].margin[kd]);
+				votes[m] += yes;
+			}
+		}
+		detector_free(d);
+	}
+	for (m = 0; m < 2; m++) {
+		assert_true(votes[m] > 0);
+		assert_true(held[m] > 0);
+	}
+
+	/* saved and loaded at every point of a stretch with runs */
+	detect_settings_default(&s, 1000);
+	s.param[DETECT_P_NOVELTY_CONFIRM] = 3;
+	d = detector_new("c", 1, &s, err, sizeof(err));
+	assert_non_null(d);
+	p.s = 9;
+	for (n = 1; n <= LEN; n++) {
+		double x = confirm_stream(&p, n);
+		struct detect_verdict va, vb;
+
+		if (n < 1490 || (n > 1560 && n < 2190) || n > 2420) {
+			push_ok(d, x, &va);
+			continue;
+		}
+		size = detector_state_size(d);
+		buf = malloc(size);
+		assert_non_null(buf);
+		detector_save(d, buf);
+		b = detector_load("c", 1, &s, buf, size, err, sizeof(err));
+		if (b == NULL)
+			fail_msg("load at %zu: %s", n, err);
+		push_ok(d, x, &va);
+		push_ok(b, x, &vb);
+		if (memcmp(&va, &vb, sizeof(va)) != 0)
+			fail_msg("loaded at %zu: verdict differs", n);
+		detector_free(d);
+		d = b;
+		free(buf);
+	}
+	detector_free(d);
+	free(one);
+}
+
+/* novelty.settle: for that many points after an alert of a new extreme
+ * (spatial), novelty alone raises no alert, though it still votes; after
+ * them it does again (settle 99: the wave stops 100 points after).  The
+ * ordinal of that alert is part of the state. */
+static void
+test_novelty_settle(void **state)
+{
+	struct detect_settings s;
+	struct detector *d, *b;
+	struct detect_verdict v;
+	char err[128];
+	unsigned char *buf;
+	size_t n, size, round, votes, alerts;
+	static const double settle[4] = { 0, 750, 750, 99 };
+	struct prng p;
+
+	(void)state;
+	for (round = 0; round < 4; round++) {
+		detect_settings_default(&s, 1000);
+		assert_true(s.param[DETECT_P_NOVELTY_SETTLE] == 750);
+		assert_int_equal(detect_parse_detectors(&s, "spatial,novelty",
+		    err, sizeof(err)), 0);
+		assert_int_equal(detect_parse_alert(&s, "spatial,novelty", err,
+		    sizeof(err)), 0);
+		s.param[DETECT_P_HOLDOFF] = 5;
+		s.param[DETECT_P_NOVELTY_HOLDOFF] = 5;
+		s.param[DETECT_P_NOVELTY_SETTLE] = settle[round];
+		d = detector_new("n", 1, &s, err, sizeof(err));
+		assert_non_null(d);
+		p.s = 4;
+		votes = alerts = 0;
+		for (n = 1; n <= 2600; n++) {
+			double x = sin(2 * M_PI * (double)n / 40) +
+			    0.01 * prng_gauss(&p);
+
+			if (n == 2400)
+				x = 1.1;	/* a new extreme */
+			if (n > 2500 && n <= 2540)
+				x = 0.3;	/* the wave stops */
+			if (round == 2 && n == 2450) {
+				/* saved and loaded between the two */
+				size = detector_state_size(d);
+				buf = malloc(size);
+				assert_non_null(buf);
+				detector_save(d, buf);
+				b = detector_load("n", 1, &s, buf, size, err,
+				    sizeof(err));
+				if (b == NULL)
+					fail_msg("load: %s", err);
+				detector_free(d);
+				free(buf);
+				d = b;
+			}
+			push_ok(d, x, &v);
+			if (n == 2400) {
+				assert_true(v.votes & (1u << DETECT_SPATIAL));
+				assert_int_equal(v.alert, 1);
+			}
+			if (n > 2500 && n <= 2600) {
+				votes += (v.votes >> DETECT_NOVELTY) & 1;
+				alerts += v.alert;
+			}
+		}
+		assert_true(votes > 0);
+		if (round == 0 || round == 3)
+			assert_true(alerts > 0);
+		else
+			assert_int_equal(alerts, 0);
+		detector_free(d);
+	}
+}
+
 /* novelty_long sees the shape of the last novelty.dim blocks of 12 values:
  * a slow wave that trembles for a while within its range is new to it, the
  * wave is not. */
@@ -1062,7 +1241,7 @@ test_alert_sources(void **state)
 	detect_settings_default(&s, 100);
 	assert_string_equal(detect_alert_text(&s, buf, sizeof(buf)),
 	    "spatial,novelty,novelty_long");
-	assert_int_equal(s.param[DETECT_P_HOLDOFF], 100);
+	assert_int_equal(s.param[DETECT_P_HOLDOFF], 50);
 	assert_int_equal(detect_parse_alert(&s, "novelty,zscore", err,
 	    sizeof(err)), 0);
 	assert_string_equal(detect_alert_text(&s, buf, sizeof(buf)),
@@ -1370,6 +1549,8 @@ main(void)
 		cmocka_unit_test(test_vote_rules),
 		cmocka_unit_test(test_alert_holdoff),
 		cmocka_unit_test(test_novelty_holdoff),
+		cmocka_unit_test(test_novelty_confirm),
+		cmocka_unit_test(test_novelty_settle),
 		cmocka_unit_test(test_spatial),
 		cmocka_unit_test(test_novelty),
 		cmocka_unit_test(test_novelty_long),

@@ -150,10 +150,10 @@ test_defaults(void **state)
 	assert_true(s.param[DETECT_P_EWMA_LAMBDA] == 0.3);
 	assert_true(s.param[DETECT_P_MA_M] == 5);
 	assert_true(s.param[DETECT_P_MIN_POINTS] == 50);
-	assert_true(s.param[DETECT_P_HOLDOFF] == 100);
+	assert_true(s.param[DETECT_P_HOLDOFF] == 50);
 	assert_true(s.param[DETECT_P_IFOREST_TREES] == 100);
 	assert_true(s.param[DETECT_P_IFOREST_SAMPLE] == 256);
-	assert_true(s.param[DETECT_P_NOVELTY_HOLDOFF] == 150);
+	assert_true(s.param[DETECT_P_NOVELTY_HOLDOFF] == 200);
 	assert_int_equal(detect_settings_check(&s, err, sizeof(err)), 0);
 	assert_string_equal(detect_vote_text(&s, buf, sizeof(buf)),
 	    "majority");
