@@ -262,7 +262,8 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 		return api_alerts(srv, wsi, b, why);
 	if ((rc = id_in(path, "/api/clients/", "/points", id)) != 0) {
 		*why = "no such client";
-		return rc == 1 ? api_points(srv, wsi, id, stream, why) : 404;
+		return rc == 1 ? api_points(srv, wsi, id, b, stream, why) :
+		    404;
 	}
 	if ((rc = id_in(path, "/api/clients/", "/events", id)) != 0) {
 		*why = "no such client";
