@@ -689,11 +689,11 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		guard_destroyed(srv, wsi);
 		return 0;
 	case LWS_CALLBACK_RAW_ADOPT:
-		/* CONNECT: lws made it a raw socket */
-		return guard_refuse(wsi, 405,
-		    "only GET, HEAD and DELETE are served", 1);
+		/* CONNECT, or bytes that are not HTTP: lws made it a raw
+		 * socket, its bytes come next */
+		return 0;
 	case LWS_CALLBACK_RAW_RX:
-		return -1;
+		return guard_raw(srv, wsi, in, len);
 	case LWS_CALLBACK_HTTP:
 		guard_request(wsi);
 		if (srv->stopping)

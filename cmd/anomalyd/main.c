@@ -937,6 +937,11 @@ main(int argc, char *argv[])
 	else if (srv.cfg.family == LISTEN_V6)
 		info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
 		    LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+	/* bytes that are not HTTP on a plain-text port go to http.c as a
+	 * raw socket (guard_raw()): a TLS client is told in the log */
+	if (srv.cfg.tls_cert == NULL)
+		info.options |=
+		    LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
 	info.user = &srv;
 	info.retry_and_idle_policy = &retry;
 	info.fd_limit_per_thread = fd_limit(&srv.cfg, files);

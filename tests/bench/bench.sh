@@ -18,6 +18,8 @@
 #    fixed rate) while a client of BENCH_REBUILD_POINTS (default 1,000,000)
 #    stored points says hello with changed settings 4 times in a row, each
 #    a full replay of its history (on the rebuild thread);
+#  - the half-load latency again while anomaly-export -u reads that
+#    client's points over and over (anomalyd's RSS growth, export's RSS);
 #  - memory: anomalyd's RSS per connected client (1000 clients, W = 1000,
 #    1000 points each) and with 10,000 idle-but-warm clients.
 # Measured, never asserted.  Every step has a deadline.  BENCH_SECONDS
@@ -31,7 +33,9 @@ secs=${BENCH_SECONDS:-3}
 runs=${BENCH_RUNS:-3}
 warm=${BENCH_WARM:-300}
 lpid=
-trap 'cleanup; [ -n "$lpid" ] && kill "$lpid" 2>/dev/null' EXIT
+xpid=
+trap '[ -n "$xpid" ] && touch "$tmp/exstop"; cleanup
+    [ -n "$lpid" ] && kill "$lpid" 2>/dev/null' EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
 # median: the middle line of numbers on stdin
@@ -171,6 +175,7 @@ lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
 norow=
 row "e2e p99 latency, 100 clients at half the 100-client max" "$p99" ms \
     "$half points/s asked, $last_rate done; p50 $p50 ms; runs' rates $all; target 10 $(target "$p99" 10 le)"
+p99half=$p99
 stop
 
 # Rebuilds: client big's history written directly (anomalyd stopped, no
@@ -217,6 +222,36 @@ took=$(sed -n 's/.* points in \([0-9]*\) ms$/\1/p' "$tmp/log" | tail -n 4 |
 row "e2e p99 latency, 10 clients, 4 rebuilds of a $rbn-point client" \
     "$(field p99_ms "$line")" ms \
     "p50 $(field p50_ms "$line") ms, max $(field max_ms "$line") ms; 2000 points/s asked, $(field rate "$line") done; 4 hellos in $(( (t1 - t0) / 1000000 )) ms, replays ${took:-?} ms; $(grep -c '"ready"' "$tmp/rbready") ready"
+
+# Export: anomaly-export -u of client big's $rbn points, one after the
+# other, while 100 clients stream at half the 100-client max (the row
+# above's); anomalyd's peak RSS over its RSS before (VmHWM reset through
+# clear_refs), each export's max RSS.
+: >"$tmp/exrss"
+rm -f "$tmp/exstop"
+echo 5 >"/proc/$pid/clear_refs" 2>/dev/null
+base=$(rss)
+(
+	while [ ! -f "$tmp/exstop" ]; do
+		/usr/bin/time -a -o "$tmp/exrss" -f %M \
+		    "${EXPORT:-build/anomaly-export}" \
+		    -u "http://127.0.0.1:$port" -c big >"$tmp/ex.out" \
+		    2>>"$tmp/experr" || break
+		[ "$(wc -l <"$tmp/ex.out")" -gt "$rbn" ] &&
+		    echo done >>"$tmp/exdone"
+	done
+) &
+xpid=$!
+norow=1
+lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
+norow=
+kill -0 "$xpid" 2>/dev/null && running=yes || running=no
+touch "$tmp/exstop"
+wait "$xpid"
+xpid=
+peak=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+row "e2e p99 latency, half load, anomaly-export -u running" "$p99" ms \
+    "$half points/s asked, $last_rate done; p50 $p50 ms; without the export $p99half ms; exports of $rbn points: $(grep -c done "$tmp/exdone" 2>/dev/null) whole, one still running at the end: $running; anomalyd RSS $base KiB, peak $peak KiB (+$((peak - base)) KiB); export max RSS $(sort -n "$tmp/exrss" | grep -x '[0-9]*' | tail -n 1) KiB"
 stop
 
 # Memory: a fresh anomalyd each time, RSS before and with the clients held.
