@@ -101,6 +101,9 @@ struct config {
 	unsigned	 on_alert_jobs;	/* at most that many at once */
 	unsigned	 on_alert_timeout;	/* seconds */
 	const char	*webhook;	/* --webhook's URL, or NULL */
+	const char	*webhook_cacert;	/* its CA file, NULL: the
+					 * system's store */
+	unsigned	 webhook_timeout;	/* seconds for an answer */
 };
 
 struct session;
