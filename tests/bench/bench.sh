@@ -223,22 +223,35 @@ row "e2e p99 latency, 10 clients, 4 rebuilds of a $rbn-point client" \
     "$(field p99_ms "$line")" ms \
     "p50 $(field p50_ms "$line") ms, max $(field max_ms "$line") ms; 2000 points/s asked, $(field rate "$line") done; 4 hellos in $(( (t1 - t0) / 1000000 )) ms, replays ${took:-?} ms; $(grep -c '"ready"' "$tmp/rbready") ready"
 
-# Export: anomaly-export -u of client big's $rbn points, one after the
-# other, while 100 clients stream at half the 100-client max (the row
-# above's); anomalyd's peak RSS over its RSS before (VmHWM reset through
-# clear_refs), each export's max RSS.
-: >"$tmp/exrss"
-rm -f "$tmp/exstop"
+# Export: anomaly-export -u of client big's $rbn points.  First the
+# half-load latency on this server without it, then one export alone
+# (anomalyd's peak RSS over its RSS before, VmHWM reset through
+# clear_refs; the export's max RSS), then the half-load latency again
+# while exports run one after the other.
+norow=1
+lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
+norow=
+p99quiet=$p99
+exp=${EXPORT:-build/anomaly-export}
 echo 5 >"/proc/$pid/clear_refs" 2>/dev/null
 base=$(rss)
+t0=$(date +%s%N)
+/usr/bin/time -o "$tmp/exrss1" -f %M "$exp" -u "http://127.0.0.1:$port" \
+    -c big >"$tmp/ex.out" 2>>"$tmp/experr"
+t1=$(date +%s%N)
+peak=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+exrows=$(($(wc -l <"$tmp/ex.out") - 1))
+exms=$(( (t1 - t0) / 1000000 ))
+row "anomaly-export -u of $exrows points, alone: anomalyd RSS growth" \
+    "$((peak - base))" KiB \
+    "anomalyd $base KiB before, peak $peak KiB; export max RSS $(tail -n 1 "$tmp/exrss1") KiB; $exms ms, $(awk -v r="$exrows" -v t="$exms" 'BEGIN { if (t > 0) printf "%.0f", r * 1000 / t }') points/s; target 16384 $(target $((peak - base)) 16384 le)"
+: >"$tmp/exdone"
+rm -f "$tmp/exstop"
 (
 	while [ ! -f "$tmp/exstop" ]; do
-		/usr/bin/time -a -o "$tmp/exrss" -f %M \
-		    "${EXPORT:-build/anomaly-export}" \
-		    -u "http://127.0.0.1:$port" -c big >"$tmp/ex.out" \
+		"$exp" -u "http://127.0.0.1:$port" -c big >/dev/null \
 		    2>>"$tmp/experr" || break
-		[ "$(wc -l <"$tmp/ex.out")" -gt "$rbn" ] &&
-		    echo done >>"$tmp/exdone"
+		echo done >>"$tmp/exdone"
 	done
 ) &
 xpid=$!
@@ -249,9 +262,8 @@ kill -0 "$xpid" 2>/dev/null && running=yes || running=no
 touch "$tmp/exstop"
 wait "$xpid"
 xpid=
-peak=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 row "e2e p99 latency, half load, anomaly-export -u running" "$p99" ms \
-    "$half points/s asked, $last_rate done; p50 $p50 ms; without the export $p99half ms; exports of $rbn points: $(grep -c done "$tmp/exdone" 2>/dev/null) whole, one still running at the end: $running; anomalyd RSS $base KiB, peak $peak KiB (+$((peak - base)) KiB); export max RSS $(sort -n "$tmp/exrss" | grep -x '[0-9]*' | tail -n 1) KiB"
+    "$half points/s asked, $last_rate done; p50 $p50 ms; without the export on this server $p99quiet ms ($(pct "$p99" "$p99quiet")); exports of $exrows points done meanwhile: $(wc -l <"$tmp/exdone"), one still running at the end: $running"
 stop
 
 # Memory: a fresh anomalyd each time, RSS before and with the clients held.
