@@ -102,7 +102,9 @@ int apiclient_read_points(struct apiclient *c, const char *path,
  * anomalies and alerts below before, newest first, in one request
  * (/points?order=desc&events=K): calls client_fn(arg, client) once,
  * event_fn(arg, point) for each event, point_fn(arg, point) for each point.
- * Returns 1, 0 when there is no such client, -1 with a message in err. */
+ * Returns 1, 0 when there is no such client, 2 when the server is older
+ * than events=K (it answered the points alone, which were not read), -1
+ * with a message in err. */
 int apiclient_detail(struct apiclient *c, const char *id, int64_t before,
     int64_t limit, int events,
     int (*client_fn)(void *arg, const struct store_client *cl),
