@@ -11,7 +11,7 @@ send=${SEND:-$PWD/build/anomaly-send}
 top=${TOP:-build/anomaly-top}
 export=${EXPORT:-build/anomaly-export}
 
-echo "1..24"
+echo "1..25"
 
 # ex ARG...: anomaly-export; stdout in $out, stderr in $tmp/err, status $rc.
 ex() {
@@ -266,4 +266,29 @@ echo "# detail view: $detail detail requests, $others others"
 [ "$detail" -ge 10 ] && [ "$others" -le 1 ] &&
     printf '%s\n' "$screen" | grep -q 'points 700 '
 ok $? "anomaly-top -u, detail view: one request per refresh"
+
+# received_ms never goes down within a client (the API bounds arrival time
+# by n): a clock that stepped back across a restart is simulated by a
+# last_seen_ms a day ahead; the points after it arrive no earlier
+wsfeed() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print "connect"; print "recv"
+		for (i = a; i <= b; i++)
+			printf "send {\"seq\":%d,\"timestamp\":%d,\"value\":%d}\nrecv\n",
+			    i, i, i % 3 }' |
+	    ws "/ws?client_id=late&window=10&version=2" >>"$tmp/late.ws" 2>&1
+}
+wsfeed 1 5
+ahead=$(( $(date +%s) * 1000 + 86400000 ))
+stop
+sql "update clients set last_seen_ms = $ahead where client_id = 'late'"
+start
+wsfeed 6 10
+out="$(sql "select n, received_ms from points where client_id = 'late'" |
+    tr '\n' ' ')ahead $ahead"
+[ "$(sql "select count(*) from points where client_id = 'late'")" = 10 ] &&
+    [ "$(sql "select min(received_ms) from points where client_id = 'late' \
+    and n > 5")" -ge "$ahead" ] &&
+    [ "$(http_get "http://127.0.0.1:$port/api/clients/late/points?since=$ahead" |
+    grep -o '"n":' | wc -l)" -eq 5 ]
+ok $? "received_ms never goes down in n, even when the clock steps back"
 stop
