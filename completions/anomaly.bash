@@ -109,7 +109,8 @@ _anomaly()
 		    --hello-timeout --ping-timeout --token-file
 		    --admin-token-file --read-token-file --tls-cert --tls-key
 		    --batch-rows --batch-ms --snapshot-every --sync --on-alert
-		    --on-alert-jobs --on-alert-timeout --webhook -v --verbose
+		    --on-alert-jobs --on-alert-timeout --webhook --webhook-cacert
+		    --webhook-timeout -v --verbose
 		    -h --help --version" ;;
 	anomaly-send)
 		opts="-u --url -i --client-id -w --window -t --time-column

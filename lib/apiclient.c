@@ -865,3 +865,130 @@ apiclient_alerts(struct apiclient *c, int limit, int (*fn)(void *arg,
 	free(r);
 	return rc;
 }
+
+/* The answer of /points?events=K being read: which member the events are
+ * in, handed to rows_event() as if each array were alone. */
+struct detail {
+	struct rows	*r;
+	int		 section;	/* 0 none, 1 client, 2 events, 3 points */
+	int		 (*client_fn)(void *, const struct store_client *);
+	int		 (*event_fn)(void *, const struct store_point *);
+	int		 (*point_fn)(void *, const struct store_point *);
+	void		*arg;
+	int		 clients;	/* client objects read */
+};
+
+/* rows_event()'s client callback for a detail: the client to its fn. */
+static int
+detail_client(void *arg, const struct store_client *cl,
+    const struct apispark *sp)
+{
+	struct detail *d = arg;
+
+	(void)sp;
+	d->clients++;
+	return d->client_fn(d->arg, cl);
+}
+
+/* rows_event()'s point callback for a detail: an event or a point to its
+ * fn. */
+static int
+detail_point(void *arg, const struct store_point *p)
+{
+	struct detail *d = arg;
+
+	return d->section == 2 ? d->event_fn(d->arg, p) : d->point_fn(d->arg,
+	    p);
+}
+
+/* json_read()'s callback for {"client":{..},"events":[..],"points":[..]}:
+ * the client as the one element of an array of clients, each array as an
+ * array of points (one level up). */
+static int
+detail_event(void *arg, const struct json_event *ev)
+{
+	struct detail *d = arg;
+	struct json_event e;
+
+	if (d->r->nest == 0 && ev->depth <= 1) {
+		if (ev->depth == 1 && ev->type == JSON_KEY) {
+			d->section = ev->len == 6 && memcmp(ev->text, "client",
+			    6) == 0 ? 1 : ev->len == 6 && memcmp(ev->text,
+			    "events", 6) == 0 ? 2 : ev->len == 6 &&
+			    memcmp(ev->text, "points", 6) == 0 ? 3 : 0;
+			d->r->points = d->section >= 2;
+		}
+		if (!(d->section == 1 && ev->depth == 1 &&
+		    ev->type == JSON_OBJECT_START))
+			return 0;
+	}
+	if (d->section == 1)
+		return rows_event(d->r, ev);
+	if (d->section < 2 || ev->depth < 2)
+		return 0;
+	e = *ev;
+	e.depth--;
+	return rows_event(d->r, &e);
+}
+
+int
+apiclient_detail(struct apiclient *c, const char *id, int64_t before,
+    int64_t limit, int events,
+    int (*client_fn)(void *arg, const struct store_client *cl),
+    int (*event_fn)(void *arg, const struct store_point *p),
+    int (*point_fn)(void *arg, const struct store_point *p), void *arg,
+    char *err, size_t errlen)
+{
+	struct detail d = { NULL, 0, client_fn, event_fn, point_fn, arg, 0 };
+	char path[512] = "/api/clients/";
+	enum json_status st;
+	size_t n;
+
+	apiclient_urlenc(path, sizeof(path), id);
+	n = strlen(path);
+	snprintf(path + n, sizeof(path) - n, "/points?order=desc&limit=%"
+	    PRId64 "&events=%d", limit, events);
+	if (before > 0) {
+		n = strlen(path);
+		snprintf(path + n, sizeof(path) - n, "&before=%" PRId64,
+		    before);
+	}
+	if (apiclient_get(c, path, &c->page, err, errlen) == -1)
+		return -1;
+	if (c->page.status == 404)
+		return 0;
+	if (c->page.status != 200) {
+		status_error(&c->page, err, errlen);
+		return -1;
+	}
+	if ((d.r = calloc(1, sizeof(*d.r))) == NULL) {
+		errmsg_set(err, errlen, "out of memory");
+		return -1;
+	}
+	d.r->client_fn = detail_client;
+	d.r->point_fn = detail_point;
+	d.r->arg = &d;
+	jsonbuf_init(&d.r->set, 0);
+	st = json_read(c->page.body, c->page.len, detail_event, &d);
+	jsonbuf_free(&d.r->set);
+	if (st == JSON_STOPPED) {
+		free(d.r);
+		errmsg_set(err, errlen, "stopped");
+		return -1;
+	}
+	if (st == JSON_OK && d.clients == 0 && c->page.body[strspn(
+	    c->page.body, " \t\r\n")] == '[') {
+		/* an anomalyd before events=K: the points' array alone */
+		free(d.r);
+		return 2;
+	}
+	if (st != JSON_OK || d.r->bad || d.clients != 1) {
+		free(d.r);
+		errmsg_set(err, errlen, "the answer to %.200s is cut short or "
+		    "not the JSON expected (an anomalyd older than this "
+		    "client?)", path);
+		return -1;
+	}
+	free(d.r);
+	return 1;
+}

@@ -103,6 +103,21 @@ int apiclient_read_points(struct apiclient *c, const char *path,
     int (*fn)(void *arg, const struct store_point *p), void *arg,
     int64_t *count, char *err, size_t errlen);
 
+/* GETs client id's newest points below ordinal before (0: no bound), at
+ * most limit, newest first, together with the client and its newest events
+ * anomalies and alerts below before, newest first, in one request
+ * (/points?order=desc&events=K): calls client_fn(arg, client) once,
+ * event_fn(arg, point) for each event, point_fn(arg, point) for each point.
+ * Returns 1, 0 when there is no such client, 2 when the server is older
+ * than events=K (it answered the points alone, which were not read), -1
+ * with a message in err. */
+int apiclient_detail(struct apiclient *c, const char *id, int64_t before,
+    int64_t limit, int events,
+    int (*client_fn)(void *arg, const struct store_client *cl),
+    int (*event_fn)(void *arg, const struct store_point *p),
+    int (*point_fn)(void *arg, const struct store_point *p), void *arg,
+    char *err, size_t errlen);
+
 /* GETs /api/alerts?limit=L: the newest alerts of every client, newest
  * first, and calls fn(arg, client_id, point) for each.  Returns 0, or -1
  * with a message in err. */

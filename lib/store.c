@@ -114,6 +114,7 @@ enum stmt {
 	S_CLIENTS_AFTER,	/* a page of clients by id */
 	S_CLIENTS_BEFORE,
 	S_CLIENT_STATE,
+	S_ARRIVED_FROM,		/* store_arrival_n()'s probe */
 	S_COUNT
 };
 
@@ -204,6 +205,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " LIMIT 1 OFFSET ?2 - 1), '') ORDER BY client_id LIMIT ?2",
 	[S_CLIENT_STATE] = "SELECT active, points, anomalies, alerts"
 	    " FROM clients WHERE client_id = ?1",
+	/* the first point at or after ordinal ?2, by the primary key */
+	[S_ARRIVED_FROM] = "SELECT n, received_ms FROM points"
+	    " WHERE client_id = ?1 AND n >= ?2 ORDER BY n LIMIT 1",
 };
 
 /* The counters one client gained in the open transaction. */
@@ -1667,6 +1671,73 @@ store_flagged_open(struct store *st, const char *id,
 	sqlite3_bind_int64(s, 3, r->before > 0 ? r->before : INT64_MAX);
 	sqlite3_bind_int64(s, 4, r->limit > 0 ? r->limit : -1);
 	st->cursor = s;
+	return 0;
+}
+
+/* The first point of client id (len bytes) at or after ordinal from:
+ * 1 with its n and received_ms, 0 when there is none, -1 on error. */
+static int
+arrived_from(struct store *st, const char *id, size_t len, int64_t from,
+    int64_t *n, int64_t *ms, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = st->stmt[S_ARRIVED_FROM];
+	int rc;
+
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, from);
+	if ((rc = step_one(st, s, "find arrival", err, errlen)) != 1)
+		return rc;
+	*n = sqlite3_column_int64(s, 0);
+	*ms = sqlite3_column_int64(s, 1);
+	sqlite3_reset(s);
+	return 1;
+}
+
+int
+store_arrival_n(struct store *st, const char *id, int64_t ms, int64_t *n,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *s = st->stmt[S_MAX_N];
+	int64_t lo, lo_ms, hi, hi_ms, mid, got, got_ms;
+	size_t len;
+	int rc;
+
+	*n = 1;
+	if (check_id(id, &len, err, errlen) == -1)
+		return -1;
+	if ((rc = arrived_from(st, id, len, INT64_MIN, &lo, &lo_ms, err,
+	    errlen)) != 1)
+		return rc;		/* no points: any bound will do */
+	if (lo_ms >= ms) {
+		*n = lo;
+		return 0;
+	}
+	sqlite3_bind_text(s, 1, id, (int)len, SQLITE_STATIC);
+	if ((rc = step_one(st, s, "find arrival", err, errlen)) != 1)
+		return -1;
+	hi = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if ((rc = arrived_from(st, id, len, hi, &got, &hi_ms, err,
+	    errlen)) != 1)
+		return -1;
+	if (hi_ms < ms) {
+		*n = hi + 1;
+		return 0;
+	}
+	/* the first point at or after x arrived before ms at x = lo, at or
+	 * after ms at x = hi: halve [lo, hi] until they are next to each
+	 * other (ordinals may have gaps: the first point at or after x) */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (arrived_from(st, id, len, mid, &got, &got_ms, err,
+		    errlen) != 1)
+			return -1;
+		if (got_ms >= ms)
+			hi = mid;
+		else
+			lo = got;
+	}
+	*n = hi;
 	return 0;
 }
 

@@ -295,6 +295,15 @@ void store_points_close(struct store *st);
 int store_flagged_open(struct store *st, const char *id,
     const struct store_range *r, int flags, char *err, size_t errlen);
 
+/* The ordinal where client id's points reach arrival time ms: every point
+ * with n >= *n arrived at or after ms (received_ms >= ms), every point with
+ * n < *n before it.  Found by binary search over n through the primary key
+ * (O(log points) lookups), which holds because anomalyd stores received_ms
+ * non-decreasing in n within a client.  With no points *n is 1.  No
+ * cursor may be open.  Returns 0 or -1. */
+int store_arrival_n(struct store *st, const char *id, int64_t ms,
+    int64_t *n, char *err, size_t errlen);
+
 /* ----------------------------------------------------- rebuild support */
 
 /* Reads the newest state snapshot of client id: the ordinal n it was taken

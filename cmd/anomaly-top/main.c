@@ -194,16 +194,37 @@ run_batch(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 	return status;
 }
 
+/* Whether the view is the detail of a server's client: that one request
+ * reads the client with its points, and the lists are not read. */
+static int
+detail_of_server(const struct top_dbs *dbs, const struct top_model *m)
+{
+	const struct top_client *c;
+
+	return m->view == VIEW_DETAIL && dbs->apis != NULL &&
+	    (c = model_detail_client(m)) != NULL && dbs->apis[c->db] != NULL;
+}
+
 /* Reads what the current view needs (a failure is shown in the header;
- * with a server down, the view is read from the others all the same). */
+ * with a server down, the view is read from the others all the same): one
+ * request per server and view, the detail of a server's client one request
+ * in all. */
 static void
 fetch(struct top_dbs *dbs, struct top_model *m, int clients)
 {
+	static int stale;	/* the clients were not read for a detail */
 	char err[512], verr[512];
 	int rc = 0, vrc;
 
-	if (clients)
+	if (clients && m->refreshes > 0 && detail_of_server(dbs, m)) {
+		clients = 0;
+		stale = 1;
+	} else if (stale && m->view != VIEW_DETAIL)
+		clients = 1;		/* back from the detail view */
+	if (clients) {
 		rc = query_clients(dbs, m, clock_wall_ms(), err, sizeof(err));
+		stale = 0;
+	}
 	if (rc == 0 || dbs->apis != NULL) {
 		if (m->view == VIEW_DETAIL)
 			vrc = query_detail(dbs, m, verr, sizeof(verr));
@@ -218,7 +239,7 @@ fetch(struct top_dbs *dbs, struct top_model *m, int clients)
 	}
 	if (rc == -1)
 		snprintf(m->error, sizeof(m->error), "error: %.240s", err);
-	else if (clients)
+	else if (clients || stale)
 		m->error[0] = '\0';
 }
 

@@ -214,6 +214,22 @@ model_refresh_end(struct top_model *m)
 	model_relist(m);
 }
 
+int
+model_update_client(struct top_model *m, int db,
+    const struct store_client *sc, int64_t now_ms)
+{
+	struct top_client *c;
+
+	if ((c = find(m, db, sc->client_id)) == NULL)
+		return 0;
+	m->now_ms = now_ms;
+	if (model_refresh_client(m, db, sc) == -1)
+		return -1;
+	sample(c, now_ms);
+	derive(m, c);
+	return 1;
+}
+
 struct top_client *
 model_row(const struct top_model *m, size_t r)
 {

@@ -202,6 +202,12 @@ struct top_client *model_find(const struct top_model *m, int db,
 /* Ends a refresh: forgets the clients not seen, computes the rates, and
  * lists, sorts and filters the rows again, keeping the selection. */
 void model_refresh_end(struct top_model *m);
+/* Refreshes the one client sc of database db, known already, outside a
+ * refresh of all (the detail view of a server's client reads it with its
+ * points): its counters, a sample at now_ms, its rate.  Returns 1, 0 when
+ * the model does not hold it, -1 when memory is short. */
+int model_update_client(struct top_model *m, int db,
+    const struct store_client *sc, int64_t now_ms);
 
 /* Lists, sorts and filters the rows again, keeping the selected client. */
 void model_relist(struct top_model *m);

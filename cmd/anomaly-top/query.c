@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apiclient.h"
+#include "clock.h"
 #include "fmt.h"
 #include "query.h"
 #include "store.h"
@@ -199,6 +200,7 @@ ts_text(const struct store_ts *t, char *buf, size_t size)
 struct remote_detail {
 	struct top_model *m;
 	size_t	 width, k;
+	int	 db;
 };
 
 /* apiclient_read_points()' callback for the chart: newest first, from the
@@ -239,39 +241,102 @@ remote_anomaly(void *arg, const struct store_point *p)
 	return 0;
 }
 
-/* query_detail() for a client of server api: its newest points up to
- * m->detail_end, then its anomalies and alerts, newest first (two
- * requests).  Returns 0 or -1. */
+/* apiclient_detail()'s callback: the client's counters into the model. */
 static int
-remote_detail(struct apiclient *api, struct top_model *m,
-    const struct top_client *c, size_t width, char *err, size_t errlen)
+remote_client(void *arg, const struct store_client *sc)
 {
-	struct remote_detail d = { m, width, 0 };
+	struct remote_detail *d = arg;
+
+	if (model_update_client(d->m, d->db, sc, clock_wall_ms()) == -1)
+		return 1;
+	return 0;
+}
+
+/* remote_detail() from an anomalyd older than events=K: the client, its
+ * points and its events in three requests.  Returns 1, 0 when there is no
+ * such client, -1. */
+static int
+remote_detail_old(struct apiclient *api, struct top_model *m, const char *id,
+    struct remote_detail *d, char *err, size_t errlen)
+{
+	struct store_client *sc;
 	char path[512], bound[32] = "";
 	int64_t got;
-	size_t i, n;
+	size_t n;
+	int rc;
 
+	if ((sc = malloc(sizeof(*sc))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = apiclient_client(api, id, sc, err, errlen);
+	if (rc == 1 && remote_client(d, sc) != 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	free(sc);
+	if (rc != 1)
+		return rc;
 	if (m->detail_end > 0)
 		snprintf(bound, sizeof(bound), "&before=%lld",
 		    (long long)m->detail_end + 1);
 	snprintf(path, sizeof(path), "/api/clients/");
-	apiclient_urlenc(path, sizeof(path), c->id);
+	apiclient_urlenc(path, sizeof(path), id);
 	n = strlen(path);
-	if (width > 0) {
+	if (d->width > 0) {
 		snprintf(path + n, sizeof(path) - n, "/points?order=desc&"
-		    "limit=%zu%s", width, bound);
-		if (apiclient_read_points(api, path, remote_chart, &d, &got,
+		    "limit=%zu%s", d->width, bound);
+		if (apiclient_read_points(api, path, remote_chart, d, &got,
 		    err, errlen) == -1)
 			return -1;
-		for (i = 0; i < d.k; i++)
-			m->chart[i] = m->chart[width - d.k + i];
-		m->nchart = d.k;
 	}
 	snprintf(path + n, sizeof(path) - n, "/events?limit=%d%s",
 	    TOP_ANOM_MAX, bound);
-	if (apiclient_read_points(api, path, remote_anomaly, &d, &got, err,
+	if (apiclient_read_points(api, path, remote_anomaly, d, &got, err,
 	    errlen) == -1)
 		return -1;
+	return 1;
+}
+
+/* query_detail() for a client of server api: the client, its newest
+ * points up to m->detail_end and its anomalies and alerts, newest first,
+ * in one request.  Returns 0 or -1. */
+static int
+remote_detail(struct apiclient *api, struct top_model *m,
+    const struct top_client *c, size_t width, char *err, size_t errlen)
+{
+	struct remote_detail d = { m, width, 0, c->db };
+	char id[STORE_ID_MAX + 1];
+	size_t i;
+	int rc;
+
+	/* c moves if the model grows: its id is kept */
+	memcpy(id, c->id, sizeof(id));
+	/* the servers found older than events=K, asked the old way */
+	static uint64_t old;
+	uint64_t bit = c->db < 64 ? (uint64_t)1 << c->db : 0;
+
+	rc = 2;
+	if (!(old & bit))
+		rc = apiclient_detail(api, id, m->detail_end > 0 ?
+		    m->detail_end + 1 : 0, width > 0 ? (int64_t)width : 1,
+		    TOP_ANOM_MAX, remote_client, remote_anomaly, remote_chart,
+		    &d, err, errlen);
+	if (rc == 2) {
+		old |= bit;
+		rc = remote_detail_old(api, m, id, &d, err, errlen);
+	}
+	if (rc == -1)
+		return -1;
+	if (rc == 0) {
+		m->detail_found = 0;
+		return 0;
+	}
+	if (width == 0)
+		d.k = 0;
+	for (i = 0; i < d.k; i++)
+		m->chart[i] = m->chart[width - d.k + i];
+	m->nchart = d.k;
 	if (m->anom_top >= m->nanoms)
 		m->anom_top = 0;
 	return 0;

@@ -352,9 +352,10 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 	return 200;
 }
 
-/* Reads the URL arguments after, before, limit (up to max) and order into
- * q, without events also anomalies=1 and alerts=1 (the last of each counts;
- * other keys are ignored).  Returns NULL, or what is wrong. */
+/* Reads the URL arguments after, before, limit (up to max), order, since
+ * and until into q, without events also anomalies=1, alerts=1 and events=K
+ * (the last of each counts; other keys are ignored).  Returns NULL, or what
+ * is wrong. */
 static const char *
 range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 {
@@ -384,6 +385,23 @@ range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
 				return "before must be a whole number from 1";
 			q->before = v;
+		} else if (strncmp(arg, "since=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1)
+				return "since must be a whole number of "
+				    "milliseconds";
+			q->since = v;
+			q->has_since = 1;
+		} else if (strncmp(arg, "until=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1)
+				return "until must be a whole number of "
+				    "milliseconds";
+			q->until = v;
+			q->has_until = 1;
+		} else if (!events && strncmp(arg, "events=", 7) == 0) {
+			if (decimal(arg + 7, &v, &big) == -1 || v > EVENTS_MAX)
+				return "events must be a whole number from 0 "
+				    "to 1000";
+			q->events = (int)v;
 		} else if (strcmp(arg, "order=asc") == 0)
 			q->asc = 1;
 		else if (strcmp(arg, "order=desc") == 0)
@@ -515,18 +533,119 @@ api_stream_free(struct api_stream *s)
 	s->on = 0;
 }
 
+/* Narrows r (after < n < before) to the points of id that arrived at or
+ * after q->since and before q->until, by store_arrival_n().  Returns 0, or
+ * -1 with a message in err. */
+static int
+arrival_bounds(struct server *srv, const char *id,
+    const struct api_events_q *q, struct store_range *r, char *err,
+    size_t errlen)
+{
+	int64_t n;
+
+	if (q->has_since) {
+		if (store_arrival_n(srv->rd, id, q->since, &n, err,
+		    errlen) == -1)
+			return -1;
+		if (n - 1 > r->after)
+			r->after = n - 1;
+	}
+	if (q->has_until) {
+		if (store_arrival_n(srv->rd, id, q->until, &n, err,
+		    errlen) == -1)
+			return -1;
+		if (r->before == 0 || n < r->before)
+			r->before = n;
+	}
+	if (r->before != 0 && r->before <= r->after + 1) {
+		/* nothing in the bounds: an empty range */
+		r->after = 0;
+		r->before = 1;
+	}
+	return 0;
+}
+
+/* The object of events=K before the points' array into b: the client and
+ * its newest K anomalies and alerts in r's bounds.  Returns the HTTP
+ * status, with *why set when it is not 200. */
+static int
+detail_head(struct server *srv, const char *id, const struct store_range *r,
+    int events, struct jsonbuf *b, const char **why)
+{
+	struct store_range e = { .after = r->after, .before = r->before,
+	    .limit = events, .descending = 1 };
+	struct store_client *c;
+	struct store_point p;
+	char err[256];
+	int rc, k = 0;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return 500;
+	rc = store_client_get(srv->rd, id, c, err, sizeof(err));
+	if (rc == 1) {
+		put_str(b, "{\"client\":");
+		api_client_json(b, c);
+	}
+	free(c);
+	if (rc == 0) {
+		*why = "no such client";
+		return 404;
+	}
+	if (rc == -1)
+		goto fail;
+	put_str(b, ",\"events\":[");
+	if (store_flagged_open(srv->rd, id, &e, STORE_FLAG_ANOMALY |
+	    STORE_FLAG_ALERT, err, sizeof(err)) == -1)
+		goto fail;
+	while ((rc = store_points_next(srv->rd, &p, err, sizeof(err))) == 1) {
+		if (k++ > 0)
+			put_str(b, ",");
+		api_point_json(b, &p);
+	}
+	store_points_close(srv->rd);
+	if (rc == -1)
+		goto fail;
+	put_str(b, "],\"points\":");
+	return 200;
+fail:
+	logmsg(0, "http: %s", err);
+	*why = "database error";
+	return 500;
+}
+
 int
 api_points(struct server *srv, struct lws *wsi, const char *id,
-    struct api_stream *s, const char **why)
+    struct jsonbuf *b, struct api_stream *s, const char **why)
 {
 	struct api_events_q q = { .limit = LIMIT_DEFAULT, .asc = 1 };
 	struct store_range r;
+	char err[256];
+	int status;
 
 	if ((*why = range_query(wsi, &q, API_LIMIT_MAX, 0)) != NULL)
 		return 400;
 	r = (struct store_range){ .after = q.after, .before = q.before,
 	    .limit = q.limit, .descending = !q.asc };
-	return points_stream(srv, id, &r, q.flags, s, why);
+	if ((status = points_stream(srv, id, &r, q.flags, s, why)) != 200)
+		return status;
+	if (arrival_bounds(srv, id, &q, &r, err, sizeof(err)) == -1) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	s->after = r.after;
+	s->before = r.before;
+	if (q.events == 0)
+		return 200;
+	if ((status = detail_head(srv, id, &r, q.events, b, why)) != 200)
+		return status;
+	/* the stream ends the object */
+	if ((s->suffix = strdup("}\n")) == NULL) {
+		*why = "out of memory";
+		return 500;
+	}
+	s->suffixlen = 2;
+	return 200;
 }
 
 int
@@ -552,13 +671,24 @@ api_events(struct server *srv, struct lws *wsi, const char *id,
 {
 	struct api_events_q q = { .limit = API_EVENTS_PAGE };
 	struct store_range r;
+	char err[256];
+	int status;
 
 	if ((*why = api_events_query(wsi, &q, EVENTS_MAX)) != NULL)
 		return 400;
 	r = (struct store_range){ .after = q.after, .before = q.before,
 	    .limit = q.limit, .descending = !q.asc };
-	return points_stream(srv, id, &r, STORE_FLAG_ANOMALY |
-	    STORE_FLAG_ALERT, s, why);
+	if ((status = points_stream(srv, id, &r, STORE_FLAG_ANOMALY |
+	    STORE_FLAG_ALERT, s, why)) != 200)
+		return status;
+	if (arrival_bounds(srv, id, &q, &r, err, sizeof(err)) == -1) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	s->after = r.after;
+	s->before = r.before;
+	return 200;
 }
 
 int
@@ -712,11 +842,14 @@ api_alerts(struct server *srv, struct lws *wsi, struct jsonbuf *b,
 	/* A client's alerts were received by its last_seen_ms: once the list
 	 * is full of newer ones, the clients seen earlier have none to add.
 	 * Each client's newest alerts come by the index of flagged points. */
-	r.limit = q.limit;
 	for (i = 0; i < l.n && rc == 0 && ((int64_t)n < q.limit ||
 	    l.v[i].last_seen_ms >= rows[n - 1].p.received_ms); i++) {
-		if (store_flagged_open(srv->rd, l.v[i].id, &r, STORE_FLAG_ALERT,
-		    err, sizeof(err)) == -1) {
+		if (q.has_since && l.v[i].last_seen_ms < q.since)
+			continue;	/* nothing received since */
+		r = (struct store_range){ .limit = q.limit, .descending = 1 };
+		if (arrival_bounds(srv, l.v[i].id, &q, &r, err,
+		    sizeof(err)) == -1 || store_flagged_open(srv->rd,
+		    l.v[i].id, &r, STORE_FLAG_ALERT, err, sizeof(err)) == -1) {
 			rc = -1;
 			break;
 		}

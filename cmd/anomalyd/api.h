@@ -70,6 +70,9 @@ struct api_events_q {
 	int	 asc;
 	int	 flags;		/* /points: STORE_FLAG_ of anomalies=1,
 				 * alerts=1; 0: every point */
+	int	 events;	/* /points: events=K, 0: none */
+	int	 has_since, has_until;	/* since=MS, until=MS: arrival time */
+	int64_t	 since, until;
 };
 
 /* c as the JSON object of /api/clients. */
@@ -116,18 +119,25 @@ int api_stream_next(struct server *srv, struct api_stream *s,
 /* /api/clients/{id}/points: its points by n, after, before, limit (at most
  * API_LIMIT_MAX) and order (asc by default) from the URL's arguments, only
  * the anomalies and/or alerts with anomalies=1, alerts=1 (by the index of
- * flagged points), as stream s. */
+ * flagged points), arrived at or after since=MS and before until=MS
+ * (store_arrival_n()), as stream s.  With events=K (1 to 1000) the answer
+ * is an object instead, written into b before the stream:
+ * {"client":CLIENT,"events":[its newest K anomalies and alerts in the same
+ * bounds, newest first],"points":[the stream]} (one request for
+ * anomaly-top's detail view). */
 int api_points(struct server *srv, struct lws *wsi, const char *id,
-    struct api_stream *s, const char **why);
+    struct jsonbuf *b, struct api_stream *s, const char **why);
 /* /api/clients/{id}/events: the client's anomalies and alerts, newest
- * first (order=asc: oldest first), n above after and below before, at most
- * limit (default API_EVENTS_PAGE, at most 1000). */
+ * first (order=asc: oldest first), n above after and below before, arrived
+ * in since=MS, until=MS, at most limit (default API_EVENTS_PAGE, at most
+ * 1000). */
 int api_events(struct server *srv, struct lws *wsi, const char *id,
     struct api_stream *s, const char **why);
 
 /* /api/alerts: the newest alerts of every client, limit (default
  * API_EVENTS_PAGE, at most 1000) of them, newest first (received_ms, then
- * n), as [{"client_id":ID,"point":POINT},...]: the clients with alerts, the
+ * n), arrived at or after since=MS and before until=MS (each client's
+ * bounds by store_arrival_n()), as [{"client_id":ID,"point":POINT},...]: the clients with alerts, the
  * latest seen first, each through the index of flagged points, stopping at
  * the first seen before the oldest alert listed. */
 int api_alerts(struct server *srv, struct lws *wsi, struct jsonbuf *b,

@@ -556,7 +556,12 @@ client_point(struct server *srv, struct session *s,
 	sp->alert = v.alert;
 	sp->score = v.score;
 	sp->votes = v.votes;
+	/* non-decreasing in n even if the wall clock steps back
+	 * (store_arrival_n()) */
 	sp->received_ms = clock_wall_ms();
+	if (sp->received_ms < c->last_ms)
+		sp->received_ms = c->last_ms;
+	c->last_ms = sp->received_ms;
 	c->last_ts = sp->ts;
 	c->has_ts = 1;
 	if (sp->n % srv->cfg.snapshot_every == 0)
@@ -715,6 +720,8 @@ client_hello(struct server *srv, struct session *s, const char *id,
 		snprintf(c->id, sizeof(c->id), "%s", id);
 		LIST_INSERT_HEAD(&srv->buckets[bucket_of(srv, id)], c, hash);
 		fresh = 1;
+		if (found)
+			c->last_ms = sc->last_seen_ms;
 	}
 	if (c->sess != s)
 		c->resend = 0;	/* ready tells the new session where to go on */

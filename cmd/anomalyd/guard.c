@@ -43,7 +43,7 @@ struct conn {
 TAILQ_HEAD(connq, conn);
 
 enum limit { L_PER_ADDR, L_FDS, L_HANDSHAKES, L_UPGRADE_FDS, L_HOST,
-    L_ORIGIN, L_NLIMITS };
+    L_ORIGIN, L_TLS, L_NLIMITS };
 
 struct guard {
 	struct peer	**buckets;
@@ -592,6 +592,25 @@ guard_refuse(struct lws *wsi, int status, const char *why, int raw)
 	p += n;
 	lws_write(wsi, start, (size_t)(p - start), raw ? LWS_WRITE_RAW :
 	    LWS_WRITE_HTTP_FINAL);
+	return -1;
+}
+
+int
+guard_raw(struct server *srv, struct lws *wsi, const void *in, size_t len)
+{
+	const unsigned char *b = in;
+	char peer[64] = "";
+
+	if (len >= 7 && memcmp(b, "CONNECT", 7) == 0)
+		return guard_refuse(wsi, 405, "only GET, HEAD and DELETE are "
+		    "served", 1);
+	/* a TLS record of type handshake, version 3.x: a ClientHello */
+	if (len >= 3 && b[0] == 0x16 && b[1] == 0x03) {
+		lws_get_peer_simple(wsi, peer, sizeof(peer));
+		refused(srv->guard, L_TLS, "TLS from %s on this plain-text "
+		    "port, refused: it serves http:// and ws:// (or start "
+		    "anomalyd with --tls-cert and --tls-key)", peer);
+	}
 	return -1;
 }
 

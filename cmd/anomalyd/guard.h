@@ -56,6 +56,13 @@ int guard_confirm_upgrade(struct server *srv, struct lws *wsi);
  * connection that closes after it: an upgrade refused (raw 0) or a
  * CONNECT that lws made a raw socket (raw 1).  Returns -1: close. */
 int guard_refuse(struct lws *wsi, int status, const char *why, int raw);
+/* LWS_CALLBACK_RAW_RX of a connection lws could not read as HTTP (in, len
+ * its first bytes; main.c asks lws for that fallback on a plain-text
+ * port): CONNECT gets 405; a TLS ClientHello is logged (at most one line a
+ * second, with the count of the others) as TLS on a plain-text port.
+ * Returns -1: the connection is closed. */
+int guard_raw(struct server *srv, struct lws *wsi, const void *in,
+    size_t len);
 
 /* ws.c.  A session began: it is a pending handshake.  Returns 0, or 4029
  * when --max-clients clients are connected. */

@@ -262,7 +262,8 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 		return api_alerts(srv, wsi, b, why);
 	if ((rc = id_in(path, "/api/clients/", "/points", id)) != 0) {
 		*why = "no such client";
-		return rc == 1 ? api_points(srv, wsi, id, stream, why) : 404;
+		return rc == 1 ? api_points(srv, wsi, id, b, stream, why) :
+		    404;
 	}
 	if ((rc = id_in(path, "/api/clients/", "/events", id)) != 0) {
 		*why = "no such client";
@@ -688,11 +689,11 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		guard_destroyed(srv, wsi);
 		return 0;
 	case LWS_CALLBACK_RAW_ADOPT:
-		/* CONNECT: lws made it a raw socket */
-		return guard_refuse(wsi, 405,
-		    "only GET, HEAD and DELETE are served", 1);
+		/* CONNECT, or bytes that are not HTTP: lws made it a raw
+		 * socket, its bytes come next */
+		return 0;
 	case LWS_CALLBACK_RAW_RX:
-		return -1;
+		return guard_raw(srv, wsi, in, len);
 	case LWS_CALLBACK_HTTP:
 		guard_request(wsi);
 		if (srv->stopping)

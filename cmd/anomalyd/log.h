@@ -15,7 +15,7 @@ void logmsg(int level, const char *fmt, ...)
 /* libwebsockets' log function: its line (which ends in a newline) on
  * stderr, prefixed "anomalyd: lws: "; its notices only from -vv on, but
  * for the one of a peer that speaks plain text to the TLS port, which is
- * our line. */
+ * our line, at most one a second (the others counted in the next). */
 void log_lws(int level, const char *line);
 
 #endif

@@ -54,6 +54,7 @@ enum {
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
 	OPT_TLS_CERT, OPT_TLS_KEY,
 	OPT_ON_ALERT, OPT_ON_ALERT_JOBS, OPT_ON_ALERT_TIMEOUT, OPT_WEBHOOK,
+	OPT_WEBHOOK_CACERT, OPT_WEBHOOK_TIMEOUT,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -115,6 +116,8 @@ static const struct option longopts[] = {
 	{ "on-alert-timeout",	required_argument, NULL,
 	    OPT_ON_ALERT_TIMEOUT },
 	{ "webhook",		required_argument, NULL, OPT_WEBHOOK },
+	{ "webhook-cacert",	required_argument, NULL, OPT_WEBHOOK_CACERT },
+	{ "webhook-timeout",	required_argument, NULL, OPT_WEBHOOK_TIMEOUT },
 	{ "param",		required_argument, NULL, 'p' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -147,7 +150,7 @@ usage(FILE *fp, int full)
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "                [--on-alert CMD] [--on-alert-jobs K] [--on-alert-timeout S]\n"
-"                [--webhook URL]\n"
+"                [--webhook URL] [--webhook-cacert FILE] [--webhook-timeout S]\n"
 "       anomalyd -h | --help | --version\n");
 	if (!full)
 		return;
@@ -218,6 +221,10 @@ usage(FILE *fp, int full)
 "      --webhook URL        POST each alert as JSON to URL (http:// or https://),\n"
 "                           one at a time, retried with a backoff up to 5 s;\n"
 "                           beyond 4096 waiting, alerts are dropped and counted\n"
+"      --webhook-cacert FILE trust the CA in FILE for an https:// --webhook\n"
+"                           (default: the system's store)\n"
+"      --webhook-timeout S  a request not answered within S seconds fails and\n"
+"                           is retried (default 10)\n"
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
@@ -422,6 +429,7 @@ options(struct config *cfg, int argc, char *argv[])
 	cfg->sync = STORE_SYNC_NORMAL;
 	cfg->on_alert_jobs = 4;
 	cfg->on_alert_timeout = 30;
+	cfg->webhook_timeout = 10;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":l:d:p:vh", longopts, NULL)) !=
@@ -539,6 +547,16 @@ options(struct config *cfg, int argc, char *argv[])
 			if (webhook_check(optarg, err, sizeof(err)) == -1)
 				bad("--webhook: %s", err);
 			cfg->webhook = optarg;
+			break;
+		case OPT_WEBHOOK_CACERT:
+			if (access(optarg, R_OK) == -1)
+				errx(1, "--webhook-cacert %s: %s", optarg,
+				    strerror(errno));
+			cfg->webhook_cacert = optarg;
+			break;
+		case OPT_WEBHOOK_TIMEOUT:
+			cfg->webhook_timeout = (unsigned)number(
+			    "webhook-timeout", optarg, 1, 3600, 0);
 			break;
 		case OPT_ON_ALERT_JOBS:
 			cfg->on_alert_jobs = (unsigned)number("on-alert-jobs",
@@ -937,6 +955,11 @@ main(int argc, char *argv[])
 	else if (srv.cfg.family == LISTEN_V6)
 		info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
 		    LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+	/* bytes that are not HTTP on a plain-text port go to http.c as a
+	 * raw socket (guard_raw()): a TLS client is told in the log */
+	if (srv.cfg.tls_cert == NULL)
+		info.options |=
+		    LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
 	info.user = &srv;
 	info.retry_and_idle_policy = &retry;
 	info.fd_limit_per_thread = fd_limit(&srv.cfg, files);
@@ -945,6 +968,7 @@ main(int argc, char *argv[])
 	 * connection of a request over it (anomalyd(8) BUGS) */
 	info.max_http_header_data = 8192;
 	tls_setup(&srv, &info);
+	webhook_setup(&srv, &info);
 	if (guard_init(&srv, loopback(&srv.cfg), info.fd_limit_per_thread) ==
 	    -1)
 		errx(1, "out of memory");

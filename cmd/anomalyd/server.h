@@ -101,6 +101,9 @@ struct config {
 	unsigned	 on_alert_jobs;	/* at most that many at once */
 	unsigned	 on_alert_timeout;	/* seconds */
 	const char	*webhook;	/* --webhook's URL, or NULL */
+	const char	*webhook_cacert;	/* its CA file, NULL: the
+					 * system's store */
+	unsigned	 webhook_timeout;	/* seconds for an answer */
 };
 
 struct session;
@@ -129,6 +132,10 @@ struct client {
 	int		 has_ts;	/* last_ts: the timestamp of point n,
 					 * for ready */
 	struct store_ts	 last_ts;
+	int64_t		 last_ms;	/* received_ms of its newest point
+					 * (or its last_seen_ms when read):
+					 * never goes down, so that the API
+					 * bounds arrival time by n */
 	uint64_t	 hello_batch;	/* the batch of its hello, 0 once
 					 * committed */
 	struct rjob	*job;		/* its rebuild, in the rebuild thread */

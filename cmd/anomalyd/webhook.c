@@ -32,6 +32,8 @@ struct webhook {
 	unsigned	 backoff_ms;	/* 0: no failure since the last 2xx */
 	int		 waiting;	/* the retry timer is set */
 	lws_sorted_usec_list_t retry;
+	lws_sorted_usec_list_t timer;	/* the request's deadline */
+	int		 timedout;	/* it passed: the request is closed */
 	struct webhook_stats st;
 };
 
@@ -57,6 +59,16 @@ webhook_check(const char *url, char *err, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+void
+webhook_setup(struct server *srv, struct lws_context_creation_info *info)
+{
+	if (srv->cfg.webhook == NULL || strncmp(srv->cfg.webhook, "https:",
+	    6) != 0)
+		return;
+	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info->client_ssl_ca_filepath = srv->cfg.webhook_cacert;
 }
 
 int
@@ -101,14 +113,35 @@ retry_cb(lws_sorted_usec_list_t *sul)
 	send_first(w);
 }
 
+/* The request under way passed --webhook-timeout without an answer: it is
+ * closed, which finished() takes as a failure. */
+static void
+timeout_cb(lws_sorted_usec_list_t *sul)
+{
+	struct webhook *w = lws_container_of(sul, struct webhook, timer);
+
+	if (w->wsi == NULL || w->done)
+		return;
+	w->timedout = 1;
+	lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 /* The request under way ended: drops its payload on a 2xx, else waits
  * before trying it again. */
 static void
 finished(struct webhook *w, const char *why)
 {
 	struct payload *p = &w->q[w->head];
+	char late[64];
 
 	w->wsi = NULL;
+	lws_sul_cancel(&w->timer);
+	if (w->timedout) {
+		snprintf(late, sizeof(late), "no answer within %u s",
+		    w->srv->cfg.webhook_timeout);
+		why = late;
+		w->timedout = 0;
+	}
 	if (why == NULL && w->status >= 200 && w->status < 300) {
 		free(p->body);
 		p->body = NULL;
@@ -165,11 +198,16 @@ send_first(struct webhook *w)
 	w->status = 0;
 	w->done = 0;
 	w->sent = 0;
+	w->timedout = 0;
 	if (lws_client_connect_via_info(&i) == NULL && !w->done) {
 		/* not yet said by LWS_CALLBACK_CLIENT_CONNECTION_ERROR */
 		w->done = 1;
 		finished(w, "cannot connect");
-	}
+	} else if (!w->done && w->wsi != NULL)
+		/* a receiver that accepts and never answers stalls the
+		 * queue no longer than this */
+		lws_sul_schedule(w->srv->ctx, 0, &w->timer, timeout_cb,
+		    (lws_usec_t)w->srv->cfg.webhook_timeout * LWS_US_PER_SEC);
 }
 
 /* The libwebsockets callbacks of the webhook's requests. */
@@ -355,8 +393,13 @@ webhook_free(struct server *srv)
 
 	if (w == NULL)
 		return;
-	if (w->count > 0)
-		logmsg(0, "webhook: %zu alerts not sent at shutdown", w->count);
+	if (w->count > 0) {
+		/* never lost unsaid: logged, and counted as dropped */
+		w->st.dropped += w->count;
+		logmsg(0, "webhook: shutting down: %zu alerts not sent, "
+		    "counted as dropped (%" PRIu64 " dropped in all)", w->count,
+		    w->st.dropped);
+	}
 	for (i = 0; i < w->count; i++)
 		free(w->q[(w->head + i) % WEBHOOK_QUEUE].body);
 	free(w->q);

@@ -6,8 +6,11 @@
  * POSTed with libwebsockets' HTTP client, one request at a time, so the
  * payloads keep their order, every client's included.  An answer other
  * than 2xx, or no answer, is retried after a backoff that doubles from
- * 0.5 s up to WEBHOOK_BACKOFF_MAX_MS; meanwhile the queue fills, and
- * ingest never waits for it.
+ * 0.5 s up to WEBHOOK_BACKOFF_MAX_MS, as is a request not answered within
+ * --webhook-timeout seconds; meanwhile the queue fills, and ingest never
+ * waits for it.  An https:// URL's server is verified against
+ * --webhook-cacert, else the system's CA store.  At shutdown what is still
+ * queued is logged as a count and counted as dropped.
  */
 #ifndef ANOMALYD_WEBHOOK_H
 #define ANOMALYD_WEBHOOK_H
@@ -24,7 +27,7 @@
 struct webhook_stats {
 	uint64_t	 sent;		/* answered 2xx */
 	uint64_t	 failed;	/* attempts that failed (retried) */
-	uint64_t	 dropped;	/* the queue was full */
+	uint64_t	 dropped;	/* the queue was full, or shutdown */
 	uint64_t	 queued;	/* waiting now, the one in flight too */
 };
 
@@ -34,6 +37,10 @@ int webhook_check(const char *url, char *err, size_t len);
 /* The lws protocol of the webhook's client connections, to list in the
  * context's protocols. */
 extern const struct lws_protocols webhook_protocol;
+/* Adds to the context's info what an https:// --webhook needs: the TLS
+ * library, and --webhook-cacert's CA for its server (else the system's
+ * store). */
+void webhook_setup(struct server *srv, struct lws_context_creation_info *info);
 /* Sets up the webhook of srv (nothing without --webhook).  Returns 0, or
  * -1 when memory is short. */
 int webhook_init(struct server *srv);
@@ -42,7 +49,9 @@ int webhook_init(struct server *srv);
 void webhook_committed(struct server *srv, const struct batch *b);
 /* The counters (zeros without --webhook). */
 void webhook_stats(const struct server *srv, struct webhook_stats *st);
-/* Frees what is queued (the context must be destroyed first). */
+/* At shutdown, once nothing more can be committed: logs the count of the
+ * alerts still queued (the one in flight too), never sent, counts them as
+ * dropped, and frees them (the context must be destroyed first). */
 void webhook_free(struct server *srv);
 
 #endif

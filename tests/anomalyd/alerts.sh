@@ -4,10 +4,14 @@
 # timestamps and ids run nothing), counts a non-zero exit, kills a hanging
 # command at --on-alert-timeout; --webhook POSTs every alert exactly once,
 # in order per client, to a local receiver (hookrecv.py), and one that was
-# down for 10 s gets the backlog afterwards; bad options exit 2.
+# down for 10 s gets the backlog afterwards; https with --webhook-cacert
+# (a throwaway certificate from openssl), and refused without it; a
+# receiver that never answers is timed out (--webhook-timeout) and the
+# queue goes on; at shutdown the queued alerts are logged and counted as
+# dropped; bad options exit 2.
 . tests/lib.sh
 
-echo "1..9"
+echo "1..13"
 
 # metric NAME: the value of the /metrics line starting with NAME.
 metric() {
@@ -199,3 +203,73 @@ stop
 kill "$rpid" 2>/dev/null
 wait "$rpid" 2>/dev/null
 spid=
+
+# --- https with a private CA (--webhook-cacert) --------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/hook.key" \
+    -out "$tmp/hook.pem" -subj /CN=127.0.0.1 -days 1 \
+    -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+CERT=$tmp/hook.pem KEY=$tmp/hook.key receiver "$tmp/rport3" "$tmp/posts3"
+db=$tmp/https.db
+start --alert vote --webhook "https://127.0.0.1:$(cat "$tmp/rport3")/hook" \
+    --webhook-cacert "$tmp/hook.pem"
+"$send" -q -u "127.0.0.1:$port" -i tls -w 100 "$tmp/s.csv"
+pairs >"$tmp/stored"
+total=$(wc -l <"$tmp/stored")
+until_true 15 lines "$tmp/posts3" "$total"
+sed 's/^{"client_id":"\([^"]*\)","n":\([0-9]*\),.*/\1,\2/' "$tmp/posts3" \
+    >"$tmp/post.pairs"
+out="$(wc -l <"$tmp/post.pairs") of $total"
+[ "$total" -ge 1 ] && cmp -s "$tmp/post.pairs" "$tmp/stored"
+ok $? "https:// --webhook verified with --webhook-cacert: every alert, in order"
+stop
+# the same receiver without --webhook-cacert: not trusted, nothing sent
+db=$tmp/https2.db
+: >"$tmp/posts3"
+start --alert vote --webhook "https://127.0.0.1:$(cat "$tmp/rport3")/hook"
+"$send" -q -u "127.0.0.1:$port" -i tls -w 100 "$tmp/s.csv"
+until_true 10 metric_is 'anomalyd_webhook_total{result="failed"}' -ge 2
+r=$?
+out="failed $(metric 'anomalyd_webhook_total{result="failed"}'), received $(wc -l <"$tmp/posts3")"
+[ $r -eq 0 ] && [ ! -s "$tmp/posts3" ] &&
+    [ "$(metric 'anomalyd_webhook_total{result="sent"}')" = 0 ]
+ok $? "https:// --webhook of an unknown CA: refused, failures counted"
+stop
+kill "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
+
+# --- a receiver that accepts the first request and never answers ---------
+HANG_FIRST=1 receiver "$tmp/rport4" "$tmp/posts4"
+db=$tmp/hang2.db
+start --alert vote --webhook "http://127.0.0.1:$(cat "$tmp/rport4")/hook" \
+    --webhook-timeout 1
+"$send" -q -u "127.0.0.1:$port" -i slow -w 100 "$tmp/s.csv"
+pairs >"$tmp/stored"
+total=$(wc -l <"$tmp/stored")
+until_true 15 lines "$tmp/posts4" "$total"
+r=$?
+sed 's/^{"client_id":"\([^"]*\)","n":\([0-9]*\),.*/\1,\2/' "$tmp/posts4" \
+    >"$tmp/post.pairs"
+out="$(wc -l <"$tmp/post.pairs") of $total; hung $(wc -l <"$tmp/posts4.hung" 2>/dev/null)"
+[ $r -eq 0 ] && cmp -s "$tmp/post.pairs" "$tmp/stored" &&
+    [ "$(wc -l <"$tmp/posts4.hung")" -eq 1 ] &&
+    grep -q "webhook: 127.0.0.1:[0-9]*: no answer within 1 s; [0-9]* alerts wait" "$tmp/log" &&
+    [ "$(metric 'anomalyd_webhook_total{result="failed"}')" -ge 1 ]
+ok $? "--webhook-timeout 1: the unanswered request fails and is retried, the queue goes on"
+stop
+kill "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
+spid=
+
+# --- at shutdown, what is queued is logged and counted as dropped --------
+db=$tmp/shut.db
+dead=$(free_port)
+start --alert vote --webhook "http://127.0.0.1:$dead/hook"
+"$send" -q -u "127.0.0.1:$port" -i shut -w 100 "$tmp/s.csv"
+total=$(sqlite3 "$db" "select count(*) from points where alert = 1")
+until_true 10 metric_is anomalyd_webhook_queued = "$total"
+r=$?
+stop
+out="$total alerts: $(grep 'webhook: shutting down' "$tmp/log")"
+[ $r -eq 0 ] && [ "$total" -ge 1 ] &&
+    grep -q "webhook: shutting down: $total alerts not sent, counted as dropped ($total dropped in all)" "$tmp/log"
+ok $? "at shutdown the queued alerts are logged as a count and counted as dropped"

@@ -5,14 +5,15 @@
 # a wrong host name and an expired certificate each end anomaly-send with
 # exit 1 and the cause in words; -k skips the checks; https:// serves
 # /healthz; plain text on the TLS port and TLS on a plain port are refused
-# with a clear error (and one log line on the TLS port); bad options and
+# with a clear error and a log line on the server (at most one a second,
+# the others counted); bad options and
 # files; SIGHUP loads
 # a new certificate for new connections while an open one keeps streaming.
 . tests/lib.sh
 
 send=${SEND:-build/anomaly-send}
 
-echo "1..16"
+echo "1..18"
 
 # --- the throwaway CA and its certificates
 pki=$tmp/pki
@@ -143,9 +144,25 @@ echo "$out" | grep -q 'Empty reply from server' &&
     2>&1; echo "rc=$?") &&
     echo "$out" | grep -q 'a TLS port? use wss://' &&
     echo "$out" | grep -q 'rc=1$' &&
-    [ "$(grep -c '^anomalyd: plain text on the TLS port, refused$' \
-    "$tmp/log")" -ge $((lines + 2)) ] && alive
-ok $? "plain text on the TLS port: refused, anomaly-send says to use wss://, a log line each, server alive"
+    [ "$(grep -c '^anomalyd: plain text on the TLS port, refused: use https:// and wss://' \
+    "$tmp/log")" -ge $((lines + 1)) ] && alive
+ok $? "plain text on the TLS port: refused, anomaly-send says to use wss://, a log line, server alive"
+# a burst of 30: at most one line a second, the others counted in the next
+lines=$(grep -c 'plain text on the TLS port' "$tmp/log")
+t0=$(date +%s)
+i=0
+while [ $i -lt 30 ]; do
+	curl -s --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1
+	i=$((i + 1))
+done
+sleep 1.1
+curl -s --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1
+t1=$(date +%s)
+new=$(($(grep -c 'plain text on the TLS port' "$tmp/log") - lines))
+out="$new lines in $((t1 - t0 + 1)) s"
+[ "$new" -ge 1 ] && [ "$new" -le $((t1 - t0 + 2)) ] &&
+    grep -q 'plain text on the TLS port, refused: use https:// and wss:// (and [0-9]* more in the last [0-9]* ms)$' "$tmp/log" && alive
+ok $? "plain text on the TLS port, 30 times: at most a line a second, the rest counted"
 
 # --- SIGHUP: a new certificate for new connections, an open one streams on
 s1=$(serial "127.0.0.1:$port")
@@ -203,4 +220,19 @@ echo "$out" | grep -q 'rc=1$' &&
     ! curl -s --cacert "$pki/ca.pem" "https://127.0.0.1:$port/healthz" &&
     [ "$(http_get "http://127.0.0.1:$port/healthz")" = ok ]
 ok $? "TLS on a plain-text port: anomaly-send told to use ws://, curl fails, server alive"
+lines=$(grep -c 'TLS from 127.0.0.1 on this plain-text port, refused' "$tmp/log")
+t0=$(date +%s)
+i=0
+while [ $i -lt 30 ]; do
+	curl -s --max-time 2 --cacert "$pki/ca.pem" \
+	    "https://127.0.0.1:$port/healthz" >/dev/null 2>&1
+	i=$((i + 1))
+done
+t1=$(date +%s)
+new=$(($(grep -c 'TLS from 127.0.0.1 on this plain-text port' "$tmp/log") - lines))
+out="before $lines, $new lines in $((t1 - t0 + 1)) s"
+[ "$lines" -ge 1 ] && [ "$new" -le $((t1 - t0 + 2)) ] &&
+    grep -q 'refused: it serves http:// and ws:// (or start anomalyd with --tls-cert and --tls-key)' "$tmp/log" &&
+    [ "$(http_get "http://127.0.0.1:$port/healthz")" = ok ]
+ok $? "TLS on a plain-text port: one log line, at most one a second in a burst of 30"
 stop

@@ -21,6 +21,8 @@
 #  - the cluster: 100 clients direct, through HAProxy to 1 and to 2
 #    shards (share/anomaly/cluster/), each with its ratio to direct and
 #    HAProxy's CPU share; the bytes on disk per stored row;
+#  - the half-load latency again while anomaly-export -u reads that
+#    client's points over and over (anomalyd's RSS growth, export's RSS);
 #  - memory: anomalyd's RSS per connected client (1000 clients, W = 1000,
 #    1000 points each) and with 10,000 idle-but-warm clients.
 # Measured, never asserted.  Every step has a deadline.  BENCH_SECONDS
@@ -35,8 +37,10 @@ runs=${BENCH_RUNS:-3}
 warm=${BENCH_WARM:-300}
 lpid=
 cpid=
-trap 'cleanup; [ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-[ -n "$cpid" ] && kill "$cpid" 2>/dev/null' EXIT
+xpid=
+trap '[ -n "$xpid" ] && touch "$tmp/exstop"; cleanup
+    [ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+    [ -n "$cpid" ] && kill "$cpid" 2>/dev/null' EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
 # median: the middle line of numbers on stdin
@@ -176,6 +180,7 @@ lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
 norow=
 row "e2e p99 latency, 100 clients at half the 100-client max" "$p99" ms \
     "$half points/s asked, $last_rate done; p50 $p50 ms; runs' rates $all; target 10 $(target "$p99" 10 le)"
+p99half=$p99
 stop
 
 # The cluster (share/anomaly/cluster/): the 100-client row direct to a
@@ -340,6 +345,48 @@ took=$(sed -n 's/.* points in \([0-9]*\) ms$/\1/p' "$tmp/log" | tail -n 4 |
 row "e2e p99 latency, 10 clients, 4 rebuilds of a $rbn-point client" \
     "$(field p99_ms "$line")" ms \
     "p50 $(field p50_ms "$line") ms, max $(field max_ms "$line") ms; 2000 points/s asked, $(field rate "$line") done; 4 hellos in $(( (t1 - t0) / 1000000 )) ms, replays ${took:-?} ms; $(grep -c '"ready"' "$tmp/rbready") ready"
+
+# Export: anomaly-export -u of client big's $rbn points.  First the
+# half-load latency on this server without it, then one export alone
+# (anomalyd's peak RSS over its RSS before, VmHWM reset through
+# clear_refs; the export's max RSS), then the half-load latency again
+# while exports run one after the other.
+norow=1
+lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
+norow=
+p99quiet=$p99
+exp=${EXPORT:-build/anomaly-export}
+echo 5 >"/proc/$pid/clear_refs" 2>/dev/null
+base=$(rss)
+t0=$(date +%s%N)
+/usr/bin/time -o "$tmp/exrss1" -f %M "$exp" -u "http://127.0.0.1:$port" \
+    -c big >"$tmp/ex.out" 2>>"$tmp/experr"
+t1=$(date +%s%N)
+peak=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+exrows=$(($(wc -l <"$tmp/ex.out") - 1))
+exms=$(( (t1 - t0) / 1000000 ))
+row "anomaly-export -u of $exrows points, alone: anomalyd RSS growth" \
+    "$((peak - base))" KiB \
+    "anomalyd $base KiB before, peak $peak KiB; export max RSS $(tail -n 1 "$tmp/exrss1") KiB; $exms ms, $(awk -v r="$exrows" -v t="$exms" 'BEGIN { if (t > 0) printf "%.0f", r * 1000 / t }') points/s; target 16384 $(target $((peak - base)) 16384 le)"
+: >"$tmp/exdone"
+rm -f "$tmp/exstop"
+(
+	while [ ! -f "$tmp/exstop" ]; do
+		"$exp" -u "http://127.0.0.1:$port" -c big >/dev/null \
+		    2>>"$tmp/experr" || break
+		echo done >>"$tmp/exdone"
+	done
+) &
+xpid=$!
+norow=1
+lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
+norow=
+kill -0 "$xpid" 2>/dev/null && running=yes || running=no
+touch "$tmp/exstop"
+wait "$xpid"
+xpid=
+row "e2e p99 latency, half load, anomaly-export -u running" "$p99" ms \
+    "$half points/s asked, $last_rate done; p50 $p50 ms; without the export on this server $p99quiet ms ($(pct "$p99" "$p99quiet")); exports of $exrows points done meanwhile: $(wc -l <"$tmp/exdone"), one still running at the end: $running"
 stop
 
 # Memory: a fresh anomalyd each time, RSS before and with the clients held.

@@ -11,7 +11,7 @@ send=${SEND:-$PWD/build/anomaly-send}
 top=${TOP:-build/anomaly-top}
 export=${EXPORT:-build/anomaly-export}
 
-echo "1..21"
+echo "1..25"
 
 # ex ARG...: anomaly-export; stdout in $out, stderr in $tmp/err, status $rc.
 ex() {
@@ -51,6 +51,45 @@ same "csv, -a -A and --since/--until" -a -A --since 1600030000 \
 same "json, --since/--until, -c s1" -f json -c s1 --since 1600030000 \
     --until 1600150000
 same "--clients, json (settings and counters)" --clients -f json
+
+# time bounds of the API: by arrival time (received_ms), found by binary
+# search over n; the rows are those sqlite3 counts
+rmin=$(sql "select min(received_ms) from points where client_id = 's1'")
+rmax=$(sql "select max(received_ms) from points where client_id = 's1'")
+mid=$(( (rmin + rmax) / 2 ))
+cnt() {
+	http_get "http://127.0.0.1:$port/api/clients/s1/$1" | grep -o '"n":' |
+	    wc -l
+}
+[ "$(cnt "points?limit=100000&since=$mid")" -eq "$(sql "select count(*) \
+    from points where client_id = 's1' and received_ms >= $mid")" ] &&
+    [ "$(cnt "points?limit=100000&until=$mid&order=desc")" -eq "$(sql \
+    "select count(*) from points where client_id = 's1' and received_ms \
+    < $mid")" ] && [ "$(cnt "points?since=$rmin&until=$rmin")" -eq 0 ] &&
+    [ "$(cnt "events?limit=1000&since=$mid")" -eq "$(sql "select count(*) \
+    from points where client_id = 's1' and received_ms >= $mid and \
+    (anomaly = 1 or alert = 1)")" ] &&
+    [ "$(http_get "http://127.0.0.1:$port/api/alerts?limit=1000&until=$mid" |
+    grep -o '"client_id"' | wc -l)" -eq "$(sql "select count(*) from points \
+    where alert = 1 and received_ms < $mid")" ] &&
+    curl -s "http://127.0.0.1:$port/api/clients/s1/points?since=x" |
+    grep -q 'since must be'
+ok $? "API since=/until=: the points, events and alerts that arrived then"
+
+# events=K: the client, its newest events and the points in one object
+# (anomaly-top's detail view); without it the array as before
+out=$(http_get "http://127.0.0.1:$port/api/clients/s1/points?order=desc&limit=2&events=3")
+printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["client"]["client_id"] == "s1" and d["client"]["points"] == 3000
+assert len(d["points"]) == 2 and d["points"][0]["n"] == 3000
+assert 0 < len(d["events"]) <= 3
+assert all(e["anomaly"] or e["alert"] for e in d["events"])
+assert d["events"] == sorted(d["events"], key=lambda e: -e["n"])
+' && http_get "http://127.0.0.1:$port/api/clients/s1/points?limit=2" |
+    python3 -c 'import json, sys; assert len(json.load(sys.stdin)) == 2'
+ok $? "events=K: client, events and points in one answer; the array without"
 
 # the second server, with its own database
 port1=$port pid1=$pid db1=$db
@@ -195,4 +234,61 @@ ok $? "https:// with -k: read, no Authorization without --read-token-file"
 kill "$hpid"
 kill "$pid2"
 wait "$pid2" 2>/dev/null
+
+# anomaly-top -u in the detail view: one request per refresh (the client,
+# its points and its events together), counted in anomalyd's -vv log
+port3=$(free_port)
+"$anomalyd" -vv -l "127.0.0.1:$port3" -d "$db2" 2>"$tmp/log3" &
+pid3=$!
+i=0
+while [ $i -lt 100 ] && [ "$(http_get "http://127.0.0.1:$port3/healthz" \
+    2>/dev/null)" != ok ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+sock=$tmp/tmux.sock
+tmux -S "$sock" new-session -d -x 100 -y 30 -s top \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$top' -u http://127.0.0.1:$port3 \
+    -c b1 -n 0.1; sleep 60"
+i=0
+while [ $i -lt 200 ] && [ "$(grep -c 'http /api/clients/b1/points 200' \
+    "$tmp/log3")" -lt 10 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+screen=$(tmux -S "$sock" capture-pane -p -t top)
+tmux -S "$sock" kill-server 2>/dev/null
+kill "$pid3"
+wait "$pid3" 2>/dev/null
+detail=$(grep -c 'http /api/clients/b1/points 200' "$tmp/log3")
+others=$(grep 'http /api/' "$tmp/log3" | grep -vc 'http /api/clients/b1/points ')
+echo "# detail view: $detail detail requests, $others others"
+[ "$detail" -ge 10 ] && [ "$others" -le 1 ] &&
+    printf '%s\n' "$screen" | grep -q 'points 700 '
+ok $? "anomaly-top -u, detail view: one request per refresh"
+
+# received_ms never goes down within a client (the API bounds arrival time
+# by n): a clock that stepped back across a restart is simulated by a
+# last_seen_ms a day ahead; the points after it arrive no earlier
+wsfeed() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print "connect"; print "recv"
+		for (i = a; i <= b; i++)
+			printf "send {\"seq\":%d,\"timestamp\":%d,\"value\":%d}\nrecv\n",
+			    i, i, i % 3 }' |
+	    ws "/ws?client_id=late&window=10&version=2" >>"$tmp/late.ws" 2>&1
+}
+wsfeed 1 5
+ahead=$(( $(date +%s) * 1000 + 86400000 ))
+stop
+sql "update clients set last_seen_ms = $ahead where client_id = 'late'"
+start
+wsfeed 6 10
+out="$(sql "select n, received_ms from points where client_id = 'late'" |
+    tr '\n' ' ')ahead $ahead"
+[ "$(sql "select count(*) from points where client_id = 'late'")" = 10 ] &&
+    [ "$(sql "select min(received_ms) from points where client_id = 'late' \
+    and n > 5")" -ge "$ahead" ] &&
+    [ "$(http_get "http://127.0.0.1:$port/api/clients/late/points?since=$ahead" |
+    grep -o '"n":' | wc -l)" -eq 5 ]
+ok $? "received_ms never goes down in n, even when the clock steps back"
 stop

@@ -1490,6 +1490,10 @@ test_query_plans(void **state)
 		/* GET /api/clients?after=ID&limit=L */
 		"SELECT * FROM clients WHERE client_id > ?1 ORDER BY "
 		"client_id LIMIT ?2",
+		/* store_arrival_n(), the time bounds of the API: a binary
+		 * search over n by the primary key */
+		"SELECT n, received_ms FROM points WHERE client_id = ?1 AND "
+		"n >= ?2 ORDER BY n LIMIT 1",
 	};
 	struct fixture *f = *state;
 	const char *path = new_path(f, "plans");
@@ -1529,6 +1533,55 @@ test_query_plans(void **state)
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(db);
+}
+
+/* store_arrival_n(): the ordinal where arrival time reaches ms, equal to
+ * what a walk of every point finds, with plateaus of equal received_ms and
+ * a gap in n; no points: 1. */
+static void
+test_arrival(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = new_path(f, "arrival");
+	struct store *st;
+	struct store_point p;
+	int64_t n, want, ms, base = 1700000000000;
+
+	st = writer(f, path);
+	hello(f, st, "a", 1);
+	assert_int_equal(store_arrival_n(st, "a", base, &n, f->err,
+	    sizeof(f->err)), 0);
+	assert_int_equal(n, 1);
+	begin(f, st);
+	for (n = 1; n <= 300; n++) {
+		p = make_point(n);
+		p.received_ms = base + n / 10 * 1000;
+		add(f, st, "a", &p);
+	}
+	commit(f, st);
+	/* pruned from the start, and a gap in n */
+	sql_exec(path, "DELETE FROM points WHERE n <= 20 OR "
+	    "n BETWEEN 101 AND 150");
+	for (ms = base - 1000; ms <= base + 31000; ms += 250) {
+		/* the first stored n with received_ms >= ms, by a walk */
+		for (want = 21; want <= 300; want++)
+			if ((want <= 100 || want > 150) &&
+			    base + want / 10 * 1000 >= ms)
+				break;
+		assert_int_equal(store_arrival_n(st, "a", ms, &n, f->err,
+		    sizeof(f->err)), 0);
+		/* n may sit anywhere in a gap: the same points on each
+		 * side */
+		if (want == 151)
+			assert_true(n >= 101 && n <= 151);
+		else if (want == 21)
+			assert_true(n >= 1 && n <= 21);
+		else
+			assert_int_equal(n, want);
+	}
+	assert_int_equal(store_arrival_n(st, "", base, &n, f->err,
+	    sizeof(f->err)), -1);
+	store_close(st);
 }
 
 static void
@@ -2050,6 +2103,7 @@ main(void)
 		cmocka_unit_test(test_lists_and_cursors),
 		cmocka_unit_test(test_flagged),
 		cmocka_unit_test(test_query_plans),
+		cmocka_unit_test(test_arrival),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_write_failure),
 		cmocka_unit_test(test_events_and_delete),
