@@ -79,6 +79,8 @@ struct config {
 	int64_t		 batch_us;	/* --batch-ms, in microseconds */
 	int64_t		 snapshot_every;
 	enum store_sync	 sync;
+	int64_t		 retain_ms;	/* --retain, 0: none */
+	int64_t		 retain_points;	/* --retain-points, 0: none */
 	int		 verbose;
 	const char	*www;		/* --www, NULL: share/anomaly/www */
 	char		*token;		/* --token-file's token, or NULL */

@@ -3,6 +3,7 @@
  * design).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,21 @@ struct writer {
 	void		*arg;
 	struct batch	*flying;	/* the loop's view: submitted, not
 					 * taken back */
+	int		 retain;	/* pruning is on: */
+	int64_t		 retain_ms;	/* --retain, 0 none */
+	struct store_retain rt;
+	int64_t		 prune_due_us;	/* monotonic us of the next step */
+	int64_t		 pass_deleted;	/* points deleted in this pass */
+	_Atomic uint64_t pruned;	/* points deleted since start */
+	char		 prune_why[256];	/* the last failure */
 };
+
+/* Rows a pruning step deletes at most, in one transaction: a few ms of
+ * the writer thread, between two batches. */
+#define PRUNE_ROWS	2000
+/* How long the writer waits after a pass over every client found nothing
+ * to prune, or after a step failed. */
+#define PRUNE_IDLE_US	1000000
 
 void
 batch_init(struct batch *b, uint64_t id)
@@ -152,6 +167,53 @@ out:
 	b->usec = d > 0 ? (uint64_t)d : 0;
 }
 
+/* Runs one pruning step (store_prune()) and sets when the next one is
+ * due: at once while there is more to delete, after PRUNE_IDLE_US when a
+ * whole pass deleted nothing or the step failed (nothing of it is then
+ * deleted, what is stored stays). */
+static void
+prune_step(struct writer *w)
+{
+	int64_t deleted = 0, now = clock_mono_us();
+	int wrapped = 0;
+
+	w->rt.before_ms = w->retain_ms > 0 ? clock_wall_ms() - w->retain_ms :
+	    0;
+	if (store_prune(w->st, &w->rt, PRUNE_ROWS, &deleted, &wrapped,
+	    w->prune_why, sizeof(w->prune_why)) == -1) {
+		w->prune_due_us = now + PRUNE_IDLE_US;
+		return;
+	}
+	w->pruned += (uint64_t)deleted;
+	w->pass_deleted += deleted;
+	w->prune_due_us = now;
+	if (wrapped) {
+		if (w->pass_deleted == 0)
+			w->prune_due_us = now + PRUNE_IDLE_US;
+		w->pass_deleted = 0;
+	}
+}
+
+/* Waits on cv until the monotonic time due_us (CLOCK_REALTIME is what
+ * the condition variable measures by). */
+static void
+wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t due_us)
+{
+	struct timespec ts;
+	int64_t left = due_us - clock_mono_us();
+
+	if (left <= 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(left / 1000000);
+	ts.tv_nsec += (long)(left % 1000000) * 1000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(cv, mu, &ts);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -160,10 +222,24 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->job == NULL && !w->stop)
-			pthread_cond_wait(&w->work, &w->mu);
-		if (w->job == NULL)
+		/* a batch first; a pruning step only while none waits */
+		while (w->job == NULL && !w->stop) {
+			if (!w->retain) {
+				pthread_cond_wait(&w->work, &w->mu);
+				continue;
+			}
+			if (clock_mono_us() >= w->prune_due_us)
+				break;
+			wait_until(&w->work, &w->mu, w->prune_due_us);
+		}
+		if (w->job == NULL && w->stop)
 			break;		/* stop, nothing left */
+		if (w->job == NULL) {
+			pthread_mutex_unlock(&w->mu);
+			prune_step(w);
+			pthread_mutex_lock(&w->mu);
+			continue;
+		}
 		b = w->job;
 		w->job = NULL;
 		pthread_mutex_unlock(&w->mu);
@@ -228,6 +304,24 @@ writer_free(struct writer *w)
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
+}
+
+void
+writer_retain(struct writer *w, int64_t retain_ms, int64_t keep_points)
+{
+	pthread_mutex_lock(&w->mu);
+	w->retain_ms = retain_ms;
+	w->rt.keep_points = keep_points;
+	w->retain = retain_ms > 0 || keep_points > 0;
+	w->prune_due_us = clock_mono_us();
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+uint64_t
+writer_pruned(const struct writer *w)
+{
+	return w->pruned;
 }
 
 void

@@ -103,6 +103,13 @@ struct writer *writer_new(struct store *st, void (*wake)(void *), void *arg,
 /* Waits for the batch in flight, if any, stops and joins the thread.  NULL
  * is a no-op. */
 void writer_free(struct writer *w);
+/* Turns pruning on (store_prune()): between batches, never delaying one
+ * by more than a step of a few thousand rows, the writer deletes the
+ * points received more than retain_ms ago (0: none so) and those of a
+ * client beyond its last keep_points (0: none so). */
+void writer_retain(struct writer *w, int64_t retain_ms, int64_t keep_points);
+/* Points pruning deleted since start; any thread may call it. */
+uint64_t writer_pruned(const struct writer *w);
 /* Makes the writer call wake no more (before what it wakes goes away). */
 void writer_quiet(struct writer *w);
 /* Whether a batch is in flight.  Only the loop calls the writer_*
