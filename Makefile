@@ -191,7 +191,7 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/writer.sh tests/anomalyd/stall.sh \
 	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh \
 	tests/anomalyd/takeover.sh \
-	tests/anomalyd/guard.sh
+	tests/anomalyd/guard.sh tests/anomalyd/retain.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export

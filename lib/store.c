@@ -536,6 +536,7 @@ read_client(sqlite3_stmt *s, struct store_client *c, char *err,
 	c->last_value = sqlite3_column_type(s, 10) == SQLITE_NULL ? NAN :
 	    sqlite3_column_double(s, 10);
 	c->last_seq = sqlite3_column_int64(s, 11);
+	c->oldest_n = -1;
 	if (column_text(s, 12, c->peer, sizeof(c->peer), NULL) == -1)
 		c->peer[0] = '\0';
 	if (column_text(s, 13, c->key_hash, sizeof(c->key_hash), NULL) == -1)

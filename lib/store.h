@@ -98,6 +98,10 @@ struct store_client {
 	/* the SHA-256 of the client's key, 64 hex digits, as anomalyd wrote
 	 * it; "": the client is not claimed (anomaly(7)) */
 	char	 key_hash[STORE_KEY_HASH_MAX];
+	/* the ordinal of its oldest stored point (retention prunes older
+	 * ones), 0 none stored; -1 when not read: only store_oldest() reads
+	 * it */
+	int64_t	 oldest_n;
 };
 
 /* Reads client id into c, counting the points added in the open

@@ -93,7 +93,16 @@ run_job(struct store *st, atomic_int *stop, struct rjob *j)
 	r.stop = stop;
 	rc = store_values_each(st, j->id, after, replay_one, &r, j->why,
 	    sizeof(j->why));
-	if (rc == 0 && detector_count(d) != (uint64_t)sc->points) {
+	if (rc == 0 && after == 0 && detector_count(d) < (uint64_t)sc->points &&
+	    store_oldest(st, j->id, &n, j->why, sizeof(j->why)) == 0 &&
+	    n > 1) {
+		/* a detector of other settings needs the whole history */
+		errmsg_set(j->why, sizeof(j->why), "client %s: its points "
+		    "before n = %lld were pruned (--retain): its detector can "
+		    "be rebuilt with its stored settings only", j->id,
+		    (long long)n);
+		rc = -1;
+	} else if (rc == 0 && detector_count(d) != (uint64_t)sc->points) {
 		errmsg_set(j->why, sizeof(j->why), "client %s: stored points "
 		    "are not contiguous", j->id);
 		rc = -1;
