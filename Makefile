@@ -22,7 +22,7 @@ SAN_CFLAGS = $(STD) $(WARN) $(SAN) -MMD -MP -Ilib $(LIB_CFLAGS) $(CFLAGS)
 CMOCKA_CFLAGS != pkg-config --cflags cmocka 2>/dev/null || true
 CMOCKA_LIBS   != pkg-config --libs cmocka 2>/dev/null || echo -lcmocka
 # lib/ uses libwebsockets (LEJP, in proto) and sqlite3 (in store); a program
-# links what it uses (anomaly-top and anomaly-export never link lws).
+# links what it uses (anomaly-top and anomaly-export link lws for -u only).
 LWS_CFLAGS    != pkg-config --cflags libwebsockets 2>/dev/null || true
 LWS_LIBS      != pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets
 SQLITE_CFLAGS != pkg-config --cflags sqlite3 2>/dev/null || true
@@ -31,6 +31,9 @@ CSV_LIBS      != pkg-config --libs libcsv 2>/dev/null || echo -lcsv
 # anomalyd hashes client keys with SHA-256 (cmd/anomalyd/claim.c).
 CRYPTO_CFLAGS != pkg-config --cflags libcrypto 2>/dev/null || true
 CRYPTO_LIBS   != pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto
+# anomalyd checks and reloads its TLS certificate, anomaly-send reads why a
+# server certificate failed verification (cmd/anomalyd/tls.c, wire.c).
+SSL_LIBS      != pkg-config --libs libssl 2>/dev/null || echo -lssl
 LIB_CFLAGS = $(LWS_CFLAGS) $(SQLITE_CFLAGS)
 LIB_LIBS   = $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
 
@@ -45,8 +48,10 @@ DEB_PACKAGES = gcc make pkg-config libc6-dev libcmocka-dev libsqlite3-dev \
 # browser tests drive headless Chromium from node (fonts for readable
 # screenshots); anomaly-top's run in tmux; anomaly-export's test measures max
 # RSS with GNU time; man pages are linted with mandoc; zsh and fish check
-# their completions' syntax.
-DEB_TEST_PACKAGES = chromium fonts-liberation tmux time mandoc zsh fish
+# their completions' syntax; the TLS test makes its certificates with openssl
+# and fetches over https with curl.
+DEB_TEST_PACKAGES = chromium fonts-liberation tmux time mandoc zsh fish \
+	openssl curl
 DEB_PACKAGES += $(DEB_TEST_PACKAGES)
 
 LIB_SRC	= $(wildcard lib/*.c)
@@ -67,7 +72,8 @@ WSRAW	= build/tests/tools/wsraw
 SEND_SRC = $(wildcard cmd/anomaly-send/*.c)
 SEND_OBJ = $(SEND_SRC:%.c=build/%.o)
 SEND	= build/anomaly-send
-# anomaly-top: curses only in crt.c; links the store, never libwebsockets.
+# anomaly-top: curses only in crt.c; links the store, and lws for -u
+# (lib/apiclient.c).
 NCURSES_CFLAGS != pkg-config --cflags ncursesw 2>/dev/null || true
 NCURSES_LIBS   != pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw
 TOP_SRC	= $(wildcard cmd/anomaly-top/*.c)
@@ -83,6 +89,7 @@ TOP_SAN_UNIT = build/san/tests/test_top
 LOADGEN	= build/tests/tools/loadgen
 # the hostile load of tests/reliability/siege.sh and make soak HOSTILE=1
 SIEGE	= build/tests/tools/siege
+WSCLIENT_OBJ = build/tests/tools/wsclient.o
 BENCH_SQLITE = build/bench/bench_sqlite
 SOAK_SECONDS ?= 300
 SOAK_CLIENTS ?= 1000
@@ -102,7 +109,8 @@ node_modules/uplot/package.json: package.json package-lock.json
 $(UPLOT): node_modules/uplot/package.json
 	@mkdir -p $(UPLOT_DIR)
 	cp node_modules/uplot/$(if $(filter LICENSE,$(@F)),,dist/)$(@F) $@
-# anomaly-export reads the database only: it links sqlite3, never lws.
+# anomaly-export reads databases (sqlite3) and, with -u, anomalyd's JSON
+# API through lws's HTTP client (lib/apiclient.c).
 EXPORT_SRC = $(wildcard cmd/anomaly-export/*.c)
 EXPORT_OBJ = $(EXPORT_SRC:%.c=build/%.o)
 EXPORT	= build/anomaly-export
@@ -115,16 +123,17 @@ $(LIB): $(LIB_OBJ)
 
 $(ANOMALYD): $(ANOMALYD_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(ANOMALYD_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) \
-	    $(CRYPTO_LIBS) -lm
+	    $(SSL_LIBS) $(CRYPTO_LIBS) -lm
 
 # anomalyd commits on a writer thread (cmd/anomalyd/writer.c)
 $(ANOMALYD_OBJ): ALL_CFLAGS += -pthread $(CRYPTO_CFLAGS)
 
 $(SEND): $(SEND_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(SEND_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) $(CSV_LIBS) \
+	    $(SSL_LIBS) $(CRYPTO_LIBS) -lm
 
 $(TOP): $(TOP_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_OBJ) $(LIB) $(SQLITE_LIBS) \
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) \
 	    $(NCURSES_LIBS) -lm
 
 build/cmd/anomaly-top/crt.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
@@ -133,15 +142,15 @@ build/cmd/anomaly-top/crt.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 $(TOP_UNIT): tests/unit/test_top.c $(TOP_MODEL_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
-	    $(TOP_MODEL_OBJ) $(LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+	    $(TOP_MODEL_OBJ) $(LIB) $(CMOCKA_LIBS) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(TOP_SAN_UNIT): tests/unit/test_top.c $(TOP_SAN_OBJ) $(SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Icmd/anomaly-top $(CMOCKA_CFLAGS) -o $@ $< \
-	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm
+	    $(TOP_SAN_OBJ) $(SAN_LIB) $(CMOCKA_LIBS) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(EXPORT): $(EXPORT_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(SQLITE_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(EXPORT_OBJ) $(LIB) $(LWS_LIBS) $(SQLITE_LIBS) -lm
 
 $(SAN_LIB): $(SAN_OBJ)
 	@rm -f $@
@@ -167,6 +176,11 @@ build/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(CSV_LIBS) -lm
 
+# loadgen and siege share a minimal WebSocket client: tests/tools/wsclient.h
+$(LOADGEN) $(SIEGE): build/tests/tools/%: tests/tools/%.c $(WSCLIENT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(WSCLIENT_OBJ) $(LIB) $(CSV_LIBS) -lm
+
 $(BENCH_SQLITE): tests/bench/bench_sqlite.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(SQLITE_LIBS) -lm
@@ -184,19 +198,22 @@ DETECTION_TESTS = tests/detection/refcheck.sh
 # anomalyd: the protocol, HTTP, where it listens, signals, its database
 # file, client deletion, the writer thread's group commit, no stall of the
 # loop by a locked database or a rebuild, large reads streamed, many
-# clients paged, who may use a client id
+# clients paged, who may use a client id, the read token and the reload of
+# the token files, TLS, alert delivery
 ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/listen.sh tests/anomalyd/signals.sh \
 	tests/anomalyd/dbfile.sh tests/anomalyd/delete.sh \
 	tests/anomalyd/writer.sh tests/anomalyd/stall.sh \
 	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh \
 	tests/anomalyd/takeover.sh \
-	tests/anomalyd/guard.sh tests/anomalyd/retain.sh
+	tests/anomalyd/guard.sh tests/anomalyd/readtoken.sh \
+	tests/anomalyd/tls.sh tests/anomalyd/alerts.sh \
+	tests/anomalyd/retain.sh
 # the pages in headless Chromium
-BROWSER_TESTS = tests/browser/pages.sh
+BROWSER_TESTS = tests/browser/pages.sh tests/browser/login.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
 COMMAND_TESTS = tests/commands/send.sh tests/commands/top.sh \
-	tests/commands/export.sh
+	tests/commands/export.sh tests/commands/remote.sh
 # the hostile-input matrix, crash, slow peers, disk full, the fuzz corpora
 # replayed, the memory budget, long batches, and a hostile load beside
 # well-behaved clients
@@ -380,5 +397,6 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(SAN_BIN:=.d) \
 	$(TOOL_BIN:=.d) $(BENCH_BIN:=.d) $(ANOMALYD_OBJ:.o=.d) $(WSRAW:=.d) \
 	$(SEND_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(LOADGEN:=.d) $(SIEGE:=.d) \
+	$(WSCLIENT_OBJ:.o=.d) \
 	$(BENCH_SQLITE:=.d)
 -include $(TOP_OBJ:.o=.d) $(TOP_SAN_OBJ:.o=.d)

@@ -34,3 +34,7 @@ complete -c anomaly-export -s A -l alerts-only -d 'only alerts (with -a: or anom
 complete -c anomaly-export -s f -l format -x -a 'csv ndjson json' -d 'output format'
 complete -c anomaly-export -s o -l output -r -F -d 'output file'
 complete -c anomaly-export -l clients -d 'list the clients'
+complete -c anomaly-export -s u -l url -x -d 'a running anomalyd (http:// or https://)'
+complete -c anomaly-export -l read-token-file -r -F -d 'file of the read token'
+complete -c anomaly-export -l cacert -r -F -d 'CA file for https://'
+complete -c anomaly-export -s k -l insecure -d 'do not verify https:// certificates'

@@ -19,7 +19,7 @@ function __anomaly_send_columns
     for i in (seq 2 (count $words))
         set -l w $words[$i]
         test "$w" = "$cur"; and continue
-        contains -- $words[(math $i - 1)] -u --url -i --client-id -w --window -t --time-column -v --value-column --rate --speed --inflight --log-dir --retries --token-file --key-file; and continue
+        contains -- $words[(math $i - 1)] -u --url -i --client-id -w --window -t --time-column -v --value-column --rate --speed --inflight --log-dir --retries --token-file --key-file --cacert; and continue
         string match -q -- '-*' $w; and continue
         set w (string replace -r '^~' -- $HOME $w)
         if test -f "$w" -a -r "$w"
@@ -53,6 +53,8 @@ complete -c anomaly-send -l no-log -d 'no log'
 complete -c anomaly-send -l retries -x -d 'reconnects (5)'
 complete -c anomaly-send -l token-file -r -F -d 'token to send'
 complete -c anomaly-send -l key-file -r -F -d 'keys of claimed client ids'
+complete -c anomaly-send -l cacert -r -F -d 'trust this CA for wss://'
+complete -c anomaly-send -s k -l insecure -d 'wss:// without verification'
 complete -c anomaly-send -l fail-on-anomaly -d 'exit 4 on an anomaly'
 complete -c anomaly-send -l fail-on-alert -d 'exit 4 on an alert'
 complete -c anomaly-send -l resume -d 'skip rows already stored'

@@ -91,7 +91,7 @@ _anomaly()
 		case ${COMP_WORDS[i-1]} in
 		-u|--url|-i|--client-id|-w|--window|-t|--time-column|-v|\
 		--value-column|--rate|--speed|--inflight|--log-dir|--retries|\
-		--token-file|--key-file) continue ;;
+		--token-file|--key-file|--cacert) continue ;;
 		esac
 		[[ $w == -* ]] && continue
 		w=${w/#\~/$HOME}
@@ -107,23 +107,26 @@ _anomaly()
 		    --max-window --max-message --max-batch --max-pending
 		    --max-memory --max-handshakes --max-per-addr --allow-origin
 		    --hello-timeout --ping-timeout --token-file
-		    --admin-token-file --batch-rows
-		    --batch-ms --snapshot-every --sync --retain --retain-points
-		    -v --verbose -h --help
-		    --version" ;;
+		    --admin-token-file --read-token-file --tls-cert --tls-key
+		    --batch-rows --batch-ms --snapshot-every --sync --retain
+		    --retain-points --on-alert --on-alert-jobs --on-alert-timeout
+		    --webhook -v --verbose -h --help --version" ;;
 	anomaly-send)
 		opts="-u --url -i --client-id -w --window -t --time-column
 		    -v --value-column --no-header --rate --realtime --speed
 		    --inflight --loop --json -q --quiet --log-dir --no-log
 		    --retries --token-file --key-file --fail-on-anomaly -h --help
-		    --fail-on-alert --resume --delete --wait
-		    --version" ;;
+		    --fail-on-alert --resume --delete --wait --cacert -k
+		    --insecure --version" ;;
 	anomaly-top)
-		opts="-d --db -n --interval -c --client -b --batch
-		    --iterations -h --help --version" ;;
+		opts="-d --db -u --url -n --interval -c --client -b --batch
+		    --iterations --read-token-file --cacert -k --insecure
+		    -h --help --version" ;;
 	anomaly-export)
-		opts="-d --db -c --client --since --until -a --anomalies-only
-		    -A --alerts-only -f --format -o --output --clients -h --help --version" ;;
+		opts="-d --db -u --url -c --client --since --until -a
+		    --anomalies-only -A --alerts-only -f --format -o --output
+		    --clients --read-token-file --cacert -k --insecure -h --help
+		    --version" ;;
 	*)
 		return 0 ;;
 	esac
@@ -193,7 +196,8 @@ _anomaly()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;
-	--token-file|--admin-token-file|--key-file|-o|--output)
+	--token-file|--admin-token-file|--key-file|-o|--output|\
+	--read-token-file|--cacert|--tls-cert|--tls-key|--on-alert)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0 ;;

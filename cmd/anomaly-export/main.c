@@ -9,6 +9,11 @@
  * memory used does not grow with the number of points.  Only the list of
  * client ids is held, to warn about a client found in several databases
  * before any of its rows is written.
+ *
+ * A running anomalyd (-u URL) is read the same way through its JSON API
+ * (lib/apiclient.h): its clients a page at a time, each client's points a
+ * page of REMOTE_PAGE at a time from the last n read, each row written as
+ * it comes.  -d and -u mix in the order given.
  */
 #include <err.h>
 #include <errno.h>
@@ -21,16 +26,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiclient.h"
 #include "emit.h"
 #include "opterr.h"
 #include "store.h"
 #include "timefmt.h"
+#include "token.h"
+
+#define REMOTE_PAGE	10000	/* points per request to a server */
+#define REMOTE_CLIENTS	1000	/* clients per request */
 
 
-enum { OPT_SINCE = 256, OPT_UNTIL, OPT_CLIENTS, OPT_VERSION };
+enum { OPT_SINCE = 256, OPT_UNTIL, OPT_CLIENTS, OPT_VERSION, OPT_TOKEN,
+	OPT_CACERT };
 
 static const struct option longopts[] = {
 	{ "db",			required_argument, NULL, 'd' },
+	{ "url",		required_argument, NULL, 'u' },
+	{ "read-token-file",	required_argument, NULL, OPT_TOKEN },
+	{ "cacert",		required_argument, NULL, OPT_CACERT },
+	{ "insecure",		no_argument,	   NULL, 'k' },
 	{ "client",		required_argument, NULL, 'c' },
 	{ "since",		required_argument, NULL, OPT_SINCE },
 	{ "until",		required_argument, NULL, OPT_UNTIL },
@@ -44,9 +59,10 @@ static const struct option longopts[] = {
 	{ NULL,			0,		   NULL, 0 }
 };
 
-#define SYNOPSIS "usage: anomaly-export [-a] [-A] [-d DB]... [-c CLIENT_ID]... " \
-	"[--since T]\n" \
-	"\t[--until T] [-f csv|ndjson|json] [-o FILE] [--clients]\n"
+#define SYNOPSIS "usage: anomaly-export [-a] [-A] [-d DB]... [-u URL]... " \
+	"[-c CLIENT_ID]... [--since T]\n" \
+	"\t[--until T] [-f csv|ndjson|json] [-o FILE] [--clients]\n" \
+	"\t[--read-token-file FILE] [--cacert FILE] [-k]\n"
 
 /* A list of strings that grows as needed. */
 struct strlist {
@@ -56,7 +72,8 @@ struct strlist {
 
 /* What to export: the options, parsed. */
 struct query {
-	struct strlist	 dbs;		/* -d, in order */
+	struct strlist	 dbs;		/* -d and -u, in order */
+	struct strlist	 kinds;		/* for each: "d" or "u" */
 	struct strlist	 ids;		/* -c, in order; empty: all */
 	int		 has_since, has_until;
 	int64_t		 since_ms, until_ms;	/* since <= t < until */
@@ -96,6 +113,15 @@ help(void)
 	fputs("\nStreams the stored points of anomalyd's database(s).\n\n"
 	    "  -d, --db DB            database (repeatable; default "
 	    "$ANOMALY_DB or ./anomaly.db)\n"
+	    "  -u, --url URL          a running anomalyd, http:// or https:// "
+	    "(repeatable;\n"
+	    "                         mixed with -d in the order given)\n"
+	    "      --read-token-file FILE  send the token in FILE to -u "
+	    "servers\n"
+	    "      --cacert FILE      trust the CA in FILE for https:// "
+	    "servers\n"
+	    "  -k, --insecure         do not verify https:// servers' "
+	    "certificates\n"
 	    "  -c, --client ID        only this client (repeatable)\n"
 	    "      --since T          points at or after T (epoch seconds "
 	    "or ISO 8601)\n"
@@ -170,9 +196,40 @@ collect_id(void *arg, const struct store_client *c)
 	return 0;
 }
 
-/* The client ids of each database, sorted: ids[i] for dbs[i]. */
+/* A database (-d) or a server (-u). */
+struct source {
+	struct store	 *st;
+	struct apiclient *api;
+};
+
+/* apiclient_clients()' callback: adds the client's id to the list. */
+static int
+collect_remote_id(void *arg, const struct store_client *c,
+    const struct apispark *sp)
+{
+	(void)sp;
+	return collect_id(arg, c);
+}
+
+/* Reads every client id of server api into l, page by page.  Returns 0 or
+ * -1 with a message in e. */
+static int
+remote_ids(struct apiclient *api, struct strlist *l, char *e, size_t elen)
+{
+	int n;
+
+	do {
+		if (apiclient_clients(api, l->n > 0 ? l->v[l->n - 1] : NULL,
+		    REMOTE_CLIENTS, 0, collect_remote_id, l, &n, e,
+		    elen) == -1)
+			return -1;
+	} while (n == REMOTE_CLIENTS);
+	return 0;
+}
+
+/* The client ids of each source, sorted: ids[i] for dbs[i]. */
 static struct strlist *
-read_ids(struct store **st, size_t nst, const struct query *q)
+read_ids(struct source *src, size_t nst, const struct query *q)
 {
 	struct strlist *ids;
 	char e[256];
@@ -181,8 +238,9 @@ read_ids(struct store **st, size_t nst, const struct query *q)
 	if ((ids = calloc(nst, sizeof(*ids))) == NULL)
 		err(1, NULL);
 	for (i = 0; i < nst; i++) {
-		if (store_clients_each(st[i], collect_id, &ids[i], e,
-		    sizeof(e)) == -1)
+		if ((src[i].api != NULL ? remote_ids(src[i].api, &ids[i], e,
+		    sizeof(e)) : store_clients_each(src[i].st, collect_id,
+		    &ids[i], e, sizeof(e))) == -1)
 			errx(1, "%s: %s", q->dbs.v[i], e);
 		qsort(ids[i].v, ids[i].n, sizeof(char *), cmp_str);
 	}
@@ -246,6 +304,58 @@ check_ids(const struct strlist *ids, size_t nst, const struct query *q)
 	return missing;
 }
 
+/* Whether point p passes q's time bounds. */
+static int
+in_time(const struct query *q, const struct store_point *p)
+{
+	int64_t t;
+
+	if (!q->has_since && !q->has_until)
+		return 1;
+	t = p->has_t_ms ? p->t_ms : p->received_ms;
+	return !((q->has_since && t < q->since_ms) ||
+	    (q->has_until && t >= q->until_ms));
+}
+
+/* A client's points from a server on their way to the output. */
+struct remote_rows {
+	struct emitter	*em;
+	const char	*id;
+	const struct query *q;
+	int64_t		 last;		/* n of the last point read */
+};
+
+/* apiclient_points()' callback: writes the point if it passes q. */
+static int
+remote_point(void *arg, const struct store_point *p)
+{
+	struct remote_rows *rr = arg;
+
+	rr->last = p->n;
+	if (in_time(rr->q, p))
+		emit_point(rr->em, rr->id, p);
+	return 0;
+}
+
+/* Writes the points of client id of server api that pass q, a page of
+ * REMOTE_PAGE at a time from the last n read: each row is written as it
+ * comes, and only one page is held.  Returns 0 or -1 with a message in
+ * e. */
+static int
+export_remote_points(struct emitter *em, struct apiclient *api,
+    const char *id, const struct query *q, char *e, size_t elen)
+{
+	struct remote_rows rr = { em, id, q, 0 };
+	int64_t n;
+
+	do {
+		if (apiclient_points(api, id, rr.last, REMOTE_PAGE, q->flags,
+		    remote_point, &rr, &n, e, elen) == -1)
+			return -1;
+	} while (n == REMOTE_PAGE && !ferror(em->out));
+	return 0;
+}
+
 /* Writes the points of client id in st that pass q.  Returns 0 or -1 with
  * a message in e. */
 static int
@@ -254,19 +364,14 @@ export_points(struct emitter *em, struct store *st, const char *id,
 {
 	struct store_range r = { 0 };
 	struct store_point p;
-	int64_t t;
 	int rc;
 
 	if ((q->flags ? store_flagged_open(st, id, &r, q->flags, e, elen) :
 	    store_points_open(st, id, &r, e, elen)) == -1)
 		return -1;
 	while ((rc = store_points_next(st, &p, e, elen)) == 1) {
-		if (q->has_since || q->has_until) {
-			t = p.has_t_ms ? p.t_ms : p.received_ms;
-			if ((q->has_since && t < q->since_ms) ||
-			    (q->has_until && t >= q->until_ms))
-				continue;
-		}
+		if (!in_time(q, &p))
+			continue;
 		emit_point(em, id, &p);
 		if (ferror(em->out))
 			break;
@@ -275,15 +380,17 @@ export_points(struct emitter *em, struct store *st, const char *id,
 	return rc == -1 ? -1 : 0;
 }
 
-/* Writes client id of st.  Returns 0 or -1 with a message in e. */
+/* Writes client id of the source.  Returns 0 or -1 with a message in
+ * e. */
 static int
-export_client(struct emitter *em, struct store *st, const char *id,
+export_client(struct emitter *em, struct source *src, const char *id,
     char *e, size_t elen)
 {
 	struct store_client c;
 	int rc;
 
-	if ((rc = store_client_get(st, id, &c, e, elen)) == 1)
+	if ((rc = src->api != NULL ? apiclient_client(src->api, id, &c, e,
+	    elen) : store_client_get(src->st, id, &c, e, elen)) == 1)
 		emit_client(em, &c);
 	return rc == -1 ? -1 : 0;
 }
@@ -293,8 +400,12 @@ main(int argc, char *argv[])
 {
 	static char obuf[1 << 16];
 	struct query q = { 0 };
-	struct store **st;
+	struct source *src;
 	struct strlist *ids;
+	const char *token_file = NULL, *cacert = NULL;
+	char *token = NULL;
+	size_t tlen;
+	int insecure = 0, unreadable;
 	struct emitter em;
 	enum emit_format fmt = EMIT_CSV;
 	const char *output = NULL, *id;
@@ -304,7 +415,7 @@ main(int argc, char *argv[])
 	int ch, status = 0;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":aAd:c:f:o:h", longopts,
+	while ((ch = getopt_long(argc, argv, ":aAd:u:c:f:o:hk", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -314,7 +425,18 @@ main(int argc, char *argv[])
 			q.flags |= STORE_FLAG_ALERT;
 			break;
 		case 'd':
+		case 'u':
 			strlist_add(&q.dbs, optarg);
+			strlist_add(&q.kinds, ch == 'd' ? "d" : "u");
+			break;
+		case OPT_TOKEN:
+			token_file = optarg;
+			break;
+		case OPT_CACERT:
+			cacert = optarg;
+			break;
+		case 'k':
+			insecure = 1;
 			break;
 		case 'c':
 			if (*optarg == '\0' || strlen(optarg) > STORE_ID_MAX)
@@ -359,17 +481,26 @@ main(int argc, char *argv[])
 	if (argc > 0)
 		usage("%s: unexpected argument; databases go with -d",
 		    argv[0]);
-	if (q.dbs.n == 0)
+	if (q.dbs.n == 0) {
 		strlist_add(&q.dbs, (char *)store_resolve_path(NULL,
 		    getenv("ANOMALY_DB")));
+		strlist_add(&q.kinds, "d");
+	}
+	if (token_file != NULL && (token = token_read_file(token_file, &tlen,
+	    &unreadable, e, sizeof(e))) == NULL)
+		errx(unreadable ? 1 : 2, "--read-token-file %s", e);
 
-	if ((st = calloc(q.dbs.n, sizeof(*st))) == NULL)
+	if ((src = calloc(q.dbs.n, sizeof(*src))) == NULL)
 		err(1, NULL);
 	for (i = 0; i < q.dbs.n; i++)
-		if ((st[i] = store_open_reader(q.dbs.v[i], e,
+		if (q.kinds.v[i][0] == 'u') {
+			if ((src[i].api = apiclient_new(q.dbs.v[i], token,
+			    cacert, insecure, e, sizeof(e))) == NULL)
+				usage("-u %s", e);
+		} else if ((src[i].st = store_open_reader(q.dbs.v[i], e,
 		    sizeof(e))) == NULL)
 			errx(1, "%s", e);
-	ids = read_ids(st, q.dbs.n, &q);
+	ids = read_ids(src, q.dbs.n, &q);
 	if (check_ids(ids, q.dbs.n, &q) > 0)
 		status = 1;
 
@@ -384,9 +515,11 @@ main(int argc, char *argv[])
 			id = q.ids.n > 0 ? q.ids.v[k] : ids[i].v[k];
 			if (q.ids.n > 0 && !has_id(&ids[i], id))
 				continue;
-			if ((q.clients ? export_client(&em, st[i], id, e,
-			    sizeof(e)) : export_points(&em, st[i], id, &q, e,
-			    sizeof(e))) == -1)
+			if ((q.clients ? export_client(&em, &src[i], id, e,
+			    sizeof(e)) : src[i].api != NULL ?
+			    export_remote_points(&em, src[i].api, id, &q, e,
+			    sizeof(e)) : export_points(&em, src[i].st, id, &q,
+			    e, sizeof(e))) == -1)
 				errx(1, "%s: %s", q.dbs.v[i], e);
 		}
 	}
@@ -395,7 +528,11 @@ main(int argc, char *argv[])
 		err(1, "%s", output ? output : "stdout");
 	if (out != stdout && fclose(out) == EOF)
 		err(1, "%s", output);
-	for (i = 0; i < q.dbs.n; i++)
-		store_close(st[i]);
+	for (i = 0; i < q.dbs.n; i++) {
+		if (src[i].st != NULL)
+			store_close(src[i].st);
+		apiclient_free(src[i].api);
+	}
+	token_free(token);
 	return status;
 }

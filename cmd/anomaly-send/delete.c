@@ -39,8 +39,10 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct delete_req *d;
 	int n;
 
-	(void)user;
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		return wire_tls_callback(lws_context_user(lws_get_context(wsi)),
+		    reason, user, len);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if ((d = request(wsi)) == NULL)
 			return 0;
@@ -174,6 +176,8 @@ delete_client(struct sender *s)
 	i.alpn = "http/1.1";
 	i.protocol = "anomaly-send";
 	i.local_protocol_name = "anomaly-send";
+	i.ssl_connection = wire_ssl_flags(s);
+	s->verify_err = 0;
 	s->del = &d;
 	if (lws_client_connect_via_info(&i) == NULL && !d.done)
 		snprintf(d.error, sizeof(d.error), "cannot connect");
@@ -185,8 +189,8 @@ delete_client(struct sender *s)
 	if (d.status == 0) {
 		snprintf(s->conn_error, sizeof(s->conn_error), "%s",
 		    d.error[0] ? d.error : "no answer");
-		warnx("cannot connect to http://%s:%d: %s", s->address,
-		    s->port, wire_connect_error(s, why, sizeof(why)));
+		warnx("cannot connect to %s://%s:%d: %s", s->tls ? "https" :
+		    "http", s->address, s->port, wire_connect_error(s, why, sizeof(why)));
 		return 1;
 	}
 	memset(&ans, 0, sizeof(ans));

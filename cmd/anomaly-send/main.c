@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -33,7 +34,7 @@
 enum { OPT_NO_HEADER = 256, OPT_INFLIGHT, OPT_JSON, OPT_LOG_DIR, OPT_NO_LOG,
     OPT_RETRIES, OPT_TOKEN_FILE, OPT_FAIL_ON_ANOMALY, OPT_VERSION,
     OPT_RATE, OPT_REALTIME, OPT_SPEED, OPT_LOOP, OPT_FAIL_ON_ALERT,
-    OPT_RESUME, OPT_DELETE, OPT_WAIT, OPT_KEY_FILE };
+    OPT_RESUME, OPT_DELETE, OPT_WAIT, OPT_KEY_FILE, OPT_CACERT };
 
 static const struct option longopts[] = {
 	{ "url",		required_argument, NULL, 'u' },
@@ -54,6 +55,8 @@ static const struct option longopts[] = {
 	{ "retries",		required_argument, NULL, OPT_RETRIES },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
 	{ "key-file",		required_argument, NULL, OPT_KEY_FILE },
+	{ "cacert",		required_argument, NULL, OPT_CACERT },
+	{ "insecure",		no_argument,	   NULL, 'k' },
 	{ "fail-on-anomaly",	no_argument,	   NULL, OPT_FAIL_ON_ANOMALY },
 	{ "fail-on-alert",	no_argument,	   NULL, OPT_FAIL_ON_ALERT },
 	{ "resume",		no_argument,	   NULL, OPT_RESUME },
@@ -72,9 +75,10 @@ static const struct option longopts[] = {
 	"\t[--inflight N] [--loop] [--resume] [--json] " \
 	"[--log-dir DIR | --no-log]\n" \
 	"\t[--retries N] [--wait] [--token-file F] [--key-file F]\n" \
+	"\t[--cacert F | -k]\n" \
 	"\t[--fail-on-anomaly] [--fail-on-alert] [FILE|-]...\n" \
 	"       anomaly-send --delete -i CLIENT_ID [-u URL] [--token-file F]\n" \
-	"\t[--key-file F]\n"
+	"\t[--key-file F] [--cacert F | -k]\n"
 
 /* A usage error: the problem in one line (already said when fmt is
  * NULL, as getopt does), a hint, exit 2. */
@@ -101,8 +105,9 @@ help(void)
 	printf(USAGE "\n"
 	    "Streams CSV rows (timestamp, value) to anomalyd and prints a "
 	    "verdict per row.\n\n"
-	    "  -u, --url URL          server, ws://HOST:PORT[/PATH] or "
-	    "HOST:PORT\n"
+	    "  -u, --url URL          server, ws://HOST:PORT[/PATH], "
+	    "wss://HOST:PORT[/PATH]\n"
+	    "                         (TLS) or HOST:PORT\n"
 	    "                         (default $ANOMALY_URL or "
 	    DEFAULT_URL ")\n"
 	    "  -i, --client-id ID     client id (default: the file's name; "
@@ -145,6 +150,11 @@ help(void)
 	    "in F (default\n"
 	    "                         $XDG_STATE_HOME/anomaly/keys, else\n"
 	    "                         ~/.local/state/anomaly/keys)\n"
+	    "      --cacert F         wss://: trust the CA certificates in F "
+	    "(PEM) too\n"
+	    "                         (besides the system's)\n"
+	    "  -k, --insecure         wss://: do not verify the server's "
+	    "certificate\n"
 	    "      --fail-on-anomaly  exit 4 when an anomaly was seen\n"
 	    "      --fail-on-alert    exit 4 when an alert was seen\n"
 	    "      --delete           delete client -i and its points on the "
@@ -273,7 +283,8 @@ read_token(struct sender *s, const char *file)
 		errx(unreadable ? 1 : 2, "--token-file: %s", e);
 }
 
-/* Reads s->url: ws://HOST[:PORT][/PATH] or HOST:PORT; no path is /ws. */
+/* Reads s->url: ws://HOST[:PORT][/PATH], wss://HOST[:PORT][/PATH] or
+ * HOST:PORT; no path is /ws. */
 static void
 parse_url(struct sender *s)
 {
@@ -287,9 +298,10 @@ parse_url(struct sender *s)
 	snprintf(copy, n, "%s%s", strstr(s->url, "://") == NULL ? "ws://" : "",
 	    s->url);
 	if (lws_parse_uri(copy, (const char **)&prot, (const char **)&ads,
-	    &port, (const char **)&path) != 0 || strcmp(prot, "ws") != 0 ||
-	    *ads == '\0')
-		usage("%s: not a ws:// URL", s->url);
+	    &port, (const char **)&path) != 0 || (strcmp(prot, "ws") != 0 &&
+	    strcmp(prot, "wss") != 0) || *ads == '\0')
+		usage("%s: not a ws:// or wss:// URL", s->url);
+	s->tls = strcmp(prot, "wss") == 0;
 	while (*path == '/')
 		path++;
 	if (*path == '\0')
@@ -300,8 +312,8 @@ parse_url(struct sender *s)
 	strcpy(s->address, ads);
 	strcpy(s->path, path);
 	s->port = port;
-	snprintf(s->url_canon, sizeof(s->url_canon), "ws://%s%s%s:%d/%s",
-	    strchr(ads, ':') != NULL ? "[" : "", ads,
+	snprintf(s->url_canon, sizeof(s->url_canon), "%s://%s%s%s:%d/%s",
+	    s->tls ? "wss" : "ws", strchr(ads, ':') != NULL ? "[" : "", ads,
 	    strchr(ads, ':') != NULL ? "]" : "", port, path);
 	free(copy);
 }
@@ -342,7 +354,7 @@ main(int argc, char *argv[])
 	s->log_dir = "logs";
 	s->retries = 5;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "hi:qt:u:v:w:", longopts,
+	while ((ch = getopt_long(argc, argv, "hi:kqt:u:v:w:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'u':
@@ -402,6 +414,12 @@ main(int argc, char *argv[])
 			break;
 		case OPT_KEY_FILE:
 			s->key_file_opt = optarg;
+			break;
+		case OPT_CACERT:
+			s->cacert = optarg;
+			break;
+		case 'k':
+			s->insecure = 1;
 			break;
 		case OPT_TOKEN_FILE:
 			read_token(s, optarg);
@@ -470,6 +488,13 @@ main(int argc, char *argv[])
 		csvin_free(r);
 	}
 	parse_url(s);
+	if (s->cacert != NULL && s->insecure)
+		usage("--cacert and -k exclude each other");
+	if ((s->cacert != NULL || s->insecure) && !s->tls)
+		usage("%s go%s with a wss:// URL", s->cacert != NULL ?
+		    "--cacert" : "-k", "es");
+	if (s->cacert != NULL && access(s->cacert, R_OK) == -1)
+		err(1, "--cacert %s", s->cacert);
 	if (keys_path(s->key_file_opt, s->key_file, sizeof(s->key_file), e,
 	    sizeof(e)) != NULL)
 		s->key_file_ok = 1;
@@ -486,6 +511,10 @@ main(int argc, char *argv[])
 	info.user = s;
 	info.gid = -1;
 	info.uid = -1;
+	if (s->tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.client_ssl_ca_filepath = s->cacert;
+	}
 	if ((s->ctx = lws_create_context(&info)) == NULL)
 		errx(1, "cannot create the libwebsockets context");
 	if (s->loop) {

@@ -63,6 +63,11 @@ struct sender {
 	int		 loop;
 
 	/* Where to connect. */
+	int		 tls;		/* wss:// */
+	const char	*cacert;	/* --cacert, or NULL: the system's */
+	int		 insecure;	/* -k: no verification */
+	int		 verify_err;	/* the first X509_V_ERR_* of the
+					 * server's certificate, 0 none */
 	char		 address[256];
 	int		 port;
 	char		 path[1024];	/* the URL's path, without the / */
@@ -157,7 +162,7 @@ struct sender {
 	int		 any_anomaly, any_alert, any_rejected, failed;
 	int		 bad_input;	/* a file (1) or column (2) not there */
 	int		 job_connected;	/* the job's connection came up */
-	char		 url_canon[1400];	/* ws://ADDRESS:PORT/PATH */
+	char		 url_canon[1400];	/* ws[s]://ADDRESS:PORT/PATH */
 	int64_t		 active_us;	/* when the socket last moved */
 };
 

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/x509.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -285,7 +287,9 @@ connect_now(lws_sorted_usec_list_t *sul)
 	i.host = s->address;
 	i.origin = s->address;
 	i.local_protocol_name = "anomaly-send";
+	i.ssl_connection = wire_ssl_flags(s);
 	i.pwsi = &s->wsi;
+	s->verify_err = 0;
 	s->ready = 0;
 	s->settings_sent = 0;
 	s->close_code = 0;
@@ -302,14 +306,102 @@ connect_now(lws_sorted_usec_list_t *sul)
 	}
 }
 
+int
+wire_ssl_flags(const struct sender *s)
+{
+	if (!s->tls)
+		return 0;
+	if (s->insecure)
+		return LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
+		    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+		    LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+	return LCCSCF_USE_SSL;
+}
+
+int
+wire_tls_callback(struct sender *s, enum lws_callback_reasons reason,
+    void *user, size_t len)
+{
+	int e;
+
+	/* lws 4.1 asks protocol 0 with the X509_STORE_CTX as user and
+	 * OpenSSL's preverify_ok as len; what lws let pass (-k) is X509_V_OK
+	 * by then */
+	if (reason != LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION ||
+	    len != 0 || user == NULL)
+		return 0;
+	e = X509_STORE_CTX_get_error((X509_STORE_CTX *)user);
+	if (e != X509_V_OK && s->verify_err == 0)
+		s->verify_err = e;
+	return 0;
+}
+
+/* Why the server's certificate was refused, in words, into why. */
+static const char *
+verify_cause(int e, char *why, size_t size)
+{
+	const char *what;
+
+	switch (e) {
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		what = "unknown CA (the certificate's issuer is not trusted; "
+		    "give it with --cacert, or -k not to verify)";
+		break;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		what = "wrong host name (the certificate is not for the "
+		    "host of the URL)";
+		break;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		what = "expired certificate";
+		break;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		what = "certificate not yet valid";
+		break;
+	default:
+		what = NULL;
+	}
+	snprintf(why, size, "server certificate refused: %s", what != NULL ?
+	    what : X509_verify_cert_error_string(e));
+	return why;
+}
+
+/* What the server at fd answers a plain-text HTTP request: 1 it closes
+ * at once without a byte (as anomalyd's TLS port does), 2 it answers in
+ * plain HTTP, 0 else. */
+static int
+probe_plain(int fd)
+{
+	static const char req[] = "GET /healthz HTTP/1.0\r\n\r\n";
+	char buf[512];
+	size_t got = 0;
+	ssize_t n = -1;
+
+	if (write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
+		return 0;
+	while (got < sizeof(buf) - 1 && (n = read(fd, buf + got,
+	    sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	if (got == 0 && n == 0)
+		return 1;
+	return strncmp(buf, "HTTP/", 5) == 0 ? 2 : 0;
+}
+
 const char *
 wire_connect_error(struct sender *s, char *why, size_t size)
 {
 	struct addrinfo hints, *res = NULL, *a;
 	struct timeval tv = { 2, 0 };
 	char port[16];
-	int fd, e = 0;
+	int fd, e = 0, probe = 0;
 
+	if (s->verify_err != 0)
+		return verify_cause(s->verify_err, why, size);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	snprintf(port, sizeof(port), "%d", s->port);
@@ -322,7 +414,10 @@ wire_connect_error(struct sender *s, char *why, size_t size)
 		    a->ai_protocol)) == -1)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		e = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+		if (e == 0)
+			probe = probe_plain(fd);
 		close(fd);
 		if (e == 0)
 			break;
@@ -332,6 +427,12 @@ wire_connect_error(struct sender *s, char *why, size_t size)
 		snprintf(why, size, "connection refused");
 	else if (e != 0)
 		snprintf(why, size, "%s", strerror(e));
+	else if (!s->tls && probe == 1)
+		snprintf(why, size, "the server closed the connection without "
+		    "a word: a TLS port? use wss://");
+	else if (s->tls && probe == 2)
+		snprintf(why, size, "TLS handshake failed: the server speaks "
+		    "plain text on this port: use ws://");
 	else
 		snprintf(why, size, "no WebSocket endpoint there (%.100s)",
 		    s->conn_error[0] ? s->conn_error : "handshake failed");
@@ -502,8 +603,10 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct sender *s;
 
-	(void)user;
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		return wire_tls_callback(lws_context_user(lws_get_context(wsi)),
+		    reason, user, len);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		s = lws_context_user(lws_get_context(wsi));
 		snprintf(s->conn_error, sizeof(s->conn_error), "%s",

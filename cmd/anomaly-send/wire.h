@@ -31,6 +31,13 @@ void wire_run(struct sender *s);
 /* Why a connection to s->address and s->port failed: what connect(2)
  * says (libwebsockets 4.1 does not tell), else s->conn_error's words.
  * Writes it to why (size bytes) and returns why. */
+/* The ssl_connection flags of a connection of s: none for ws://; for
+ * wss://, TLS with the server's certificate verified, or not with -k. */
+int wire_ssl_flags(const struct sender *s);
+/* The part of the callbacks of s's protocol 0 that concerns TLS: keeps
+ * the first reason the server's certificate was refused.  Returns 0. */
+int wire_tls_callback(struct sender *s, enum lws_callback_reasons reason,
+    void *user, size_t len);
 const char *wire_connect_error(struct sender *s, char *why, size_t size);
 
 #endif

@@ -8,6 +8,9 @@
  * screen, the detail chart), each through the primary key with a LIMIT.
  * The model (model.c) holds the data, the views (view.c) draw it into a
  * canvas, crt.c puts that on the terminal: curses is in crt.c alone.
+ * With -u, a running anomalyd is read through its JSON API instead
+ * (query.c, lib/apiclient.h): one request per server per view and
+ * refresh.
  */
 #include <err.h>
 #include <errno.h>
@@ -24,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apiclient.h"
 #include "batch.h"
 #include "canvas.h"
 #include "clock.h"
@@ -32,14 +36,19 @@
 #include "opterr.h"
 #include "query.h"
 #include "store.h"
+#include "token.h"
 #include "view.h"
 
 #define MAX_DBS		64
 
-enum { OPT_ITERATIONS = 256, OPT_VERSION };
+enum { OPT_ITERATIONS = 256, OPT_VERSION, OPT_TOKEN, OPT_CACERT };
 
 static const struct option longopts[] = {
 	{ "db",		required_argument, NULL, 'd' },
+	{ "url",	required_argument, NULL, 'u' },
+	{ "read-token-file", required_argument, NULL, OPT_TOKEN },
+	{ "cacert",	required_argument, NULL, OPT_CACERT },
+	{ "insecure",	no_argument,	   NULL, 'k' },
 	{ "interval",	required_argument, NULL, 'n' },
 	{ "client",	required_argument, NULL, 'c' },
 	{ "batch",	no_argument,	   NULL, 'b' },
@@ -86,13 +95,24 @@ bad_option(int ch, char *const argv[])
 static void
 help(void)
 {
-	printf("usage: anomaly-top [-d DB]... [-n SECONDS] [-c CLIENT_ID] "
-	    "[-b [--iterations N]]\n\n"
+	printf("usage: anomaly-top [-d DB]... [-u URL]... [-n SECONDS] "
+	    "[-c CLIENT_ID]\n"
+	    "\t[-b [--iterations N]] [--read-token-file FILE] "
+	    "[--cacert FILE] [-k]\n\n"
 	    "A live monitor of anomalyd's clients, read from its database "
 	    "(read-only).\n\n"
 	    "  -d, --db PATH          database (default $ANOMALY_DB or "
 	    "./anomaly.db);\n"
 	    "                         several -d show the union of shards\n"
+	    "  -u, --url URL          a running anomalyd, http:// or "
+	    "https:// (repeatable,\n"
+	    "                         mixed with -d: the union of all)\n"
+	    "      --read-token-file FILE  send the token in FILE to -u "
+	    "servers\n"
+	    "      --cacert FILE      trust the CA in FILE for https:// "
+	    "servers\n"
+	    "  -k, --insecure         do not verify https:// servers' "
+	    "certificates\n"
 	    "  -n, --interval SECS    seconds between refreshes (default 1, "
 	    "at least 0.1)\n"
 	    "  -c, --client ID        open on the detail view of client ID\n"
@@ -139,16 +159,23 @@ run_batch(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 	char err[512];
 	size_t r;
 	long i;
+	int status = 0;
 
 	m->show_inactive = 1;
+	dbs->spark = BATCH_SPARK;
 	for (i = 0; iterations == 0 || i < iterations; i++) {
 		if (i > 0)
 			nap(interval_ms);
 		if (quit_signal)
 			break;
 		env->now_ms = clock_wall_ms();
-		if (query_clients(dbs, m, env->now_ms, err, sizeof(err)) == -1)
-			errx(1, "%s", err);
+		if (query_clients(dbs, m, env->now_ms, err, sizeof(err)) == -1) {
+			/* a server down: said, and the others shown */
+			if (dbs->apis == NULL)
+				errx(1, "%s", err);
+			warnx("%s", err);
+			status = 1;
+		}
 		for (r = 0; r < m->nrows; r++) {
 			struct top_client *c = model_row(m, r);
 
@@ -164,29 +191,34 @@ run_batch(struct top_dbs *dbs, struct top_model *m, struct view_env *env,
 		    fflush(stdout) == EOF)
 			errx(1, "stdout: %s", strerror(errno));
 	}
-	return 0;
+	return status;
 }
 
-/* Reads what the current view needs (a failure is shown in the header). */
+/* Reads what the current view needs (a failure is shown in the header;
+ * with a server down, the view is read from the others all the same). */
 static void
 fetch(struct top_dbs *dbs, struct top_model *m, int clients)
 {
-	char err[512];
-	int rc = 0;
+	char err[512], verr[512];
+	int rc = 0, vrc;
 
 	if (clients)
 		rc = query_clients(dbs, m, clock_wall_ms(), err, sizeof(err));
-	if (rc == 0) {
+	if (rc == 0 || dbs->apis != NULL) {
 		if (m->view == VIEW_DETAIL)
-			rc = query_detail(dbs, m, err, sizeof(err));
+			vrc = query_detail(dbs, m, verr, sizeof(verr));
 		else if (m->view == VIEW_ALERTS)
-			rc = query_alerts(dbs, m, err, sizeof(err));
+			vrc = query_alerts(dbs, m, verr, sizeof(verr));
 		else
-			rc = query_sparks(dbs, m, err, sizeof(err));
+			vrc = query_sparks(dbs, m, verr, sizeof(verr));
+		if (vrc == -1 && rc == 0) {
+			rc = -1;
+			memcpy(err, verr, sizeof(err));
+		}
 	}
 	if (rc == -1)
 		snprintf(m->error, sizeof(m->error), "error: %.240s", err);
-	else
+	else if (clients)
 		m->error[0] = '\0';
 }
 
@@ -262,8 +294,13 @@ int
 main(int argc, char *argv[])
 {
 	const char *paths[MAX_DBS], *client = NULL, *codeset;
+	const char *token_file = NULL, *cacert = NULL;
 	struct store *stores[MAX_DBS];
-	struct top_dbs dbs = { paths, stores, 0 };
+	struct apiclient *apis[MAX_DBS];
+	struct top_dbs dbs = { paths, stores, 0, NULL, 0 };
+	char *token = NULL, remote[MAX_DBS];
+	size_t tlen;
+	int insecure = 0, unreadable;
 	struct top_model m;
 	struct view_env env;
 	struct sigaction sa;
@@ -273,7 +310,7 @@ main(int argc, char *argv[])
 	int ch, batch = 0, i, colour, rc;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":bc:d:hn:", longopts,
+	while ((ch = getopt_long(argc, argv, ":bc:d:hkn:u:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -286,10 +323,21 @@ main(int argc, char *argv[])
 			client = optarg;
 			break;
 		case 'd':
+		case 'u':
 			if (dbs.n == MAX_DBS)
-				usage("-d %s: at most %d databases", optarg,
-				    MAX_DBS);
+				usage("-%c %s: at most %d databases and "
+				    "servers", ch, optarg, MAX_DBS);
+			remote[dbs.n] = ch == 'u';
 			paths[dbs.n++] = optarg;
+			break;
+		case OPT_TOKEN:
+			token_file = optarg;
+			break;
+		case OPT_CACERT:
+			cacert = optarg;
+			break;
+		case 'k':
+			insecure = 1;
 			break;
 		case 'h':
 			help();
@@ -327,8 +375,13 @@ main(int argc, char *argv[])
 	if (!batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		errx(2, "not a terminal: the monitor needs one on stdin and "
 		    "stdout (use -b for text snapshots)");
-	if (dbs.n == 0)
+	if (dbs.n == 0) {
+		remote[dbs.n] = 0;
 		paths[dbs.n++] = store_resolve_path(NULL, getenv("ANOMALY_DB"));
+	}
+	if (token_file != NULL && (token = token_read_file(token_file, &tlen,
+	    &unreadable, err, sizeof(err))) == NULL)
+		errx(unreadable ? 1 : 2, "--read-token-file %s", err);
 
 	setlocale(LC_ALL, "");
 	codeset = nl_langinfo(CODESET);
@@ -339,10 +392,18 @@ main(int argc, char *argv[])
 	env.dbpaths = paths;
 	env.ndb = dbs.n;
 
-	for (i = 0; i < dbs.n; i++)
-		if ((stores[i] = store_open_reader(paths[i], err,
+	for (i = 0; i < dbs.n; i++) {
+		stores[i] = NULL;
+		apis[i] = NULL;
+		if (remote[i]) {
+			if ((apis[i] = apiclient_new(paths[i], token, cacert,
+			    insecure, err, sizeof(err))) == NULL)
+				usage("-u %s", err);
+			dbs.apis = apis;
+		} else if ((stores[i] = store_open_reader(paths[i], err,
 		    sizeof(err))) == NULL)
 			errx(1, "%s", err);
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -363,7 +424,11 @@ main(int argc, char *argv[])
 		    (int64_t)llround(interval * 1000), colour);
 	}
 	model_free(&m);
-	for (i = 0; i < dbs.n; i++)
-		store_close(stores[i]);
+	for (i = 0; i < dbs.n; i++) {
+		if (stores[i] != NULL)
+			store_close(stores[i]);
+		apiclient_free(apis[i]);
+	}
+	token_free(token);
 	return rc;
 }

@@ -70,6 +70,12 @@ find(const struct top_model *m, int db, const char *id)
 	return NULL;
 }
 
+struct top_client *
+model_find(const struct top_model *m, int db, const char *id)
+{
+	return find(m, db, id);
+}
+
 void
 model_refresh_begin(struct top_model *m, int64_t now_ms)
 {

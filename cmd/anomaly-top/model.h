@@ -197,6 +197,10 @@ void model_refresh_begin(struct top_model *m, int64_t now_ms);
 int model_refresh_client(struct top_model *m, int db,
     const struct store_client *c);
 
+/* The client (db, id) of the model, or NULL. */
+struct top_client *model_find(const struct top_model *m, int db,
+    const char *id);
+
 /* Ends a refresh: forgets the clients not seen, computes the rates, and
  * lists, sorts and filters the rows again, keeping the selection. */
 void model_refresh_end(struct top_model *m);

@@ -7,14 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiclient.h"
 #include "fmt.h"
 #include "query.h"
 #include "store.h"
+
+#define REMOTE_CLIENTS	1000	/* clients per request (API_CLIENTS_MAX) */
 
 struct fill {
 	struct top_model *m;
 	int	 db;
 	int	 oom;
+	int	 spark;		/* sparkline points asked of servers */
+	char	 last[STORE_ID_MAX + 1];	/* the last id of a page */
 };
 
 static int
@@ -29,20 +34,87 @@ add_client(void *arg, const struct store_client *c)
 	return 0;
 }
 
+/* apiclient_clients()' callback: the client of a server and its
+ * sparkline, as query_spark() would read them. */
+static int
+add_remote(void *arg, const struct store_client *sc,
+    const struct apispark *sp)
+{
+	struct fill *f = arg;
+	struct top_client *c;
+	int i;
+
+	if (add_client(arg, sc) != 0)
+		return 1;
+	memcpy(f->last, sc->client_id, sizeof(f->last));
+	if (sp == NULL || (c = model_find(f->m, f->db, sc->client_id)) == NULL)
+		return 0;
+	for (i = 0; i < sp->n && i < TOP_SPARK_MAX; i++) {
+		c->spark[i] = (float)sp->value[i];
+		c->sparkflags[i] = (sp->anomaly[i] ? FMT_ANOMALY : 0) |
+		    (sp->alert[i] ? FMT_ALERT : 0);
+	}
+	c->nspark = i;
+	c->spark_points = c->points;
+	c->spark_asked = f->spark;
+	return 0;
+}
+
+/* Reads the clients of server api into f, page by page.  Returns 0, or -1
+ * with a message in err. */
+static int
+remote_clients(struct apiclient *api, struct fill *f, char *err,
+    size_t errlen)
+{
+	char last[STORE_ID_MAX + 1] = "";
+	int n;
+
+	do {
+		if (apiclient_clients(api, last[0] != '\0' ? last : NULL,
+		    REMOTE_CLIENTS, f->spark, add_remote, f, &n, err,
+		    errlen) == -1)
+			return -1;
+		memcpy(last, f->last, sizeof(last));
+	} while (n == REMOTE_CLIENTS);
+	return 0;
+}
+
 int
 query_clients(struct top_dbs *dbs, struct top_model *m, int64_t now_ms,
     char *err, size_t errlen)
 {
-	struct fill f = { m, 0, 0 };
+	struct fill f = { m, 0, 0, 0, "" };
+	char e[256];
+	size_t len = 0;
 	int i, rc = 0;
 
+	f.spark = dbs->spark > m->spark_width ? dbs->spark : m->spark_width;
+	if (f.spark > TOP_SPARK_MAX)
+		f.spark = TOP_SPARK_MAX;
+	if (errlen > 0)
+		err[0] = '\0';
 	model_refresh_begin(m, now_ms);
 	for (i = 0; i < dbs->n; i++) {
 		f.db = i;
-		if (store_clients_each(dbs->stores[i], add_client, &f, err,
-		    errlen) != 0) {
-			if (f.oom)
-				snprintf(err, errlen, "out of memory");
+		if (dbs->apis != NULL && dbs->apis[i] != NULL) {
+			/* a server down: named, and the others shown */
+			if (remote_clients(dbs->apis[i], &f, e,
+			    sizeof(e)) == -1 && !f.oom) {
+				if (len < errlen)
+					len += (size_t)snprintf(err + len,
+					    errlen - len, "%s%s: unreachable "
+					    "(%s)", len > 0 ? "; " : "",
+					    dbs->paths[i], e);
+				rc = -1;
+				continue;
+			}
+		} else if (store_clients_each(dbs->stores[i], add_client, &f,
+		    err, errlen) != 0 && !f.oom) {
+			rc = -1;
+			break;
+		}
+		if (f.oom) {
+			snprintf(err, errlen, "out of memory");
 			rc = -1;
 			break;
 		}
@@ -66,6 +138,8 @@ query_spark(struct top_dbs *dbs, struct top_client *c, int width, char *err,
 		return 0;
 	if (c->spark_points == c->points && c->spark_asked >= width)
 		return 0;
+	if (st == NULL)
+		return 0;	/* a server's: read with its clients */
 	r.limit = width;
 	if (store_points_open(st, c->id, &r, err, errlen) == -1)
 		return -1;
@@ -121,6 +195,88 @@ ts_text(const struct store_ts *t, char *buf, size_t size)
 	}
 }
 
+/* The detail view being read from a server: where its points go. */
+struct remote_detail {
+	struct top_model *m;
+	size_t	 width, k;
+};
+
+/* apiclient_read_points()' callback for the chart: newest first, from the
+ * right. */
+static int
+remote_chart(void *arg, const struct store_point *p)
+{
+	struct remote_detail *d = arg;
+	struct top_point *t;
+
+	if (d->k >= d->width)
+		return 0;
+	t = &d->m->chart[d->width - 1 - d->k++];
+	t->n = p->n;
+	t->value = p->value;
+	t->flags = (p->anomaly ? FMT_ANOMALY : 0) | (p->alert ? FMT_ALERT : 0);
+	return 0;
+}
+
+/* apiclient_read_points()' callback for the list of anomalies. */
+static int
+remote_anomaly(void *arg, const struct store_point *p)
+{
+	struct remote_detail *d = arg;
+	struct top_anomaly *a;
+
+	if (d->m->nanoms >= TOP_ANOM_MAX)
+		return 0;
+	a = &d->m->anoms[d->m->nanoms++];
+	a->n = p->n;
+	ts_text(&p->ts, a->ts, sizeof(a->ts));
+	a->value = p->value;
+	a->score = p->score;
+	a->votes = p->votes;
+	a->anomaly = p->anomaly;
+	a->alert = p->alert;
+	a->received_ms = p->received_ms;
+	return 0;
+}
+
+/* query_detail() for a client of server api: its newest points up to
+ * m->detail_end, then its anomalies and alerts, newest first (two
+ * requests).  Returns 0 or -1. */
+static int
+remote_detail(struct apiclient *api, struct top_model *m,
+    const struct top_client *c, size_t width, char *err, size_t errlen)
+{
+	struct remote_detail d = { m, width, 0 };
+	char path[512], bound[32] = "";
+	int64_t got;
+	size_t i, n;
+
+	if (m->detail_end > 0)
+		snprintf(bound, sizeof(bound), "&before=%lld",
+		    (long long)m->detail_end + 1);
+	snprintf(path, sizeof(path), "/api/clients/");
+	apiclient_urlenc(path, sizeof(path), c->id);
+	n = strlen(path);
+	if (width > 0) {
+		snprintf(path + n, sizeof(path) - n, "/points?order=desc&"
+		    "limit=%zu%s", width, bound);
+		if (apiclient_read_points(api, path, remote_chart, &d, &got,
+		    err, errlen) == -1)
+			return -1;
+		for (i = 0; i < d.k; i++)
+			m->chart[i] = m->chart[width - d.k + i];
+		m->nchart = d.k;
+	}
+	snprintf(path + n, sizeof(path) - n, "/events?limit=%d%s",
+	    TOP_ANOM_MAX, bound);
+	if (apiclient_read_points(api, path, remote_anomaly, &d, &got, err,
+	    errlen) == -1)
+		return -1;
+	if (m->anom_top >= m->nanoms)
+		m->anom_top = 0;
+	return 0;
+}
+
 int
 query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
     size_t errlen)
@@ -141,6 +297,9 @@ query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
 		return -1;
 	if (width > TOP_CHART_MAX)
 		width = TOP_CHART_MAX;
+	if (st == NULL)
+		return remote_detail(dbs->apis[c->db], m, c, width, err,
+		    errlen);
 	r.before = m->detail_end > 0 ? m->detail_end + 1 : 0;
 	r.limit = (int64_t)width;
 	if (width > 0) {
@@ -201,10 +360,40 @@ cmp_seen(const void *a, const void *b)
 	return 0;
 }
 
+/* An alert of a server on its way to the list. */
+struct remote_alerts {
+	struct top_model *m;
+	int	 db;
+};
+
+/* apiclient_alerts()' callback: the alert into the list. */
+static int
+remote_alert(void *arg, const char *id, const struct store_point *p)
+{
+	struct remote_alerts *ra = arg;
+	struct top_alert a;
+
+	if (!model_alert_wanted(ra->m, p->received_ms))
+		return 0;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.id, sizeof(a.id), "%s", id);
+	a.db = ra->db;
+	a.n = p->n;
+	ts_text(&p->ts, a.ts, sizeof(a.ts));
+	a.value = p->value;
+	a.votes = p->votes;
+	a.anomaly = p->anomaly;
+	a.received_ms = p->received_ms;
+	model_alert_add(ra->m, &a);
+	return 0;
+}
+
 int
 query_alerts(struct top_dbs *dbs, struct top_model *m, char *err,
     size_t errlen)
 {
+	struct remote_alerts ra = { m, 0 };
+	int j;
 	struct store_range r = { 0, 0, TOP_ALERTS_MAX, 0, 1 };
 	struct top_client **by_seen;
 	struct top_alert a, sel;
@@ -223,7 +412,8 @@ query_alerts(struct top_dbs *dbs, struct top_model *m, char *err,
 		return -1;
 	}
 	for (i = 0; i < m->nclients; i++)
-		if (m->clients[i].alerts > 0)
+		if (m->clients[i].alerts > 0 &&
+		    dbs->stores[m->clients[i].db] != NULL)
 			by_seen[n++] = &m->clients[i];
 	qsort(by_seen, n, sizeof(*by_seen), cmp_seen);
 	/* A client's alerts were received by its last_seen_ms: once the list
@@ -255,6 +445,15 @@ query_alerts(struct top_dbs *dbs, struct top_model *m, char *err,
 		rc = 0;
 	}
 	free(by_seen);
+	/* each server's newest alerts: one request each */
+	for (j = 0; rc == 0 && dbs->apis != NULL && j < dbs->n; j++) {
+		if (dbs->apis[j] == NULL)
+			continue;
+		ra.db = j;
+		if (apiclient_alerts(dbs->apis[j], TOP_ALERTS_MAX,
+		    remote_alert, &ra, err, errlen) == -1)
+			rc = -1;
+	}
 	/* the selection stays on its alert, else in the list */
 	if (has_sel)
 		for (i = 0; i < m->nalerts; i++)

@@ -14,20 +14,31 @@
 
 struct store;
 
-/* The databases shown, in the order of the -d options. */
+struct apiclient;
+
+/* The databases and servers shown, in the order of the -d and -u options:
+ * for each, its store (-d) or its client of the JSON API (-u), the other
+ * NULL. */
 struct top_dbs {
 	const char	**paths;
 	struct store	**stores;
 	int		  n;
+	struct apiclient **apis;	/* NULL: no -u */
+	int		  spark;	/* sparkline points asked of servers
+					 * with the clients, at least */
 };
 
 /* Reads every client of every database into m (a refresh at now_ms: the
- * clients table only).  Returns 0, or -1 with a message in err. */
+ * clients table only), and of every server with the sparklines of its
+ * clients (one request per server, of up to 1000 clients).  A server that
+ * cannot be read is named in err and its clients are left out; the others
+ * are read.  Returns 0, or -1 with a message in err. */
 int query_clients(struct top_dbs *dbs, struct top_model *m, int64_t now_ms,
     char *err, size_t errlen);
 
 /* Reads the sparklines of the rows on screen (m->top, m->page) that are
- * stale: the newest m->spark_width values of each.  Returns 0 or -1. */
+ * stale: the newest m->spark_width values of each (those of servers come
+ * with their clients).  Returns 0 or -1. */
 int query_sparks(struct top_dbs *dbs, struct top_model *m, char *err,
     size_t errlen);
 

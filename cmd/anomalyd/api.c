@@ -123,10 +123,22 @@ api_clients_query(struct lws *wsi, struct api_clients_q *q)
 			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
 				return "limit must be a whole number from 1";
 			q->limit = v > API_CLIENTS_MAX ? API_CLIENTS_MAX : v;
+		} else if (strncmp(arg, "spark=", 6) == 0) {
+			if (decimal(arg + 6, &v, &big) == -1 ||
+			    v > API_SPARK_MAX)
+				return "spark must be a whole number from 0 "
+				    "to 160";
+			q->spark = (int)v;
 		}
 	}
 	return rc == -1 ? "URL argument too long" : NULL;
 }
+
+/* The ids of a page of clients. */
+struct id_list {
+	int	 n;
+	char	 v[API_CLIENTS_MAX][STORE_ID_MAX + 1];
+};
 
 /* A page of clients on its way to fn, described in pg. */
 struct page_walk {
@@ -192,6 +204,90 @@ json_client(void *arg, const struct store_client *c)
 	return 0;
 }
 
+/* Adds the id of c to the list at arg (API_CLIENTS_MAX at most). */
+static int
+collect_id(void *arg, const struct store_client *c)
+{
+	struct id_list *l = arg;
+
+	if (l->n < API_CLIENTS_MAX)
+		memcpy(l->v[l->n++], c->client_id, sizeof(l->v[0]));
+	return 0;
+}
+
+/* c into the JSON array b as json_client() does, with its newest spark
+ * points (oldest first) as "spark":[[value,anomaly,alert],...]: one range
+ * of the primary key, newest first, with a LIMIT.  Returns 0 or -1 with a
+ * message in err. */
+static int
+json_client_spark(struct server *srv, struct jsonbuf *b,
+    const struct store_client *c, int spark, char *err, size_t errlen)
+{
+	struct store_range r = { .limit = spark, .descending = 1 };
+	struct store_point *p;
+	int k = 0, rc, i;
+
+	if ((p = malloc((size_t)spark * sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (store_points_open(srv->rd, c->client_id, &r, err, errlen) == -1) {
+		free(p);
+		return -1;
+	}
+	while (k < spark && (rc = store_points_next(srv->rd, &p[k], err,
+	    errlen)) == 1)
+		k++;
+	store_points_close(srv->rd);
+	if (k < spark && rc == -1) {
+		free(p);
+		return -1;
+	}
+	json_client(b, c);
+	b->len--;			/* its "}" */
+	put_str(b, ",\"spark\":[");
+	for (i = k - 1; i >= 0; i--) {
+		put_str(b, i == k - 1 ? "[" : ",[");
+		put_number(b, p[i].value, 0);
+		put_fmt(b, ",%d,%d]", p[i].anomaly, p[i].alert);
+	}
+	put_str(b, "]}");
+	free(p);
+	return 0;
+}
+
+/* The page of q with each client's sparkline (q->spark points) into b:
+ * the ids first, then each client and its points, so that no two cursors
+ * are open on srv->rd at once.  Returns 0 or -1. */
+static int
+clients_spark(struct server *srv, const struct api_clients_q *q,
+    struct jsonbuf *b, struct api_clients_page *pg, char *err, size_t errlen)
+{
+	struct id_list *l;
+	struct store_client *c;
+	int i, rc = 0;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL || (c = malloc(sizeof(*c))) ==
+	    NULL) {
+		free(l);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (api_clients_each(srv, q, collect_id, l, pg, err, errlen) == -1)
+		rc = -1;
+	for (i = 0; rc == 0 && i < l->n; i++) {
+		if ((rc = store_client_get(srv->rd, l->v[i], c, err,
+		    errlen)) == 0)
+			continue;	/* deleted meanwhile */
+		if (rc == 1)
+			rc = json_client_spark(srv, b, c, q->spark, err,
+			    errlen);
+	}
+	free(c);
+	free(l);
+	return rc == -1 ? -1 : 0;
+}
+
 /* One link of a Link header to the page of /api/clients key=id. */
 static void
 put_link(struct jsonbuf *l, const char *key, const char *id, int64_t limit,
@@ -215,8 +311,9 @@ api_clients(struct server *srv, struct lws *wsi, struct jsonbuf *b,
 	if ((*why = api_clients_query(wsi, &q)) != NULL)
 		return 400;
 	put_str(b, "[");
-	if (api_clients_each(srv, &q, json_client, b, &pg, err,
-	    sizeof(err)) == -1) {
+	if ((q.spark > 0 ? clients_spark(srv, &q, b, &pg, err, sizeof(err)) :
+	    api_clients_each(srv, &q, json_client, b, &pg, err,
+	    sizeof(err))) == -1) {
 		logmsg(0, "http: %s", err);
 		*why = "database error";
 		return 500;
@@ -260,9 +357,9 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 	return 200;
 }
 
-/* Reads the URL arguments after and limit (up to max) into q, and with
- * events also before and order (the last of each counts; other keys are
- * ignored).  Returns NULL, or what is wrong. */
+/* Reads the URL arguments after, before, limit (up to max) and order into
+ * q, without events also anomalies=1 and alerts=1 (the last of each counts;
+ * other keys are ignored).  Returns NULL, or what is wrong. */
 static const char *
 range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 {
@@ -279,8 +376,15 @@ range_query(struct lws *wsi, struct api_events_q *q, int64_t max, int events)
 			if (decimal(arg + 6, &v, &big) == -1 || v < 1)
 				return "limit must be a whole number from 1";
 			q->limit = v > max ? max : v;
-		} else if (!events)
-			continue;
+		} else if (!events && strcmp(arg, "anomalies=1") == 0)
+			/* only the points that carry a flag: by the index
+			 * of flagged points (store_flagged_open()) */
+			q->flags |= STORE_FLAG_ANOMALY;
+		else if (!events && strcmp(arg, "alerts=1") == 0)
+			q->flags |= STORE_FLAG_ALERT;
+		else if (!events && (strncmp(arg, "anomalies=", 10) == 0 ||
+		    strncmp(arg, "alerts=", 7) == 0))
+			return "anomalies and alerts take 1";
 		else if (strncmp(arg, "before=", 7) == 0) {
 			if (decimal(arg + 7, &v, &big) == -1 || big || v < 1)
 				return "before must be a whole number from 1";
@@ -420,13 +524,14 @@ int
 api_points(struct server *srv, struct lws *wsi, const char *id,
     struct api_stream *s, const char **why)
 {
-	struct api_events_q q = { .limit = LIMIT_DEFAULT };
+	struct api_events_q q = { .limit = LIMIT_DEFAULT, .asc = 1 };
 	struct store_range r;
 
 	if ((*why = range_query(wsi, &q, API_LIMIT_MAX, 0)) != NULL)
 		return 400;
-	r = (struct store_range){ .after = q.after, .limit = q.limit };
-	return points_stream(srv, id, &r, 0, s, why);
+	r = (struct store_range){ .after = q.after, .before = q.before,
+	    .limit = q.limit, .descending = !q.asc };
+	return points_stream(srv, id, &r, q.flags, s, why);
 }
 
 int
@@ -515,4 +620,146 @@ api_error(struct jsonbuf *b, const char *why)
 	put_str(b, "{\"error\":");
 	put_jstring(b, why, strlen(why));
 	put_str(b, "}\n");
+}
+
+/* A client with alerts, for /api/alerts. */
+struct alerting {
+	char	 id[STORE_ID_MAX + 1];
+	int64_t	 last_seen_ms;
+};
+
+/* The clients with alerts, growing. */
+struct alerting_list {
+	struct alerting *v;
+	size_t	 n, cap;
+	int	 oom;
+};
+
+/* Adds c to the list at arg when it has alerts. */
+static int
+collect_alerting(void *arg, const struct store_client *c)
+{
+	struct alerting_list *l = arg;
+	struct alerting *v;
+
+	if (c->alerts <= 0)
+		return 0;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL) {
+			l->oom = 1;
+			return 1;
+		}
+		l->v = v;
+	}
+	snprintf(l->v[l->n].id, sizeof(l->v[0].id), "%s", c->client_id);
+	l->v[l->n++].last_seen_ms = c->last_seen_ms;
+	return 0;
+}
+
+/* The latest seen first. */
+static int
+cmp_alerting(const void *a, const void *b)
+{
+	const struct alerting *x = a, *y = b;
+
+	if (x->last_seen_ms != y->last_seen_ms)
+		return x->last_seen_ms > y->last_seen_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* An alert of the list: its client and its point. */
+struct alert_row {
+	int		 client;	/* index in the alerting list */
+	struct store_point p;
+};
+
+/* Whether alert x comes before y: received later, then the higher n, then
+ * the client seen later. */
+static int
+alert_before(const struct alert_row *x, const struct alert_row *y)
+{
+	if (x->p.received_ms != y->p.received_ms)
+		return x->p.received_ms > y->p.received_ms;
+	if (x->p.n != y->p.n)
+		return x->p.n > y->p.n;
+	return x->client < y->client;
+}
+
+int
+api_alerts(struct server *srv, struct lws *wsi, struct jsonbuf *b,
+    const char **why)
+{
+	struct api_events_q q = { .limit = API_EVENTS_PAGE };
+	struct alerting_list l = { NULL, 0, 0, 0 };
+	struct alert_row *rows = NULL, row;
+	struct store_range r = { .descending = 1 };
+	char err[256];
+	size_t i, n = 0, k;
+	int rc = 0;
+
+	if ((*why = api_events_query(wsi, &q, EVENTS_MAX)) != NULL)
+		return 400;
+	if (store_clients_each(srv->rd, collect_alerting, &l, err,
+	    sizeof(err)) == -1 && !l.oom) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		free(l.v);
+		return 500;
+	}
+	if (l.oom || (rows = malloc((size_t)q.limit * sizeof(*rows))) ==
+	    NULL) {
+		free(l.v);
+		*why = "out of memory";
+		return 500;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), cmp_alerting);
+	/* A client's alerts were received by its last_seen_ms: once the list
+	 * is full of newer ones, the clients seen earlier have none to add.
+	 * Each client's newest alerts come by the index of flagged points. */
+	r.limit = q.limit;
+	for (i = 0; i < l.n && rc == 0 && ((int64_t)n < q.limit ||
+	    l.v[i].last_seen_ms >= rows[n - 1].p.received_ms); i++) {
+		if (store_flagged_open(srv->rd, l.v[i].id, &r, STORE_FLAG_ALERT,
+		    err, sizeof(err)) == -1) {
+			rc = -1;
+			break;
+		}
+		row.client = (int)i;
+		while ((rc = store_points_next(srv->rd, &row.p, err,
+		    sizeof(err))) == 1) {
+			if ((int64_t)n == q.limit && !alert_before(&row,
+			    &rows[n - 1]))
+				break;	/* older than the whole list */
+			if ((int64_t)n < q.limit)
+				n++;
+			for (k = n - 1; k > 0 && alert_before(&row,
+			    &rows[k - 1]); k--)
+				rows[k] = rows[k - 1];
+			rows[k] = row;
+		}
+		store_points_close(srv->rd);
+		if (rc == 1)
+			rc = 0;
+	}
+	if (rc == -1) {
+		logmsg(0, "http: %s", err);
+		free(rows);
+		free(l.v);
+		*why = "database error";
+		return 500;
+	}
+	put_str(b, "[");
+	for (k = 0; k < n; k++) {
+		put_str(b, k > 0 ? ",{\"client_id\":" : "{\"client_id\":");
+		put_jstring(b, l.v[rows[k].client].id,
+		    strlen(l.v[rows[k].client].id));
+		put_str(b, ",\"point\":");
+		api_point_json(b, &rows[k].p);
+		put_str(b, "}");
+	}
+	put_str(b, "]\n");
+	free(rows);
+	free(l.v);
+	return 200;
 }

@@ -26,6 +26,7 @@
 #define API_STREAM_ROWS	128	/* points per piece of a streamed array */
 #define API_CLIENTS_PAGE 100	/* clients per page, by default */
 #define API_CLIENTS_MAX	1000	/* clients per page, at most */
+#define API_SPARK_MAX	160	/* spark=: values per client, at most */
 
 /* A JSON array of points written in pieces (/points, /events): each piece
  * is read afresh from the loop's reader store, continuing from the last n
@@ -51,6 +52,7 @@ struct api_stream {
 struct api_clients_q {
 	char	 after[STORE_ID_MAX + 1], before[STORE_ID_MAX + 1];
 	int64_t	 limit;
+	int	 spark;		/* spark=N: each client's newest N values */
 };
 
 /* What a page of clients held: its count, its first and last ids, and
@@ -66,6 +68,8 @@ struct api_clients_page {
 struct api_events_q {
 	int64_t	 after, before, limit;
 	int	 asc;
+	int	 flags;		/* /points: STORE_FLAG_ of anomalies=1,
+				 * alerts=1; 0: every point */
 };
 
 /* c as the JSON object of /api/clients. */
@@ -83,8 +87,9 @@ int api_events_open(struct store *st, const char *id, int64_t after,
 const char *api_events_query(struct lws *wsi, struct api_events_q *q,
     int64_t max);
 /* Reads the URL arguments after, before (a client_id each; the last one
- * given counts) and limit (1 up, clamped to API_CLIENTS_MAX; default
- * API_CLIENTS_PAGE) of a page of clients into q.  Returns NULL, or what is
+ * given counts), limit (1 up, clamped to API_CLIENTS_MAX; default
+ * API_CLIENTS_PAGE) and spark (0 to API_SPARK_MAX: each client with its
+ * newest values) of a page of clients into q.  Returns NULL, or what is
  * wrong. */
 const char *api_clients_query(struct lws *wsi, struct api_clients_q *q);
 /* Calls fn(arg, c) for the clients of page q, in order of client_id, from
@@ -108,8 +113,10 @@ void api_stream_free(struct api_stream *s);
  * Returns 0, or -1 when the store fails (the response is cut short). */
 int api_stream_next(struct server *srv, struct api_stream *s,
     struct jsonbuf *b);
-/* /api/clients/{id}/points: its points by n, after and limit (at most
- * API_LIMIT_MAX) from the URL's arguments, as stream s. */
+/* /api/clients/{id}/points: its points by n, after, before, limit (at most
+ * API_LIMIT_MAX) and order (asc by default) from the URL's arguments, only
+ * the anomalies and/or alerts with anomalies=1, alerts=1 (by the index of
+ * flagged points), as stream s. */
 int api_points(struct server *srv, struct lws *wsi, const char *id,
     struct api_stream *s, const char **why);
 /* /api/clients/{id}/events: the client's anomalies and alerts, newest
@@ -117,6 +124,14 @@ int api_points(struct server *srv, struct lws *wsi, const char *id,
  * limit (default API_EVENTS_PAGE, at most 1000). */
 int api_events(struct server *srv, struct lws *wsi, const char *id,
     struct api_stream *s, const char **why);
+
+/* /api/alerts: the newest alerts of every client, limit (default
+ * API_EVENTS_PAGE, at most 1000) of them, newest first (received_ms, then
+ * n), as [{"client_id":ID,"point":POINT},...]: the clients with alerts, the
+ * latest seen first, each through the index of flagged points, stopping at
+ * the first seen before the oldest alert listed. */
+int api_alerts(struct server *srv, struct lws *wsi, struct jsonbuf *b,
+    const char **why);
 /* DELETE /api/clients/{id}: the client, its points and its detector
  * state, when the token allows it and the client is not connected.
  * Returns an error status with why, or 0 when the deletion is queued for

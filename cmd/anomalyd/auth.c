@@ -1,8 +1,13 @@
 /*
- * auth.c: the tokens of --token-file and --admin-token-file (see auth.h).
+ * auth.c: the tokens of --token-file, --admin-token-file and
+ * --read-token-file, and the read cookie (see auth.h).
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "auth.h"
 
@@ -79,5 +84,66 @@ admin_authorized(const struct server *srv, struct lws *wsi)
 	if ((t = bearer(wsi, buf, sizeof(buf))) != NULL)
 		ok = admin_equal(srv, t, strlen(t));
 	explicit_bzero(buf, sizeof(buf));
+	return ok;
+}
+
+/* Whether the Authorization: Bearer header of wsi carries the read
+ * token. */
+static int
+read_bearer(const struct server *srv, struct lws *wsi)
+{
+	char buf[PROTO_TOKEN_MAX + 64];
+	const char *t;
+	int ok = 0;
+
+	if ((t = bearer(wsi, buf, sizeof(buf))) != NULL)
+		ok = read_equal(srv, t, strlen(t));
+	explicit_bzero(buf, sizeof(buf));
+	return ok;
+}
+
+int
+read_equal(const struct server *srv, const char *t, size_t len)
+{
+	return srv->cfg.read != NULL &&
+	    same(srv->cfg.read, srv->cfg.read_len, t, len);
+}
+
+int
+read_cookie(const struct server *srv, char out[READ_COOKIE_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0, i;
+
+	out[0] = '\0';
+	if (srv->cfg.read == NULL || HMAC(EVP_sha256(), srv->cookie_key,
+	    (int)sizeof(srv->cookie_key), (const unsigned char *)
+	    srv->cfg.read, srv->cfg.read_len, md, &mdlen) == NULL ||
+	    mdlen * 2 != READ_COOKIE_LEN)
+		return -1;
+	for (i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	explicit_bzero(md, sizeof(md));
+	return 0;
+}
+
+int
+read_authorized(const struct server *srv, struct lws *wsi)
+{
+	char want[READ_COOKIE_LEN + 1], got[READ_COOKIE_LEN + 16];
+	size_t max = sizeof(got);
+	int ok;
+
+	if (srv->cfg.read == NULL)
+		return 1;
+	if (read_bearer(srv, wsi))
+		return 1;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
+	    lws_http_cookie_get(wsi, READ_COOKIE, got, &max) != 0 ||
+	    read_cookie(srv, want) == -1)
+		return 0;
+	ok = same(want, READ_COOKIE_LEN, got, strnlen(got, max));
+	explicit_bzero(want, sizeof(want));
+	explicit_bzero(got, sizeof(got));
 	return ok;
 }

@@ -2,6 +2,9 @@
  * auth.h: the token of --token-file and the operator token of
  * --admin-token-file, as a WebSocket hello (SPEC §2) or a DELETE (SPEC §5)
  * shows them.  The operator token is accepted wherever the token is.
+ * The read token of --read-token-file, which every HTTP read shows, as
+ * Authorization: Bearer or as the cookie the login page sets; it is
+ * accepted for reading only, and only it is.
  */
 #ifndef ANOMALYD_AUTH_H
 #define ANOMALYD_AUTH_H
@@ -26,5 +29,21 @@ int token_authorized(const struct server *srv, struct lws *wsi);
 /* Whether the Authorization: Bearer header of wsi carries the operator
  * token (0 when there is none). */
 int admin_authorized(const struct server *srv, struct lws *wsi);
+
+/* The name of the read cookie, and the length of its value: hex of
+ * HMAC-SHA-256(srv->cookie_key, read token), so that the cookie is not
+ * the token, ends with the process and changes with the token. */
+#define READ_COOKIE	"anomalyd_read"
+#define READ_COOKIE_LEN	64
+/* Whether the len bytes at t are the read token, in a time that depends
+ * only on its length (0 when there is none). */
+int read_equal(const struct server *srv, const char *t, size_t len);
+/* The value of the read cookie into out; -1 without a read token or when
+ * the HMAC fails. */
+int read_cookie(const struct server *srv, char out[READ_COOKIE_LEN + 1]);
+/* Whether the request of wsi may read: no read token is set, or its
+ * Authorization: Bearer header carries it, or its read cookie is
+ * read_cookie()'s, compared in constant time. */
+int read_authorized(const struct server *srv, struct lws *wsi);
 
 #endif

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "clock.h"
+#include "alert.h"
 #include "commit.h"
 #include "log.h"
 #include "reply.h"
+#include "webhook.h"
 #include "writer.h"
 
 /* A batch of at most this many operations found with the writer idle at
@@ -230,6 +232,8 @@ complete(struct server *srv, struct batch *b)
 		rc = -1;
 	} else {
 		srv->hooks->committed(srv, b->id);
+		alert_committed(srv, b);
+		webhook_committed(srv, b);
 		release(srv, b->id);
 	}
 	batch_clear(b);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 				 * reader */
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
+#define LOGIN_MAX	1024	/* bytes of the login form's body */
 
 /* A /static/ file being sent, read a piece at a time. */
 struct file_out {
@@ -48,18 +50,25 @@ struct http_session {
 	int		 status;	/* its status once done, else 0 */
 	const char	*why;
 	struct lws	*wsi;
+	/* the login form's POST, its body read (LWS_CALLBACK_HTTP_BODY) */
+	int		 posting;
+	int		 postbig;	/* over LOGIN_MAX bytes */
+	size_t		 plen;
+	char		 post[LOGIN_MAX];
+	const char	*location;	/* a Location header, or NULL */
+	char		 cookie[160];	/* a Set-Cookie header, or "" */
 };
 
 /*
  * The headers of every response, lws's own error pages included (main.c
  * makes them the vhost's): scripts and styles only from files of this
  * server (no inline code, no eval), nothing embedded, framed or posted
- * anywhere; nosniff; no referrer; and cache-control, no-store unless
+ * anywhere but to this server (the login form); nosniff; no referrer; and cache-control, no-store unless
  * respond() sets another value for its response.
  */
 #define CSP	"default-src 'self'; script-src 'self'; style-src 'self'; " \
 		"img-src 'self'; object-src 'none'; base-uri 'none'; " \
-		"form-action 'none'; frame-ancestors 'none'"
+		"form-action 'self'; frame-ancestors 'none'"
 static struct lws_protocol_vhost_options hdr_cache = {
 	NULL, NULL, "cache-control:", "no-store"
 };
@@ -73,6 +82,24 @@ static struct lws_protocol_vhost_options hdr_csp = {
 	&hdr_nosniff, NULL, "content-security-policy:", CSP
 };
 const struct lws_protocol_vhost_options *const http_headers = &hdr_csp;
+
+/* The reason of a 401 for want of the read token: the same for every
+ * path (error_body() knows it by its address). */
+static const char READ_WHY[] = "read token missing or wrong: send "
+    "Authorization: Bearer TOKEN, or log in at /login";
+
+/* The value of the hex digit c, or -1. */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
 /* ------------------------------------------------------------- static */
 
@@ -140,7 +167,7 @@ file_piece(struct file_out *f, struct jsonbuf *b)
 
 /* ------------------------------------------------------------ routing */
 
-enum method { M_GET, M_HEAD, M_DELETE, M_OTHER };
+enum method { M_GET, M_HEAD, M_DELETE, M_POST, M_OTHER };
 
 static enum method
 method_of(struct lws *wsi)
@@ -151,6 +178,8 @@ method_of(struct lws *wsi)
 		return M_HEAD;
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0)
 		return M_DELETE;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0)
+		return M_POST;
 	return M_OTHER;
 }
 
@@ -229,6 +258,8 @@ route(struct server *srv, struct lws *wsi, enum method m, const char *path,
 	}
 	if (strcmp(path, "/api/clients") == 0)
 		return api_clients(srv, wsi, b, link, why);
+	if (strcmp(path, "/api/alerts") == 0)
+		return api_alerts(srv, wsi, b, why);
 	if ((rc = id_in(path, "/api/clients/", "/points", id)) != 0) {
 		*why = "no such client";
 		return rc == 1 ? api_points(srv, wsi, id, stream, why) : 404;
@@ -278,6 +309,13 @@ error_body(struct jsonbuf *b, const char *path, int status, const char *why,
 	jsonbuf_clear(b);
 	if (why == NULL)
 		why = status_text(status);
+	if (status == 401 && why == READ_WHY &&
+	    strncmp(path, "/api/", 5) != 0) {
+		/* the same page whatever the path: nothing of a client */
+		*ctype = "text/html; charset=utf-8";
+		page_login(b, 0);
+		return;
+	}
 	if (strncmp(path, "/api/", 5) == 0) {
 		*ctype = "application/json";
 		api_error(b, why);
@@ -338,6 +376,12 @@ head(struct lws *wsi, struct http_session *hs, const char *path,
 	    (status == 401 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"www-authenticate:", (const unsigned char *)
 	    "Bearer", 6, &p, end)) ||
+	    (hs->location != NULL && lws_add_http_header_by_token(wsi,
+	    WSI_TOKEN_HTTP_LOCATION, (const unsigned char *)hs->location,
+	    (int)strlen(hs->location), &p, end)) ||
+	    (hs->cookie[0] != '\0' && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"set-cookie:", (const unsigned char *)
+	    hs->cookie, (int)strlen(hs->cookie), &p, end)) ||
 	    (hs->close && !hs->stream.on && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"connection:", (const unsigned char *)
 	    "close", 5, &p, end)) ||
@@ -346,6 +390,8 @@ head(struct lws *wsi, struct http_session *hs, const char *path,
 		return -1;
 	}
 	jsonbuf_free(link);
+	hs->location = NULL;
+	explicit_bzero(hs->cookie, sizeof(hs->cookie));
 	if (m == M_HEAD) {
 		/* the headers of GET, no body */
 		jsonbuf_free(&hs->body);
@@ -393,6 +439,120 @@ deleted_head(struct lws *wsi, struct http_session *hs)
 	return head(wsi, hs, path, M_DELETE, hs->status, ctype, &link);
 }
 
+/* Whether path is served without the read token: /healthz, the login
+ * page and the files it uses (/static/, the same for everyone), and a
+ * DELETE where --token-file or --admin-token-file guards it. */
+static int
+read_open(const struct server *srv, enum method m, const char *path)
+{
+	if (srv->cfg.read == NULL)
+		return 1;
+	if (m == M_DELETE)
+		return srv->cfg.token != NULL || srv->cfg.admin != NULL;
+	return strcmp(path, "/healthz") == 0 || strcmp(path, "/login") == 0 ||
+	    strncmp(path, "/static/", 8) == 0;
+}
+
+/* The value of the field name in the form body b (len bytes,
+ * application/x-www-form-urlencoded), decoded into out (size bytes);
+ * -1 when it is missing or longer. */
+static int
+form_field(const char *b, size_t len, const char *name, char *out,
+    size_t size)
+{
+	size_t nlen = strlen(name), i = 0, o = 0;
+	int hi, lo;
+
+	while (i < len) {
+		if (len - i > nlen && memcmp(b + i, name, nlen) == 0 &&
+		    b[i + nlen] == '=') {
+			for (i += nlen + 1; i < len && b[i] != '&'; i++) {
+				if (o + 1 >= size)
+					return -1;
+				if (b[i] == '+')
+					out[o++] = ' ';
+				else if (b[i] == '%' && i + 2 < len &&
+				    (hi = hexval(b[i + 1])) >= 0 &&
+				    (lo = hexval(b[i + 2])) >= 0) {
+					out[o++] = (char)(hi << 4 | lo);
+					i += 2;
+				} else
+					out[o++] = b[i];
+			}
+			out[o] = '\0';
+			return 0;
+		}
+		while (i < len && b[i] != '&')
+			i++;
+		i++;
+	}
+	return -1;
+}
+
+/* Answers the login form's POST once its body is read: with the read
+ * token, 303 to / with the read cookie; else 401 and the form again. */
+static int
+login_answer(struct server *srv, struct lws *wsi, struct http_session *hs)
+{
+	char token[PROTO_TOKEN_MAX + 2], value[READ_COOKIE_LEN + 1];
+	const char *ctype = "text/html; charset=utf-8";
+	struct jsonbuf link;
+	int status, ok;
+
+	hs->posting = 0;
+	ok = !hs->postbig && form_field(hs->post, hs->plen, "token", token,
+	    sizeof(token)) == 0 && read_equal(srv, token, strlen(token)) &&
+	    read_cookie(srv, value) == 0;
+	explicit_bzero(token, sizeof(token));
+	explicit_bzero(hs->post, sizeof(hs->post));
+	hs->plen = 0;
+	hs->body.headroom = LWS_PRE;
+	jsonbuf_clear(&hs->body);
+	hs->off = 0;
+	jsonbuf_init(&link, 0);
+	if (ok) {
+		status = 303;
+		hs->location = "/";
+		/* Secure under TLS: the browser sends it over https only */
+		snprintf(hs->cookie, sizeof(hs->cookie), "%s=%s; Path=/; "
+		    "HttpOnly; SameSite=Strict%s", READ_COOKIE, value,
+		    srv->cfg.tls_cert != NULL ? "; Secure" : "");
+		explicit_bzero(value, sizeof(value));
+		put_str(&hs->body, "<!DOCTYPE html>\n<p><a href=\"/\">"
+		    "all clients</a></p>\n");
+	} else {
+		srv->read_refused++;
+		status = 401;
+		page_login(&hs->body, 1);
+	}
+	if (hs->body.oom)
+		return -1;
+	return head(wsi, hs, "/login", M_POST, status, ctype, &link);
+}
+
+/* The login form's POST: its body is read by LWS_CALLBACK_HTTP_BODY and
+ * answered at its end; one without a length, or too long, is answered
+ * now (a wrong token) and its connection closed. */
+static int
+login_start(struct server *srv, struct lws *wsi, struct http_session *hs)
+{
+	char cl[32];
+	long n = -1;
+
+	hs->plen = 0;
+	hs->postbig = 0;
+	hs->posting = 1;
+	hs->close = 1;
+	if (lws_hdr_copy(wsi, cl, sizeof(cl),
+	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+		n = strtol(cl, NULL, 10);
+	if (n <= 0 || n > LOGIN_MAX) {
+		hs->postbig = 1;
+		return login_answer(srv, wsi, hs);
+	}
+	return 0;
+}
+
 static int
 respond(struct server *srv, struct lws *wsi, struct http_session *hs,
     const char *path)
@@ -414,13 +574,28 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	hs->close = m == M_OTHER || (m == M_DELETE &&
 	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
 	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0));
+	if (m == M_POST)
+		hs->close = 1;
 	if ((status = guard_host(srv, wsi, &why)) != 0)
 		hs->close = 1;
-	else if (m == M_OTHER || (m == M_DELETE && !deletable(path))) {
+	else if (m == M_POST && srv->cfg.read != NULL &&
+	    strcmp(path, "/login") == 0) {
+		jsonbuf_free(&link);
+		return login_start(srv, wsi, hs);
+	} else if (m == M_OTHER || m == M_POST || (m == M_DELETE &&
+	    !deletable(path))) {
 		status = 405;
 		hs->close = 1;
 		why = m == M_DELETE ? "DELETE is served for /api/clients/ID "
 		    "only" : "only GET, HEAD and DELETE are served";
+	} else if (!read_open(srv, m, path) && !read_authorized(srv, wsi)) {
+		srv->read_refused++;
+		status = 401;
+		why = READ_WHY;
+	} else if (srv->cfg.read != NULL && strcmp(path, "/login") == 0) {
+		ctype = "text/html; charset=utf-8";
+		page_login(&hs->body, 0);
+		status = 200;
 	} else
 		status = route(srv, wsi, m, path, &hs->body, &hs->stream,
 		    &hs->file, &link, &ctype, &why, subject, sizeof(subject),
@@ -524,8 +699,20 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		return respond(srv, wsi, hs, in != NULL ? in : "/");
 	case LWS_CALLBACK_HTTP_BODY:
-		return 0;	/* a body is never read: 405 */
+		/* read for the login form only; other bodies are never
+		 * read: 405 */
+		if (hs != NULL && hs->posting) {
+			if (len > sizeof(hs->post) - hs->plen)
+				hs->postbig = 1;
+			else {
+				memcpy(hs->post + hs->plen, in, len);
+				hs->plen += len;
+			}
+		}
+		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (hs != NULL && hs->posting)
+			return login_answer(srv, wsi, hs);
 		if (hs != NULL && (hs->body.mem != NULL || hs->stream.on ||
 		    hs->file.open))
 			lws_callback_on_writable(wsi);

@@ -3,6 +3,9 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <libwebsockets.h>
 
 #include "log.h"
 
@@ -31,6 +34,12 @@ logmsg(int level, const char *fmt, ...)
 void
 log_lws(int level, const char *line)
 {
-	(void)level;
+	if (strstr(line, "did not send a valid tls hello") != NULL) {
+		fprintf(stderr, "anomalyd: plain text on the TLS port, "
+		    "refused\n");
+		return;
+	}
+	if (level == LLL_NOTICE && verbosity < 2)
+		return;
 	fprintf(stderr, "anomalyd: lws: %s", line);
 }

@@ -13,7 +13,9 @@ void log_init(int verbose);
 void logmsg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* libwebsockets' log function: its line (which ends in a newline) on
- * stderr, prefixed "anomalyd: lws: ". */
+ * stderr, prefixed "anomalyd: lws: "; its notices only from -vv on, but
+ * for the one of a peer that speaks plain text to the TLS port, which is
+ * our line. */
 void log_lws(int level, const char *line);
 
 #endif

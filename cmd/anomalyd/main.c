@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
+#include "alert.h"
 #include "clients.h"
 #include "clock.h"
 #include "commit.h"
@@ -29,7 +32,9 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 #include "token.h"
+#include "webhook.h"
 #include "ws.h"
 
 #define SHUTDOWN_MS	1500	/* closing handshakes get this long */
@@ -43,11 +48,13 @@
 enum {
 	OPT_DETECTORS = 256, OPT_VOTE, OPT_ALERT, OPT_MAX_CLIENTS,
 	OPT_MAX_WINDOW, OPT_MAX_MESSAGE, OPT_MAX_BATCH, OPT_MAX_PENDING,
-	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_ADMIN_TOKEN_FILE, OPT_BATCH_ROWS,
+	OPT_HELLO_TIMEOUT, OPT_PING_TIMEOUT, OPT_TOKEN_FILE, OPT_ADMIN_TOKEN_FILE, OPT_READ_TOKEN_FILE, OPT_BATCH_ROWS,
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
 	OPT_RETAIN, OPT_RETAIN_POINTS,
+	OPT_TLS_CERT, OPT_TLS_KEY,
+	OPT_ON_ALERT, OPT_ON_ALERT_JOBS, OPT_ON_ALERT_TIMEOUT, OPT_WEBHOOK,
 	OPT_PARAM = 1000		/* + enum detect_param */
 };
 
@@ -93,8 +100,12 @@ static const struct option longopts[] = {
 	{ "hello-timeout",	required_argument, NULL, OPT_HELLO_TIMEOUT },
 	{ "ping-timeout",	required_argument, NULL, OPT_PING_TIMEOUT },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
+	{ "read-token-file",	required_argument, NULL,
+	    OPT_READ_TOKEN_FILE },
 	{ "admin-token-file",	required_argument, NULL,
 	    OPT_ADMIN_TOKEN_FILE },
+	{ "tls-cert",		required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key",		required_argument, NULL, OPT_TLS_KEY },
 	{ "batch-rows",		required_argument, NULL, OPT_BATCH_ROWS },
 	{ "batch-ms",		required_argument, NULL, OPT_BATCH_MS },
 	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
@@ -102,6 +113,11 @@ static const struct option longopts[] = {
 	{ "retain",		required_argument, NULL, OPT_RETAIN },
 	{ "retain-points",	required_argument, NULL, OPT_RETAIN_POINTS },
 	{ "www",		required_argument, NULL, OPT_WWW },
+	{ "on-alert",		required_argument, NULL, OPT_ON_ALERT },
+	{ "on-alert-jobs",	required_argument, NULL, OPT_ON_ALERT_JOBS },
+	{ "on-alert-timeout",	required_argument, NULL,
+	    OPT_ON_ALERT_TIMEOUT },
+	{ "webhook",		required_argument, NULL, OPT_WEBHOOK },
 	{ "param",		required_argument, NULL, 'p' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -129,9 +145,13 @@ usage(FILE *fp, int full)
 "                [--allow-origin ORIGIN]\n"
 "                [--hello-timeout S] [--ping-timeout S]\n"
 "                [--token-file FILE] [--admin-token-file FILE]\n"
+"                [--read-token-file FILE]\n"
+"                [--tls-cert FILE --tls-key FILE]\n"
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
 "                [--retain DURATION] [--retain-points N]\n"
+"                [--on-alert CMD] [--on-alert-jobs K] [--on-alert-timeout S]\n"
+"                [--webhook URL]\n"
 "       anomalyd -h | --help | --version\n");
 	if (!full)
 		return;
@@ -177,6 +197,13 @@ usage(FILE *fp, int full)
 "      --admin-token-file FILE\n"
 "                           the operator token: it may take over and claim\n"
 "                           any client id, and only it may DELETE a client\n"
+"      --read-token-file FILE\n"
+"                           require this token of every HTTP request but\n"
+"                           /healthz: Authorization: Bearer, or the cookie\n"
+"                           of the login page /login\n"
+"      --tls-cert FILE      serve wss:// and https:// only, with this PEM\n"
+"                           certificate chain (reread on SIGHUP)\n"
+"      --tls-key FILE       the PEM private key of --tls-cert\n"
 "      --batch-rows N       commit at most N rows at once (default 4096)\n"
 "      --batch-ms N         wait at most N ms to group a commit (default 5)\n"
 "      --snapshot-every N   save detector state every N points (default 4096)\n"
@@ -188,10 +215,23 @@ usage(FILE *fp, int full)
 "                           last snapshot stay, counters keep every point)\n"
 "      --www DIR            files of /static/ (default ../share/anomaly/www\n"
 "                           beside the program's directory)\n"
+"Alert delivery (once the alert's point is committed):\n"
+"      --on-alert CMD       run CMD with /bin/sh once per alert, the alert in\n"
+"                           its environment only: ANOMALY_CLIENT_ID, ANOMALY_N,\n"
+"                           ANOMALY_TIMESTAMP, ANOMALY_VALUE, ANOMALY_DETECTORS,\n"
+"                           ANOMALY_URL\n"
+"      --on-alert-jobs K    commands running at once (default 4; 1024 more\n"
+"                           wait, beyond that alerts are dropped and counted)\n"
+"      --on-alert-timeout S kill a command still running after S seconds\n"
+"                           (default 30)\n"
+"      --webhook URL        POST each alert as JSON to URL (http:// or https://),\n"
+"                           one at a time, retried with a backoff up to 5 s;\n"
+"                           beyond 4096 waiting, alerts are dropped and counted\n"
 "  -h, --help               this help\n"
 "      --version            the version\n"
 "\n"
-"Signals: INT, TERM, QUIT stop cleanly; HUP reloads (nothing yet); USR1 logs\n"
+"Signals: INT, TERM, QUIT stop cleanly; HUP rereads the token files and the\n"
+"TLS certificate (a file that cannot be used keeps the old one); USR1 logs\n"
 "a status line; USR2, ALRM, PIPE, XFSZ are ignored.\n"
 "Exit status: 0 stopped by a signal, 1 failure, 2 usage.\n");
 }
@@ -374,7 +414,7 @@ allow_origin(struct config *cfg, char *arg)
 	cfg->allow_origin = a;
 }
 
-/* Reads the token of --token-file or --admin-token-file (option, lib/token's
+/* Reads the token of a --*token-file (option, lib/token's
  * rule) into *token.  An unreadable file is a runtime failure (exit 1), an
  * unusable token a usage error (exit 2). */
 static void
@@ -395,7 +435,7 @@ options(struct config *cfg, int argc, char *argv[])
 {
 	char err[PROTO_ERR_MAX];
 	struct detect_settings t;
-	const char *token_file = NULL, *admin_file = NULL;
+	const char *token_file = NULL, *admin_file = NULL, *read_file = NULL;
 	int ch;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -418,6 +458,8 @@ options(struct config *cfg, int argc, char *argv[])
 	cfg->batch_us = 5 * 1000;
 	cfg->snapshot_every = 4096;
 	cfg->sync = STORE_SYNC_NORMAL;
+	cfg->on_alert_jobs = 4;
+	cfg->on_alert_timeout = 30;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":l:d:p:vh", longopts, NULL)) !=
@@ -490,6 +532,9 @@ options(struct config *cfg, int argc, char *argv[])
 		case OPT_TOKEN_FILE:
 			token_file = optarg;
 			break;
+		case OPT_READ_TOKEN_FILE:
+			read_file = optarg;
+			break;
 		case OPT_ADMIN_TOKEN_FILE:
 			admin_file = optarg;
 			break;
@@ -523,6 +568,30 @@ options(struct config *cfg, int argc, char *argv[])
 			break;
 		case OPT_WWW:
 			cfg->www = optarg;
+			break;
+		case OPT_TLS_CERT:
+			cfg->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			cfg->tls_key = optarg;
+			break;
+		case OPT_ON_ALERT:
+			if (alert_check(optarg, err, sizeof(err)) == -1)
+				bad("--on-alert: %s", err);
+			cfg->on_alert = optarg;
+			break;
+		case OPT_WEBHOOK:
+			if (webhook_check(optarg, err, sizeof(err)) == -1)
+				bad("--webhook: %s", err);
+			cfg->webhook = optarg;
+			break;
+		case OPT_ON_ALERT_JOBS:
+			cfg->on_alert_jobs = (unsigned)number("on-alert-jobs",
+			    optarg, 1, 1024, 0);
+			break;
+		case OPT_ON_ALERT_TIMEOUT:
+			cfg->on_alert_timeout = (unsigned)number(
+			    "on-alert-timeout", optarg, 1, 86400, 0);
 			break;
 		case 'p':
 			param_by_name(cfg, optarg);
@@ -558,12 +627,20 @@ options(struct config *cfg, int argc, char *argv[])
 	t.window = DETECT_WINDOW_MIN;
 	if (detect_settings_check(&t, err, sizeof(err)) == -1)
 		bad("%s", err);
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		bad("--tls-cert and --tls-key go together");
 	if (token_file != NULL)
 		read_token("--token-file", token_file, &cfg->token,
 		    &cfg->token_len);
 	if (admin_file != NULL)
 		read_token("--admin-token-file", admin_file, &cfg->admin,
 		    &cfg->admin_len);
+	if (read_file != NULL)
+		read_token("--read-token-file", read_file, &cfg->read,
+		    &cfg->read_len);
+	cfg->token_file = token_file;
+	cfg->admin_file = admin_file;
+	cfg->read_file = read_file;
 }
 
 /* Whether the listen address of cfg reaches this machine only. */
@@ -705,15 +782,49 @@ on_signal(int sig)
 	}
 }
 
-/* SIGHUP: rereads what may be reread while running.  Nothing is yet (the
- * token and the options are read at start); a later version hooks the
- * reloading of tokens and certificates here. */
+/* SIGHUP: rereads the token file of option (path, NULL when not given)
+ * into *token and *len.  A file that cannot be read, or holds no usable
+ * token, keeps the old token and logs why.  Connections stay: a session
+ * already let in stays in, the next hello or request sees the new
+ * token. */
+static void
+reload_token(const char *option, const char *path, char **token,
+    size_t *len)
+{
+	char e[512], *t;
+	size_t n;
+	int unreadable;
+
+	if (path == NULL)
+		return;
+	if ((t = token_read_file(path, &n, &unreadable, e, sizeof(e))) ==
+	    NULL) {
+		warnx("SIGHUP: %s: %s: keeping the old token", option, e);
+		return;
+	}
+	token_free(*token);
+	*token = t;
+	*len = n;
+	warnx("SIGHUP: %s: reread %s", option, path);
+}
+
+/* SIGHUP: rereads what may be reread while running: the token files.
+ * The other options are read at start only. */
 static void
 reload(struct server *srv)
 {
-	(void)srv;
-	warnx("SIGHUP: nothing to reload (the token and the options are "
-	    "read at start only)");
+	struct config *cfg = &srv->cfg;
+
+	tls_reload(srv);
+	if (cfg->token_file == NULL && cfg->admin_file == NULL &&
+	    cfg->read_file == NULL && cfg->tls_cert == NULL)
+		warnx("SIGHUP: no token file or certificate to reread");
+	reload_token("--token-file", cfg->token_file, &cfg->token,
+	    &cfg->token_len);
+	reload_token("--admin-token-file", cfg->admin_file, &cfg->admin,
+	    &cfg->admin_len);
+	reload_token("--read-token-file", cfg->read_file, &cfg->read,
+	    &cfg->read_len);
 }
 
 /* SIGUSR1: one line on stderr of what the server does. */
@@ -781,7 +892,7 @@ main(int argc, char *argv[])
 		.deleted = http_deleted,
 	};
 	static struct server srv;
-	struct lws_protocols protocols[3];
+	struct lws_protocols protocols[4];
 	struct lws_context_creation_info info;
 	lws_retry_bo_t retry;
 	struct sigaction sa;
@@ -804,8 +915,13 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&srv.kick);
 	LIST_INIT(&srv.http_waits);
 	srv.started_us = clock_mono_us();
+	if (RAND_bytes(srv.cookie_key, (int)sizeof(srv.cookie_key)) != 1)
+		errx(1, "no random bytes for the read cookie's key");
 	budget_init(&srv.budget, srv.cfg.max_memory);
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
+	if (srv.cfg.tls_cert != NULL && tls_check(srv.cfg.tls_cert,
+	    srv.cfg.tls_key, err, sizeof(err)) == -1)
+		errx(1, "%s", err);
 	if ((e = try_bind(&srv.cfg)) != 0)
 		errx(1, "%s: %s", srv.cfg.where, e == EADDRINUSE ?
 		    "address already in use" : strerror(e));
@@ -821,6 +937,8 @@ main(int argc, char *argv[])
 	    clients_init(&srv) == -1)
 		errx(1, "out of memory");
 	commit_init(&srv, &hooks);
+	if (alert_init(&srv) == -1 || webhook_init(&srv) == -1)
+		errx(1, "out of memory");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -836,12 +954,17 @@ main(int argc, char *argv[])
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGXFSZ, &sa, NULL);	/* a file size limit is a write error */
 
+	/* with TLS, lws's notices (log_lws() shows one of them below -vv) */
 	lws_set_log_level(srv.cfg.verbose >= 2 ? LLL_ERR | LLL_WARN |
 	    LLL_NOTICE : srv.cfg.verbose ? LLL_ERR | LLL_WARN : LLL_ERR,
 	    log_lws);
+	if (srv.cfg.tls_cert != NULL)
+		lws_set_log_level(srv.cfg.verbose >= 1 ? LLL_ERR | LLL_WARN |
+		    LLL_NOTICE : LLL_ERR | LLL_NOTICE, log_lws);
 	memset(protocols, 0, sizeof(protocols));
 	protocols[0] = http_protocol;
 	protocols[1] = ws_protocol;
+	protocols[2] = webhook_protocol;
 	memset(&retry, 0, sizeof(retry));
 	retry.secs_since_valid_ping = (uint16_t)(srv.cfg.ping_timeout > 30000 ?
 	    30000 : srv.cfg.ping_timeout);
@@ -866,6 +989,7 @@ main(int argc, char *argv[])
 	/* headers of up to 8 KiB, as most servers take; lws drops the
 	 * connection of a request over it (anomalyd(8) BUGS) */
 	info.max_http_header_data = 8192;
+	tls_setup(&srv, &info);
 	if (guard_init(&srv, loopback(&srv.cfg), info.fd_limit_per_thread) ==
 	    -1)
 		errx(1, "out of memory");
@@ -887,7 +1011,9 @@ main(int argc, char *argv[])
 		writer_retain(srv.wr, srv.cfg.retain_ms,
 		    srv.cfg.retain_points);
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, LWS_US_PER_SEC);
-	warnx("listening on %s, database %s", srv.cfg.where, srv.dbpath);
+	warnx("listening on %s%s, database %s", srv.cfg.where,
+	    srv.cfg.tls_cert != NULL ? " (TLS: wss:// and https:// only)" :
+	    "", srv.dbpath);
 
 	/*
 	 * The group commit of SPEC §4.  A pass of lws_service() reads what
@@ -958,11 +1084,14 @@ main(int argc, char *argv[])
 	commit_drain(&srv);
 	writer_quiet(srv.wr);		/* the context goes away */
 	rebuilder_quiet(srv.rb);
+	alert_quiet(&srv);
 	lws_context_destroy(srv.ctx);	/* the rest: snapshots, inactive */
 	commit_drain(&srv);
 	writer_free(srv.wr);
 	if (store_clients_deactivate(srv.st, err, sizeof(err)) == -1)
 		warnx("%s", err);
+	alert_free(&srv);
+	webhook_free(&srv);
 	clients_free(&srv);		/* before the jobs they point to */
 	rebuilder_free(srv.rb);
 	commit_free(&srv);
@@ -973,5 +1102,6 @@ main(int argc, char *argv[])
 	free(srv.cfg.allow_origin);
 	token_free(srv.cfg.token);
 	token_free(srv.cfg.admin);
+	token_free(srv.cfg.read);
 	return 0;
 }

@@ -4,10 +4,12 @@
 #include <inttypes.h>
 #include <stddef.h>
 
+#include "alert.h"
 #include "commit.h"
 #include "log.h"
 #include "metrics.h"
 #include "put.h"
+#include "webhook.h"
 
 static void
 metric(struct jsonbuf *b, const char *name, const char *type, const char *help)
@@ -20,6 +22,8 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 {
 	const struct commit_stats *cs = &srv->commits;
 	struct store_totals t;
+	struct alert_stats as;
+	struct webhook_stats ws;
 	size_t i;
 
 	(void)why;
@@ -41,6 +45,11 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	metric(b, "anomalyd_sessions", "gauge",
 	    "WebSocket connections open, with or without a hello.");
 	put_fmt(b, "anomalyd_sessions %zu\n", srv->nsessions);
+	metric(b, "anomalyd_read_refused_total", "counter", "HTTP requests "
+	    "refused for want of the read token (none or wrong), failed "
+	    "logins included.");
+	put_fmt(b, "anomalyd_read_refused_total %" PRIu64 "\n",
+	    srv->read_refused);
 	metric(b, "anomalyd_memory_bytes", "gauge", "Bytes of the "
 	    "--max-memory budget: used by detectors and messages, and max.");
 	put_fmt(b, "anomalyd_memory_bytes{kind=\"used\"} %zu\n"
@@ -64,5 +73,25 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	    cs->usec / 1e6);
 	put_fmt(b, "anomalyd_commit_duration_seconds_count %" PRIu64 "\n",
 	    cs->count);
+	alert_stats(srv, &as);
+	metric(b, "anomalyd_on_alert_total", "counter", "--on-alert "
+	    "commands by result: ok, failed (non-zero exit, signal, not "
+	    "started), timeout (killed), dropped (the queue was full).");
+	put_fmt(b, "anomalyd_on_alert_total{result=\"ok\"} %" PRIu64 "\n"
+	    "anomalyd_on_alert_total{result=\"failed\"} %" PRIu64 "\n"
+	    "anomalyd_on_alert_total{result=\"timeout\"} %" PRIu64 "\n"
+	    "anomalyd_on_alert_total{result=\"dropped\"} %" PRIu64 "\n",
+	    as.ok, as.failed, as.timeout, as.dropped);
+	webhook_stats(srv, &ws);
+	metric(b, "anomalyd_webhook_total", "counter", "--webhook "
+	    "requests by result: sent (2xx), failed (attempts, retried), "
+	    "dropped (alerts, the queue was full).");
+	put_fmt(b, "anomalyd_webhook_total{result=\"sent\"} %" PRIu64 "\n"
+	    "anomalyd_webhook_total{result=\"failed\"} %" PRIu64 "\n"
+	    "anomalyd_webhook_total{result=\"dropped\"} %" PRIu64 "\n",
+	    ws.sent, ws.failed, ws.dropped);
+	metric(b, "anomalyd_webhook_queued", "gauge",
+	    "Alerts waiting to be POSTed to --webhook.");
+	put_fmt(b, "anomalyd_webhook_queued %" PRIu64 "\n", ws.queued);
 	return 200;
 }

@@ -677,3 +677,20 @@ page_error(struct jsonbuf *b, int status, const char *title,
 	put_str(b, "</p>\n<p><a href=\"/\">&larr; all clients</a></p>\n");
 	page_tail(b, NULL, 0, NULL);
 }
+
+void
+page_login(struct jsonbuf *b, int failed)
+{
+	page_head(b, "log in", 6, "login");
+	put_str(b, "<h1>Log in</h1>\n");
+	if (failed)
+		put_str(b, "<p class=\"error\">That is not the read token."
+		    "</p>\n");
+	put_str(b, "<p>This server asks for its read token.</p>\n"
+	    "<form method=\"post\" action=\"/login\">\n"
+	    "<label for=\"token\">Read token</label>\n"
+	    "<input type=\"password\" id=\"token\" name=\"token\" "
+	    "autocomplete=\"current-password\" required autofocus>\n"
+	    "<button type=\"submit\">Log in</button>\n</form>\n");
+	page_tail(b, NULL, 0, NULL);
+}

@@ -33,5 +33,9 @@ int page_client(struct server *srv, struct lws *wsi, const char *id,
  * subject" when subject is not empty, else why. */
 void page_error(struct jsonbuf *b, int status, const char *title,
     const char *why, const char *subject);
+/* The login page of --read-token-file: a form that POSTs the read token
+ * to /login; with failed, it says that the last one was wrong.  The
+ * same page for every path, so it tells nothing of a client. */
+void page_login(struct jsonbuf *b, int failed);
 
 #endif

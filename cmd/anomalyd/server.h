@@ -14,10 +14,13 @@
  *   rebuild.c  the thread that rebuilds detectors from the database
  *   reply.c    a reply and the error that replaces it
  *   put.c      text, HTML, URLs and JSON into a buffer, for the pages
+ *   alert.c    --on-alert: a command per committed alert
+ *   webhook.c  --webhook: a JSON POST per committed alert
  *   commit.c   the group commit: the filling batch, the replies that wait
  *              for it, their release, the commit histogram
  *   clients.c  the registry of clients, their detectors, judging points
- *   auth.c     the --token-file and --admin-token-file tokens
+ *   auth.c     the --token-file, --admin-token-file and
+ *              --read-token-file tokens, the read cookie
  *   claim.c    who may use a client id: keys, claims, takeovers
  *              (anomaly(7) "Who may use a client_id")
  *   guard.c    limits per address, on handshakes and descriptors; the
@@ -26,6 +29,7 @@
  *   api.c, chart.c, pages.c, metrics.c   the JSON API, the SVG chart,
  *              the pages and /metrics (SPEC §5)
  *   http.c     HTTP routing and headers
+ *   tls.c      the certificate of --tls-cert, checked and reloaded
  *   main.c     options, the lws context, the service loop, signals
  * One thread, the event loop's, runs everything but the writer thread
  * and the rebuild thread; the loop never waits for SQLite (writer.h).
@@ -87,6 +91,18 @@ struct config {
 	size_t		 token_len;
 	char		*admin;		/* --admin-token-file's, or NULL */
 	size_t		 admin_len;
+	char		*read;		/* --read-token-file's, or NULL */
+	size_t		 read_len;
+	const char	*token_file;	/* the files, as given, reread on */
+	const char	*admin_file;	/* SIGHUP (main.c reload()); NULL: */
+	const char	*read_file;	/* not given */
+	const char	*tls_cert;	/* --tls-cert, NULL: plain text (a
+					 * cookie is Secure when set) */
+	const char	*tls_key;	/* --tls-key */
+	const char	*on_alert;	/* --on-alert's command, or NULL */
+	unsigned	 on_alert_jobs;	/* at most that many at once */
+	unsigned	 on_alert_timeout;	/* seconds */
+	const char	*webhook;	/* --webhook's URL, or NULL */
 };
 
 struct session;
@@ -211,6 +227,8 @@ struct commit_stats {
 struct commit_hooks;
 struct http_session;
 struct guard;
+struct alerts;
+struct webhook;
 
 struct server {
 	struct config	 cfg;
@@ -254,6 +272,13 @@ struct server {
 	size_t		 snap_bytes;	/* disconnect snapshots in the */
 	uint64_t	 snap_batch;	/* batch of this id (clients.c) */
 	uint64_t	 snap_skipped;	/* over the cap, since start */
+	unsigned char	 cookie_key[32];	/* random at start: the read
+					 * cookie is an HMAC of the read
+					 * token with it (auth.c) */
+	uint64_t	 read_refused;	/* HTTP requests refused for want of
+					 * the read token, since start */
+	struct alerts	*alerts;	/* --on-alert's (alert.c), or NULL */
+	struct webhook	*webhook;	/* --webhook's (webhook.c), or NULL */
 };
 
 #endif

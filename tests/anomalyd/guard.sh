@@ -10,7 +10,7 @@
 # open by a python3 helper (tests/anomalyd/guard.sh's hold), which says how
 # many it holds in a file.  ANOMALYD and WSRAW name the binaries.
 . tests/lib.sh
-csp="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+csp="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 holders=
 
 echo "1..16"

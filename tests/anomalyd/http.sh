@@ -9,7 +9,7 @@
 . tests/lib.sh
 www=$tmp/www
 # the Content-Security-Policy of every response
-csp="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+csp="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 # foreign_script: reads a page, says "foreign" when it holds a script tag
 # other than a /static/ file or the page's JSON data block, or an event

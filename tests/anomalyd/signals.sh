@@ -1,7 +1,8 @@
 #!/bin/sh
 # signals.sh: what each signal does to anomalyd (TAP).  INT, TERM and QUIT
 # stop it cleanly (commit, 1001 to the clients, all marked inactive, exit
-# 0); HUP logs that there is nothing to reload and goes on; USR1 logs a
+# 0); HUP, without a token file, logs that there is none to reread and goes
+# on (tests/anomalyd/readtoken.sh rereads them); USR1 logs a
 # status line and goes on; USR2, ALRM, PIPE and XFSZ are ignored.
 . tests/lib.sh
 
@@ -26,8 +27,8 @@ client=$!
 waitfor "$tmp/held" '"seq":1,'
 
 kill -HUP "$pid"
-waitfor "$tmp/log" 'SIGHUP: nothing to reload'
-ok $? "SIGHUP: logs that there is nothing to reload"
+waitfor "$tmp/log" 'SIGHUP: no token file or certificate to reread'
+ok $? "SIGHUP: without a token file, logs that there is none to reread"
 alive
 ok $? "SIGHUP: the server goes on"
 

@@ -12,6 +12,10 @@
  *   QUOTED   a client id with quotes and markup (put in the database)
  *   FEED     a command that sends one more hostile point to HOSTILE
  *   SPIKE    a command that sends STEADY one more point, an anomaly
+ * With LOGIN (tests/browser/login.sh: a server with --read-token-file,
+ * LOGIN its read token, STEADY one of its clients) it runs only the
+ * login test: the login page, its form, and the index live with the
+ * cookie.
  * Every wait polls a condition with a deadline; nothing sleeps blindly.
  */
 'use strict';
@@ -449,6 +453,39 @@ async function tests(b) {
 	console.log(`# browser tests took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/* --read-token-file: / is the login page; its form, given the token,
+ * leads to the index, whose script then polls the API with the cookie. */
+async function login(b) {
+	const p = await b.page();
+	await p.init(1280, 800);
+	await p.go(BASE + '/');
+	let v = await p.eval(`[document.body.getAttribute('data-page'),
+	    !!document.querySelector('form[action="/login"] input[name="token"]'),
+	    document.querySelectorAll('tbody tr').length]`);
+	ok(v[0] === 'login' && v[1] && v[2] === 0,
+	    'read token: / without it is the login form, no client shown', v);
+	await p.shot(`${env.SHOTS}/login-1280x800.png`);
+	await p.eval(`document.getElementById('token').value = ${J(env.LOGIN)},
+	    document.querySelector('form').submit(), true`);
+	v = await p.until(`document.body.getAttribute('data-page') === 'index' &&
+	    document.body.getAttribute('data-polls') >= 2 &&
+	    document.getElementById('live').textContent === 'live' &&
+	    Array.from(document.querySelectorAll('#active tbody tr, ' +
+	    '#inactive tbody tr')).map(r => r.cells[0].textContent)`, 10000);
+	const cookie = await p.eval('document.cookie');
+	ok(Array.isArray(v) && v.includes(env.STEADY) && cookie === '',
+	    'read token: the form logs in, the index lists the clients and ' +
+	    'its script polls the API with the cookie (HttpOnly: not in ' +
+	    'document.cookie)', { v, cookie });
+	await p.shot(`${env.SHOTS}/login-index-1280x800.png`);
+	/* the one 401 expected: / before logging in */
+	const other = problems.filter((e) => !(e.includes('status of 401') &&
+	    e.endsWith(` ${BASE}/`)));
+	ok(problems.length === 1 && other.length === 0 && dialogs.length === 0,
+	    'read token: no CSP violation, script error or dialog (the first ' +
+	    '/ is a 401)', problems.concat(dialogs));
+}
+
 (async () => {
 	const b = new Browser();
 	const guard = setTimeout(() => {
@@ -456,9 +493,9 @@ async function tests(b) {
 		b.proc.kill('SIGKILL');
 		process.exit(1);
 	}, 90000);
-	console.log('1..13');
+	console.log(env.LOGIN ? '1..3' : '1..13');
 	try {
-		await tests(b);
+		await (env.LOGIN ? login(b) : tests(b));
 	} catch (e) {
 		ok(false, 'browser tests ran to the end', e.stack);
 	}

@@ -4,10 +4,11 @@
  *
  * One thread, epoll, plain sockets and a minimal WebSocket client (RFC 6455:
  * the upgrade request, masked text frames out, unmasked frames in, pong to
- * ping).  libwebsockets' client is not used: this tool must open 10,000
- * connections and push several 100,000 points/s from one core while
- * anomalyd has the other, and it must measure each point's latency from the
- * write to the verdict without a library's buffering in between.
+ * ping; wsclient.h, shared with siege).  libwebsockets' client is not
+ * used: this tool must open 10,000 connections and push several 100,000
+ * points/s from one core while anomalyd has the other, and it must
+ * measure each point's latency from the write to the verdict without a
+ * library's buffering in between.
  *
  * Each client speaks protocol 2 (hello in the URL with version=2, waits for
  * ready, numbers its points from ready.last_seq + 1, sends batches) or, with
@@ -24,35 +25,26 @@
  * rate (verdicts/s), p50_ms, p99_ms, max_ms.  Exits 0 when every client got
  * a verdict for every point it sent, 1 otherwise, 2 on a usage error.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "wsclient.h"
 
 #define MAX_CONNECTING	256		/* handshakes under way at once */
-#define HIST_BUCKETS	2400		/* latency histogram: 1% steps */
 
 enum state { S_IDLE, S_CONNECTING, S_UPGRADE, S_READY, S_RUN, S_DONE,
 	S_CLOSED };
-
-struct buf {
-	char	*p;
-	size_t	 len, cap, off;		/* data is p[off..len) */
-};
 
 /* One message in flight: when it was written and how many points it held. */
 struct flight {
@@ -69,7 +61,7 @@ struct client {
 	uint32_t inflight;		/* points */
 	struct flight *fl;		/* ring of messages in flight */
 	uint32_t fl_cap, fl_head, fl_n;
-	struct buf in, out;
+	struct wsc_buf in, out;
 	uint32_t mask_state;
 	int	 want_out;		/* EPOLLOUT armed */
 	int	 warm_done;		/* its -W points are answered */
@@ -101,22 +93,12 @@ struct run {
 	uint32_t connecting, next_connect, finished;
 	double	 t_start, t_first, t_last;
 	uint64_t sent, verdicts, errors, closed;
-	uint64_t hist[HIST_BUCKETS];
-	double	 lat_max;
+	struct wsc_hist lat;
 	int	 stop_sending;
 	int	 warming;		/* sending the -W points */
 	uint32_t warmed;		/* clients done with them */
 	struct sockaddr_in addr;
 };
-
-static volatile sig_atomic_t got_signal;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	got_signal = 1;
-}
 
 static void
 usage(void)
@@ -127,37 +109,6 @@ usage(void)
 	    "               [-b BATCH] [-o] [-w WINDOW] [-W WARM] [-i PREFIX] "
 	    "[-r RATE] [-H SECONDS] [-T TIMEOUT] [-q]\n");
 	exit(2);
-}
-
-/* Appends len bytes to b, growing it; exits when memory runs out. */
-static void
-buf_add(struct buf *b, const void *p, size_t len)
-{
-	if (b->off > 0 && b->off == b->len)
-		b->off = b->len = 0;
-	if (b->len + len > b->cap) {
-		if (b->off > 0) {
-			memmove(b->p, b->p + b->off, b->len - b->off);
-			b->len -= b->off;
-			b->off = 0;
-		}
-		while (b->len + len > b->cap) {
-			b->cap = b->cap ? 2 * b->cap : 4096;
-			if ((b->p = realloc(b->p, b->cap)) == NULL) {
-				fprintf(stderr, "loadgen: out of memory\n");
-				exit(1);
-			}
-		}
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-}
-
-static void
-buf_free(struct buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
 }
 
 /* The value of point i: a seasonal, noisy series with rare spikes. */
@@ -175,46 +126,15 @@ point_value(uint64_t i, uint32_t who)
 static void
 ws_send(struct client *c, const char *p, size_t len)
 {
-	unsigned char h[14];
-	size_t hl = 0, i, start;
-	uint32_t m;
-
-	h[hl++] = 0x81;
-	if (len < 126)
-		h[hl++] = 0x80 | len;
-	else if (len < 65536) {
-		h[hl++] = 0x80 | 126;
-		h[hl++] = len >> 8;
-		h[hl++] = len & 0xff;
-	} else {
-		h[hl++] = 0x80 | 127;
-		for (i = 0; i < 8; i++)
-			h[hl++] = (uint64_t)len >> (56 - 8 * i) & 0xff;
-	}
-	c->mask_state = c->mask_state * 1664525u + 1013904223u;
-	m = c->mask_state;
-	memcpy(h + hl, &m, 4);
-	hl += 4;
-	buf_add(&c->out, h, hl);
-	start = c->out.len;
-	buf_add(&c->out, p, len);
-	for (i = 0; i < len; i++)
-		c->out.p[start + i] ^= h[hl - 4 + (i & 3)];
+	wsc_must(wsc_frame(&c->out, &c->mask_state, 0x1, 1, p, len));
 }
 
-/* Queues a control frame (close or pong) with payload p[0..len), len<126. */
+/* Queues a control frame (close or pong) with payload p[0..len), len<126,
+ * under a zero mask. */
 static void
 ws_control(struct client *c, int opcode, const unsigned char *p, size_t len)
 {
-	unsigned char f[4 + 4 + 125];
-	size_t i;
-
-	f[0] = 0x80 | opcode;
-	f[1] = 0x80 | len;
-	memset(f + 2, 0, 4);		/* a zero mask: the payload as is */
-	for (i = 0; i < len; i++)
-		f[6 + i] = p[i];
-	buf_add(&c->out, f, 6 + len);
+	wsc_must(wsc_frame(&c->out, NULL, opcode, 1, p, len));
 }
 
 static void
@@ -235,22 +155,8 @@ arm(struct run *r, struct client *c, int out)
 static int
 flush(struct run *r, struct client *c)
 {
-	ssize_t w;
-
-	while (c->out.off < c->out.len) {
-		w = send(c->fd, c->out.p + c->out.off, c->out.len - c->out.off,
-		    MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -1;
-		}
-		c->out.off += (size_t)w;
-	}
-	if (c->out.off == c->out.len)
-		c->out.off = c->out.len = 0;
+	if (wsc_flush(c->fd, &c->out) < 0)
+		return -1;
 	arm(r, c, c->out.len > 0);
 	return 0;
 }
@@ -295,7 +201,7 @@ static void
 pump(struct run *r, struct client *c)
 {
 	char msg[160], *body = NULL;
-	struct buf b = { 0 };
+	struct wsc_buf b = { 0 };
 	uint32_t k, m;
 	uint64_t limit;
 	double t;
@@ -320,7 +226,7 @@ pump(struct run *r, struct client *c)
 		}
 		b.len = b.off = 0;
 		if (!r->o.original)
-			buf_add(&b, "[", 1);
+			wsc_must(wsc_buf_add(&b, "[", 1));
 		for (k = 0; k < m; k++) {
 			uint64_t i = c->sent + k;
 			int len;
@@ -337,10 +243,10 @@ pump(struct run *r, struct client *c)
 				    (long long)c->next_seq++,
 				    (unsigned long long)(1600000000 + 60 * i),
 				    point_value(i, c->index));
-			buf_add(&b, msg, (size_t)len);
+			wsc_must(wsc_buf_add(&b, msg, (size_t)len));
 		}
 		if (!r->o.original)
-			buf_add(&b, "]", 1);
+			wsc_must(wsc_buf_add(&b, "]", 1));
 		body = b.p;
 		ws_send(c, body, b.len);
 		if (c->fl_n == c->fl_cap) {
@@ -365,7 +271,7 @@ pump(struct run *r, struct client *c)
 		c->inflight += m;
 		r->sent += m;
 	}
-	buf_free(&b);
+	wsc_buf_free(&b);
 	if (flush(r, c) == -1) {
 		finish(r, c, S_CLOSED);
 		return;
@@ -380,52 +286,6 @@ pump(struct run *r, struct client *c)
 	if (c->inflight == 0 && !c->throttled &&
 	    (r->stop_sending || (limit && c->sent >= limit)))
 		finish(r, c, S_DONE);
-}
-
-static void
-record(struct run *r, double lat, uint32_t points)
-{
-	double us = lat * 1e6;
-	int k = us < 1 ? 0 : (int)(log(us) * 100);
-
-	if (k >= HIST_BUCKETS)
-		k = HIST_BUCKETS - 1;
-	r->hist[k] += points;
-	if (lat > r->lat_max)
-		r->lat_max = lat;
-}
-
-/* The latency in ms below which a fraction q of the points were answered. */
-static double
-quantile(const struct run *r, double q)
-{
-	uint64_t total = 0, acc = 0;
-	int k;
-
-	for (k = 0; k < HIST_BUCKETS; k++)
-		total += r->hist[k];
-	if (total == 0)
-		return 0;
-	for (k = 0; k < HIST_BUCKETS; k++) {
-		acc += r->hist[k];
-		if (acc >= q * total)
-			return fmin(exp((k + 1) / 100.0) / 1000,
-			    r->lat_max * 1000);
-	}
-	return r->lat_max * 1000;
-}
-
-/* Counts occurrences of needle in p[0..len). */
-static uint32_t
-count(const char *p, size_t len, const char *needle)
-{
-	size_t nl = strlen(needle), i;
-	uint32_t n = 0;
-
-	for (i = 0; i + nl <= len; i++)
-		if (p[i] == needle[0] && memcmp(p + i, needle, nl) == 0)
-			n++;
-	return n;
 }
 
 /* Handles one text message from the server. */
@@ -469,8 +329,8 @@ on_message(struct run *r, struct client *c, const char *p, size_t len)
 	f = c->fl[c->fl_head];
 	c->fl_head = (c->fl_head + 1) % c->fl_cap;
 	c->fl_n--;
-	v = count(p, len, "\"anomaly\":");
-	e = count(p, len, "\"error\":");
+	v = wsc_count(p, len, "\"anomaly\":");
+	e = wsc_count(p, len, "\"error\":");
 	if (v + e != f.points) {
 		fprintf(stderr, "loadgen: client %u: %u replies for %u "
 		    "points: %.*s\n", c->index, v + e, f.points,
@@ -481,7 +341,7 @@ on_message(struct run *r, struct client *c, const char *p, size_t len)
 	if (e && !r->o.quiet)
 		fprintf(stderr, "loadgen: client %u: %.*s\n", c->index,
 		    (int)(len > 200 ? 200 : len), p);
-	record(r, t - f.t, v);
+	wsc_hist_add(&r->lat, t - f.t, v);
 	r->verdicts += v;
 	r->errors += e;
 	r->t_last = t;
@@ -495,38 +355,25 @@ static void
 on_frames(struct run *r, struct client *c)
 {
 	unsigned char *p;
-	size_t avail, hl, plen, k;
-	int op, fin;
+	struct wsc_head f;
+	size_t hl, plen;
+	int got;
 
 	for (;;) {
 		p = (unsigned char *)c->in.p + c->in.off;
-		avail = c->in.len - c->in.off;
-		if (avail < 2)
+		got = wsc_frame_head(p, c->in.len - c->in.off, &f);
+		if (got == 0)
 			break;
-		fin = p[0] & 0x80;
-		op = p[0] & 0x0f;
-		plen = p[1] & 0x7f;
-		hl = 2;
-		if (plen == 126) {
-			if (avail < 4)
-				break;
-			plen = (size_t)p[2] << 8 | p[3];
-			hl = 4;
-		} else if (plen == 127) {
-			if (avail < 10)
-				break;
-			for (plen = 0, k = 0; k < 8; k++)
-				plen = plen << 8 | p[2 + k];
-			hl = 10;
-		}
-		if (p[1] & 0x80) {		/* a masked frame from a server */
+		if (f.masked) {		/* a masked frame from a server */
 			fprintf(stderr, "loadgen: masked frame\n");
 			finish(r, c, S_CLOSED);
 			return;
 		}
-		if (avail < hl + plen)
+		if (got == 1)
 			break;
-		if (op == 0x8) {
+		hl = f.head;
+		plen = f.len;
+		if (f.op == 0x8) {
 			unsigned code = plen >= 2 ? p[hl] << 8 | p[hl + 1] : 0;
 
 			if (c->state != S_DONE)
@@ -537,17 +384,17 @@ on_frames(struct run *r, struct client *c)
 			finish(r, c, S_CLOSED);
 			return;
 		}
-		if (op == 0x9) {
+		if (f.op == 0x9) {
 			ws_control(c, 0xA, p + hl, plen);
 			c->in.off += hl + plen;
 			flush(r, c);
 			continue;
 		}
-		if (op == 0xA) {
+		if (f.op == 0xA) {
 			c->in.off += hl + plen;
 			continue;
 		}
-		if (!fin || op == 0) {
+		if (!f.fin || f.op == 0) {
 			fprintf(stderr, "loadgen: fragmented message\n");
 			finish(r, c, S_CLOSED);
 			return;
@@ -566,9 +413,8 @@ static void
 connect_client(struct run *r, struct client *c)
 {
 	struct epoll_event ev;
-	int one = 1;
 
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	c->fd = wsc_socket();
 	if (c->fd < 0) {
 		fprintf(stderr, "loadgen: socket: %s\n", strerror(errno));
 		c->state = S_CONNECTING;
@@ -576,11 +422,9 @@ connect_client(struct run *r, struct client *c)
 		finish(r, c, S_CLOSED);
 		return;
 	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->state = S_CONNECTING;
 	r->connecting++;
-	if (connect(c->fd, (struct sockaddr *)&r->addr, sizeof(r->addr)) < 0 &&
-	    errno != EINPROGRESS) {
+	if (wsc_connect(c->fd, &r->addr) < 0) {
 		fprintf(stderr, "loadgen: connect: %s\n", strerror(errno));
 		finish(r, c, S_CLOSED);
 		return;
@@ -595,20 +439,15 @@ connect_client(struct run *r, struct client *c)
 static void
 send_upgrade(struct run *r, struct client *c)
 {
-	char req[512];
-	int len;
+	char path[512];
 
 	if (r->o.original)
-		len = snprintf(req, sizeof(req), "GET /ws HTTP/1.1\r\n");
+		snprintf(path, sizeof(path), "/ws");
 	else
-		len = snprintf(req, sizeof(req),
-		    "GET /ws?client_id=%s%u&window=%u&version=2 HTTP/1.1\r\n",
-		    r->o.prefix, c->index, r->o.window);
-	len += snprintf(req + len, sizeof(req) - len,
-	    "Host: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-	    "Sec-WebSocket-Version: 13\r\n\r\n", r->o.host, r->o.port);
-	buf_add(&c->out, req, (size_t)len);
+		snprintf(path, sizeof(path),
+		    "/ws?client_id=%s%u&window=%u&version=2", r->o.prefix,
+		    c->index, r->o.window);
+	wsc_must(wsc_upgrade(&c->out, path, r->o.host, r->o.port));
 	c->state = S_UPGRADE;
 }
 
@@ -616,17 +455,15 @@ send_upgrade(struct run *r, struct client *c)
 static void
 on_upgrade(struct run *r, struct client *c)
 {
-	char *end, hello[128];
+	char hello[128];
 	size_t hl;
 	int len;
 
-	for (end = c->in.p + c->in.off; end + 4 <= c->in.p + c->in.len; end++)
-		if (memcmp(end, "\r\n\r\n", 4) == 0)
-			break;
-	if (end + 4 > c->in.p + c->in.len)
+	len = wsc_upgrade_reply(c->in.p + c->in.off, c->in.len - c->in.off,
+	    &hl);
+	if (len == 0)
 		return;
-	hl = (size_t)(end + 4 - (c->in.p + c->in.off));
-	if (hl < 12 || memcmp(c->in.p + c->in.off + 9, "101", 3) != 0) {
+	if (len < 0) {
 		fprintf(stderr, "loadgen: client %u: upgrade refused: %.*s\n",
 		    c->index, (int)(hl > 80 ? 80 : hl), c->in.p + c->in.off);
 		finish(r, c, S_CLOSED);
@@ -656,10 +493,8 @@ on_event(struct run *r, struct client *c, uint32_t events)
 	if (c->state == S_CLOSED)
 		return;
 	if (c->state == S_CONNECTING) {
-		int err = 0;
-		socklen_t el = sizeof(err);
+		int err = wsc_connect_error(c->fd);
 
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
 		if (err != 0) {
 			fprintf(stderr, "loadgen: connect: %s\n",
 			    strerror(err));
@@ -693,7 +528,7 @@ on_event(struct run *r, struct client *c, uint32_t events)
 			}
 			return;
 		}
-		buf_add(&c->in, tmp, (size_t)got);
+		wsc_must(wsc_buf_add(&c->in, tmp, (size_t)got));
 		if (c->state == S_UPGRADE)
 			on_upgrade(r, c);
 		else
@@ -703,21 +538,6 @@ on_event(struct run *r, struct client *c, uint32_t events)
 		if ((size_t)got < sizeof(tmp))
 			break;
 	}
-}
-
-static double
-number(const char *s, const char *what)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < 0) {
-		fprintf(stderr, "loadgen: bad %s: %s\n", what, s);
-		exit(2);
-	}
-	return v;
 }
 
 static void
@@ -731,23 +551,23 @@ parse_args(struct opts *o, int argc, char **argv)
 	while ((ch = getopt(argc, argv, "h:p:c:n:t:d:b:ow:W:i:r:H:T:q")) != -1) {
 		switch (ch) {
 		case 'h': o->host = optarg; break;
-		case 'p': o->port = (int)number(optarg, "port"); break;
-		case 'c': o->clients = (uint32_t)number(optarg, "clients");
+		case 'p': o->port = (int)wsc_arg(optarg, "port"); break;
+		case 'c': o->clients = (uint32_t)wsc_arg(optarg, "clients");
 			break;
-		case 'n': o->points = (uint64_t)number(optarg, "points");
+		case 'n': o->points = (uint64_t)wsc_arg(optarg, "points");
 			break;
-		case 't': o->seconds = number(optarg, "seconds"); break;
-		case 'd': o->depth = (uint32_t)number(optarg, "depth"); break;
-		case 'b': o->batch = (uint32_t)number(optarg, "batch"); break;
+		case 't': o->seconds = wsc_arg(optarg, "seconds"); break;
+		case 'd': o->depth = (uint32_t)wsc_arg(optarg, "depth"); break;
+		case 'b': o->batch = (uint32_t)wsc_arg(optarg, "batch"); break;
 		case 'o': o->original = 1; break;
-		case 'W': o->warm = (uint64_t)number(optarg, "warm points");
+		case 'W': o->warm = (uint64_t)wsc_arg(optarg, "warm points");
 			break;
-		case 'w': o->window = (uint32_t)number(optarg, "window");
+		case 'w': o->window = (uint32_t)wsc_arg(optarg, "window");
 			break;
 		case 'i': o->prefix = optarg; break;
-		case 'r': o->rate = number(optarg, "rate"); break;
-		case 'H': o->hold = number(optarg, "hold"); break;
-		case 'T': o->timeout = number(optarg, "timeout"); break;
+		case 'r': o->rate = wsc_arg(optarg, "rate"); break;
+		case 'H': o->hold = wsc_arg(optarg, "hold"); break;
+		case 'T': o->timeout = wsc_arg(optarg, "timeout"); break;
 		case 'q': o->quiet = 1; break;
 		default: usage();
 		}
@@ -769,27 +589,15 @@ main(int argc, char **argv)
 {
 	struct run *r;
 	struct epoll_event *evs;
-	struct rlimit rl;
 	uint32_t i;
 	int n, k, timed_out = 0;
 	double t, hold_end = 0;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return 1;
+	wsc_name("loadgen");
 	parse_args(&r->o, argc, argv);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	r->addr.sin_family = AF_INET;
-	r->addr.sin_port = htons((uint16_t)r->o.port);
-	if (inet_pton(AF_INET, r->o.host, &r->addr.sin_addr) != 1) {
-		fprintf(stderr, "loadgen: not an IPv4 address: %s\n", r->o.host);
-		return 2;
-	}
+	wsc_start(&r->addr, r->o.host, r->o.port);
 	r->c = calloc(r->o.clients, sizeof(*r->c));
 	evs = calloc(1024, sizeof(*evs));
 	if (r->c == NULL || evs == NULL || (r->ep = epoll_create1(0)) < 0) {
@@ -803,7 +611,7 @@ main(int argc, char **argv)
 	}
 	r->t_start = clock_mono_s();
 	r->t_first = 0;
-	while (!got_signal) {
+	while (!wsc_stopped()) {
 		t = clock_mono_s();
 		if (t - r->t_start > r->o.timeout) {
 			timed_out = 1;
@@ -825,8 +633,7 @@ main(int argc, char **argv)
 		if (r->warming && r->warmed == r->o.clients) {
 			r->warming = 0;
 			r->sent = r->verdicts = r->errors = 0;
-			memset(r->hist, 0, sizeof(r->hist));
-			r->lat_max = 0;
+			memset(&r->lat, 0, sizeof(r->lat));
 			r->t_first = r->t_last = clock_mono_s();
 			printf("measuring\n");
 			fflush(stdout);
@@ -870,7 +677,8 @@ main(int argc, char **argv)
 	    r->o.clients, (unsigned long long)r->sent,
 	    (unsigned long long)r->verdicts, (unsigned long long)r->errors,
 	    (unsigned long long)r->closed, t, t > 0 ? r->verdicts / t : 0,
-	    quantile(r, 0.5), quantile(r, 0.99), r->lat_max * 1000,
+	    wsc_hist_quantile(&r->lat, 0.5), wsc_hist_quantile(&r->lat, 0.99),
+	    r->lat.max * 1000,
 	    timed_out ? " timeout=1" : "");
 	for (i = 0; i < r->o.clients; i++) {
 		struct client *c = &r->c[i];
@@ -885,15 +693,15 @@ main(int argc, char **argv)
 			}
 			close(c->fd);
 		}
-		buf_free(&c->in);
-		buf_free(&c->out);
+		wsc_buf_free(&c->in);
+		wsc_buf_free(&c->out);
 		free(c->fl);
 	}
 	free(r->c);
 	free(evs);
 	close(r->ep);
-	n = timed_out || (got_signal && hold_end == 0) || r->closed > 0 || r->errors > 0 ||
-	    r->verdicts != r->sent;
+	n = timed_out || (wsc_stopped() && hold_end == 0) || r->closed > 0 ||
+	    r->errors > 0 || r->verdicts != r->sent;
 	free(r);
 	return n;
 }

@@ -3,8 +3,8 @@
  * measured through it (issue 16; tests/reliability/siege.sh, make soak
  * HOSTILE=1; not installed).
  *
- * One thread, poll(), plain sockets and a hand-rolled WebSocket client
- * (RFC 6455 as loadgen speaks it: the upgrade, masked frames out, unmasked
+ * One thread, poll(), plain sockets and loadgen's hand-rolled WebSocket
+ * client, wsclient.h (RFC 6455: the upgrade, masked frames out, unmasked
  * in).  For -t seconds it keeps open at once, each kind in its own number
  * of slots; a slot whose connection the server ends opens a new one after
  * a short pause, so that the pressure holds for the whole run:
@@ -48,16 +48,13 @@
  * run, 1 when the server could not be reached at all, 2 on a usage error.
  */
 #include <sys/socket.h>
-#include <sys/resource.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +63,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "wsclient.h"
 
-#define HIST_BUCKETS	2400		/* latency histogram: 1% steps */
 #define MAX_CODES	24		/* distinct endings counted per kind */
 #define MAX_TARGETS	8		/* -x ids */
 #define RETRY_S		0.1		/* a slot reopens after this */
@@ -103,11 +100,6 @@ enum state {
 	C_HOLD			/* connected, sending nothing */
 };
 
-struct buf {
-	char	*p;
-	size_t	 len, cap;
-};
-
 struct conn {
 	int	 fd;
 	enum kind kind;
@@ -115,8 +107,7 @@ struct conn {
 	uint32_t slot;
 	uint32_t serial;		/* connections this slot opened */
 	uint32_t mask;
-	struct buf in, out;
-	size_t	 out_off;
+	struct wsc_buf in, out;		/* in: from in.p, off unused */
 	double	 t_open, t_next;	/* opened; next action or reopening */
 	int	 variant;		/* takeover: 0 URL, 1 protocol 2;
 					 * read: 1 slow */
@@ -169,8 +160,7 @@ struct siege {
 	int	 stopping;
 	/* the stream */
 	uint64_t sent, received, errors, point_i;
-	uint64_t hist[HIST_BUCKETS];
-	double	 lat_max;
+	struct wsc_hist lat;
 	/* /healthz */
 	uint64_t probes, probes_failed;
 	double	 probe_max_ms;
@@ -182,15 +172,6 @@ struct siege {
 	uint64_t frags_sent;
 	double	 rss_max_kb, rss_first_kb, t_rss;
 };
-
-static volatile sig_atomic_t got_signal;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	got_signal = 1;
-}
 
 static void
 usage(void)
@@ -205,25 +186,9 @@ usage(void)
 	exit(2);
 }
 
-/* Appends len bytes to b; exits when memory runs out. */
-static void
-buf_add(struct buf *b, const void *p, size_t len)
-{
-	if (b->len + len > b->cap) {
-		while (b->len + len > b->cap)
-			b->cap = b->cap ? 2 * b->cap : 4096;
-		if ((b->p = realloc(b->p, b->cap)) == NULL) {
-			fprintf(stderr, "siege: out of memory\n");
-			exit(1);
-		}
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-}
-
 /* Drops the first n bytes of b. */
 static void
-buf_eat(struct buf *b, size_t n)
+buf_eat(struct wsc_buf *b, size_t n)
 {
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
@@ -233,29 +198,7 @@ buf_eat(struct buf *b, size_t n)
 static void
 ws_frame(struct conn *c, int op, int fin, const char *p, size_t len)
 {
-	unsigned char h[14];
-	size_t hl = 0, i, start;
-
-	h[hl++] = (unsigned char)((fin ? 0x80 : 0) | op);
-	if (len < 126)
-		h[hl++] = (unsigned char)(0x80 | len);
-	else if (len < 65536) {
-		h[hl++] = 0x80 | 126;
-		h[hl++] = (unsigned char)(len >> 8);
-		h[hl++] = len & 0xff;
-	} else {
-		h[hl++] = 0x80 | 127;
-		for (i = 0; i < 8; i++)
-			h[hl++] = (uint64_t)len >> (56 - 8 * i) & 0xff;
-	}
-	c->mask = c->mask * 1664525u + 1013904223u;
-	memcpy(h + hl, &c->mask, 4);
-	hl += 4;
-	buf_add(&c->out, h, hl);
-	start = c->out.len;
-	buf_add(&c->out, p, len);
-	for (i = 0; i < len; i++)
-		c->out.p[start + i] ^= h[hl - 4 + (i & 3)];
+	wsc_must(wsc_frame(&c->out, &c->mask, op, fin, p, len));
 }
 
 /* Counts one ending of a connection of c's kind (once per connection): a
@@ -291,7 +234,7 @@ drop(struct siege *s, struct conn *c, double pause)
 	c->fd = -1;
 	c->st = C_WAIT;
 	c->in.len = 0;
-	c->out.len = c->out_off = 0;
+	c->out.len = c->out.off = 0;
 	c->t_next = clock_mono_s() + pause;
 	if (c->kind == K_STREAM && c->inflight) {
 		c->inflight = 0;	/* its verdict is lost */
@@ -315,11 +258,9 @@ end(struct siege *s, struct conn *c, int code)
 static void
 open_conn(struct siege *s, struct conn *c)
 {
-	int one = 1;
-
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	c->fd = wsc_socket();
 	c->counted = 0;
-	c->in.len = c->out.len = c->out_off = 0;
+	c->in.len = c->out.len = c->out.off = 0;
 	c->status = 0;
 	c->body = c->clen = 0;
 	c->chunked = c->head_done = 0;
@@ -331,7 +272,6 @@ open_conn(struct siege *s, struct conn *c)
 		drop(s, c, 1);
 		return;
 	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (c->kind == K_READ && c->variant) {
 		int rcv = 4096;
 
@@ -347,8 +287,7 @@ open_conn(struct siege *s, struct conn *c)
 	s->ks[c->kind].opened++;
 	if (c->kind == K_TAKE)
 		s->take_tried++;
-	if (connect(c->fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0 &&
-	    errno != EINPROGRESS) {
+	if (wsc_connect(c->fd, &s->addr) < 0) {
 		s->ks[c->kind].failed_connect++;
 		drop(s, c, RETRY_S);
 		return;
@@ -377,7 +316,7 @@ send_request(struct siege *s, struct conn *c)
 		len = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\n"
 		    "Host: %s:%d\r\nConnection: close\r\n\r\n", path,
 		    s->o.host, s->o.port);
-		buf_add(&c->out, req, (size_t)len);
+		wsc_must(wsc_buf_add(&c->out, req, (size_t)len));
 		c->st = C_HTTP;
 		return;
 	case K_FRAG:
@@ -399,11 +338,7 @@ send_request(struct siege *s, struct conn *c)
 		snprintf(path, sizeof(path), "/ws");
 		break;
 	}
-	len = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%d\r\n"
-	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-	    "Sec-WebSocket-Version: 13\r\n\r\n", path, s->o.host, s->o.port);
-	buf_add(&c->out, req, (size_t)len);
+	wsc_must(wsc_upgrade(&c->out, path, s->o.host, s->o.port));
 	c->st = C_UPGRADE;
 }
 
@@ -435,12 +370,12 @@ stream_send(struct siege *s, struct conn *c)
 static void
 inrange_send(struct siege *s, struct conn *c)
 {
-	struct buf b = { 0 };
+	struct wsc_buf b = { 0 };
 	char msg[128];
 	uint32_t k;
 	int len;
 
-	buf_add(&b, "[", 1);
+	wsc_must(wsc_buf_add(&b, "[", 1));
 	for (k = 0; k < s->o.inrange_batch; k++) {
 		int64_t q = c->next_seq++;
 
@@ -448,9 +383,9 @@ inrange_send(struct siege *s, struct conn *c)
 		    "\"timestamp\":%lld,\"value\":%.3f}", k ? "," : "",
 		    (long long)q, (long long)(1600000000 + 60 * q),
 		    point_value((uint64_t)q));
-		buf_add(&b, msg, (size_t)len);
+		wsc_must(wsc_buf_add(&b, msg, (size_t)len));
 	}
-	buf_add(&b, "]", 1);
+	wsc_must(wsc_buf_add(&b, "]", 1));
 	ws_frame(c, 1, 1, b.p, b.len);
 	free(b.p);
 	c->inflight++;
@@ -511,57 +446,12 @@ ready_last_seq(const char *p, size_t len)
 	return atoll(q + 1);
 }
 
-static void
-record(struct siege *s, double lat)
-{
-	double us = lat * 1e6;
-	int k = us < 1 ? 0 : (int)(log(us) * 100);
-
-	if (k >= HIST_BUCKETS)
-		k = HIST_BUCKETS - 1;
-	s->hist[k]++;
-	if (lat > s->lat_max)
-		s->lat_max = lat;
-}
-
-/* The latency in ms below which a fraction q of the verdicts came. */
-static double
-quantile(const struct siege *s, double q)
-{
-	uint64_t total = 0, acc = 0;
-	int k;
-
-	for (k = 0; k < HIST_BUCKETS; k++)
-		total += s->hist[k];
-	if (total == 0)
-		return 0;
-	for (k = 0; k < HIST_BUCKETS; k++) {
-		acc += s->hist[k];
-		if (acc >= q * total)
-			return fmin(exp((k + 1) / 100.0) / 1000,
-			    s->lat_max * 1000);
-	}
-	return s->lat_max * 1000;
-}
-
-/* Whether p[0..len) holds needle. */
-static int
-contains(const char *p, size_t len, const char *needle)
-{
-	size_t nl = strlen(needle), i;
-
-	for (i = 0; i + nl <= len; i++)
-		if (p[i] == needle[0] && memcmp(p + i, needle, nl) == 0)
-			return 1;
-	return 0;
-}
-
 /* One text message from the server to c. */
 static void
 on_text(struct siege *s, struct conn *c, const char *p, size_t len)
 {
-	int ready = contains(p, len, "\"ready\"");
-	int verdict = contains(p, len, "\"anomaly\"");
+	int ready = wsc_count(p, len, "\"ready\"") > 0;
+	int verdict = wsc_count(p, len, "\"anomaly\"") > 0;
 
 	switch (c->kind) {
 	case K_HEAVY:
@@ -627,7 +517,8 @@ on_text(struct siege *s, struct conn *c, const char *p, size_t len)
 			c->inflight = 0;
 			if (verdict) {
 				s->received++;
-				record(s, clock_mono_s() - c->t_sent);
+				wsc_hist_add(&s->lat,
+				    clock_mono_s() - c->t_sent, 1);
 			} else {
 				s->errors++;
 				if (s->o.verbose)
@@ -646,33 +537,17 @@ static int
 on_frames(struct siege *s, struct conn *c)
 {
 	unsigned char *p;
-	size_t avail, hl, plen, k, used = 0;
-	int op;
+	struct wsc_head f;
+	size_t hl, plen, used = 0;
 
 	for (;;) {
 		p = (unsigned char *)c->in.p + used;
-		avail = c->in.len - used;
-		if (avail < 2)
+		if (wsc_frame_head(p, c->in.len - used, &f) < 2)
 			break;
-		op = p[0] & 0x0f;
-		plen = p[1] & 0x7f;
-		hl = 2;
-		if (plen == 126) {
-			if (avail < 4)
-				break;
-			plen = (size_t)p[2] << 8 | p[3];
-			hl = 4;
-		} else if (plen == 127) {
-			if (avail < 10)
-				break;
-			for (plen = 0, k = 0; k < 8; k++)
-				plen = plen << 8 | p[2 + k];
-			hl = 10;
-		}
-		if (avail < hl + plen)
-			break;
+		hl = f.head;
+		plen = f.len;
 		used += hl + plen;
-		if (op == 0x8) {
+		if (f.op == 0x8) {
 			int code = plen >= 2 ? p[hl] << 8 | p[hl + 1] : 1005;
 
 			if (c->kind == K_STREAM && code == 4002)
@@ -684,12 +559,12 @@ on_frames(struct siege *s, struct conn *c)
 			end(s, c, code);
 			return -1;
 		}
-		if (op == 0x9) {
+		if (f.op == 0x9) {
 			if (c->kind != K_BARE)
 				ws_frame(c, 0xA, 1, (char *)p + hl, plen);
 			continue;
 		}
-		if (op == 0x1)
+		if (f.op == 0x1)
 			on_text(s, c, (char *)p + hl, plen);
 		if (c->fd < 0)
 			return -1;
@@ -722,7 +597,7 @@ http_head(struct conn *c)
 	const char *v;
 	size_t hl;
 
-	buf_add(&c->in, "", 1);		/* a terminator for the search */
+	wsc_must(wsc_buf_add(&c->in, "", 1));	/* ends the search */
 	c->in.len--;
 	if ((e = strstr(c->in.p, "\r\n\r\n")) == NULL)
 		return 0;
@@ -795,7 +670,7 @@ http_body(struct conn *c, const char *p, size_t n)
 
 	c->body += n;
 	if (c->kind == K_HEALTH && c->in.len < 16)
-		buf_add(&c->in, p, n < 16 ? n : 16);
+		wsc_must(wsc_buf_add(&c->in, p, n < 16 ? n : 16));
 	if (n >= 5)
 		memcpy(c->tail, p + n - 5, 5);
 	else
@@ -835,12 +710,12 @@ on_readable(struct siege *s, struct conn *c)
 		}
 		if (c->kind == K_IDLE) {
 			if (c->in.len < 64)
-				buf_add(&c->in, tmp, (size_t)got);
+				wsc_must(wsc_buf_add(&c->in, tmp, (size_t)got));
 			continue;
 		}
 		if (c->st == C_HTTP) {
 			if (!c->head_done) {
-				buf_add(&c->in, tmp, (size_t)got);
+				wsc_must(wsc_buf_add(&c->in, tmp, (size_t)got));
 				if (!http_head(c))
 					continue;
 				/* what followed the head is body */
@@ -862,20 +737,22 @@ on_readable(struct siege *s, struct conn *c)
 				return;
 			}
 		} else {
-			buf_add(&c->in, tmp, (size_t)got);
+			wsc_must(wsc_buf_add(&c->in, tmp, (size_t)got));
 			if (c->st == C_UPGRADE) {
-				char *e;
+				size_t hl;
+				int up;
 
-				buf_add(&c->in, "", 1);
+				/* a terminator for atoi */
+				wsc_must(wsc_buf_add(&c->in, "", 1));
 				c->in.len--;
-				if ((e = strstr(c->in.p, "\r\n\r\n")) == NULL)
+				up = wsc_upgrade_reply(c->in.p, c->in.len, &hl);
+				if (up == 0)
 					continue;
-				if (c->in.len < 12 ||
-				    memcmp(c->in.p + 9, "101", 3) != 0) {
+				if (up < 0) {
 					end(s, c, -atoi(c->in.p + 9));
 					return;
 				}
-				buf_eat(&c->in, (size_t)(e + 4 - c->in.p));
+				buf_eat(&c->in, hl);
 				on_open(s, c);
 			}
 			if (on_frames(s, c) < 0)
@@ -894,23 +771,7 @@ on_readable(struct siege *s, struct conn *c)
 static int
 flush(struct conn *c)
 {
-	ssize_t w;
-
-	while (c->out_off < c->out.len) {
-		w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
-		    MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -1;
-		}
-		c->out_off += (size_t)w;
-	}
-	if (c->out_off == c->out.len)
-		c->out_off = c->out.len = 0;
-	return 0;
+	return wsc_flush(c->fd, &c->out);
 }
 
 /* The timed actions of c: reopening, pacing, giving up on a probe. */
@@ -981,21 +842,6 @@ rss_kb(long pid)
 	return kb;
 }
 
-static double
-number(const char *v, const char *what)
-{
-	char *e;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &e);
-	if (errno || e == v || *e || d < 0) {
-		fprintf(stderr, "siege: bad %s: %s\n", what, v);
-		exit(2);
-	}
-	return d;
-}
-
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
@@ -1014,33 +860,33 @@ parse_args(struct opts *o, int argc, char **argv)
 	    "h:p:t:P:a:H:X:L:Y:y:b:U:I:F:f:R:r:K:x:s:S:w:v")) != -1) {
 		switch (ch) {
 		case 'h': o->host = optarg; break;
-		case 'p': o->port = (int)number(optarg, "port"); break;
-		case 't': o->seconds = number(optarg, "seconds"); break;
-		case 'P': o->pid = (long)number(optarg, "pid"); break;
-		case 'a': o->naddr = (uint32_t)number(optarg, "addresses");
+		case 'p': o->port = (int)wsc_arg(optarg, "port"); break;
+		case 't': o->seconds = wsc_arg(optarg, "seconds"); break;
+		case 'P': o->pid = (long)wsc_arg(optarg, "pid"); break;
+		case 'a': o->naddr = (uint32_t)wsc_arg(optarg, "addresses");
 			break;
-		case 'H': o->n[K_HEAVY] = (uint32_t)number(optarg, "count");
+		case 'H': o->n[K_HEAVY] = (uint32_t)wsc_arg(optarg, "count");
 			break;
 		case 'X': o->heavy_params = optarg; break;
-		case 'L': o->n[K_INRANGE] = (uint32_t)number(optarg, "count");
+		case 'L': o->n[K_INRANGE] = (uint32_t)wsc_arg(optarg, "count");
 			break;
 		case 'Y': o->inrange_params = optarg; break;
-		case 'y': o->inrange_window = (uint32_t)number(optarg,
+		case 'y': o->inrange_window = (uint32_t)wsc_arg(optarg,
 			    "window"); break;
-		case 'b': o->inrange_batch = (uint32_t)number(optarg,
+		case 'b': o->inrange_batch = (uint32_t)wsc_arg(optarg,
 			    "batch"); break;
-		case 'U': o->n[K_BARE] = (uint32_t)number(optarg, "count");
+		case 'U': o->n[K_BARE] = (uint32_t)wsc_arg(optarg, "count");
 			break;
-		case 'I': o->n[K_IDLE] = (uint32_t)number(optarg, "count");
+		case 'I': o->n[K_IDLE] = (uint32_t)wsc_arg(optarg, "count");
 			break;
-		case 'F': o->n[K_FRAG] = (uint32_t)number(optarg, "count");
+		case 'F': o->n[K_FRAG] = (uint32_t)wsc_arg(optarg, "count");
 			break;
-		case 'f': o->frag_bytes = (size_t)number(optarg, "bytes");
+		case 'f': o->frag_bytes = (size_t)wsc_arg(optarg, "bytes");
 			break;
-		case 'R': o->n[K_READ] = (uint32_t)number(optarg, "count");
+		case 'R': o->n[K_READ] = (uint32_t)wsc_arg(optarg, "count");
 			break;
 		case 'r': o->read_id = optarg; break;
-		case 'K': o->n[K_TAKE] = (uint32_t)number(optarg, "count");
+		case 'K': o->n[K_TAKE] = (uint32_t)wsc_arg(optarg, "count");
 			break;
 		case 'x':
 			if (o->ntargets == MAX_TARGETS)
@@ -1048,8 +894,8 @@ parse_args(struct opts *o, int argc, char **argv)
 			o->targets[o->ntargets++] = optarg;
 			break;
 		case 's': o->stream_id = optarg; break;
-		case 'S': o->stream_rate = number(optarg, "rate"); break;
-		case 'w': o->stream_window = (uint32_t)number(optarg,
+		case 'S': o->stream_rate = wsc_arg(optarg, "rate"); break;
+		case 'w': o->stream_window = (uint32_t)wsc_arg(optarg,
 			    "window"); break;
 		case 'v': o->verbose = 1; break;
 		default: usage();
@@ -1096,8 +942,8 @@ report(const struct siege *s)
 	    "stream_errors %llu\n", (unsigned long long)s->sent,
 	    (unsigned long long)s->received, (unsigned long long)s->errors);
 	printf("latency_p50_ms %.3f\nlatency_p99_ms %.3f\n"
-	    "latency_max_ms %.3f\n", quantile(s, 0.5), quantile(s, 0.99),
-	    s->lat_max * 1000);
+	    "latency_max_ms %.3f\n", wsc_hist_quantile(&s->lat, 0.5),
+	    wsc_hist_quantile(&s->lat, 0.99), s->lat.max * 1000);
 	printf("stream_connects %llu\n",
 	    (unsigned long long)s->ks[K_STREAM].opened);
 	print_codes(s, K_STREAM);
@@ -1139,27 +985,15 @@ int
 main(int argc, char **argv)
 {
 	struct siege *s;
-	struct rlimit rl;
 	uint32_t i, k, n, t;
 	double now, r;
 	int reached = 0, started = 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return 1;
+	wsc_name("siege");
 	parse_args(&s->o, argc, argv);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	s->addr.sin_family = AF_INET;
-	s->addr.sin_port = htons((uint16_t)s->o.port);
-	if (inet_pton(AF_INET, s->o.host, &s->addr.sin_addr) != 1) {
-		fprintf(stderr, "siege: not an IPv4 address: %s\n", s->o.host);
-		return 2;
-	}
+	wsc_start(&s->addr, s->o.host, s->o.port);
 	for (k = 0; k < KINDS; k++)
 		s->nc += s->o.n[k];
 	s->c = calloc(s->nc, sizeof(*s->c));
@@ -1202,7 +1036,7 @@ main(int argc, char **argv)
 	s->t_rss = 0;
 	for (;;) {
 		now = clock_mono_s();
-		if (!s->stopping && (now >= s->t_end || got_signal)) {
+		if (!s->stopping && (now >= s->t_end || wsc_stopped())) {
 			s->stopping = 1;
 			for (i = 0; i < s->nc; i++)
 				if (s->c[i].kind != K_STREAM ||
@@ -1217,7 +1051,7 @@ main(int argc, char **argv)
 				    s->c[i].inflight && s->c[i].fd >= 0)
 					busy = 1;
 			if (!busy || now >= s->t_end + VICTIM_GRACE_S ||
-			    got_signal > 1)
+			    wsc_stopped() > 1)
 				break;
 		}
 		/* the hostile load starts once the stream is ready (its id
@@ -1250,7 +1084,7 @@ main(int argc, char **argv)
 			on_time(s, c, now);
 			if (c->fd < 0)
 				continue;
-			if (c->st == C_CONNECTING || c->out.len > c->out_off)
+			if (c->st == C_CONNECTING || c->out.len > c->out.off)
 				ev |= POLLOUT;
 			if (c->st != C_CONNECTING && !(c->kind == K_READ &&
 			    c->variant && now < c->t_next))
@@ -1271,12 +1105,7 @@ main(int argc, char **argv)
 			if (re == 0 || c->fd != s->pfd[i].fd)
 				continue;
 			if (c->st == C_CONNECTING) {
-				int e = 0;
-				socklen_t el = sizeof(e);
-
-				getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e,
-				    &el);
-				if (e != 0) {
+				if (wsc_connect_error(c->fd) != 0) {
 					s->ks[c->kind].failed_connect++;
 					if (c->kind == K_HEALTH)
 						http_done(s, c, 0);
@@ -1298,7 +1127,7 @@ main(int argc, char **argv)
 			}
 			if (re & (POLLIN | POLLHUP | POLLERR))
 				on_readable(s, c);
-			if (c->fd >= 0 && c->out.len > c->out_off &&
+			if (c->fd >= 0 && c->out.len > c->out.off &&
 			    flush(c) < 0)
 				end(s, c, END_EOF);
 		}
