@@ -852,6 +852,7 @@ static void
 sweep(lws_sorted_usec_list_t *sul)
 {
 	struct server *srv = lws_container_of(sul, struct server, sweep);
+	uint64_t pruned, failed;
 	char why[256];
 
 	if (!srv->stopping) {
@@ -859,6 +860,16 @@ sweep(lws_sorted_usec_list_t *sul)
 		if (!srv->gone && store_file_check(srv->st, why,
 		    sizeof(why)) == -1)
 			commit_db_gone(srv, why);
+		writer_prune_stats(srv->wr, &pruned, &failed, why,
+		    sizeof(why));
+		if (failed > srv->prune_logged) {
+			/* once a second at most */
+			logmsg(0, "pruning: %s (%" PRIu64 " step%s failed "
+			    "since start; nothing of it was deleted, tried "
+			    "again a second later)", why, failed,
+			    failed == 1 ? "" : "s");
+			srv->prune_logged = failed;
+		}
 	}
 	lws_sul_schedule(srv->ctx, 0, &srv->sweep, sweep,
 	    srv->stopping ? 50 * LWS_US_PER_MS : LWS_US_PER_SEC);

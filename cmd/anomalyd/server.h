@@ -272,6 +272,8 @@ struct server {
 	size_t		 snap_bytes;	/* disconnect snapshots in the */
 	uint64_t	 snap_batch;	/* batch of this id (clients.c) */
 	uint64_t	 snap_skipped;	/* over the cap, since start */
+	uint64_t	 prune_logged;	/* pruning steps failed, up to the
+					 * last one the sweep logged */
 	unsigned char	 cookie_key[32];	/* random at start: the read
 					 * cookie is an HMAC of the read
 					 * token with it (auth.c) */

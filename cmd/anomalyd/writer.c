@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,10 @@ struct writer {
 	struct store	*st;
 	pthread_t	 thread;
 	pthread_mutex_t	 mu;
+	pthread_mutex_t	 store_mu;	/* held while st is used: by the
+					 * writer for a batch or a pruning
+					 * step, by the loop (trylock only)
+					 * for a batch it commits inline */
 	pthread_cond_t	 work;		/* job or stop was set */
 	pthread_cond_t	 done_cv;	/* done was set */
 	struct batch	*job;		/* handed over, not started */
@@ -32,7 +37,9 @@ struct writer {
 	int64_t		 prune_due_us;	/* monotonic us of the next step */
 	int64_t		 pass_deleted;	/* points deleted in this pass */
 	_Atomic uint64_t pruned;	/* points deleted since start */
-	char		 prune_why[256];	/* the last failure */
+	uint64_t	 prune_failed;	/* steps failed since start, and */
+	char		 prune_why[256];	/* the last failure's message:
+						 * both under mu */
 };
 
 /* Rows a pruning step deletes at most, in one transaction: a few ms of
@@ -176,11 +183,16 @@ prune_step(struct writer *w)
 {
 	int64_t deleted = 0, now = clock_mono_us();
 	int wrapped = 0;
+	char why[256];
 
 	w->rt.before_ms = w->retain_ms > 0 ? clock_wall_ms() - w->retain_ms :
 	    0;
-	if (store_prune(w->st, &w->rt, PRUNE_ROWS, &deleted, &wrapped,
-	    w->prune_why, sizeof(w->prune_why)) == -1) {
+	if (store_prune(w->st, &w->rt, PRUNE_ROWS, &deleted, &wrapped, why,
+	    sizeof(why)) == -1) {
+		pthread_mutex_lock(&w->mu);
+		w->prune_failed++;
+		snprintf(w->prune_why, sizeof(w->prune_why), "%s", why);
+		pthread_mutex_unlock(&w->mu);
 		w->prune_due_us = now + PRUNE_IDLE_US;
 		return;
 	}
@@ -236,14 +248,18 @@ writer_main(void *arg)
 			break;		/* stop, nothing left */
 		if (w->job == NULL) {
 			pthread_mutex_unlock(&w->mu);
+			pthread_mutex_lock(&w->store_mu);
 			prune_step(w);
+			pthread_mutex_unlock(&w->store_mu);
 			pthread_mutex_lock(&w->mu);
 			continue;
 		}
 		b = w->job;
 		w->job = NULL;
 		pthread_mutex_unlock(&w->mu);
+		pthread_mutex_lock(&w->store_mu);
 		batch_run(w->st, b);
+		pthread_mutex_unlock(&w->store_mu);
 		pthread_mutex_lock(&w->mu);
 		w->done = b;
 		pthread_cond_signal(&w->done_cv);
@@ -270,6 +286,7 @@ writer_new(struct store *st, void (*wake)(void *), void *arg, char *err,
 	w->wake = wake;
 	w->arg = arg;
 	pthread_mutex_init(&w->mu, NULL);
+	pthread_mutex_init(&w->store_mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done_cv, NULL);
 	/* signals go to the loop's thread, whose poll(2) they end */
@@ -282,6 +299,7 @@ writer_new(struct store *st, void (*wake)(void *), void *arg, char *err,
 		    strerror(rc));
 		pthread_cond_destroy(&w->done_cv);
 		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->store_mu);
 		pthread_mutex_destroy(&w->mu);
 		free(w);
 		return NULL;
@@ -302,6 +320,7 @@ writer_free(struct writer *w)
 	pthread_join(w->thread, NULL);
 	pthread_cond_destroy(&w->done_cv);
 	pthread_cond_destroy(&w->work);
+	pthread_mutex_destroy(&w->store_mu);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 }
@@ -318,10 +337,15 @@ writer_retain(struct writer *w, int64_t retain_ms, int64_t keep_points)
 	pthread_mutex_unlock(&w->mu);
 }
 
-uint64_t
-writer_pruned(const struct writer *w)
+void
+writer_prune_stats(struct writer *w, uint64_t *pruned, uint64_t *failed,
+    char *why, size_t whylen)
 {
-	return w->pruned;
+	*pruned = w->pruned;
+	pthread_mutex_lock(&w->mu);
+	*failed = w->prune_failed;
+	snprintf(why, whylen, "%s", w->prune_why);
+	pthread_mutex_unlock(&w->mu);
 }
 
 void
@@ -330,6 +354,20 @@ writer_quiet(struct writer *w)
 	pthread_mutex_lock(&w->mu);
 	w->wake = NULL;
 	pthread_mutex_unlock(&w->mu);
+}
+
+int
+writer_store_try(struct writer *w)
+{
+	if (w->flying != NULL)
+		return 0;
+	return pthread_mutex_trylock(&w->store_mu) == 0;
+}
+
+void
+writer_store_release(struct writer *w)
+{
+	pthread_mutex_unlock(&w->store_mu);
 }
 
 int
