@@ -321,7 +321,7 @@ commit_flush(struct server *srv)
 	batch_run(srv->st, b);
 	store_busy_wait(srv->st, -1);
 	busy = b->failed && store_busy(srv->st);
-	writer_store_release(srv->wr);
+	writer_store_release(srv->wr, b->failed ? 0 : b->points);
 	if (busy) {
 		/* locked by another process: nothing of it is stored; the
 		 * writer tries again, and waits */

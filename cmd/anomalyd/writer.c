@@ -36,6 +36,10 @@ struct writer {
 	struct store_retain rt;
 	int64_t		 prune_due_us;	/* monotonic us of the next step */
 	int64_t		 pass_deleted;	/* points deleted in this pass */
+	int64_t		 owed;		/* points committed and not yet
+					 * matched by as many deleted, and */
+	int64_t		 batch_us;	/* monotonic us of the last commit
+					 * of points: both under store_mu */
 	_Atomic uint64_t pruned;	/* points deleted since start */
 	uint64_t	 prune_failed;	/* steps failed since start, and */
 	char		 prune_why[256];	/* the last failure's message:
@@ -43,8 +47,18 @@ struct writer {
 };
 
 /* Rows a pruning step deletes at most, in one transaction: a few ms of
- * the writer thread, between two batches. */
+ * the writer thread when no point arrives, and a ms or so while points
+ * arrive (the longest a batch waits for a step). */
 #define PRUNE_ROWS	2000
+#define PRUNE_ROWS_BUSY	500
+/* While points arrive (a batch in the last PRUNE_BUSY_US), pruning keeps
+ * pace with them (a step at once while fewer points were deleted than
+ * committed, PRUNE_OWED_MAX at most) and beyond that, to catch up on a
+ * backlog, rests PRUNE_REST times as long as each step took: a tenth of
+ * the writer's time, which it shares with the loop on a small machine. */
+#define PRUNE_BUSY_US	1000000
+#define PRUNE_OWED_MAX	100000
+#define PRUNE_REST	9
 /* How long the writer waits after a pass over every client found nothing
  * to prune, or after a step failed. */
 #define PRUNE_IDLE_US	1000000
@@ -175,20 +189,22 @@ out:
 }
 
 /* Runs one pruning step (store_prune()) and sets when the next one is
- * due: at once while there is more to delete, after PRUNE_IDLE_US when a
+ * due: at once while there is more to delete and no point arrives, or
+ * while fewer points were deleted than arrived; else after a rest of
+ * PRUNE_REST times the step (see PRUNE_REST); after PRUNE_IDLE_US when a
  * whole pass deleted nothing or the step failed (nothing of it is then
  * deleted, what is stored stays). */
 static void
 prune_step(struct writer *w)
 {
-	int64_t deleted = 0, now = clock_mono_us();
-	int wrapped = 0;
+	int64_t deleted = 0, now = clock_mono_us(), took;
+	int wrapped = 0, busy = now - w->batch_us < PRUNE_BUSY_US;
 	char why[256];
 
 	w->rt.before_ms = w->retain_ms > 0 ? clock_wall_ms() - w->retain_ms :
 	    0;
-	if (store_prune(w->st, &w->rt, PRUNE_ROWS, &deleted, &wrapped, why,
-	    sizeof(why)) == -1) {
+	if (store_prune(w->st, &w->rt, busy ? PRUNE_ROWS_BUSY : PRUNE_ROWS,
+	    &deleted, &wrapped, why, sizeof(why)) == -1) {
 		pthread_mutex_lock(&w->mu);
 		w->prune_failed++;
 		snprintf(w->prune_why, sizeof(w->prune_why), "%s", why);
@@ -198,7 +214,10 @@ prune_step(struct writer *w)
 	}
 	w->pruned += (uint64_t)deleted;
 	w->pass_deleted += deleted;
-	w->prune_due_us = now;
+	w->owed = w->owed > deleted ? w->owed - deleted : 0;
+	took = clock_mono_us() - now;
+	w->prune_due_us = busy && w->owed == 0 ? now + took +
+	    PRUNE_REST * took : now;
 	if (wrapped) {
 		if (w->pass_deleted == 0)
 			w->prune_due_us = now + PRUNE_IDLE_US;
@@ -259,7 +278,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		pthread_mutex_lock(&w->store_mu);
 		batch_run(w->st, b);
-		pthread_mutex_unlock(&w->store_mu);
+		writer_store_release(w, b->failed ? 0 : b->points);
 		pthread_mutex_lock(&w->mu);
 		w->done = b;
 		pthread_cond_signal(&w->done_cv);
@@ -365,8 +384,14 @@ writer_store_try(struct writer *w)
 }
 
 void
-writer_store_release(struct writer *w)
+writer_store_release(struct writer *w, size_t points)
 {
+	if (points > 0) {
+		w->batch_us = clock_mono_us();
+		w->owed += (int64_t)points;
+		if (w->owed > PRUNE_OWED_MAX)
+			w->owed = PRUNE_OWED_MAX;
+	}
 	pthread_mutex_unlock(&w->store_mu);
 }
 

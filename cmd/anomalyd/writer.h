@@ -122,8 +122,9 @@ void writer_quiet(struct writer *w);
  * caller uses it until writer_store_release()), 0 at once otherwise.
  * The loop commits a batch inline only so. */
 int writer_store_try(struct writer *w);
-/* Gives back the store writer_store_try() took. */
-void writer_store_release(struct writer *w);
+/* Gives back the store writer_store_try() took, having committed that
+ * many points with it (pruning keeps pace with them). */
+void writer_store_release(struct writer *w, size_t points);
 /* Whether a batch is in flight.  Only the loop calls the writer_*
  * functions. */
 int writer_busy(const struct writer *w);
