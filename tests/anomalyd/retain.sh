@@ -2,7 +2,8 @@
 # retain.sh: --retain and --retain-points (anomalyd(8)), TAP.  Pruning
 # drops old points but never those after a client's last snapshot (what a
 # restart replays): the counters keep every point, the API says which
-# range is stored, a restart after pruning judges the next points as a run
+# range is stored, a hello with other settings is refused (4001) before
+# they are stored, a restart after pruning judges the next points as a run
 # that was never pruned nor stopped, the file stops growing, a v3
 # database is migrated to incremental auto-vacuum, and a bad value is a
 # usage error.  Waits are on conditions with deadlines.
@@ -11,7 +12,7 @@ send=${SEND:-build/anomaly-send}
 keep_port=1
 opts="--snapshot-every 97 --batch-ms 2"
 
-echo "1..14"
+echo "1..17"
 
 # usage errors
 for a in "--retain 5x" "--retain x" "--retain 0" "--retain-points 0" \
@@ -77,6 +78,18 @@ ok $? "/api/clients/c1 says the stored range starts at n 2951"
 out=$(http_get "http://127.0.0.1:$port/clients/c1")
 printf '%s' "$out" | grep -q "stored from n = 2951"
 ok $? "the client page says which points are stored"
+
+# other settings would replay the whole history: refused at the hello,
+# before they are stored, so that the stored ones still work
+"$send" --no-log -i c1 -w 200 -u "ws://127.0.0.1:$port/ws" "$tmp/h2.csv" \
+    >/dev/null 2>"$tmp/err"
+rc=$?
+out=$(cat "$tmp/err")
+[ $rc -eq 1 ] && grep -q 'closed by the server with 4001 (URL: settings differ from the stored ones and points before n = 2951 were pruned' "$tmp/err"
+ok $? "a hello with another window after pruning: 4001 naming why, anomaly-send stops"
+out=$(sql "SELECT window, points FROM clients WHERE client_id = 'c1'")
+[ "$out" = "100|3000" ] && grep -q 'client c1: hello from .* with other settings refused: its points before n = 2951 were pruned' "$tmp/log"
+ok $? "the stored settings and points stay as they were, the log says why ($out)"
 stop
 
 # restart (with retention), the second half: the verdicts equal the
@@ -108,6 +121,19 @@ s=$?
 out=$(sql "SELECT count(*) = 4000 - (SELECT n FROM client_state) FROM points")
 [ $s -eq 0 ] && [ "$out" = 1 ]
 ok $? "--retain 1s drops what arrived over a second ago, up to the snapshot"
+stop
+
+# a snapshot that cannot be used (here one of another format, as after an
+# upgrade that changed it) needs the pruned history: the hello is refused
+# for good (4001, no retry), and nothing is stored
+sql "UPDATE client_state SET format = format + 1000"
+start $opts
+sendf "$tmp/h2.csv"
+rc=$?
+out=$(cat "$tmp/err")
+[ $rc -eq 1 ] && grep -q 'closed by the server with 4001 (its snapshot cannot be used and points before n = [0-9]* were pruned: delete the client)' "$tmp/err" &&
+    [ "$(sql "SELECT points FROM clients")" = 4000 ]
+ok $? "a snapshot that cannot be used after pruning: 4001 naming why, nothing stored"
 stop
 
 # the file stops growing: 3 rounds of 30000 points with --retain-points 100

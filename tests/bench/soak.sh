@@ -99,6 +99,9 @@ fi
 out=$(grep -v '^measuring$' "$tmp/out")
 alive=1
 kill -0 "$pid" 2>/dev/null || alive=0
+pruned=$(http_get "http://127.0.0.1:$port/metrics" 2>/dev/null |
+    sed -n 's/^anomalyd_\(points_pruned\|prune_failures\)_total //p' |
+    tr '\n' ' ')
 stop
 fail=0
 [ $lst -eq 0 ] && [ $alive -eq 1 ] || fail=1
@@ -148,6 +151,9 @@ printf '%-40s %s, %s, %s bytes at %s, %s, %s s\n' \
     cut -d' ' -f2)" "${mid#* }" "$(tail -n 1 "$tmp/dbsz" | cut -d' ' -f2)" \
     0 "${mid%% *}" "$(tail -n 1 "$tmp/dbsz" | cut -d' ' -f1)"
 printf '%-40s %s\n' "database samples (s bytes)" "$(tr '\n' ',' <"$tmp/dbsz")"
+set -- $pruned
+printf '%-40s %s points, %s failed steps\n' "pruned (--retain, --retain-points)" \
+    "${1:-0}" "${2:-0}"
 if [ -n "$hostile" ]; then
 	printf '%-40s %s\n' "hostile load (siege)" "$hload"
 	printf '%-40s %s of %s, p50 %s ms, p99 %s ms, max %s ms\n' \
