@@ -53,7 +53,8 @@ struct writer {
 #define PRUNE_ROWS_BUSY	500
 /* While points arrive (a batch in the last PRUNE_BUSY_US), pruning keeps
  * pace with them (a step at once while fewer points were deleted than
- * committed, PRUNE_OWED_MAX at most) and beyond that, to catch up on a
+ * committed, PRUNE_OWED_MAX at most, even between two batches when one
+ * already waits) and beyond that, to catch up on a
  * backlog, rests PRUNE_REST times as long as each step took: a tenth of
  * the writer's time, which it shares with the loop on a small machine. */
 #define PRUNE_BUSY_US	1000000
@@ -188,6 +189,20 @@ out:
 	b->usec = d > 0 ? (uint64_t)d : 0;
 }
 
+/* Counts that many points committed, for pruning to keep pace with
+ * (store_mu held).  Returns whether pruning owes a step's worth. */
+static int
+committed(struct writer *w, size_t points)
+{
+	if (points > 0) {
+		w->batch_us = clock_mono_us();
+		w->owed += (int64_t)points;
+		if (w->owed > PRUNE_OWED_MAX)
+			w->owed = PRUNE_OWED_MAX;
+	}
+	return w->owed >= PRUNE_ROWS_BUSY;
+}
+
 /* Runs one pruning step (store_prune()) and sets when the next one is
  * due: at once while there is more to delete and no point arrives, or
  * while fewer points were deleted than arrived; else after a rest of
@@ -250,10 +265,14 @@ writer_main(void *arg)
 {
 	struct writer *w = arg;
 	struct batch *b;
+	int owe = 0;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		/* a batch first; a pruning step only while none waits */
+		/* a batch first; a pruning step only while none waits, or
+		 * between two batches while pruning owes many points to
+		 * those committed (else a writer that always has a batch
+		 * waiting would never prune) */
 		while (w->job == NULL && !w->stop) {
 			if (!w->retain) {
 				pthread_cond_wait(&w->work, &w->mu);
@@ -265,7 +284,9 @@ writer_main(void *arg)
 		}
 		if (w->job == NULL && w->stop)
 			break;		/* stop, nothing left */
-		if (w->job == NULL) {
+		if (w->job == NULL || (owe && w->retain && !w->stop &&
+		    clock_mono_us() >= w->prune_due_us)) {
+			owe = 0;
 			pthread_mutex_unlock(&w->mu);
 			pthread_mutex_lock(&w->store_mu);
 			prune_step(w);
@@ -278,7 +299,8 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		pthread_mutex_lock(&w->store_mu);
 		batch_run(w->st, b);
-		writer_store_release(w, b->failed ? 0 : b->points);
+		owe = committed(w, b->failed ? 0 : b->points);
+		pthread_mutex_unlock(&w->store_mu);
 		pthread_mutex_lock(&w->mu);
 		w->done = b;
 		pthread_cond_signal(&w->done_cv);
@@ -386,12 +408,7 @@ writer_store_try(struct writer *w)
 void
 writer_store_release(struct writer *w, size_t points)
 {
-	if (points > 0) {
-		w->batch_us = clock_mono_us();
-		w->owed += (int64_t)points;
-		if (w->owed > PRUNE_OWED_MAX)
-			w->owed = PRUNE_OWED_MAX;
-	}
+	committed(w, points);
 	pthread_mutex_unlock(&w->store_mu);
 }
 
