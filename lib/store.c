@@ -1833,7 +1833,7 @@ store_prune(struct store *st, const struct store_retain *r, int64_t limit,
 	};
 	sqlite3_stmt *s[4] = { NULL, NULL, NULL, NULL };
 	char id[STORE_ID_MAX + 1];
-	int64_t points, snap, oldest, hi, keep_hi;
+	int64_t points, snap, oldest, hi, keep_hi, d, visits;
 	size_t i;
 	int rc = -1;
 
@@ -1853,50 +1853,57 @@ store_prune(struct store *st, const struct store_retain *r, int64_t limit,
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		goto dberr;
-	/* the client: the same one while it may have more, else the next */
-	sqlite3_bind_text(s[0], 1, st->prune_at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s[0], 2, st->prune_stay);
-	st->prune_stay = 0;
-	rc = sqlite3_step(s[0]);
-	if (rc == SQLITE_DONE) {
-		/* past the last client: the next call starts again */
-		st->prune_at[0] = '\0';
-		*wrapped = 1;
-		rc = 0;
-		goto done;
+	/* clients in turn, until limit points are deleted or limit / 8 + 1
+	 * clients were looked at: a client with little to delete each time
+	 * (many clients, each a few points a second) costs a few reads,
+	 * not a transaction */
+	for (visits = limit / 8 + 1; visits > 0 && *deleted < limit;
+	    visits--) {
+		/* the same client while it may have more, else the next */
+		sqlite3_bind_text(s[0], 1, st->prune_at, -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int(s[0], 2, st->prune_stay);
+		st->prune_stay = 0;
+		rc = sqlite3_step(s[0]);
+		if (rc == SQLITE_DONE) {
+			/* past the last client: the next call starts again */
+			sqlite3_reset(s[0]);
+			st->prune_at[0] = '\0';
+			*wrapped = 1;
+			break;
+		}
+		if (rc != SQLITE_ROW)
+			goto dberr_tx;
+		snprintf(id, sizeof(id), "%s",
+		    (const char *)sqlite3_column_text(s[0], 0));
+		points = sqlite3_column_int64(s[0], 1);
+		sqlite3_reset(s[0]);
+		snprintf(st->prune_at, sizeof(st->prune_at), "%s", id);
+		/* never what a rebuild replays: the points after the
+		 * snapshot (all of them when there is none) */
+		if (prune_int(st, s[1], id, 0, &snap, err, errlen) == -1 ||
+		    prune_int(st, s[2], id, 0, &oldest, err, errlen) == -1)
+			goto fail_tx;
+		if (oldest < 1 || snap < oldest)
+			continue;
+		hi = oldest + (limit - *deleted) - 1;
+		if (hi > snap)
+			hi = snap;
+		keep_hi = r->keep_points > 0 ? points - r->keep_points : 0;
+		sqlite3_bind_text(s[3], 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s[3], 2, oldest);
+		sqlite3_bind_int64(s[3], 3, hi);
+		sqlite3_bind_int64(s[3], 4, keep_hi);
+		sqlite3_bind_int64(s[3], 5, r->before_ms > 0 ? r->before_ms :
+		    INT64_MIN);
+		if (sqlite3_step(s[3]) != SQLITE_DONE)
+			goto dberr_tx;
+		d = sqlite3_changes64(st->db);
+		sqlite3_reset(s[3]);
+		*deleted += d;
+		/* a full window deleted: this client may have more */
+		st->prune_stay = d == hi - oldest + 1 && hi < snap;
 	}
-	if (rc != SQLITE_ROW)
-		goto dberr_tx;
-	snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(s[0],
-	    0));
-	points = sqlite3_column_int64(s[0], 1);
-	sqlite3_reset(s[0]);
-	snprintf(st->prune_at, sizeof(st->prune_at), "%s", id);
-	/* never what a rebuild replays: the points after the snapshot (all
-	 * of them when there is none) */
-	if (prune_int(st, s[1], id, 0, &snap, err, errlen) == -1 ||
-	    prune_int(st, s[2], id, 0, &oldest, err, errlen) == -1)
-		goto fail_tx;
-	rc = 0;
-	if (oldest < 1 || snap < oldest)
-		goto done;
-	hi = oldest + limit - 1;
-	if (hi > snap)
-		hi = snap;
-	keep_hi = r->keep_points > 0 ? points - r->keep_points : 0;
-	sqlite3_bind_text(s[3], 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s[3], 2, oldest);
-	sqlite3_bind_int64(s[3], 3, hi);
-	sqlite3_bind_int64(s[3], 4, keep_hi);
-	sqlite3_bind_int64(s[3], 5, r->before_ms > 0 ? r->before_ms :
-	    INT64_MIN);
-	if (sqlite3_step(s[3]) != SQLITE_DONE)
-		goto dberr_tx;
-	*deleted = sqlite3_changes64(st->db);
-	sqlite3_reset(s[3]);
-	/* a full window deleted: this client may have more */
-	st->prune_stay = *deleted == hi - oldest + 1 && hi < snap;
-done:
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto dberr_tx;
 	if (*deleted > 0 && sqlite3_exec(st->db, "PRAGMA incremental_vacuum("

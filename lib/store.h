@@ -337,8 +337,8 @@ struct store_retain {
 };
 
 /* One small step of pruning, in a transaction of its own (none may be
- * open): deletes at most limit points of one client that r drops, never a
- * point after the client's snapshot (a rebuild replays those; a client
+ * open): deletes at most limit points that r drops, of at most limit / 8
+ * + 1 clients, never a point after a client's snapshot (a rebuild replays those; a client
  * without a snapshot keeps all), then gives up to 256 free pages back to
  * the file system (incremental vacuum).  The clients' counters (points,
  * anomalies, alerts) do not move.  Successive calls go round the clients
