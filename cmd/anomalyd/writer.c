@@ -55,11 +55,11 @@ struct writer {
  * pace with them (a step at once while fewer points were deleted than
  * committed, PRUNE_OWED_MAX at most, even between two batches when one
  * already waits) and beyond that, to catch up on a
- * backlog, rests PRUNE_REST times as long as each step took: a tenth of
+ * backlog, rests PRUNE_REST times as long as each step took: a twentieth of
  * the writer's time, which it shares with the loop on a small machine. */
 #define PRUNE_BUSY_US	1000000
 #define PRUNE_OWED_MAX	100000
-#define PRUNE_REST	9
+#define PRUNE_REST	19
 /* How long the writer waits after a pass over every client found nothing
  * to prune, or after a step failed. */
 #define PRUNE_IDLE_US	1000000
