@@ -16,9 +16,10 @@
 
 /* A batch of at most this many operations found with the writer idle at
  * the end of a pass is committed on the loop itself, if the database is
- * free at once and the writer is not pruning (writer_store_try()): a lone send-and-wait client's point then costs no handoff
- * to the writer thread and back.  If another process holds the database,
- * the batch goes to the writer, which waits for it; the loop never does. */
+ * free at once and the writer is not pruning (writer_store_try()): a lone
+ * send-and-wait client's point then costs no handoff to the writer thread
+ * and back.  If another process holds the database, or a pruning step
+ * runs, the batch goes to the writer; the loop never waits. */
 #define INLINE_OPS	2
 
 const uint64_t commit_le[COMMIT_BUCKETS] = {
