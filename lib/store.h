@@ -338,10 +338,10 @@ struct store_retain {
 
 /* One small step of pruning, in a transaction of its own (none may be
  * open): deletes at most limit points that r drops, of at most limit / 8
- * + 1 clients, never a point after a client's snapshot (a rebuild replays those; a client
- * without a snapshot keeps all), then gives up to 256 free pages back to
- * the file system (incremental vacuum).  The clients' counters (points,
- * anomalies, alerts) do not move.  Successive calls go round the clients
+ * + 1 clients, never a point after a client's snapshot (a rebuild replays
+ * those; a client without a snapshot keeps all), then gives up to 256 free
+ * pages back to the file system (incremental vacuum).  The clients'
+ * counters (points, anomalies, alerts) do not move.  Successive calls go round the clients
  * in order of client_id, staying on one while it may have more; *wrapped
  * is set when a call found no client after the last one (the next starts
  * again from the first).  Sets *deleted.  Returns 0, or -1 with a message
