@@ -108,9 +108,9 @@ _anomaly()
 		    --max-memory --max-handshakes --max-per-addr --allow-origin
 		    --hello-timeout --ping-timeout --token-file
 		    --admin-token-file --read-token-file --tls-cert --tls-key
-		    --batch-rows --batch-ms --snapshot-every --sync --on-alert
-		    --on-alert-jobs --on-alert-timeout --webhook --webhook-cacert
-		    --webhook-timeout -v --verbose
+		    --batch-rows --batch-ms --snapshot-every --sync --retain
+		    --retain-points --on-alert --on-alert-jobs --on-alert-timeout
+		    --webhook --webhook-cacert --webhook-timeout -v --verbose
 		    -h --help --version" ;;
 	anomaly-send)
 		opts="-u --url -i --client-id -w --window -t --time-column
@@ -208,7 +208,7 @@ _anomaly()
 	-l|--listen|-u|--url|-w|--window|-t|--time-column|-v|--value-column|\
 	--rate|--speed|--inflight|--retries|-n|--interval|--iterations|\
 	--since|--until|--*-k|--ewma-*|--ma-m|--iforest-*|--min-points|\
-	--holdoff|--max-*|--*-timeout|--batch-*|--snapshot-every)
+	--holdoff|--max-*|--*-timeout|--batch-*|--snapshot-every|--retain*)
 		[ "$prev" = -v ] && [ "$cmd" = anomalyd ] && : || return 0 ;;
 	esac
 

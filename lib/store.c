@@ -79,6 +79,11 @@ static const char *const migrations[] = {
 	" WHERE alert = 1;\n",
 	/* 2 -> 3: the SHA-256 of a claimed client's key, NULL: unclaimed. */
 	"ALTER TABLE clients ADD COLUMN key_hash TEXT;\n",
+	/* 3 -> 4: incremental auto-vacuum, so that the pages pruning frees
+	 * (store_prune()) go back to the file system.  Switching an existing
+	 * database needs a VACUUM, which cannot run in the migration's
+	 * transaction: store_open_writer() runs it after (auto_vacuum()). */
+	"SELECT 1;\n",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -247,6 +252,9 @@ struct store {
 	_Atomic int64_t	 t_clients, t_active, t_points, t_anomalies,
 			 t_alerts;
 	int64_t		 tx_clients, tx_active;	/* the open transaction's */
+	char		 prune_at[STORE_ID_MAX + 1];	/* store_prune()'s
+					 * client, "" from the first */
+	int		 prune_stay;	/* it may have more to prune */
 	int		 tx_deactivated;	/* it marked all inactive */
 };
 
@@ -532,6 +540,7 @@ read_client(sqlite3_stmt *s, struct store_client *c, char *err,
 	c->last_value = sqlite3_column_type(s, 10) == SQLITE_NULL ? NAN :
 	    sqlite3_column_double(s, 10);
 	c->last_seq = sqlite3_column_int64(s, 11);
+	c->oldest_n = -1;
 	if (column_text(s, 12, c->peer, sizeof(c->peer), NULL) == -1)
 		c->peer[0] = '\0';
 	if (column_text(s, 13, c->key_hash, sizeof(c->key_hash), NULL) == -1)
@@ -754,6 +763,25 @@ fail:
 	return -1;
 }
 
+/* Makes the database incrementally auto-vacuumed (schema 4): a new one
+ * already is (the pragma ran before its tables were made); an older one
+ * is rewritten once by a VACUUM.  Returns 0 or -1. */
+static int
+auto_vacuum(struct store *st, const char *path, char *err, size_t errlen)
+{
+	int64_t mode;
+
+	if (query_int(st, path, "PRAGMA auto_vacuum", &mode, err,
+	    errlen) == -1)
+		return -1;
+	if (mode == 2)
+		return 0;
+	if (exec_sql(st, path, "PRAGMA auto_vacuum = INCREMENTAL", err,
+	    errlen) == -1 || exec_sql(st, path, "VACUUM", err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 prepare_all(struct store *st, const char *path, char *err, size_t errlen)
 {
@@ -887,7 +915,10 @@ store_open_writer(const char *path, enum store_sync sync, char *err,
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s",
 	    sync == STORE_SYNC_FULL ? "FULL" : "NORMAL");
 	if (exec_sql(st, path, sql, err, errlen) == -1 ||
+	    exec_sql(st, path, "PRAGMA auto_vacuum = INCREMENTAL", err,
+	    errlen) == -1 ||
 	    migrate(st, path, err, errlen) == -1 ||
+	    auto_vacuum(st, path, err, errlen) == -1 ||
 	    prepare_all(st, path, err, errlen) == -1 ||
 	    totals_count(st, path, err, errlen) == -1)
 		goto fail;
@@ -1832,4 +1863,153 @@ store_values_each(struct store *st, const char *id, int64_t after,
 	}
 	sqlite3_reset(s);
 	return ret;
+}
+
+/* Reads one integer (NULL: dflt) of s after binding id as ?1.  Returns 0,
+ * or -1 with the database's message in err. */
+static int
+prune_int(struct store *st, sqlite3_stmt *s, const char *id, int64_t dflt,
+    int64_t *v, char *err, size_t errlen)
+{
+	int rc;
+
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_type(s, 0) == SQLITE_NULL ? dflt :
+		    sqlite3_column_int64(s, 0);
+		rc = SQLITE_DONE;
+	} else if (rc == SQLITE_DONE)
+		*v = dflt;
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		errmsg_set(err, errlen, "%s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_prune(struct store *st, const struct store_retain *r, int64_t limit,
+    int64_t *deleted, int *wrapped, char *err, size_t errlen)
+{
+	static const char *const sql[] = {
+		"SELECT client_id, points FROM clients WHERE client_id >= ?1"
+		" AND (client_id > ?1 OR ?2) ORDER BY client_id LIMIT 1",
+		"SELECT n FROM client_state WHERE client_id = ?1",
+		"SELECT min(n) FROM points WHERE client_id = ?1",
+		"DELETE FROM points WHERE client_id = ?1 AND n >= ?2 AND"
+		" n <= ?3 AND (n <= ?4 OR received_ms < ?5)",
+	};
+	sqlite3_stmt *s[4] = { NULL, NULL, NULL, NULL };
+	char id[STORE_ID_MAX + 1];
+	int64_t points, snap, oldest, hi, keep_hi, d, visits;
+	size_t i;
+	int rc = -1;
+
+	*deleted = 0;
+	*wrapped = 0;
+	if (!st->writer || st->in_tx) {
+		errmsg_set(err, errlen, "store_prune: not a writer, or a "
+		    "transaction is open");
+		return -1;
+	}
+	if (limit < 1)
+		limit = 1;
+	for (i = 0; i < 4; i++)
+		if (sqlite3_prepare_v2(st->db, sql[i], -1, &s[i], NULL) !=
+		    SQLITE_OK)
+			goto dberr;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		goto dberr;
+	/* clients in turn, until limit points are deleted or limit / 8 + 1
+	 * clients were looked at: a client with little to delete each time
+	 * (many clients, each a few points a second) costs a few reads,
+	 * not a transaction */
+	for (visits = limit / 8 + 1; visits > 0 && *deleted < limit;
+	    visits--) {
+		/* the same client while it may have more, else the next */
+		sqlite3_bind_text(s[0], 1, st->prune_at, -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int(s[0], 2, st->prune_stay);
+		st->prune_stay = 0;
+		rc = sqlite3_step(s[0]);
+		if (rc == SQLITE_DONE) {
+			/* past the last client: the next call starts again */
+			sqlite3_reset(s[0]);
+			st->prune_at[0] = '\0';
+			*wrapped = 1;
+			break;
+		}
+		if (rc != SQLITE_ROW)
+			goto dberr_tx;
+		snprintf(id, sizeof(id), "%s",
+		    (const char *)sqlite3_column_text(s[0], 0));
+		points = sqlite3_column_int64(s[0], 1);
+		sqlite3_reset(s[0]);
+		snprintf(st->prune_at, sizeof(st->prune_at), "%s", id);
+		/* never what a rebuild replays: the points after the
+		 * snapshot (all of them when there is none) */
+		if (prune_int(st, s[1], id, 0, &snap, err, errlen) == -1 ||
+		    prune_int(st, s[2], id, 0, &oldest, err, errlen) == -1)
+			goto fail_tx;
+		if (oldest < 1 || snap < oldest)
+			continue;
+		hi = oldest + (limit - *deleted) - 1;
+		if (hi > snap)
+			hi = snap;
+		keep_hi = r->keep_points > 0 ? points - r->keep_points : 0;
+		sqlite3_bind_text(s[3], 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s[3], 2, oldest);
+		sqlite3_bind_int64(s[3], 3, hi);
+		sqlite3_bind_int64(s[3], 4, keep_hi);
+		sqlite3_bind_int64(s[3], 5, r->before_ms > 0 ? r->before_ms :
+		    INT64_MIN);
+		if (sqlite3_step(s[3]) != SQLITE_DONE)
+			goto dberr_tx;
+		d = sqlite3_changes64(st->db);
+		sqlite3_reset(s[3]);
+		*deleted += d;
+		/* a full window deleted: this client may have more */
+		st->prune_stay = d == hi - oldest + 1 && hi < snap;
+	}
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr_tx;
+	if (*deleted > 0 && sqlite3_exec(st->db, "PRAGMA incremental_vacuum("
+	    "256)", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr;
+	for (i = 0; i < 4; i++)
+		sqlite3_finalize(s[i]);
+	return 0;
+dberr_tx:
+	errmsg_set(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
+fail_tx:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	*deleted = 0;
+	goto fail;
+dberr:
+	errmsg_set(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
+fail:
+	for (i = 0; i < 4; i++)
+		sqlite3_finalize(s[i]);
+	return -1;
+}
+
+int
+store_oldest(struct store *st, const char *id, int64_t *n, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT min(n) FROM points WHERE"
+	    " client_id = ?1", -1, &s, NULL) != SQLITE_OK) {
+		errmsg_set(err, errlen, "%s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	rc = prune_int(st, s, id, 0, n, err, errlen);
+	sqlite3_finalize(s);
+	return rc;
 }

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 #define STORE_ID_MAX		64	/* bytes of a client_id */
 #define STORE_TS_MAX		64	/* bytes of a timestamp string */
@@ -98,6 +98,10 @@ struct store_client {
 	/* the SHA-256 of the client's key, 64 hex digits, as anomalyd wrote
 	 * it; "": the client is not claimed (anomaly(7)) */
 	char	 key_hash[STORE_KEY_HASH_MAX];
+	/* the ordinal of its oldest stored point (retention prunes older
+	 * ones), 0 none stored; -1 when not read: only store_oldest() reads
+	 * it */
+	int64_t	 oldest_n;
 };
 
 /* Reads client id into c, counting the points added in the open
@@ -329,6 +333,34 @@ int store_snapshot_put(struct store *st, const char *id, int64_t n,
  * value (err untouched).  Returns 0 when all were seen, -1 on error. */
 int store_values_each(struct store *st, const char *id, int64_t after,
     int (*fn)(void *arg, int64_t n, double value), void *arg, char *err,
+    size_t errlen);
+
+/* ----------------------------------------------------------- retention */
+
+/* What store_prune() drops: a point received (received_ms, its arrival,
+ * not its timestamp) before before_ms (0: none so), and the points of a
+ * client beyond its last keep_points (0: none so). */
+struct store_retain {
+	int64_t	 before_ms;
+	int64_t	 keep_points;
+};
+
+/* One small step of pruning, in a transaction of its own (none may be
+ * open): deletes at most limit points that r drops, of at most limit / 8
+ * + 1 clients, never a point after a client's snapshot (a rebuild replays
+ * those; a client without a snapshot keeps all), then gives up to 256 free
+ * pages back to the file system (incremental vacuum).  The clients'
+ * counters (points, anomalies, alerts) do not move.  Successive calls go round the clients
+ * in order of client_id, staying on one while it may have more; *wrapped
+ * is set when a call found no client after the last one (the next starts
+ * again from the first).  Sets *deleted.  Returns 0, or -1 with a message
+ * (then nothing of the step is deleted). */
+int store_prune(struct store *st, const struct store_retain *r, int64_t limit,
+    int64_t *deleted, int *wrapped, char *err, size_t errlen);
+
+/* Sets *n to the ordinal of the oldest stored point of client id, 0 when
+ * none is stored.  Returns 0 or -1. */
+int store_oldest(struct store *st, const char *id, int64_t *n, char *err,
     size_t errlen);
 
 #endif

@@ -160,6 +160,8 @@ struct top_model {
 	int	 detail_db;
 	int	 detail_found;		/* the client exists */
 	int64_t	 detail_end;		/* last n shown; 0: live */
+	int64_t	 detail_oldest;		/* oldest n stored (retention
+					 * prunes older ones), 0 none */
 	size_t	 detail_width;		/* points the chart shows */
 	struct top_point chart[TOP_CHART_MAX];
 	size_t	 nchart;

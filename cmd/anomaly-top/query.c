@@ -358,6 +358,8 @@ query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
 	if (c == NULL)
 		return 0;
 	st = dbs->stores[c->db];
+	if (store_oldest(st, c->id, &m->detail_oldest, err, errlen) == -1)
+		return -1;
 	if (width > TOP_CHART_MAX)
 		width = TOP_CHART_MAX;
 	if (st == NULL)

@@ -515,9 +515,12 @@ detail(struct canvas *c, const struct top_model *m,
 		    fmt_percent(cl->anomalies, cl->points, b, sizeof(b)));
 		x += canvas_printf(c, 3, x, ST_ALERT, "%lld",
 		    (long long)cl->alerts);
-		canvas_printf(c, 3, x, ST_NORMAL, "  rate %s/s  last %s",
+		x += canvas_printf(c, 3, x, ST_NORMAL, "  rate %s/s  last %s",
 		    fmt_rate(cl->rate, d, sizeof(d)),
 		    fmt_value(cl->last_value, 10, a, sizeof(a)));
+		if (m->detail_oldest > 1)
+			canvas_printf(c, 3, x, ST_NORMAL, "  stored from n %lld",
+			    (long long)m->detail_oldest);
 	}
 	chart(c, m, env, 4, chart_rows);
 

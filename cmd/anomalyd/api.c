@@ -63,6 +63,8 @@ api_client_json(struct jsonbuf *b, const struct store_client *c)
 	put_number(b, c->last_value, 0);
 	put_fmt(b, ",\"last_seq\":%" PRId64 ",\"peer\":", c->last_seq);
 	put_jstring(b, c->peer, strlen(c->peer));
+	if (c->oldest_n >= 0)
+		put_fmt(b, ",\"oldest_n\":%" PRId64, c->oldest_n);
 	put_str(b, "}");
 }
 
@@ -335,6 +337,9 @@ api_client(struct server *srv, const char *id, struct jsonbuf *b,
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return 500;
 	rc = store_client_get(srv->rd, id, c, err, sizeof(err));
+	if (rc == 1 && store_oldest(srv->rd, id, &c->oldest_n, err,
+	    sizeof(err)) == -1)
+		rc = -1;
 	if (rc == 1) {
 		api_client_json(b, c);
 		put_str(b, "\n");

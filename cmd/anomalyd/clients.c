@@ -251,7 +251,10 @@ clients_poll(struct server *srv)
 		if (j->det == NULL) {
 			logmsg(0, "client %s: rebuild: %s", c->id, j->why);
 			snprintf(c->why, sizeof(c->why), "%.120s", j->why);
-			if (c->greet && c->sess != NULL) {
+			if (c->greet && c->sess != NULL && j->pruned)
+				/* no retry can help */
+				srv->hooks->close(c->sess, 4001, j->why, 1);
+			else if (c->greet && c->sess != NULL) {
 				/* the cause (disk full, I/O error) tells the
 				 * client to retry */
 				snprintf(reason, sizeof(reason),
@@ -605,6 +608,37 @@ settings_text(const struct detect_settings *set, char *buf, size_t len)
 	return rc;
 }
 
+/* Sets *oldest to the ordinal of client id's oldest stored point, or to
+ * its points + 1 when retention pruned them all, 0 when it has none
+ * (sc: its row, NULL when not read).  Returns 0, or -1 with a message in
+ * err. */
+static int
+oldest_stored(struct server *srv, const char *id,
+    const struct store_client *sc, int64_t *oldest, char *err,
+    size_t errlen)
+{
+	struct store_client *row;
+	int rc;
+
+	if (store_oldest(srv->rd, id, oldest, err, errlen) == -1)
+		return -1;
+	if (*oldest != 0)
+		return 0;
+	if (sc != NULL) {
+		*oldest = sc->points > 0 ? sc->points + 1 : 0;
+		return 0;
+	}
+	if ((row = malloc(sizeof(*row))) == NULL) {
+		errmsg_set(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = store_client_get(srv->rd, id, row, err, errlen);
+	if (rc == 1 && row->points > 0)
+		*oldest = row->points + 1;
+	free(row);
+	return rc == -1 ? -1 : 0;
+}
+
 /* Adds the hello of c's session s with settings set (text) to the
  * filling batch.  Returns 0, or -1 when memory is short. */
 static int
@@ -641,6 +675,7 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	struct session *old;
 	char text[STORE_SETTINGS_MAX], err[256];
 	size_t taken = 0;
+	int64_t oldest;
 	int found = 0, same, fresh = 0, rc = -1;
 
 	*replaced = NULL;
@@ -697,6 +732,27 @@ client_hello(struct server *srv, struct session *s, const char *id,
 	else
 		same = found && sc->window == set.window &&
 		    strcmp(sc->settings, text) == 0;
+	if (!same && (c != NULL || found)) {
+		/* other settings replay the whole history: refused before
+		 * they are stored when retention pruned its start (the
+		 * client may still come back with the stored ones) */
+		if (oldest_stored(srv, id, sc, &oldest, err,
+		    sizeof(err)) == -1)
+			goto dberr;
+		if (oldest > 1) {
+			logmsg(0, "client %s: hello from %s with other "
+			    "settings refused: its points before n = %lld "
+			    "were pruned (--retain), the detector cannot be "
+			    "rebuilt with others", id, s->peer,
+			    (long long)oldest);
+			*code = 4001;
+			errmsg_set(why, whylen, "settings differ from the "
+			    "stored ones and points before n = %lld were "
+			    "pruned: keep them or delete the client",
+			    (long long)oldest);
+			goto out;
+		}
+	}
 	/* stored by the writer; ready waits for that commit */
 	if (hello_op(srv, s, id, &set, text) == -1) {
 		errmsg_set(why, whylen, "out of memory");

@@ -16,9 +16,10 @@
 
 /* A batch of at most this many operations found with the writer idle at
  * the end of a pass is committed on the loop itself, if the database is
- * free at once: a lone send-and-wait client's point then costs no handoff
- * to the writer thread and back.  If another process holds the database,
- * the batch goes to the writer, which waits for it; the loop never does. */
+ * free at once and the writer is not pruning (writer_store_try()): a lone
+ * send-and-wait client's point then costs no handoff to the writer thread
+ * and back.  If another process holds the database, or a pruning step
+ * runs, the batch goes to the writer; the loop never waits. */
 #define INLINE_OPS	2
 
 const uint64_t commit_le[COMMIT_BUCKETS] = {
@@ -291,6 +292,7 @@ commit_flush(struct server *srv)
 {
 	struct batch *b;
 	struct session *s;
+	int busy;
 
 	/* at the end of a pass, as release() does for what it queues: the
 	 * replies that wait for a commit count too, since the writer may
@@ -306,7 +308,9 @@ commit_flush(struct server *srv)
 	if (writer_busy(srv->wr))
 		return;
 	b = srv->fill;
-	if (b->nops == 0 || b->nops > INLINE_OPS) {
+	if (b->nops == 0 || b->nops > INLINE_OPS ||
+	    !writer_store_try(srv->wr)) {
+		/* or the writer is pruning: it takes the batch next */
 		submit(srv);
 		return;
 	}
@@ -317,7 +321,9 @@ commit_flush(struct server *srv)
 	store_busy_wait(srv->st, 0);
 	batch_run(srv->st, b);
 	store_busy_wait(srv->st, -1);
-	if (b->failed && store_busy(srv->st)) {
+	busy = b->failed && store_busy(srv->st);
+	writer_store_release(srv->wr, b->failed ? 0 : b->points);
+	if (busy) {
 		/* locked by another process: nothing of it is stored; the
 		 * writer tries again, and waits */
 		b->failed = 0;

@@ -52,6 +52,7 @@ enum {
 	OPT_BATCH_MS, OPT_SNAPSHOT_EVERY, OPT_SYNC, OPT_VERSION, OPT_WWW,
 	OPT_MAX_MEMORY,
 	OPT_MAX_HANDSHAKES, OPT_MAX_PER_ADDR, OPT_ALLOW_ORIGIN,
+	OPT_RETAIN, OPT_RETAIN_POINTS,
 	OPT_TLS_CERT, OPT_TLS_KEY,
 	OPT_ON_ALERT, OPT_ON_ALERT_JOBS, OPT_ON_ALERT_TIMEOUT, OPT_WEBHOOK,
 	OPT_WEBHOOK_CACERT, OPT_WEBHOOK_TIMEOUT,
@@ -110,6 +111,8 @@ static const struct option longopts[] = {
 	{ "batch-ms",		required_argument, NULL, OPT_BATCH_MS },
 	{ "snapshot-every",	required_argument, NULL, OPT_SNAPSHOT_EVERY },
 	{ "sync",		required_argument, NULL, OPT_SYNC },
+	{ "retain",		required_argument, NULL, OPT_RETAIN },
+	{ "retain-points",	required_argument, NULL, OPT_RETAIN_POINTS },
 	{ "www",		required_argument, NULL, OPT_WWW },
 	{ "on-alert",		required_argument, NULL, OPT_ON_ALERT },
 	{ "on-alert-jobs",	required_argument, NULL, OPT_ON_ALERT_JOBS },
@@ -149,6 +152,7 @@ usage(FILE *fp, int full)
 "                [--tls-cert FILE --tls-key FILE]\n"
 "                [--batch-rows N] [--batch-ms N]\n"
 "                [--snapshot-every N] [--sync normal|full] [--www DIR]\n"
+"                [--retain DURATION] [--retain-points N]\n"
 "                [--on-alert CMD] [--on-alert-jobs K] [--on-alert-timeout S]\n"
 "                [--webhook URL] [--webhook-cacert FILE] [--webhook-timeout S]\n"
 "       anomalyd -h | --help | --version\n");
@@ -207,6 +211,11 @@ usage(FILE *fp, int full)
 "      --batch-ms N         wait at most N ms to group a commit (default 5)\n"
 "      --snapshot-every N   save detector state every N points (default 4096)\n"
 "      --sync normal|full   SQLite synchronous mode (default normal)\n"
+"      --retain DURATION    drop points that arrived longer ago than DURATION:\n"
+"                           a number and s, m, h, d or w (30d, 12h, 90m)\n"
+"      --retain-points N    keep at most the last N points of each client\n"
+"                           (either or both; the points after a client's\n"
+"                           last snapshot stay, counters keep every point)\n"
 "      --www DIR            files of /static/ (default ../share/anomaly/www\n"
 "                           beside the program's directory)\n"
 "Alert delivery (once the alert's point is committed):\n"
@@ -271,6 +280,35 @@ number(const char *opt, const char *s, unsigned long long lo,
 		bad("--%s: '%s' must be a whole number from %llu to %llu", opt,
 		    s, lo, hi);
 	return v * mul;
+}
+
+/* --retain: a whole number and a unit, s, m, h, d or w (seconds alone
+ * when none), in milliseconds, from 1 s to 100 years. */
+static int64_t
+duration(const char *opt, const char *s)
+{
+	unsigned long long v, mul = 1000;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		bad("--%s: '%s' is not a duration (e.g. 30d, 12h, 90m, 3600s)",
+		    opt, s);
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 's': mul = 1000; end++; break;
+		case 'm': mul = 60 * 1000; end++; break;
+		case 'h': mul = 3600 * 1000; end++; break;
+		case 'd': mul = 86400 * 1000; end++; break;
+		case 'w': mul = 7 * 86400 * 1000; end++; break;
+		}
+	}
+	if (errno != 0 || *end != '\0' || v == 0 ||
+	    v > 100ULL * 365 * 86400 * 1000 / mul)
+		bad("--%s: '%s' is not a duration from 1s to 100 years (e.g. "
+		    "30d, 12h, 90m, 3600s)", opt, s);
+	return (int64_t)(v * mul);
 }
 
 /* -l: ADDR:PORT, [ADDR]:PORT, *:PORT or PORT alone (127.0.0.1:PORT).  An
@@ -518,6 +556,13 @@ options(struct config *cfg, int argc, char *argv[])
 			break;
 		case OPT_SNAPSHOT_EVERY:
 			cfg->snapshot_every = (int64_t)number("snapshot-every",
+			    optarg, 1, (unsigned long long)INT64_MAX, 0);
+			break;
+		case OPT_RETAIN:
+			cfg->retain_ms = duration("retain", optarg);
+			break;
+		case OPT_RETAIN_POINTS:
+			cfg->retain_points = (int64_t)number("retain-points",
 			    optarg, 1, (unsigned long long)INT64_MAX, 0);
 			break;
 		case OPT_SYNC:
@@ -825,6 +870,7 @@ static void
 sweep(lws_sorted_usec_list_t *sul)
 {
 	struct server *srv = lws_container_of(sul, struct server, sweep);
+	uint64_t pruned, failed;
 	char why[256];
 
 	if (!srv->stopping) {
@@ -832,6 +878,16 @@ sweep(lws_sorted_usec_list_t *sul)
 		if (!srv->gone && store_file_check(srv->st, why,
 		    sizeof(why)) == -1)
 			commit_db_gone(srv, why);
+		writer_prune_stats(srv->wr, &pruned, &failed, why,
+		    sizeof(why));
+		if (failed > srv->prune_logged) {
+			/* once a second at most */
+			logmsg(0, "pruning: %s (%" PRIu64 " step%s failed "
+			    "since start; nothing of it was deleted, tried "
+			    "again a second later)", why, failed,
+			    failed == 1 ? "" : "s");
+			srv->prune_logged = failed;
+		}
 	}
 	lws_sul_schedule(srv->ctx, 0, &srv->sweep, sweep,
 	    srv->stopping ? 50 * LWS_US_PER_MS : LWS_US_PER_SEC);
@@ -986,6 +1042,9 @@ main(int argc, char *argv[])
 		store_close(srv.st);
 		errx(1, "%s", err);
 	}
+	if (srv.cfg.retain_ms > 0 || srv.cfg.retain_points > 0)
+		writer_retain(srv.wr, srv.cfg.retain_ms,
+		    srv.cfg.retain_points);
 	lws_sul_schedule(srv.ctx, 0, &srv.sweep, sweep, LWS_US_PER_SEC);
 	warnx("listening on %s%s, database %s", srv.cfg.where,
 	    srv.cfg.tls_cert != NULL ? " (TLS: wss:// and https:// only)" :

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "put.h"
 #include "webhook.h"
+#include "writer.h"
 
 static void
 metric(struct jsonbuf *b, const char *name, const char *type, const char *help)
@@ -24,6 +25,8 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	struct store_totals t;
 	struct alert_stats as;
 	struct webhook_stats ws;
+	uint64_t pruned, pfailed;
+	char pwhy[256];
 	size_t i;
 
 	(void)why;
@@ -73,6 +76,13 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	    cs->usec / 1e6);
 	put_fmt(b, "anomalyd_commit_duration_seconds_count %" PRIu64 "\n",
 	    cs->count);
+	writer_prune_stats(srv->wr, &pruned, &pfailed, pwhy, sizeof(pwhy));
+	metric(b, "anomalyd_points_pruned_total", "counter", "Points "
+	    "deleted by --retain and --retain-points since start.");
+	put_fmt(b, "anomalyd_points_pruned_total %" PRIu64 "\n", pruned);
+	metric(b, "anomalyd_prune_failures_total", "counter", "Pruning "
+	    "steps that failed since start (rolled back, tried again).");
+	put_fmt(b, "anomalyd_prune_failures_total %" PRIu64 "\n", pfailed);
 	alert_stats(srv, &as);
 	metric(b, "anomalyd_on_alert_total", "counter", "--on-alert "
 	    "commands by result: ok, failed (non-zero exit, signal, not "

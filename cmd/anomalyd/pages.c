@@ -581,6 +581,8 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 		}
 		goto fail;
 	}
+	if (store_oldest(srv->rd, id, &c->oldest_n, err, sizeof(err)) == -1)
+		goto fail;
 	idlen = strlen(c->client_id);
 	put_str(&data, "{\"page\":\"client\",\"chart_points\":");
 	put_fmt(&data, "%d,\"table_points\":%d,\"client\":", CHART_POINTS,
@@ -627,6 +629,10 @@ page_client(struct server *srv, struct lws *wsi, const char *id,
 	put_fmt(b, "</td></tr>\n<tr><th>last seq</th><td data-stat=\"last_seq\">"
 	    "%" PRId64 "</td></tr>\n<tr><th>peer</th><td>", c->last_seq);
 	put_html(b, c->peer, strlen(c->peer));
+	if (c->oldest_n > 1)
+		put_fmt(b, "</td></tr>\n<tr><th>stored</th><td>points stored "
+		    "from n = %" PRId64 " to %" PRId64 " (the older ones were "
+		    "pruned: --retain)", c->oldest_n, c->points);
 	put_str(b, "</td></tr>\n<tr><th>detection</th><td><code>");
 	put_html(b, c->settings, strlen(c->settings));
 	put_str(b, "</code></td></tr>\n</table>\n");

@@ -93,7 +93,19 @@ run_job(struct store *st, atomic_int *stop, struct rjob *j)
 	r.stop = stop;
 	rc = store_values_each(st, j->id, after, replay_one, &r, j->why,
 	    sizeof(j->why));
-	if (rc == 0 && detector_count(d) != (uint64_t)sc->points) {
+	if (rc == 0 && after == 0 && detector_count(d) < (uint64_t)sc->points &&
+	    store_oldest(st, j->id, &n, j->why, sizeof(j->why)) == 0 &&
+	    (n > 1 || n == 0)) {
+		if (n == 0)
+			n = sc->points + 1;	/* all of them pruned */
+		/* without its snapshot (other settings, or one of another
+		 * version), a detector needs the whole history */
+		errmsg_set(j->why, sizeof(j->why), "its snapshot cannot be "
+		    "used and points before n = %lld were pruned: delete the "
+		    "client", (long long)n);
+		j->pruned = 1;
+		rc = -1;
+	} else if (rc == 0 && detector_count(d) != (uint64_t)sc->points) {
 		errmsg_set(j->why, sizeof(j->why), "client %s: stored points "
 		    "are not contiguous", j->id);
 		rc = -1;

@@ -31,6 +31,8 @@ struct rjob {
 	/* the answer */
 	struct detector	*det;		/* NULL when it failed */
 	char		 why[256];	/* when it failed */
+	int		 pruned;	/* it failed for want of the points
+					 * retention pruned: for good */
 	int64_t		 points;	/* stored points */
 	int64_t		 last_seq;
 	int64_t		 snap_n;	/* ordinal of the snapshot used, 0 */

@@ -83,6 +83,8 @@ struct config {
 	int64_t		 batch_us;	/* --batch-ms, in microseconds */
 	int64_t		 snapshot_every;
 	enum store_sync	 sync;
+	int64_t		 retain_ms;	/* --retain, 0: none */
+	int64_t		 retain_points;	/* --retain-points, 0: none */
 	int		 verbose;
 	const char	*www;		/* --www, NULL: share/anomaly/www */
 	char		*token;		/* --token-file's token, or NULL */
@@ -278,6 +280,8 @@ struct server {
 	size_t		 snap_bytes;	/* disconnect snapshots in the */
 	uint64_t	 snap_batch;	/* batch of this id (clients.c) */
 	uint64_t	 snap_skipped;	/* over the cap, since start */
+	uint64_t	 prune_logged;	/* pruning steps failed, up to the
+					 * last one the sweep logged */
 	unsigned char	 cookie_key[32];	/* random at start: the read
 					 * cookie is an HMAC of the read
 					 * token with it (auth.c) */

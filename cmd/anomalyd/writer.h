@@ -18,7 +18,9 @@
  * every write the loop causes (points, snapshots, hellos, inactive
  * clients, deletions) is an operation of a batch, so SQLite's busy waits
  * (another process holding the database) happen on this thread, never on
- * the loop.  The loop reads through a read-only connection of its own
+ * the loop, but for a small batch the loop commits inline when the store
+ * is free at once (writer_store_try(): never between a pruning step's
+ * statements).  The loop reads through a read-only connection of its own
  * (srv->rd: WAL readers never wait for a writer), detector rebuilds run on
  * a thread of their own (rebuild.h), and the loop waits for the writer
  * (writer_wait()) only at start and shutdown.  The handoff of a batch goes
@@ -103,8 +105,26 @@ struct writer *writer_new(struct store *st, void (*wake)(void *), void *arg,
 /* Waits for the batch in flight, if any, stops and joins the thread.  NULL
  * is a no-op. */
 void writer_free(struct writer *w);
+/* Turns pruning on (store_prune()): between batches, never delaying one
+ * by more than a step of a few thousand rows, the writer deletes the
+ * points received more than retain_ms ago (0: none so) and those of a
+ * client beyond its last keep_points (0: none so). */
+void writer_retain(struct writer *w, int64_t retain_ms, int64_t keep_points);
+/* Points pruning deleted since start, its steps that failed (each rolled
+ * back, tried again a second later) and the last failure's message (""
+ * none). */
+void writer_prune_stats(struct writer *w, uint64_t *pruned, uint64_t *failed,
+    char *why, size_t whylen);
 /* Makes the writer call wake no more (before what it wakes goes away). */
 void writer_quiet(struct writer *w);
+/* Takes the writer's store for the calling thread, if no batch is in
+ * flight and no pruning step runs: returns 1 when it did (then only the
+ * caller uses it until writer_store_release()), 0 at once otherwise.
+ * The loop commits a batch inline only so. */
+int writer_store_try(struct writer *w);
+/* Gives back the store writer_store_try() took, having committed that
+ * many points with it (pruning keeps pace with them). */
+void writer_store_release(struct writer *w, size_t points);
 /* Whether a batch is in flight.  Only the loop calls the writer_*
  * functions. */
 int writer_busy(const struct writer *w);

@@ -13,7 +13,9 @@
 #    1000 pipelining protocol-2 clients (points/s, p50/p99 verdict latency
 #    from the write of a batch to its reply), one pipelining anomaly-send,
 #    one send-and-wait client of the original protocol (round trips/s), p99
-#    at half the 100-client maximum;
+#    at half the 100-client maximum, and the same while the writer prunes a
+#    database of BENCH_PRUNE_ROWS (default 10,000,000) old points (--retain;
+#    the ratio of the two p99, the rows/s pruned meanwhile);
 #  - other clients' latency (p50/p99/max of 10 clients pipelining at a
 #    fixed rate) while a client of BENCH_REBUILD_POINTS (default 1,000,000)
 #    stored points says hello with changed settings 4 times in a row, each
@@ -183,6 +185,59 @@ row "e2e p99 latency, 100 clients at half the 100-client max" "$p99" ms \
 p99half=$p99
 stop
 
+# The same half load while the writer prunes a database of
+# BENCH_PRUNE_ROWS (default 10,000,000) old points: 100 clients of
+# rows/100 points each that arrived in 2020, each with a snapshot at its
+# last point, written by SQL (the schema and a real client's settings and
+# snapshot from one hello), then anomalyd --retain 7d on it.
+half_p99=$p99
+db=$tmp/prune.db
+prn=${BENCH_PRUNE_ROWS:-10000000}
+start
+printf '%s\n' connect 'recv 5000' 'send [{"seq":1,"timestamp":1,"value":1}]' \
+    'recv 5000' | "$wsraw" 127.0.0.1 "$port" \
+    '/ws?client_id=seed&window=100&version=2' >/dev/null 2>&1
+stop
+t0=$(date +%s%N)
+sqlite3 "$db" >/dev/null <<EOF
+PRAGMA journal_mode = DELETE;
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -262144;
+BEGIN;
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100)
+INSERT INTO clients SELECT printf('old%03d', i), window, settings, 0,
+    first_seen_ms, last_seen_ms, $((prn / 100)), 0, 0, NULL, 50.0,
+    $((prn / 100)), peer, NULL FROM clients, c WHERE client_id = 'seed';
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100),
+    r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < $((prn / 100)))
+INSERT INTO points SELECT printf('old%03d', c.i), r.n, r.n,
+    1600000000 + 60 * r.n, NULL, 50 + (r.n * 7919 % 13), 0, 0, 0.0, 0,
+    1600000000000 + r.n FROM c CROSS JOIN r;
+INSERT INTO client_state SELECT c.client_id, $((prn / 100)), s.format,
+    s.state FROM client_state s, clients c
+    WHERE s.client_id = 'seed' AND c.client_id LIKE 'old%';
+COMMIT;
+EOF
+t1=$(date +%s%N)
+size0=$(( $(wc -c <"$db") / 1048576 ))
+start --retain 7d
+pruned() {
+	http_get "http://127.0.0.1:$port/metrics" |
+	    sed -n 's/^anomalyd_points_pruned_total //p'
+}
+pr0=$(pruned)
+t2=$(date +%s%N)
+norow=1
+lg "" "" -c 100 -b 10 -d 500 -r "$half" -W 1100
+norow=
+t3=$(date +%s%N)
+pr1=$(pruned)
+rate=$(awk -v a="$pr0" -v b="$pr1" -v t=$((t3 - t2)) \
+    'BEGIN { printf "%.0f", (b - a) / (t / 1e9) }')
+row "e2e p99 latency, half load, pruning a $prn-row database" "$p99" ms \
+    "$(awk -v a="$p99" -v b="$half_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b }')x the row above; p50 $p50 ms; $half points/s asked, $last_rate done; pruned $pr0 before, $((pr1 - pr0)) during the runs ($rate rows/s), $((prn - pr1)) left; database built in $(( (t1 - t0) / 1000000 )) ms, $size0 MiB"
+stop
+rm -f "$db" "$db-wal" "$db-shm"
 # The cluster (share/anomaly/cluster/): the 100-client row direct to a
 # fresh anomalyd, then through HAProxy to 1 shard and to 2 shards (fresh
 # databases), each with its ratio to direct; the database's bytes per

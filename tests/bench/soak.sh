@@ -40,6 +40,12 @@ rss() {
 	awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null
 }
 
+# dbsize: bytes of the database file and of its WAL (with --retain or
+# --retain-points in SOAK_OPTS, the file should level off)
+dbsize() {
+	echo "$(($(wc -c <"$db") + $(cat "$db-wal" 2>/dev/null | wc -c)))"
+}
+
 # shellcheck disable=SC2086
 start $SOAK_OPTS
 if [ -n "$hostile" ]; then
@@ -72,12 +78,14 @@ if [ -n "$hostile" ] && kill -0 "$lpid" 2>/dev/null; then
 fi
 t=0
 echo "0 $(rss)" >"$tmp/rss"
+echo "0 $(dbsize)" >"$tmp/dbsz"
 while kill -0 "$lpid" 2>/dev/null; do
 	sleep 10
 	t=$((t + 10))
 	r=$(rss)
 	[ -z "$r" ] && break
 	echo "$t $r" >>"$tmp/rss"
+	echo "$t $(dbsize)" >>"$tmp/dbsz"
 done
 wait "$lpid"
 lst=$?
@@ -91,6 +99,9 @@ fi
 out=$(grep -v '^measuring$' "$tmp/out")
 alive=1
 kill -0 "$pid" 2>/dev/null || alive=0
+pruned=$(http_get "http://127.0.0.1:$port/metrics" 2>/dev/null |
+    sed -n 's/^anomalyd_\(points_pruned\|prune_failures\)_total //p' |
+    tr '\n' ' ')
 stop
 fail=0
 [ $lst -eq 0 ] && [ $alive -eq 1 ] || fail=1
@@ -133,6 +144,16 @@ printf '%-40s %s KiB at %s s\n' "anomalyd RSS at the end" "${last#* }" \
 printf '%-40s %s KiB at %s s\n' "anomalyd RSS highest" "${high#* }" \
     "${high%% *}"
 printf '%-40s %s\n' "RSS samples (s KiB)" "$(tr '\n' ',' <"$tmp/rss")"
+printf '%-40s %s\n' "anomalyd options" "${SOAK_OPTS:-(none)}"
+mid=$(sed -n "$((($(wc -l <"$tmp/dbsz") + 1) / 2))p" "$tmp/dbsz")
+printf '%-40s %s, %s, %s bytes at %s, %s, %s s\n' \
+    "database + WAL at start, middle, end" "$(head -n 1 "$tmp/dbsz" |
+    cut -d' ' -f2)" "${mid#* }" "$(tail -n 1 "$tmp/dbsz" | cut -d' ' -f2)" \
+    0 "${mid%% *}" "$(tail -n 1 "$tmp/dbsz" | cut -d' ' -f1)"
+printf '%-40s %s\n' "database samples (s bytes)" "$(tr '\n' ',' <"$tmp/dbsz")"
+set -- $pruned
+printf '%-40s %s points, %s failed steps\n' "pruned (--retain, --retain-points)" \
+    "${1:-0}" "${2:-0}"
 if [ -n "$hostile" ]; then
 	printf '%-40s %s\n' "hostile load (siege)" "$hload"
 	printf '%-40s %s of %s, p50 %s ms, p99 %s ms, max %s ms\n' \

@@ -7,11 +7,15 @@
 # not stored, a hello is closed with 1011 naming the cause; after, the
 # same connection goes on, and anomaly-send, which streamed throughout,
 # has every row stored once with the verdicts of a run that never failed.
+# Then the disk fills while the writer prunes (--retain): the steps fail,
+# are counted and logged, and delete nothing; pruning resumes after, and
+# no acknowledged point is lost but those old enough to be pruned, the
+# points after the last snapshot, the counters and the verdicts intact.
 . tests/lib.sh
 send=${SEND:-build/anomaly-send}
 case $send in /*) ;; *) send=$PWD/$send ;; esac
 
-echo "1..8"
+echo "1..12"
 
 
 if ! command -v prlimit >/dev/null 2>&1; then
@@ -112,3 +116,86 @@ PY
 )
 [ "$cmp" = same ]
 ok $? "anomaly-send: the verdicts stored equal those of a run on a disk never full"
+
+stop
+
+# A full disk during pruning.  Client p streams 3000 points at 500/s, a
+# snapshot every 50, with --retain 2s: from its third second on, the
+# writer deletes what arrived 2 s before, up to the snapshot.  The disk
+# fills once pruning runs and stays full until a step of it has failed.
+rm -f "$db" "$db-wal" "$db-shm"
+start --retain 2s --snapshot-every 50
+# metric NAME: its value in /metrics
+metric() {
+	http_get "http://127.0.0.1:$port/metrics" | sed -n "s/^$1 //p"
+}
+# until_metric NAME: until NAME is above 0 (10 s at most)
+until_metric() {
+	i=0
+	while [ $i -lt 200 ]; do
+		[ "$(metric "$1")" -gt 0 ] 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+(cd "$tmp" && "$send" --no-log -q -i p -w 100 --retries 20 --rate 500 \
+    -u "ws://127.0.0.1:$port/ws" s.csv >p.out 2>p.err; echo $? >p.rc) &
+spid=$!
+until_metric anomalyd_points_pruned_total
+full
+until_metric anomalyd_prune_failures_total
+s=$?
+room
+before=$(metric anomalyd_points_pruned_total)
+out="pruned $before, failed $(metric anomalyd_prune_failures_total)"
+[ $s -eq 0 ] && waitfor "$tmp/log" 'anomalyd: pruning: .*failed since start'
+ok $? "disk full during pruning: the failed step is counted and logged ($out)"
+
+i=0
+while [ $i -lt 600 ] && [ ! -s "$tmp/p.rc" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+wait "$spid"
+spid=
+i=0
+while [ $i -lt 100 ] && [ "$(metric anomalyd_points_pruned_total)" -le \
+    "$before" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+after=$(metric anomalyd_points_pruned_total)
+out="$(cat "$tmp/p.err"); pruned $before then $after"
+[ "$(cat "$tmp/p.rc")" = 0 ] && [ "$after" -gt "$before" ]
+ok $? "space returns: anomaly-send ends with exit 0, and pruning resumes ($out)"
+stop
+
+# what is stored: n from the oldest to 3000 without a gap, the oldest
+# pruned, none after the last snapshot; counters and verdicts as on a
+# disk never full
+out=$(sql "SELECT min(n) > 1, count(*) = 3001 - min(n), max(n),
+    min(n) <= (SELECT n FROM client_state WHERE client_id = 'p') + 1
+    FROM points WHERE client_id = 'p'" | tr '\n' ' ')
+[ "$out" = "1|1|3000|1 " ]
+ok $? "no acknowledged point is lost: n from the oldest stored to 3000, the snapshot's after it ($out)"
+cmp=$(python3 - "$db" "$tmp/ref.db" <<'PY'
+import sqlite3, sys
+a = sqlite3.connect(sys.argv[1])
+b = sqlite3.connect(sys.argv[2])
+c = a.execute("select points, anomalies, alerts from clients "
+              "where client_id = 'p'").fetchone()
+r = b.execute("select count(*), sum(anomaly), sum(alert) from points "
+              "where client_id = 's'").fetchone()
+lo = a.execute("select min(n) from points where client_id = 'p'").fetchone()[0]
+q = ("select n, timestamp, value, anomaly, alert, score, votes from points "
+     "where client_id = ? and n >= ? order by n")
+pa = a.execute(q, ("p", lo)).fetchall()
+pb = b.execute(q, ("s", lo)).fetchall()
+print("same" if tuple(c) == tuple(r) and pa == pb and pa else
+      "differ %s %s" % (c, r))
+PY
+)
+out=$cmp
+[ "$cmp" = same ]
+ok $? "the counters and the stored verdicts equal those of a disk never full"

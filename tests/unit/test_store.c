@@ -302,8 +302,6 @@ test_schema(void **state)
 		    "NOT NULL, alert INTEGER NOT NULL, score REAL NOT NULL, "
 		    "votes INTEGER NOT NULL, received_ms INTEGER NOT NULL, "
 		    "PRIMARY KEY (client_id, n)) STRICT, WITHOUT ROWID" },
-		{ "index", "points_anomalies", "CREATE INDEX points_anomalies "
-		    "ON points(client_id, n) WHERE anomaly = 1" },
 		{ "table", "client_state", "CREATE TABLE client_state("
 		    "client_id TEXT PRIMARY KEY, n INTEGER NOT NULL, format "
 		    "INTEGER NOT NULL, state BLOB NOT NULL) STRICT" },
@@ -311,6 +309,10 @@ test_schema(void **state)
 		{ "table", "detectors", "CREATE TABLE detectors(bit INTEGER "
 		    "PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT" },
 		{ "index", "sqlite_autoindex_detectors_1", NULL },
+		/* last but one: the order SQLite gives the rows in an
+		 * incrementally auto-vacuumed file (schema 4) */
+		{ "index", "points_anomalies", "CREATE INDEX points_anomalies "
+		    "ON points(client_id, n) WHERE anomaly = 1" },
 		{ "index", "points_alerts", "CREATE INDEX points_alerts "
 		    "ON points(client_id, n) WHERE alert = 1" },
 	};
@@ -368,7 +370,8 @@ test_schema(void **state)
 
 	assert_int_equal(sql_int(path, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 3);
+	assert_int_equal(STORE_SCHEMA_VERSION, 4);
+	assert_int_equal(sql_int(path, "PRAGMA auto_vacuum"), 2);
 	/* WAL is a property of the file */
 	assert_int_equal(sql_int(path, "SELECT journal_mode = 'wal' FROM "
 	    "pragma_journal_mode"), 1);
@@ -1584,6 +1587,83 @@ test_arrival(void **state)
 	store_close(st);
 }
 
+/* Prunes st with r in steps of limit until a pass deletes nothing;
+ * returns the points deleted. */
+static int64_t
+prune_all(struct fixture *f, struct store *st, const struct store_retain *r,
+    int64_t limit)
+{
+	int64_t del, total = 0, pass = 1;
+	int wrapped;
+
+	while (pass > 0) {
+		pass = 0;
+		do {
+			assert_int_equal(store_prune(st, r, limit, &del,
+			    &wrapped, f->err, sizeof(f->err)), 0);
+			pass += del;
+		} while (!wrapped);
+		total += pass;
+	}
+	return total;
+}
+
+static void
+test_prune(void **state)
+{
+	struct fixture *f = *state;
+	struct store_retain r = { 0, 50 };
+	struct store_client c;
+	const char *path = new_path(f, "prune");
+	struct store *st = writer(f, path);
+	int64_t n;
+	unsigned char blob[4] = { 1, 2, 3, 4 };
+
+	assert_int_equal(store_client_hello(st, "a", 100, "{}", NULL, 1, NULL,
+	    f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_client_hello(st, "b", 100, "{}", NULL, 1, NULL,
+	    f->err, sizeof(f->err)), 0);
+	add_batch(f, st, "a", 1, 300);
+	add_batch(f, st, "b", 1, 300);
+	assert_int_equal(store_snapshot_put(st, "a", 200, 1, blob, 4, f->err,
+	    sizeof(f->err)), 0);
+	/* a keeps what follows its snapshot; b, without one, keeps all */
+	assert_int_equal(prune_all(f, st, &r, 7), 200);
+	assert_int_equal(store_oldest(st, "a", &n, f->err, sizeof(f->err)),
+	    0);
+	assert_int_equal(n, 201);
+	assert_int_equal(store_oldest(st, "b", &n, f->err, sizeof(f->err)),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_client_get(st, "a", &c, f->err,
+	    sizeof(f->err)), 1);
+	assert_int_equal(c.points, 300);
+	/* the snapshot moves on: only the last 50 stay */
+	assert_int_equal(store_snapshot_put(st, "a", 300, 1, blob, 4, f->err,
+	    sizeof(f->err)), 0);
+	assert_int_equal(prune_all(f, st, &r, 1000), 50);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM points WHERE"
+	    " client_id = 'a'"), 50);
+	assert_int_equal(sql_int(path, "SELECT min(n) FROM points WHERE"
+	    " client_id = 'a'"), 251);
+	/* by arrival: none arrived before 0 ms, all before now */
+	r.keep_points = 0;
+	r.before_ms = 1;
+	assert_int_equal(prune_all(f, st, &r, 1000), 0);
+	r.before_ms = INT64_MAX;
+	assert_int_equal(prune_all(f, st, &r, 1000), 50);
+	assert_int_equal(store_oldest(st, "a", &n, f->err, sizeof(f->err)),
+	    0);
+	assert_int_equal(n, 0);
+	/* never inside a transaction */
+	begin(f, st);
+	assert_int_equal(store_prune(st, &r, 10, &n, &(int){0}, f->err,
+	    sizeof(f->err)), -1);
+	store_rollback(st);
+	store_close(st);
+	assert_int_equal(sql_int(path, "PRAGMA auto_vacuum"), 2);
+}
+
 static void
 test_versions(void **state)
 {
@@ -1634,7 +1714,8 @@ test_versions(void **state)
 	assert_non_null(strstr(f->err, "older"));
 	st = writer(f, path);
 	store_close(st);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name = 'points_alerts'"), 1);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM points"), 50);
@@ -1674,7 +1755,30 @@ test_versions(void **state)
 		assert_string_equal(c.key_hash, "");
 	}
 	store_close(st);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
+
+	/* version 3 (no auto-vacuum): migrated by a VACUUM to incremental
+	 * auto-vacuum, its points kept */
+	path = new_path(f, "v3");
+	st = writer(f, path);
+	assert_int_equal(store_client_hello(st, "a", 100, "{}", NULL, 1, NULL,
+	    f->err, sizeof(f->err)), 0);
+	add_batch(f, st, "a", 1, 300);
+	store_close(st);
+	sql_exec(path, "PRAGMA auto_vacuum = 0; VACUUM; PRAGMA user_version = 3");
+	assert_int_equal(sql_int(path, "PRAGMA auto_vacuum"), 0);
+	f->err[0] = '\0';
+	assert_null(store_open_reader(path, f->err, sizeof(f->err)));
+	assert_non_null(strstr(f->err, "older"));
+	st = writer(f, path);
+	store_close(st);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(path, "PRAGMA auto_vacuum"), 2);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM points"), 300);
+	assert_int_equal(sql_int(path, "SELECT points FROM clients"), 300);
+	st = reader(f, path);
+	store_close(st);
 
 	/* somebody else's database */
 	path = new_path(f, "foreign");
@@ -2105,6 +2209,7 @@ main(void)
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_arrival),
 		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_write_failure),
 		cmocka_unit_test(test_events_and_delete),
 		cmocka_unit_test(test_file_removed),
