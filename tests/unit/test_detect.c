@@ -854,6 +854,8 @@ test_spatial(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(detect_parse_alert(&s, "spatial", err, sizeof(err)),
 	    0);
+	assert_true(s.param[DETECT_P_SPATIAL_TOL] == 0.025);
+	s.param[DETECT_P_SPATIAL_TOL] = 0.02;	/* the figures below */
 	s.param[DETECT_P_HOLDOFF] = 0;
 	s.param[DETECT_P_SPATIAL_RAMP] = 0;
 	d = detector_new("s", 1, &s, err, sizeof(err));
@@ -1224,7 +1226,8 @@ test_novelty_joint(void **state)
 			if (n > 2400 && n <= 2412)
 				x = 0.3;	/* the wave stops */
 			if (n == 2413)		/* 3/4 of the tolerance */
-				x = hi + 0.75 * 0.02 * (hi - lo);
+				x = hi + 0.75 * s.param[
+				    DETECT_P_SPATIAL_TOL] * (hi - lo);
 			if (round == 2 && n == 2405) {
 				size = detector_state_size(d);
 				buf = malloc(size);
