@@ -699,6 +699,30 @@ holdoff_of(const struct detect_settings *s, uint32_t votes)
 	return (uint64_t)h;
 }
 
+/* Whether the novelty model and spatial each came within novelty.joint of
+ * their thresholds together: x lies beyond the range of the values so far
+ * by more than (1 - joint) of spatial's tolerance, and novelty's z reached
+ * (1 - joint) of the one of novelty.eps within the last novelty.average
+ * points (the span of the mean it judges).  Two faint signs at once are
+ * rare in normal data, and each alone is not enough.  Only with spatial
+ * and novelty both in the alert source; remembers the point of such a z. */
+static int
+joint(struct detector *d, uint64_t n, const struct detect_verdict *v)
+{
+	const uint32_t both = (1u << DETECT_SPATIAL) | (1u << DETECT_NOVELTY);
+	double f = d->set.param[DETECT_P_NOVELTY_JOINT];
+	double mn = v->margin[DETECT_NOVELTY];
+
+	if (f <= 0 || d->set.alert == DETECT_ALERT_VOTE ||
+	    (detect_alert_mask(&d->set) & both) != both)
+		return 0;
+	if (!isnan(mn) && mn >= -f)
+		d->nov_near = n;
+	return d->nov_near != 0 && n - d->nov_near <
+	    (uint64_t)d->set.param[DETECT_P_NOVELTY_AVERAGE] &&
+	    v->margin[DETECT_SPATIAL] >= -f;
+}
+
 /* The ensemble's verdict on point n from the detectors' votes in v:
  * anomaly and score by the vote rule, alert from the alert source after
  * the hold-off (which it then restarts). */
@@ -722,6 +746,8 @@ decide(struct detector *d, uint64_t n, struct detect_verdict *v)
 	    d->last_extreme != 0 && n - d->last_extreme <=
 	    (uint64_t)d->set.param[DETECT_P_NOVELTY_SETTLE])
 		signal = 0;
+	if (!signal && joint(d, n, v))
+		signal = 1;
 	if (signal && (d->last_alert == 0 || n - d->last_alert >
 	    holdoff_of(&d->set, v->votes))) {
 		v->alert = 1;

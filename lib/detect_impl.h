@@ -68,6 +68,9 @@ struct detector {
 	/* points in a row, up to novelty.confirm, whose likelihood z was
 	 * beyond nov_zstar: of novelty [0] and novelty_long [1] */
 	uint32_t nov_run[2];
+	/* ordinal of the last point whose novelty z reached novelty.joint
+	 * of nov_zstar, 0 if none */
+	uint64_t nov_near;
 
 	/* novelty_long: blocks of `scale` values, each reduced to its extreme
 	 * farthest from a running mean of block means */

@@ -88,7 +88,7 @@ static size_t
 state_fixed_size(void)
 {
 	return 8 * (2 + 4 + DETECT_PARAMS + 4 + 2 * 6 + 2 + 2 + 2 + 1 + 3 +
-	    6 + NOVELTY_DIM_MAX + 2 + 1);
+	    6 + NOVELTY_DIM_MAX + 2 + 1 + 1);
 }
 
 size_t
@@ -165,6 +165,7 @@ detector_save(const struct detector *d, unsigned char *buf)
 	put_u64(&c, d->nov_run[0]);
 	put_u64(&c, d->nov_run[1]);
 	put_u64(&c, d->last_extreme);
+	put_u64(&c, d->nov_near);
 	for (t = d->n - kept + 1; t <= d->n; t++)
 		put_f64(&c, hist_at(d, t));
 	moves_save(&d->mv, c.w);
@@ -244,6 +245,8 @@ detect_state_load(struct detector *d, const unsigned char *buf,
 	d->nov_run[0] = (uint32_t)run[0];
 	d->nov_run[1] = (uint32_t)run[1];
 	if ((d->last_extreme = get_u64(&c)) > d->n)
+		goto damaged;
+	if ((d->nov_near = get_u64(&c)) > d->n)
 		goto damaged;
 	if (c.bad || d->n > (uint64_t)1 << 62 || d->last_alert > d->n ||
 	    forest_size != (d->forest != NULL ?

@@ -70,7 +70,7 @@ static const struct param_info {
 	[DETECT_P_MIN_POINTS] = { "min_points", 50, 1, DETECT_WINDOW_MAX,
 	    1, 0 },
 	[DETECT_P_HOLDOFF] = { "holdoff", 50, 0, 1e15, 1, 0 },
-	[DETECT_P_SPATIAL_TOL] = { "spatial.tol", 0.02, 0, 1e9, 0, 0 },
+	[DETECT_P_SPATIAL_TOL] = { "spatial.tol", 0.025, 0, 1e9, 0, 0 },
 	[DETECT_P_NOVELTY_DIM] = { "novelty.dim", 6, 1, NOVELTY_DIM_MAX, 1, 0 },
 	[DETECT_P_NOVELTY_PROTOS] = { "novelty.protos", 128, 1,
 	    SETTINGS_PROTOS_MAX, 1, 0 },
@@ -93,6 +93,7 @@ static const struct param_info {
 	[DETECT_P_MOVES_BURST] = { "moves.burst", 2.3, 0, 1e9, 0, 1 },
 	[DETECT_P_NOVELTY_CONFIRM] = { "novelty.confirm", 2, 1, 1000, 1, 0 },
 	[DETECT_P_NOVELTY_SETTLE] = { "novelty.settle", 750, 0, 1e15, 1, 0 },
+	[DETECT_P_NOVELTY_JOINT] = { "novelty.joint", 0.5, 0, 1, 0, 0 },
 };
 
 uint32_t

@@ -1830,7 +1830,7 @@ test_settings_roundtrip(void **state)
 	    "\"iqr.k\":3,\"ewma.lambda\":0.3,\"ewma.l\":6,\"ma.m\":5,"
 	    "\"ma.k\":6,\"mzscore.k\":7,\"iforest.trees\":100,"
 	    "\"iforest.sample\":256,\"iforest.threshold\":0.8,"
-	    "\"min_points\":50,\"holdoff\":50,\"spatial.tol\":0.02,"
+	    "\"min_points\":50,\"holdoff\":50,\"spatial.tol\":0.025,"
 	    "\"novelty.dim\":6,\"novelty.protos\":128,\"novelty.rho\":0.15,"
 	    "\"novelty.rate\":0.1,\"novelty.average\":10,"
 	    "\"novelty.history\":1000,\"novelty.learn\":300,"
@@ -1838,7 +1838,7 @@ test_settings_roundtrip(void **state)
 	    "\"novelty.sigma_min\":0.005,\"novelty_long.scale\":12,"
 	    "\"spatial.ramp\":200,\"novelty.holdoff\":200,"
 	    "\"moves.k\":6,\"moves.burst\":2.3,"
-	    "\"novelty.confirm\":2,\"novelty.settle\":750}}");
+	    "\"novelty.confirm\":2,\"novelty.settle\":750,\"novelty.joint\":0.5}}");
 	/* Parsed over other settings, it gives them back. */
 	detect_settings_default(&t, 1000);
 	t.detectors = 1;
