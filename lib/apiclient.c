@@ -454,6 +454,8 @@ row_value(struct rows *r, const struct json_event *ev)
 		c->last_value = ev_double(ev);
 	else if (key_is(r, "last_seq"))
 		c->last_seq = ev_int(r, ev);
+	else if (key_is(r, "oldest_n"))
+		c->oldest_n = ev_int(r, ev);
 }
 
 /* A string value of an element, whole in r->str. */
@@ -567,6 +569,7 @@ rows_event(void *arg, const struct json_event *ev)
 	}
 	if (ev->depth == 1 && ev->type == JSON_OBJECT_START) {
 		memset(&r->cl, 0, sizeof(r->cl));
+		r->cl.oldest_n = -1;
 		memset(&r->pt, 0, sizeof(r->pt));
 		r->cl.last_value = NAN;
 		r->sp.n = 0;

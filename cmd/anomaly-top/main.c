@@ -369,7 +369,7 @@ main(int argc, char *argv[])
 	const char *token_file = NULL, *cacert = NULL;
 	struct store *stores[MAX_DBS];
 	struct apiclient *apis[MAX_DBS];
-	struct top_dbs dbs = { paths, stores, 0, NULL, 0 };
+	struct top_dbs dbs = { paths, stores, 0, NULL, 0, 0 };
 	char *token = NULL, remote[MAX_DBS];
 	size_t tlen;
 	int insecure = 0, unreadable;

@@ -249,6 +249,8 @@ remote_client(void *arg, const struct store_client *sc)
 
 	if (model_update_client(d->m, d->db, sc, clock_wall_ms()) == -1)
 		return 1;
+	/* retention's stored range; an older server does not say: all */
+	d->m->detail_oldest = sc->oldest_n >= 0 ? sc->oldest_n : 1;
 	return 0;
 }
 
@@ -302,7 +304,7 @@ remote_detail_old(struct apiclient *api, struct top_model *m, const char *id,
  * points up to m->detail_end and its anomalies and alerts, newest first,
  * in one request.  Returns 0 or -1. */
 static int
-remote_detail(struct apiclient *api, struct top_model *m,
+remote_detail(struct top_dbs *dbs, struct top_model *m,
     const struct top_client *c, size_t width, char *err, size_t errlen)
 {
 	struct remote_detail d = { m, width, 0, c->db };
@@ -312,18 +314,17 @@ remote_detail(struct apiclient *api, struct top_model *m,
 
 	/* c moves if the model grows: its id is kept */
 	memcpy(id, c->id, sizeof(id));
-	/* the servers found older than events=K, asked the old way */
-	static uint64_t old;
+	struct apiclient *api = dbs->apis[c->db];
 	uint64_t bit = c->db < 64 ? (uint64_t)1 << c->db : 0;
 
 	rc = 2;
-	if (!(old & bit))
+	if (!(dbs->old_api & bit))
 		rc = apiclient_detail(api, id, m->detail_end > 0 ?
 		    m->detail_end + 1 : 0, width > 0 ? (int64_t)width : 1,
 		    TOP_ANOM_MAX, remote_client, remote_anomaly, remote_chart,
 		    &d, err, errlen);
 	if (rc == 2) {
-		old |= bit;
+		dbs->old_api |= bit;
 		rc = remote_detail_old(api, m, id, &d, err, errlen);
 	}
 	if (rc == -1)
@@ -358,13 +359,12 @@ query_detail(struct top_dbs *dbs, struct top_model *m, char *err,
 	if (c == NULL)
 		return 0;
 	st = dbs->stores[c->db];
-	if (store_oldest(st, c->id, &m->detail_oldest, err, errlen) == -1)
-		return -1;
 	if (width > TOP_CHART_MAX)
 		width = TOP_CHART_MAX;
 	if (st == NULL)
-		return remote_detail(dbs->apis[c->db], m, c, width, err,
-		    errlen);
+		return remote_detail(dbs, m, c, width, err, errlen);
+	if (store_oldest(st, c->id, &m->detail_oldest, err, errlen) == -1)
+		return -1;
 	r.before = m->detail_end > 0 ? m->detail_end + 1 : 0;
 	r.limit = (int64_t)width;
 	if (width > 0) {

@@ -26,6 +26,9 @@ struct top_dbs {
 	struct apiclient **apis;	/* NULL: no -u */
 	int		  spark;	/* sparkline points asked of servers
 					 * with the clients, at least */
+	uint64_t	  old_api;	/* bit per server found older than
+					 * events=K: its detail asked the old
+					 * way */
 };
 
 /* Reads every client of every database into m (a refresh at now_ms: the
