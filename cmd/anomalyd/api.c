@@ -570,6 +570,31 @@ arrival_bounds(struct server *srv, const char *id,
 	return 0;
 }
 
+/* Starts stream s on the points of id that query q asks for (with flags,
+ * only those that carry one), its range in r, narrowed by q's arrival
+ * bounds.  Returns the HTTP status, with *why set when it is not 200. */
+static int
+range_stream(struct server *srv, const char *id,
+    const struct api_events_q *q, int flags, struct store_range *r,
+    struct api_stream *s, const char **why)
+{
+	char err[256];
+	int status;
+
+	*r = (struct store_range){ .after = q->after, .before = q->before,
+	    .limit = q->limit, .descending = !q->asc };
+	if ((status = points_stream(srv, id, r, flags, s, why)) != 200)
+		return status;
+	if (arrival_bounds(srv, id, q, r, err, sizeof(err)) == -1) {
+		logmsg(0, "http: %s", err);
+		*why = "database error";
+		return 500;
+	}
+	s->after = r->after;
+	s->before = r->before;
+	return 200;
+}
+
 /* The object of events=K before the points' array into b: the client and
  * its newest K anomalies and alerts in r's bounds.  Returns the HTTP
  * status, with *why set when it is not 200. */
@@ -624,22 +649,12 @@ api_points(struct server *srv, struct lws *wsi, const char *id,
 {
 	struct api_events_q q = { .limit = LIMIT_DEFAULT, .asc = 1 };
 	struct store_range r;
-	char err[256];
 	int status;
 
 	if ((*why = range_query(wsi, &q, API_LIMIT_MAX, 0)) != NULL)
 		return 400;
-	r = (struct store_range){ .after = q.after, .before = q.before,
-	    .limit = q.limit, .descending = !q.asc };
-	if ((status = points_stream(srv, id, &r, q.flags, s, why)) != 200)
+	if ((status = range_stream(srv, id, &q, q.flags, &r, s, why)) != 200)
 		return status;
-	if (arrival_bounds(srv, id, &q, &r, err, sizeof(err)) == -1) {
-		logmsg(0, "http: %s", err);
-		*why = "database error";
-		return 500;
-	}
-	s->after = r.after;
-	s->before = r.before;
 	if (q.events == 0)
 		return 200;
 	if ((status = detail_head(srv, id, &r, q.events, b, why)) != 200)
@@ -676,24 +691,11 @@ api_events(struct server *srv, struct lws *wsi, const char *id,
 {
 	struct api_events_q q = { .limit = API_EVENTS_PAGE };
 	struct store_range r;
-	char err[256];
-	int status;
 
 	if ((*why = api_events_query(wsi, &q, EVENTS_MAX)) != NULL)
 		return 400;
-	r = (struct store_range){ .after = q.after, .before = q.before,
-	    .limit = q.limit, .descending = !q.asc };
-	if ((status = points_stream(srv, id, &r, STORE_FLAG_ANOMALY |
-	    STORE_FLAG_ALERT, s, why)) != 200)
-		return status;
-	if (arrival_bounds(srv, id, &q, &r, err, sizeof(err)) == -1) {
-		logmsg(0, "http: %s", err);
-		*why = "database error";
-		return 500;
-	}
-	s->after = r.after;
-	s->before = r.before;
-	return 200;
+	return range_stream(srv, id, &q, STORE_FLAG_ANOMALY | STORE_FLAG_ALERT,
+	    &r, s, why);
 }
 
 int
