@@ -867,7 +867,7 @@ test_queries(void **state)
 	struct dbfix *f = *state;
 	const char *paths[1] = { f->path };
 	struct store *stores[1];
-	struct top_dbs dbs = { paths, stores, 1, NULL, 0 };
+	struct top_dbs dbs = { paths, stores, 1, NULL, 0, 0 };
 	struct top_model m;
 	struct top_client *c;
 	struct view_env env = { 0, 0, paths, 1, 5000 };
