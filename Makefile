@@ -207,7 +207,8 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/bigread.sh tests/anomalyd/manyclients.sh \
 	tests/anomalyd/takeover.sh \
 	tests/anomalyd/guard.sh tests/anomalyd/readtoken.sh \
-	tests/anomalyd/tls.sh tests/anomalyd/alerts.sh
+	tests/anomalyd/tls.sh tests/anomalyd/alerts.sh \
+	tests/anomalyd/streampace.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh tests/browser/login.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export
