@@ -31,9 +31,12 @@
 /* While WebSocket messages come in (one within BUSY_US), the pieces of
  * streamed responses together take at most 1 / PACE of the loop's time:
  * after a piece that took d us the next one, of any stream, waits
- * (PACE - 1) * d us.  Without the pacing an export holds the loop as
- * long as its reader keeps up, and the latency of ingest suffers. */
-#define PACE		4
+ * (PACE - 1) * d us, PACE_MAX_US at most (a piece whose thread was
+ * preempted does not stall the reads).  Without the pacing an export
+ * holds the loop as long as its reader keeps up, and the latency of
+ * ingest suffers. */
+#define PACE		8
+#define PACE_MAX_US	20000
 #define BUSY_US		100000
 
 /* A /static/ file being sent, read a piece at a time. */
@@ -671,7 +674,9 @@ write_body(struct server *srv, struct lws *wsi, struct http_session *hs)
 			return -1;
 		now = clock_mono_us();
 		if (hs->stream.on && now - srv->rx_us < BUSY_US)
-			srv->stream_next_us = now + (PACE - 1) * (now - t0);
+			srv->stream_next_us = now + ((PACE - 1) * (now - t0) <
+			    PACE_MAX_US ? (PACE - 1) * (now - t0) :
+			    PACE_MAX_US);
 	}
 	n = hs->body.len - hs->off;
 	if (n > CHUNK) {

@@ -52,7 +52,7 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	    srv->read_refused);
 	metric(b, "anomalyd_stream_deferred_total", "counter", "Pieces of "
 	    "streamed responses that waited so that, while WebSocket "
-	    "messages come in, streams take at most a quarter of the loop.");
+	    "messages come in, streams take at most an eighth of the loop.");
 	put_fmt(b, "anomalyd_stream_deferred_total %" PRIu64 "\n",
 	    srv->stream_deferred);
 	metric(b, "anomalyd_memory_bytes", "gauge", "Bytes of the "

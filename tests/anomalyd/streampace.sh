@@ -1,6 +1,6 @@
 #!/bin/sh
 # streampace.sh: while WebSocket messages come in, the pieces of a streamed
-# read are paced (http.c PACE) so that reads take at most a quarter of the
+# read are paced (http.c PACE) so that reads take at most an eighth of the
 # loop and the latency of ingest holds (issue 17 item 3), TAP.  A client
 # with 100,000 stored points read whole, over and over, by fast readers
 # while another client sends points: anomalyd_stream_deferred_total of
