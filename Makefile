@@ -209,7 +209,7 @@ ANOMALYD_TESTS = tests/anomalyd/protocol.sh tests/anomalyd/http.sh \
 	tests/anomalyd/guard.sh tests/anomalyd/readtoken.sh \
 	tests/anomalyd/tls.sh tests/anomalyd/alerts.sh \
 	tests/anomalyd/cluster.sh tests/anomalyd/retain.sh \
-	tests/anomalyd/prunerace.sh
+	tests/anomalyd/prunerace.sh tests/anomalyd/streampace.sh
 # the pages in headless Chromium
 BROWSER_TESTS = tests/browser/pages.sh tests/browser/login.sh
 # the client commands: anomaly-send, anomaly-top, anomaly-export

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "clock.h"
 #include "auth.h"
 #include "clients.h"
 #include "commit.h"
@@ -27,6 +28,16 @@
 #define WWW_DEFAULT	"share/anomaly/www"
 #define STATIC_MAX	(16 * 1024 * 1024)	/* bytes of a /static/ file */
 #define LOGIN_MAX	1024	/* bytes of the login form's body */
+/* While WebSocket messages come in (one within BUSY_US), the pieces of
+ * streamed responses together take at most 1 / PACE of the loop's time:
+ * after a piece that took d us the next one, of any stream, waits
+ * (PACE - 1) * d us, PACE_MAX_US at most (a piece whose thread was
+ * preempted does not stall the reads).  Without the pacing an export
+ * holds the loop as long as its reader keeps up, and the latency of
+ * ingest suffers. */
+#define PACE		8
+#define PACE_MAX_US	20000
+#define BUSY_US		100000
 
 /* A /static/ file being sent, read a piece at a time. */
 struct file_out {
@@ -43,6 +54,7 @@ struct http_session {
 	int		 close;		/* close the connection after it */
 	struct api_stream stream;	/* a body written in pieces */
 	struct file_out	 file;		/* or a file's */
+	lws_sorted_usec_list_t pace;	/* its next piece waits (PACE) */
 	/* a DELETE whose answer waits for the writer (srv->http_waits) */
 	LIST_ENTRY(http_session) wait;
 	int		 waiting;
@@ -623,23 +635,48 @@ respond(struct server *srv, struct lws *wsi, struct http_session *hs,
 	return head(wsi, hs, path, m, status, ctype, &link);
 }
 
+/* The timer of a stream's paced piece (PACE): asks for its write. */
+static void
+pace_done(lws_sorted_usec_list_t *sul)
+{
+	struct http_session *hs = lws_container_of(sul, struct http_session,
+	    pace);
+
+	lws_callback_on_writable(hs->wsi);
+}
+
 /* Writes the next CHUNK bytes of the response, with a stream the next
- * piece once the last one is out: so a reader holds at most one piece,
- * however long its response. */
+ * piece once the last one is out (paced, PACE): so a reader holds at
+ * most one piece, however long its response. */
 static int
 write_body(struct server *srv, struct lws *wsi, struct http_session *hs)
 {
+	int64_t t0, now;
 	size_t n;
 	int final = 1;
 
 	if (hs->off == hs->body.len && ((hs->stream.on &&
 	    !hs->stream.done) || hs->file.open)) {
+		t0 = clock_mono_us();
+		if (hs->stream.on && t0 < srv->stream_next_us) {
+			/* another piece took the loop's share: later */
+			hs->wsi = wsi;
+			srv->stream_deferred++;
+			lws_sul_schedule(srv->ctx, 0, &hs->pace, pace_done,
+			    srv->stream_next_us - t0);
+			return 0;
+		}
 		jsonbuf_clear(&hs->body);
 		hs->off = 0;
 		if ((hs->file.open ? file_piece(&hs->file, &hs->body) :
 		    api_stream_next(srv, &hs->stream, &hs->body)) == -1 ||
 		    hs->body.oom)
 			return -1;
+		now = clock_mono_us();
+		if (hs->stream.on && now - srv->rx_us < BUSY_US)
+			srv->stream_next_us = now + ((PACE - 1) * (now - t0) <
+			    PACE_MAX_US ? (PACE - 1) * (now - t0) :
+			    PACE_MAX_US);
 	}
 	n = hs->body.len - hs->off;
 	if (n > CHUNK) {
@@ -732,6 +769,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			hs->waiting = 0;
 		}
 		if (hs != NULL) {
+			lws_sul_cancel(&hs->pace);
 			jsonbuf_free(&hs->body);
 			api_stream_free(&hs->stream);
 			file_close(&hs->file);

@@ -53,6 +53,11 @@ metrics_text(struct server *srv, struct jsonbuf *b, const char **why)
 	    "logins included.");
 	put_fmt(b, "anomalyd_read_refused_total %" PRIu64 "\n",
 	    srv->read_refused);
+	metric(b, "anomalyd_stream_deferred_total", "counter", "Pieces of "
+	    "streamed responses that waited so that, while WebSocket "
+	    "messages come in, streams take at most an eighth of the loop.");
+	put_fmt(b, "anomalyd_stream_deferred_total %" PRIu64 "\n",
+	    srv->stream_deferred);
 	metric(b, "anomalyd_memory_bytes", "gauge", "Bytes of the "
 	    "--max-memory budget: used by detectors and messages, and max.");
 	put_fmt(b, "anomalyd_memory_bytes{kind=\"used\"} %zu\n"

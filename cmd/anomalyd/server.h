@@ -287,6 +287,10 @@ struct server {
 					 * token with it (auth.c) */
 	uint64_t	 read_refused;	/* HTTP requests refused for want of
 					 * the read token, since start */
+	int64_t		 stream_next_us;	/* no streamed piece before
+					 * (http.c write_body()) */
+	uint64_t	 stream_deferred;	/* pieces that waited for it,
+					 * since start */
 	struct alerts	*alerts;	/* --on-alert's (alert.c), or NULL */
 	struct webhook	*webhook;	/* --webhook's (webhook.c), or NULL */
 };
