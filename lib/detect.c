@@ -139,6 +139,19 @@ rebase(struct detector *d)
 		moments_add(&d->res, resid_at(d, t));
 }
 
+/* Inserts v into d's sorted window, counting a new distinct value in
+ * d->levels; -1 when memory is short (then nothing changed). */
+int
+detector_sorted_insert(struct detector *d, double v)
+{
+	int fresh = !ordstat_contains(d->sorted, v);
+
+	if (ordstat_insert(d->sorted, v) == -1)
+		return -1;
+	d->levels += fresh;
+	return 0;
+}
+
 /* Lets x, the value of ordinal n = d->n + 1 with residual r (NAN if none),
  * enter the window; the value of ordinal n - W leaves. */
 static void
@@ -155,6 +168,7 @@ window_enter(struct detector *d, double x, struct dd r)
 		out = n - W;
 		old = hist_at(d, out);
 		ordstat_remove(d->sorted, old);
+		d->levels -= !ordstat_contains(d->sorted, old);
 		moments_remove(&d->val, dd_from(old));
 		d->ew = dd_add(d->ew, dd_neg(dd_mul_d(d->decay_l1,
 		    old - d->val.shift)));
@@ -166,7 +180,7 @@ window_enter(struct detector *d, double x, struct dd r)
 		d->decay_l = dd_mul_d(d->decay_l, d->decay);
 	}
 	d->hist[(n - 1) % d->hcap] = x;
-	ordstat_insert(d->sorted, x);
+	(void)detector_sorted_insert(d, x);
 	moments_add(&d->val, dd_from(x));
 	d->ew = dd_add_d(dd_mul_d(d->ew, d->decay), x - d->val.shift);
 
@@ -526,25 +540,60 @@ judge_ma(const struct detector *d, double x, struct dd r,
 	cast(v, DETECT_MA, margin_of(stat, thr), stat > thr);
 }
 
+/* spatial's view of x: *stat how far x lies beyond the range of every
+ * value so far, *thr spatial.tol of that range's span (widened while the
+ * range is young), *res the window's resolution when its values are a few
+ * levels (each taken twice on average, or more): the mean step between
+ * them; 0 else (a continuous series, or fewer than two levels).  Returns
+ * -1 when the span is 0 (nothing set), else 0. */
+static int
+spatial_of(const struct detector *d, double x, double *stat, double *thr,
+    double *res)
+{
+	const double *par = d->set.param;
+	double span = d->seen_hi - d->seen_lo;
+
+	if (span == 0)
+		return -1;
+	*stat = fmax(d->seen_lo - x, x - d->seen_hi);
+	/* the range of the first values is narrower than the stream's: up to
+	 * point spatial.ramp the tolerance is widened by ramp / n */
+	*thr = par[DETECT_P_SPATIAL_TOL] * span;
+	if ((double)(d->n + 1) < par[DETECT_P_SPATIAL_RAMP])
+		*thr *= par[DETECT_P_SPATIAL_RAMP] / (double)(d->n + 1);
+	*res = d->levels > 1 && 2 * d->levels <= window_len(d) ?
+	    (ordstat_max(d->sorted) - ordstat_min(d->sorted)) /
+	    (double)(d->levels - 1) : 0;
+	return 0;
+}
+
 /* spatial: x lies beyond the range of every value so far by more than
- * spatial.tol of its span. */
+ * spatial.tol of its span and by more than the window's resolution (a
+ * series of a few levels that steps to the next one past its range has
+ * not left it by more than its own grain). */
 static void
 judge_spatial(const struct detector *d, double x, struct detect_verdict *v)
 {
-	const double *par = d->set.param;
-	double span = d->seen_hi - d->seen_lo, stat, thr;
+	double stat, thr, res;
 
-	if (span == 0) {
+	if (spatial_of(d, x, &stat, &thr, &res) == -1) {
 		cast_flat(v, DETECT_SPATIAL, x, d->seen_lo);
 		return;
 	}
-	stat = fmax(d->seen_lo - x, x - d->seen_hi);
-	/* the range of the first values is narrower than the stream's: up to
-	 * point spatial.ramp the tolerance is widened by ramp / n */
-	thr = par[DETECT_P_SPATIAL_TOL] * span;
-	if ((double)(d->n + 1) < par[DETECT_P_SPATIAL_RAMP])
-		thr *= par[DETECT_P_SPATIAL_RAMP] / (double)(d->n + 1);
+	thr = fmax(thr, res);
 	cast(v, DETECT_SPATIAL, margin_of(stat, thr), stat > thr);
+}
+
+/* Whether x is a new extreme by spatial.tol but within the window's
+ * resolution (no vote of spatial, see judge_spatial). */
+static int
+spatial_step(const struct detector *d, double x)
+{
+	double stat, thr, res;
+
+	return (d->active & (1u << DETECT_SPATIAL)) &&
+	    spatial_of(d, x, &stat, &thr, &res) == 0 &&
+	    stat > thr && stat <= res;
 }
 
 /* Counts the points in a row (up to novelty.confirm) whose likelihood z of
@@ -725,9 +774,10 @@ joint(struct detector *d, uint64_t n, const struct detect_verdict *v)
 
 /* The ensemble's verdict on point n from the detectors' votes in v:
  * anomaly and score by the vote rule, alert from the alert source after
- * the hold-off (which it then restarts). */
+ * the hold-off (which it then restarts); step: x was a new extreme within
+ * the window's resolution (spatial_step). */
 static void
-decide(struct detector *d, uint64_t n, struct detect_verdict *v)
+decide(struct detector *d, uint64_t n, struct detect_verdict *v, int step)
 {
 	uint32_t votes = v->votes & d->set.detectors;
 	uint32_t c = (uint32_t)__builtin_popcount(votes);
@@ -746,6 +796,11 @@ decide(struct detector *d, uint64_t n, struct detect_verdict *v)
 	    d->last_extreme != 0 && n - d->last_extreme <=
 	    (uint64_t)d->set.param[DETECT_P_NOVELTY_SETTLE])
 		signal = 0;
+	/* a step to the next level past the range is a new extreme too,
+	 * too small to alert: the series settles after it all the same */
+	if (step && d->set.alert != DETECT_ALERT_VOTE &&
+	    (detect_alert_mask(&d->set) & (1u << DETECT_SPATIAL)))
+		d->last_extreme = n;
 	if (!signal && joint(d, n, v))
 		signal = 1;
 	if (signal && (d->last_alert == 0 || n - d->last_alert >
@@ -766,6 +821,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 	struct dd r = { NAN, 0 };
 	double nz = NAN, nzl = NAN, mst = NAN;
 	unsigned k, trees;
+	int step = 0;
 
 	if (!isfinite(x)) {
 		errmsg_set(err, errlen, "value is not a finite number");
@@ -807,6 +863,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 				grow_tree(d, k, n - 1);
 		}
 		judge(d, x, r, nz, nzl, mst, v);
+		step = spatial_step(d, x);
 	}
 	window_enter(d, x, r);
 	if (d->forest != NULL && !v->warmup) {
@@ -816,7 +873,7 @@ detector_push(struct detector *d, double x, struct detect_verdict *v,
 
 	v->score = 0;
 	if (!v->warmup)
-		decide(d, n, v);
+		decide(d, n, v, step);
 	return 0;
 }
 

@@ -47,6 +47,8 @@ struct detector {
 				 * the ring when it is needed again */
 	double *hist;		/* value of ordinal t at hist[(t - 1) % hcap] */
 	struct ordstat *sorted;	/* the window's values */
+	uint32_t levels;	/* distinct values in the window (rebuilt, not
+				 * stored, on load) */
 	struct moments val;	/* of the window's values */
 
 	double lambda, decay;	/* EWMA weight and 1 - weight */
@@ -83,6 +85,10 @@ struct detector {
 
 	struct moves mv;	/* moves: its whole state (moves.h) */
 };
+
+/* Inserts v into d's sorted window, counting a new distinct value in
+ * d->levels; -1 when memory is short (then nothing changed). */
+int detector_sorted_insert(struct detector *d, double v);
 
 /* The value of ordinal t, still in the ring. */
 static inline double

@@ -277,7 +277,7 @@ detect_state_load(struct detector *d, const unsigned char *buf,
 	c.r += moves_state_size();
 	c.left -= moves_state_size();
 	for (t = d->n - wl + 1; t <= d->n; t++)
-		if (ordstat_insert(d->sorted, hist_at(d, t)) == -1)
+		if (detector_sorted_insert(d, hist_at(d, t)) == -1)
 			goto damaged;
 	d->val.count = wl;
 	if (d->ma) {

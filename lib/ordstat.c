@@ -431,6 +431,22 @@ ordstat_max(const struct ordstat *os)
 	return os->last[os->nblk - 1];
 }
 
+/* Whether v is in the multiset: the first block whose largest value is not
+ * below v holds the first value not below v. */
+int
+ordstat_contains(const struct ordstat *os, double v)
+{
+	uint32_t i, k;
+
+	if (os->nblk == 0)
+		return 0;
+	i = lower_bound(os->last, os->nblk, v);
+	if (i == os->nblk)
+		return 0;
+	k = lower_bound(block(os, i), os->size[i], v);
+	return k < os->size[i] && block(os, i)[k] == v;
+}
+
 /* Returns the number of values strictly less than v. */
 size_t
 ordstat_rank(const struct ordstat *os, double v)

@@ -47,6 +47,9 @@ double ordstat_select(const struct ordstat *os, size_t k);
 double ordstat_min(const struct ordstat *os);
 double ordstat_max(const struct ordstat *os);
 
+/* Whether the multiset holds a copy of v. */
+int ordstat_contains(const struct ordstat *os, double v);
+
 /* The number of values strictly less than v. */
 size_t ordstat_rank(const struct ordstat *os, double v);
 

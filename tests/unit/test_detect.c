@@ -836,6 +836,13 @@ test_alert_holdoff(void **state)
 	detector_free(d);
 }
 
+/* x rounded to a multiple of 0.1. */
+static double
+round_to_tenth(double x)
+{
+	return round(x * 10) / 10;
+}
+
 /* spatial votes for a value beyond the range of every value before it by
  * more than spatial.tol of that range; a flat history takes any change. */
 static void
@@ -916,6 +923,91 @@ test_spatial(void **state)
 	assert_int_equal(v.votes, 1u << DETECT_SPATIAL);
 	assert_int_equal(v.alert, 1);
 	detector_free(d);
+}
+
+/* A series of a few levels (a wave rounded to steps of 0.1) that steps to
+ * a value 0.04 past its range, beyond spatial.tol of it but within its
+ * resolution (the mean step between the window's distinct values), is no
+ * spatial vote and no alert; it starts novelty.settle all the same (round
+ * 1: the wave stops, novelty votes, no alert; round 0, settle 0: alerts).
+ * A jump past the range by more than the resolution votes.  The count of
+ * distinct values is rebuilt on load: saved and loaded before the step and
+ * after it (round 2), the verdicts are the same bit for bit. */
+static void
+test_spatial_levels(void **state)
+{
+	struct detect_settings s;
+	struct detector *d, *b;
+	struct detect_verdict v, vb;
+	char err[128];
+	unsigned char *buf;
+	size_t n, size, round, votes, alerts;
+	static const double settle[3] = { 0, 750, 750 };
+
+	(void)state;
+	for (round = 0; round < 3; round++) {
+		detect_settings_default(&s, 1000);
+		assert_int_equal(detect_parse_detectors(&s, "spatial,novelty",
+		    err, sizeof(err)), 0);
+		assert_int_equal(detect_parse_alert(&s, "spatial,novelty", err,
+		    sizeof(err)), 0);
+		s.param[DETECT_P_HOLDOFF] = 5;
+		s.param[DETECT_P_NOVELTY_HOLDOFF] = 5;
+		s.param[DETECT_P_NOVELTY_SETTLE] = settle[round];
+		d = detector_new("l", 1, &s, err, sizeof(err));
+		assert_non_null(d);
+		votes = alerts = 0;
+		for (n = 1; n <= 2600; n++) {
+			double x = round_to_tenth(0.5 + 0.5 *
+			    sin(2 * M_PI * (double)n / 20));
+
+			if (n == 2400)
+				x = 1.04;	/* a step past the range */
+			if (n > 2500 && n <= 2540)
+				x = 0.3;	/* the wave stops */
+			if (n == 2590)
+				x = 1.3;	/* a jump past it */
+			if (round == 2 && (n == 2400 || n == 2450)) {
+				size = detector_state_size(d);
+				buf = malloc(size);
+				assert_non_null(buf);
+				detector_save(d, buf);
+				b = detector_load("l", 1, &s, buf, size, err,
+				    sizeof(err));
+				if (b == NULL)
+					fail_msg("load: %s", err);
+				push_ok(d, x, &v);
+				push_ok(b, x, &vb);
+				if (memcmp(&v, &vb, sizeof(v)) != 0)
+					fail_msg("loaded at %zu: verdict "
+					    "differs", n);
+				detector_free(d);
+				free(buf);
+				d = b;
+			} else
+				push_ok(d, x, &v);
+			if (n == 2400) {
+				assert_int_equal(v.votes &
+				    (1u << DETECT_SPATIAL), 0);
+				assert_true(v.margin[DETECT_SPATIAL] < 0);
+				assert_int_equal(v.alert, 0);
+			}
+			if (n > 2500 && n <= 2580) {
+				votes += (v.votes >> DETECT_NOVELTY) & 1;
+				alerts += v.alert;
+			}
+			if (n == 2590) {
+				assert_true(v.votes & (1u << DETECT_SPATIAL));
+				assert_int_equal(v.alert, 1);
+			}
+		}
+		assert_true(votes > 0);
+		if (round == 0)
+			assert_true(alerts > 0);
+		else
+			assert_int_equal(alerts, 0);
+		detector_free(d);
+	}
 }
 
 /* A signal from novelty alone waits novelty.holdoff points after the last
@@ -1622,6 +1714,7 @@ main(void)
 		cmocka_unit_test(test_novelty_holdoff),
 		cmocka_unit_test(test_novelty_confirm),
 		cmocka_unit_test(test_novelty_settle),
+		cmocka_unit_test(test_spatial_levels),
 		cmocka_unit_test(test_novelty_joint),
 		cmocka_unit_test(test_spatial),
 		cmocka_unit_test(test_novelty),

@@ -220,14 +220,18 @@ pair_remove(struct pair *p, double v)
 	assert_int_equal(ref_remove(&p->ref, v), 0);
 }
 
-/* Checks rank(v) against the reference. */
+/* Checks rank(v) and contains(v) against the reference. */
 static void
 check_rank(struct pair *p, double v)
 {
 	size_t got = ordstat_rank(p->os, v), want = ref_lower(&p->ref, v);
+	int in = want < p->ref.n && p->ref.v[want] == v;
 
 	if (got != want)
 		fail_msg("rank(%.17g): got %zu, want %zu", v, got, want);
+	if (ordstat_contains(p->os, v) != in)
+		fail_msg("contains(%.17g): got %d, want %d", v,
+		    ordstat_contains(p->os, v), in);
 }
 
 /* A finite value next to v, on a random side. */
