@@ -139,19 +139,6 @@ rebase(struct detector *d)
 		moments_add(&d->res, resid_at(d, t));
 }
 
-/* Inserts v into d's sorted window, counting a new distinct value in
- * d->levels; -1 when memory is short (then nothing changed). */
-int
-detector_sorted_insert(struct detector *d, double v)
-{
-	int fresh = !ordstat_contains(d->sorted, v);
-
-	if (ordstat_insert(d->sorted, v) == -1)
-		return -1;
-	d->levels += fresh;
-	return 0;
-}
-
 /* Lets x, the value of ordinal n = d->n + 1 with residual r (NAN if none),
  * enter the window; the value of ordinal n - W leaves. */
 static void

@@ -15,6 +15,7 @@
 #include "deque.h"
 #include "moves.h"
 #include "novelty.h"
+#include "ordstat.h"
 #include "settings.h"
 
 struct iforest;
@@ -88,7 +89,16 @@ struct detector {
 
 /* Inserts v into d's sorted window, counting a new distinct value in
  * d->levels; -1 when memory is short (then nothing changed). */
-int detector_sorted_insert(struct detector *d, double v);
+static inline int
+detector_sorted_insert(struct detector *d, double v)
+{
+	int fresh = !ordstat_contains(d->sorted, v);
+
+	if (ordstat_insert(d->sorted, v) == -1)
+		return -1;
+	d->levels += fresh;
+	return 0;
+}
 
 /* The value of ordinal t, still in the ring. */
 static inline double
