@@ -482,6 +482,27 @@ row_string(struct rows *r)
 		memcpy(r->cl.peer, r->str, n + 1);
 }
 
+/* Gathers the pieces of a string value in r->str (what does not fit is
+ * cut).  Returns 1 at its end, with r->str NUL-terminated and r->slen its
+ * length after joining surrogate pairs, else 0. */
+static int
+string_piece(struct rows *r, const struct json_event *ev)
+{
+	if (ev->type == JSON_STRING_START) {
+		r->slen = 0;
+		return 0;
+	}
+	if (r->slen + ev->len < sizeof(r->str)) {
+		memcpy(r->str + r->slen, ev->text, ev->len);
+		r->slen += ev->len;
+	}
+	if (ev->type != JSON_STRING_END)
+		return 0;
+	r->slen = json_join_surrogates((unsigned char *)r->str, r->slen);
+	r->str[r->slen] = '\0';
+	return 1;
+}
+
 /* An event inside "settings": its compact JSON text again. */
 static void
 settings_event(struct rows *r, const struct json_event *ev)
@@ -522,19 +543,10 @@ settings_event(struct rows *r, const struct json_event *ev)
 		jsonbuf_put_raw(b, ev->text, ev->len);
 		break;
 	case JSON_STRING_START:
-		r->slen = 0;
-		break;
 	case JSON_STRING_CHUNK:
 	case JSON_STRING_END:
-		if (r->slen + ev->len < sizeof(r->str)) {
-			memcpy(r->str + r->slen, ev->text, ev->len);
-			r->slen += ev->len;
-		}
-		if (ev->type == JSON_STRING_END) {
-			r->slen = json_join_surrogates((unsigned char *)r->str,
-			    r->slen);
+		if (string_piece(r, ev))
 			jsonbuf_put_string(b, r->str, r->slen);
-		}
 		break;
 	case JSON_TRUE:
 		jsonbuf_put_raw(b, "true", 4);
@@ -651,20 +663,10 @@ rows_value(struct rows *r, const struct json_event *ev)
 		row_value(r, ev);
 		break;
 	case JSON_STRING_START:
-		r->slen = 0;
-		break;
 	case JSON_STRING_CHUNK:
 	case JSON_STRING_END:
-		if (r->slen + ev->len < sizeof(r->str)) {
-			memcpy(r->str + r->slen, ev->text, ev->len);
-			r->slen += ev->len;
-		}
-		if (ev->type == JSON_STRING_END) {
-			r->slen = json_join_surrogates((unsigned char *)r->str,
-			    r->slen);
-			r->str[r->slen] = '\0';
+		if (string_piece(r, ev))
 			row_string(r);
-		}
 		break;
 	default:
 		break;
