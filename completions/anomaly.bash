@@ -73,7 +73,7 @@ _anomaly()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[0]##*/}
 	local detectors="zscore iqr ewma ma mzscore iforest spatial novelty novelty_long moves"
-	local params="zscore.k iqr.k ewma.lambda ewma.l ma.m ma.k mzscore.k iforest.trees iforest.sample iforest.threshold min_points holdoff spatial.tol spatial.ramp novelty.dim novelty.protos novelty.rho novelty.rate novelty.average novelty.history novelty.learn novelty.eps novelty.sigma_min novelty.holdoff novelty.confirm novelty.settle novelty.joint novelty_long.scale moves.k moves.burst"
+	local params="zscore.k iqr.k ewma.lambda ewma.l ma.m ma.k mzscore.k iforest.trees iforest.sample iforest.threshold min_points holdoff spatial.tol spatial.ramp novelty.dim novelty.protos novelty.rho novelty.rate novelty.average novelty.history novelty.learn novelty.eps novelty.sigma_min novelty.holdoff novelty.confirm novelty.settle novelty.joint novelty.shape novelty_long.scale moves.k moves.burst"
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}

@@ -1,6 +1,6 @@
 # fish completion for anomalyd (see anomalyd(8)).
 set -l detectors zscore iqr ewma ma mzscore iforest spatial novelty novelty_long moves
-set -l params zscore.k iqr.k ewma.lambda ewma.l ma.m ma.k mzscore.k iforest.trees iforest.sample iforest.threshold min_points holdoff spatial.tol spatial.ramp novelty.dim novelty.protos novelty.rho novelty.rate novelty.average novelty.history novelty.learn novelty.eps novelty.sigma_min novelty.holdoff novelty.confirm novelty.settle novelty.joint novelty_long.scale moves.k moves.burst
+set -l params zscore.k iqr.k ewma.lambda ewma.l ma.m ma.k mzscore.k iforest.trees iforest.sample iforest.threshold min_points holdoff spatial.tol spatial.ramp novelty.dim novelty.protos novelty.rho novelty.rate novelty.average novelty.history novelty.learn novelty.eps novelty.sigma_min novelty.holdoff novelty.confirm novelty.settle novelty.joint novelty.shape novelty_long.scale moves.k moves.burst
 complete -c anomalyd -f
 complete -c anomalyd -s l -l listen -x -d 'listen on ADDR:PORT'
 complete -c anomalyd -s d -l db -r -F -d 'database'

@@ -735,6 +735,20 @@ holdoff_of(const struct detect_settings *s, uint32_t votes)
 	return (uint64_t)h;
 }
 
+/* Whether the signal of votes comes from novelty alone (novelty_long
+ * neither) and the novel patterns of its last two averaging spans were
+ * only known shapes at a new scale: a spike taller than the ones before,
+ * a dip of another depth, the same motion over a wider range.  The range
+ * of the values is spatial's to judge; such a pattern alone is no alert. */
+static int
+rescaled_only(const struct detector *d, uint32_t votes)
+{
+	return d->novelty != NULL && d->set.alert != DETECT_ALERT_VOTE &&
+	    (votes & detect_alert_mask(&d->set)) == (1u << DETECT_NOVELTY) &&
+	    novelty_rescaled(d->novelty,
+	    2 * (uint64_t)d->set.param[DETECT_P_NOVELTY_AVERAGE]);
+}
+
 /* Whether the novelty model and spatial each came within novelty.joint of
  * their thresholds together: x lies beyond the range of the values so far
  * by more than (1 - joint) of spatial's tolerance, and novelty's z reached
@@ -782,6 +796,8 @@ decide(struct detector *d, uint64_t n, struct detect_verdict *v, int step)
 	if (signal && novelty_alone(&d->set, v->votes) &&
 	    d->last_extreme != 0 && n - d->last_extreme <=
 	    (uint64_t)d->set.param[DETECT_P_NOVELTY_SETTLE])
+		signal = 0;
+	if (signal && rescaled_only(d, v->votes))
 		signal = 0;
 	/* a step to the next level past the range is a new extreme too,
 	 * too small to alert: the series settles after it all the same */
@@ -879,6 +895,7 @@ novelty_config_of(const struct detect_settings *s, struct novelty_config *nc)
 	nc->rho = s->param[DETECT_P_NOVELTY_RHO];
 	nc->rate = s->param[DETECT_P_NOVELTY_RATE];
 	nc->sigma_min = s->param[DETECT_P_NOVELTY_SIGMA_MIN];
+	nc->shape = s->param[DETECT_P_NOVELTY_SHAPE];
 }
 
 size_t

@@ -13,9 +13,10 @@
  * points in a row; a signal from the novelty detectors alone waits the
  * longer novelty.holdoff, and raises none for novelty.settle points after
  * an alert of a new extreme; a near extreme with a near novelty, each
- * within novelty.joint of its bar, is an alert too; spatial's tolerance is
- * wider on the first spatial.ramp values).  Pure computation:
- * no I/O, no SQL, no JSON.  Deterministic and restart-exact: the state
+ * within novelty.joint of its bar, is an alert too; novel patterns that are
+ * only known shapes at a new scale (novelty.shape) raise none by
+ * themselves; spatial's tolerance is wider on the first spatial.ramp
+ * values).  Pure computation: no I/O, no SQL, no JSON.  Deterministic and restart-exact: the state
  * after n points is a function of the client_id, the settings (settings.h)
  * and those n values only, and it can be saved and loaded bit for bit.
  */

@@ -38,6 +38,9 @@ struct novelty {
 	uint32_t rpos, mpos;	/* steps % S and steps % H */
 	double rsum;		/* sum of raws */
 	double msum, msum2;	/* sums of the held means and their squares */
+	uint64_t novel_shape;	/* steps after the last novel pattern of a
+				   novel shape, 0 if none */
+	uint64_t known_shape;	/* and of a known shape at a new scale */
 };
 
 struct novelty *
@@ -218,6 +221,54 @@ nearest(const struct novelty *nv, const double *p, double *best)
 	return best_k;
 }
 
+/* The lowest and highest of the D values of p. */
+static void
+range_of(const double *p, uint32_t D, double *lo, double *hi)
+{
+	uint32_t j;
+
+	*lo = *hi = p[0];
+	for (j = 1; j < D; j++) {
+		if (p[j] < *lo)
+			*lo = p[j];
+		if (p[j] > *hi)
+			*hi = p[j];
+	}
+}
+
+/* Whether the shape of p (p brought to [0, 1] by its own range) lies
+ * within the shape tolerance of some prototype's shape; never when p spans
+ * less than rho. */
+static int
+shape_known(const struct novelty *nv, const double *p)
+{
+	uint32_t D = nv->c.dim, k, j;
+	double q[NOVELTY_DIM_MAX], lo, hi, rlo, rhi, ramp, d;
+
+	range_of(p, D, &lo, &hi);
+	if (hi - lo < nv->c.rho)
+		return 0;
+	for (j = 0; j < D; j++)
+		q[j] = (p[j] - lo) / (hi - lo);
+	for (k = 0; k < nv->count; k++) {
+		const double *row = nv->proto + (size_t)k * D;
+
+		range_of(row, D, &rlo, &rhi);
+		if ((ramp = rhi - rlo) < nv->c.rho)
+			continue;
+		ramp = 1 / ramp;
+		for (d = 0, j = 0; j < D && d < nv->c.shape; j++) {
+			double a = fabs(q[j] - (row[j] - rlo) * ramp);
+
+			if (a > d)
+				d = a;
+		}
+		if (d < nv->c.shape)
+			return 1;
+	}
+	return 0;
+}
+
 /* The raw score of pattern p, after which p is learnt. */
 static double
 score_and_learn(struct novelty *nv, const double *p)
@@ -228,6 +279,10 @@ score_and_learn(struct novelty *nv, const double *p)
 	if (nv->count > 0)
 		best_k = nearest(nv, p, &best);
 	if (nv->count == 0 || best > nv->c.rho) {
+		if (nv->c.shape > 0 && nv->count > 0 && shape_known(nv, p))
+			nv->known_shape = nv->steps + 1;
+		else
+			nv->novel_shape = nv->steps + 1;
 		/* a new category: the first free row, or the least recently
 		 * used one (the first of equals) */
 		if (nv->count < nv->c.protos) {
@@ -298,6 +353,13 @@ novelty_push(struct novelty *nv, const double *p, double *raw, double *z)
 	return 0;
 }
 
+int
+novelty_rescaled(const struct novelty *nv, uint64_t span)
+{
+	return nv->known_shape != 0 && nv->steps - nv->known_shape < span &&
+	    (nv->novel_shape == 0 || nv->steps - nv->novel_shape >= span);
+}
+
 void
 novelty_rebase(struct novelty *nv)
 {
@@ -320,7 +382,7 @@ novelty_state_size(const struct novelty *nv)
 {
 	const struct novelty_config *c = &nv->c;
 
-	return 8 * (3 + 3 + (size_t)c->protos * (c->dim + 1) + c->average) +
+	return 8 * (3 + 3 + 2 + (size_t)c->protos * (c->dim + 1) + c->average) +
 	    4 * (size_t)c->history;
 }
 
@@ -336,6 +398,8 @@ novelty_save(const struct novelty *nv, unsigned char *buf)
 	buf = le_put64(buf, le_double_bits(nv->rsum));
 	buf = le_put64(buf, le_double_bits(nv->msum));
 	buf = le_put64(buf, le_double_bits(nv->msum2));
+	buf = le_put64(buf, nv->novel_shape);
+	buf = le_put64(buf, nv->known_shape);
 	for (i = 0; i < (size_t)c->protos * c->dim; i++)
 		buf = le_put64(buf, i < (size_t)nv->count * c->dim ?
 		    le_double_bits(nv->proto[i]) : 0);
@@ -386,6 +450,11 @@ novelty_load(struct novelty *nv, const unsigned char *buf, size_t len)
 	nv->rsum = get_finite(&buf, &bad);
 	nv->msum = get_finite(&buf, &bad);
 	nv->msum2 = get_finite(&buf, &bad);
+	nv->novel_shape = le_get64(buf);
+	nv->known_shape = le_get64(buf + 8);
+	if (nv->novel_shape > nv->steps || nv->known_shape > nv->steps)
+		bad = 1;
+	buf += 16;
 	/* rows not held yet are saved as 0 */
 	for (i = 0; i < (size_t)c->protos * c->dim; i++) {
 		double x = get_finite(&buf, &bad);

@@ -9,6 +9,12 @@
  * recently used one when all K are taken).  This is the category learning of
  * adaptive resonance (ARTime) reduced to a fixed, small memory.
  *
+ * A novel pattern (beyond rho of every prototype) is also compared by its
+ * shape: the pattern brought to [0, 1] by its own range.  When that lies
+ * within `shape` of a prototype's shape, the pattern is a known shape at
+ * a new scale (a spike taller than the ones before, a dip of another
+ * depth); a pattern or prototype spanning less than rho has no shape.
+ *
  * Raw scores are then judged as Numenta's anomaly likelihood does: the mean
  * of the last S raw scores against the mean and standard deviation of the
  * last H such means (held as float), as z = (m - mu) / max(sigma, sigma_min); the caller
@@ -37,6 +43,7 @@ struct novelty_config {
 	double rho;		/* vigilance, > 0 */
 	double rate;		/* learning rate, 0..1 */
 	double sigma_min;	/* floor of the means' deviation, > 0 */
+	double shape;		/* tolerance of a known shape, 0..1; 0: none */
 };
 
 struct novelty;
@@ -62,6 +69,11 @@ int novelty_reserve(struct novelty *nv);
  * never after novelty_reserve()). */
 int novelty_push(struct novelty *nv, const double *p, double *raw,
     double *z);
+
+/* Whether, of the last span patterns pushed, some novel one was a known
+ * shape at a new scale and none was a novel shape (never when shape is
+ * 0). */
+int novelty_rescaled(const struct novelty *nv, uint64_t span);
 
 /* Recomputes the running sums from the rings (the caller does it at fixed
  * ordinals, so that replays round alike). */

@@ -94,6 +94,7 @@ static const struct param_info {
 	[DETECT_P_NOVELTY_CONFIRM] = { "novelty.confirm", 2, 1, 1000, 1, 0 },
 	[DETECT_P_NOVELTY_SETTLE] = { "novelty.settle", 750, 0, 1e15, 1, 0 },
 	[DETECT_P_NOVELTY_JOINT] = { "novelty.joint", 0.5, 0, 1, 0, 0 },
+	[DETECT_P_NOVELTY_SHAPE] = { "novelty.shape", 0.3, 0, 1, 0, 0 },
 };
 
 uint32_t

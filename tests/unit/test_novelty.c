@@ -109,9 +109,9 @@ static void
 test_against_reference(void **state)
 {
 	static const struct novelty_config cs[] = {
-		{ 6, 64, 10, 300, 100, 0.15, 0.1, 0.005 },
-		{ 3, 4, 1, 50, 50, 0.05, 0.5, 0.01 },	/* K full at once */
-		{ 8, 16, 7, 200, 1, 0.3, 0, 1e-9 },
+		{ 6, 64, 10, 300, 100, 0.15, 0.1, 0.005, 0.3 },
+		{ 3, 4, 1, 50, 50, 0.05, 0.5, 0.01, 0 },  /* K full at once */
+		{ 8, 16, 7, 200, 1, 0.3, 0, 1e-9, 1 },
 	};
 	size_t i;
 
@@ -155,7 +155,7 @@ static void
 test_save_load(void **state)
 {
 	static const struct novelty_config c = { 5, 8, 4, 60, 30, 0.1, 0.2,
-	    0.01 };
+	    0.01, 0.3 };
 	struct novelty *a = novelty_new(&c), *b = NULL;
 	struct prng g = { 77 };
 	unsigned char *buf;
@@ -180,6 +180,7 @@ test_save_load(void **state)
 		novelty_push(b, p, &rb, &zb);
 		assert_true(memcmp(&ra, &rb, sizeof(ra)) == 0);
 		assert_true(memcmp(&za, &zb, sizeof(za)) == 0);
+		assert_int_equal(novelty_rescaled(a, 8), novelty_rescaled(b, 8));
 	}
 	novelty_save(a, buf);
 	assert_int_equal(novelty_load(b, buf, size - 8), -1);
@@ -198,7 +199,7 @@ static void
 test_rows_grow(void **state)
 {
 	static const struct novelty_config c = { 4, 100, 3, 50, 10, 0.05, 0.1,
-	    0.01 };
+	    0.01, 0.3 };
 	struct novelty *a = novelty_new(&c), *b = NULL;
 	struct prng g = { 5 };
 	unsigned char *buf;
@@ -236,7 +237,7 @@ test_rows_grow(void **state)
 	/* a row not held yet must be saved as 0 */
 	{
 		struct novelty *f = novelty_new(&c);
-		size_t last_row = 48 + (size_t)(c.protos - 1) * c.dim * 8;
+		size_t last_row = 64 + (size_t)(c.protos - 1) * c.dim * 8;
 
 		assert_non_null(f);
 		novelty_push(f, p, &ra, &za);
@@ -254,6 +255,83 @@ test_rows_grow(void **state)
 	novelty_free(b);
 }
 
+/* The values of step t of the shapes test: a spike of height h every 12
+ * steps over a base of 0.1 with a little noise; from step 900 a square
+ * wave (6 steps low, 6 high), a shape never met. */
+static double
+shapes_value(struct prng *g, uint64_t t)
+{
+	double h = t < 600 ? 0.4 : 0.7;
+
+	if (t >= 900)
+		return (t / 6) % 2 ? 0.1 + h : 0.1;
+	return 0.1 + 0.01 * unit(g) + (t % 12 == 0 ? h : 0);
+}
+
+/* A novel pattern of a known shape at a new scale (taller spikes) is told
+ * from one of a new shape (a square wave), and from nothing when the
+ * shape tolerance is 0; a model saved and loaded tells them alike. */
+static void
+test_shapes(void **state)
+{
+	struct novelty_config c = { 6, 64, 10, 300, 100, 0.15, 0.1, 0.005,
+	    0.3 };
+	int taller, square, off;
+	unsigned round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		struct novelty *nv, *b = NULL;
+		struct prng g = { 3 };
+		double v[1000], raw, z, rb, zb;
+		unsigned char *buf;
+		uint64_t t;
+
+		c.shape = round == 0 ? 0.3 : 0;
+		nv = novelty_new(&c);
+		assert_non_null(nv);
+		buf = malloc(novelty_state_size(nv));
+		assert_non_null(buf);
+		taller = square = off = 0;
+		for (t = 0; t < 1000; t++) {
+			v[t] = shapes_value(&g, t);
+			if (t % 13 == 0) {
+				novelty_free(b);
+				novelty_save(nv, buf);
+				assert_non_null(b = novelty_new(&c));
+				assert_int_equal(novelty_load(b, buf,
+				    novelty_state_size(nv)), 0);
+			}
+			assert_int_equal(novelty_push(nv, t >= 5 ?
+			    v + t - 5 : NULL, &raw, &z), 0);
+			assert_int_equal(novelty_push(b, t >= 5 ?
+			    v + t - 5 : NULL, &rb, &zb), 0);
+			assert_true(memcmp(&z, &zb, sizeof(z)) == 0);
+			assert_int_equal(novelty_rescaled(nv, 20),
+			    novelty_rescaled(b, 20));
+			/* the first taller spikes are novel patterns */
+			if (t >= 600 && t < 640 && raw > c.rho)
+				taller++;
+			if (t >= 600 && t < 640 && novelty_rescaled(nv, 20))
+				off++;
+			if (t >= 905 && t < 960 && novelty_rescaled(nv, 20))
+				square++;
+			if (t < 600 && t > 100 && novelty_rescaled(nv, 20))
+				fail_msg("step %llu: rescaled before any "
+				    "rescaling", (unsigned long long)t);
+		}
+		assert_true(taller > 0);
+		if (round == 0) {
+			assert_true(off > 0);	/* taller: a known shape */
+			assert_true(square < 10); /* square: a new one */
+		} else
+			assert_int_equal(off + square, 0);
+		novelty_free(nv);
+		novelty_free(b);
+		free(buf);
+	}
+}
+
 int
 main(void)
 {
@@ -261,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_rows_grow),
+		cmocka_unit_test(test_shapes),
 	};
 
 	return cmocka_run_group_tests_name("novelty", tests, NULL, NULL);

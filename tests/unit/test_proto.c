@@ -1838,7 +1838,8 @@ test_settings_roundtrip(void **state)
 	    "\"novelty.sigma_min\":0.005,\"novelty_long.scale\":12,"
 	    "\"spatial.ramp\":200,\"novelty.holdoff\":200,"
 	    "\"moves.k\":6,\"moves.burst\":2.3,"
-	    "\"novelty.confirm\":2,\"novelty.settle\":750,\"novelty.joint\":0.5}}");
+	    "\"novelty.confirm\":2,\"novelty.settle\":750,\"novelty.joint\":0.5,"
+	    "\"novelty.shape\":0.3}}");
 	/* Parsed over other settings, it gives them back. */
 	detect_settings_default(&t, 1000);
 	t.detectors = 1;
