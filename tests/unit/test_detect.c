@@ -332,6 +332,26 @@ push_ok(struct detector *d, double x, struct detect_verdict *v)
 	assert_int_equal(detector_push(d, x, v, err, sizeof(err)), 0);
 }
 
+/* d saved and loaded into a new detector of client key (1 byte) and
+ * settings s; d is freed. */
+static struct detector *
+reloaded(struct detector *d, const char *key, const struct detect_settings *s)
+{
+	size_t size = detector_state_size(d);
+	unsigned char *buf = malloc(size);
+	struct detector *b;
+	char err[128];
+
+	assert_non_null(buf);
+	detector_save(d, buf);
+	b = detector_load(key, 1, s, buf, size, err, sizeof(err));
+	if (b == NULL)
+		fail_msg("load: %s", err);
+	detector_free(d);
+	free(buf);
+	return b;
+}
+
 /* Whether a statistic agrees: equal infinities, or within 1e-9 relative of
  * both statistic and threshold (a margin error of about 2e-9 (1 + |m|)). */
 static int
@@ -1220,11 +1240,10 @@ static void
 test_novelty_settle(void **state)
 {
 	struct detect_settings s;
-	struct detector *d, *b;
+	struct detector *d;
 	struct detect_verdict v;
 	char err[128];
-	unsigned char *buf;
-	size_t n, size, round, votes, alerts;
+	size_t n, round, votes, alerts;
 	static const double settle[4] = { 0, 750, 750, 99 };
 	struct prng p;
 
@@ -1253,17 +1272,7 @@ test_novelty_settle(void **state)
 				x = 0.3;	/* the wave stops */
 			if (round == 2 && n == 2450) {
 				/* saved and loaded between the two */
-				size = detector_state_size(d);
-				buf = malloc(size);
-				assert_non_null(buf);
-				detector_save(d, buf);
-				b = detector_load("n", 1, &s, buf, size, err,
-				    sizeof(err));
-				if (b == NULL)
-					fail_msg("load: %s", err);
-				detector_free(d);
-				free(buf);
-				d = b;
+				d = reloaded(d, "n", &s);
 			}
 			push_ok(d, x, &v);
 			if (n == 2400) {
@@ -1293,11 +1302,10 @@ static void
 test_novelty_joint(void **state)
 {
 	struct detect_settings s;
-	struct detector *d, *b;
+	struct detector *d;
 	struct detect_verdict v;
 	char err[128];
-	unsigned char *buf;
-	size_t n, size, round, alerts[3];
+	size_t n, round, alerts[3];
 	static const double joint[3] = { 0, 0.5, 0.5 };
 	double lo = INFINITY, hi = -INFINITY, x;
 	struct prng p;
@@ -1321,17 +1329,7 @@ test_novelty_joint(void **state)
 				x = hi + 0.75 * s.param[
 				    DETECT_P_SPATIAL_TOL] * (hi - lo);
 			if (round == 2 && n == 2405) {
-				size = detector_state_size(d);
-				buf = malloc(size);
-				assert_non_null(buf);
-				detector_save(d, buf);
-				b = detector_load("j", 1, &s, buf, size, err,
-				    sizeof(err));
-				if (b == NULL)
-					fail_msg("load: %s", err);
-				detector_free(d);
-				free(buf);
-				d = b;
+				d = reloaded(d, "j", &s);
 			}
 			if (x < lo)
 				lo = x;
@@ -1363,11 +1361,10 @@ static void
 test_novelty_shape(void **state)
 {
 	struct detect_settings s;
-	struct detector *d, *b;
+	struct detector *d;
 	struct detect_verdict v;
 	char err[128];
-	unsigned char *buf;
-	size_t n, size, round, taller[3], square[3];
+	size_t n, round, taller[3], square[3];
 	static const double shape[3] = { 0, 0.3, 0.3 };
 	double x;
 	struct prng p;
@@ -1388,17 +1385,7 @@ test_novelty_shape(void **state)
 			if (n > 2700)
 				x = (n / 6) % 2 ? 60 : 30;
 			if (round == 2 && n == 1505) {
-				size = detector_state_size(d);
-				buf = malloc(size);
-				assert_non_null(buf);
-				detector_save(d, buf);
-				b = detector_load("s", 1, &s, buf, size, err,
-				    sizeof(err));
-				if (b == NULL)
-					fail_msg("load: %s", err);
-				detector_free(d);
-				free(buf);
-				d = b;
+				d = reloaded(d, "s", &s);
 			}
 			push_ok(d, x, &v);
 			if (n >= 1500 && n < 1700)
