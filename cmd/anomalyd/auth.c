@@ -116,9 +116,9 @@ read_cookie(const struct server *srv, char out[READ_COOKIE_LEN + 1])
 	unsigned mdlen = 0, i;
 
 	out[0] = '\0';
-	if (srv->cfg.read == NULL || HMAC(EVP_sha256(), srv->cookie_key,
-	    (int)sizeof(srv->cookie_key), (const unsigned char *)
-	    srv->cfg.read, srv->cfg.read_len, md, &mdlen) == NULL ||
+	if (srv->cfg.read == NULL || HMAC(EVP_sha256(), srv->cfg.read,
+	    (int)srv->cfg.read_len, (const unsigned char *)READ_COOKIE_LABEL,
+	    sizeof(READ_COOKIE_LABEL) - 1, md, &mdlen) == NULL ||
 	    mdlen * 2 != READ_COOKIE_LEN)
 		return -1;
 	for (i = 0; i < mdlen; i++)

@@ -31,9 +31,13 @@ int token_authorized(const struct server *srv, struct lws *wsi);
 int admin_authorized(const struct server *srv, struct lws *wsi);
 
 /* The name of the read cookie, and the length of its value: hex of
- * HMAC-SHA-256(srv->cookie_key, read token), so that the cookie is not
- * the token, ends with the process and changes with the token. */
+ * HMAC-SHA-256 keyed by the read token over READ_COOKIE_LABEL, so that the
+ * cookie is not the token, changes with the token (rotating it logs every
+ * browser out), and is the same on every anomalyd that reads the same
+ * token file, across restarts: one login serves all the shards of a
+ * cluster. */
 #define READ_COOKIE	"anomalyd_read"
+#define READ_COOKIE_LABEL	"anomalyd read cookie 1"
 #define READ_COOKIE_LEN	64
 /* Whether the len bytes at t are the read token, in a time that depends
  * only on its length (0 when there is none). */

@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 
 #include "alert.h"
 #include "clients.h"
@@ -944,8 +943,6 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&srv.kick);
 	LIST_INIT(&srv.http_waits);
 	srv.started_us = clock_mono_us();
-	if (RAND_bytes(srv.cookie_key, (int)sizeof(srv.cookie_key)) != 1)
-		errx(1, "no random bytes for the read cookie's key");
 	budget_init(&srv.budget, srv.cfg.max_memory);
 	srv.dbpath = store_resolve_path(srv.cfg.db, getenv("ANOMALY_DB"));
 	if (srv.cfg.tls_cert != NULL && tls_check(srv.cfg.tls_cert,

@@ -282,9 +282,6 @@ struct server {
 	uint64_t	 snap_skipped;	/* over the cap, since start */
 	uint64_t	 prune_logged;	/* pruning steps failed, up to the
 					 * last one the sweep logged */
-	unsigned char	 cookie_key[32];	/* random at start: the read
-					 * cookie is an HMAC of the read
-					 * token with it (auth.c) */
 	uint64_t	 read_refused;	/* HTTP requests refused for want of
 					 * the read token, since start */
 	int64_t		 stream_next_us;	/* no streamed piece before

@@ -2,7 +2,8 @@
 # readtoken.sh: --read-token-file (issue 17 item 2) and the reload of the
 # token files on SIGHUP (issue 18 item 3), TAP.  Every HTTP request but
 # /healthz and the login page needs the read token, as Authorization:
-# Bearer or as the cookie /login sets; a wrong one gets the same 401
+# Bearer or as the cookie /login sets (good on every anomalyd of the same
+# token file, across restarts: a cluster's shards); a wrong one gets the same 401
 # whether the client exists or not, and is counted in /metrics; the write
 # token and the read token are each refused for the other's use.  SIGHUP
 # rereads the files: the old token stops working, the new one works, an
@@ -10,7 +11,7 @@
 # token and says why in the log.
 . tests/lib.sh
 
-echo "1..14"
+echo "1..15"
 
 base=
 # code PATH [CURL ARG]...: the status of a GET of PATH.
@@ -118,6 +119,29 @@ ok $? "POST /login with the token: 303 to /, an HttpOnly SameSite=Strict cookie 
 out="$(code / -H "Cookie: $cookie") $(code /api/clients/known -H "Cookie: x=1; $cookie") $(code /api/clients/known/points -H "Cookie: $cookie")"
 [ "$out" = "200 200 200" ]
 ok $? "the cookie then lets the pages and the API be read"
+
+# the shards of a cluster each read the same token file: one login must
+# serve them all, and outlive a restart
+port2=$(free_port)
+"$anomalyd" -l "127.0.0.1:$port2" -d "$tmp/second.db" \
+    --read-token-file "$tmp/read" 2>>"$tmp/log" &
+pid2=$!
+i=0
+until [ "$(http_get "http://127.0.0.1:$port2/healthz" 2>/dev/null)" = ok ] ||
+    [ $i -ge 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+second=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+    -H "Cookie: $cookie" "http://127.0.0.1:$port2/api/clients")
+kill -TERM "$pid2"
+wait "$pid2" 2>/dev/null
+keep_port=1
+stop
+start --read-token-file "$tmp/read" --token-file "$tmp/write"
+out="another anomalyd $second, after a restart $(code /api/clients -H "Cookie: $cookie")"
+[ "$out" = "another anomalyd 200, after a restart 200" ]
+ok $? "the cookie is good on another anomalyd with the same token file and after a restart ($out)"
 
 # 3. reload on SIGHUP: an open WebSocket, new tokens
 mkfifo "$tmp/fifo"
