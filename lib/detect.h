@@ -16,9 +16,10 @@
  * within novelty.joint of its bar, is an alert too; novel patterns that are
  * only known shapes at a new scale (novelty.shape) raise none by
  * themselves; spatial's tolerance is wider on the first spatial.ramp
- * values).  Pure computation: no I/O, no SQL, no JSON.  Deterministic and restart-exact: the state
- * after n points is a function of the client_id, the settings (settings.h)
- * and those n values only, and it can be saved and loaded bit for bit.
+ * values).  Pure computation: no I/O, no SQL, no JSON.  Deterministic and
+ * restart-exact: the state after n points is a function of the client_id,
+ * the settings (settings.h) and those n values only, and it can be saved
+ * and loaded bit for bit.
  */
 #ifndef ANOMALY_DETECT_H
 #define ANOMALY_DETECT_H

@@ -382,8 +382,8 @@ novelty_state_size(const struct novelty *nv)
 {
 	const struct novelty_config *c = &nv->c;
 
-	return 8 * (3 + 3 + 2 + (size_t)c->protos * (c->dim + 1) + c->average) +
-	    4 * (size_t)c->history;
+	return 8 * (3 + 3 + 2 + (size_t)c->protos * (c->dim + 1) +
+	    c->average) + 4 * (size_t)c->history;
 }
 
 void

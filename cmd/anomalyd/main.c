@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "alert.h"
 #include "clients.h"
 #include "clock.h"
