@@ -200,7 +200,9 @@ struct session {
 	char		*rx;		/* a message in pieces, rxcap bytes of */
 	size_t		 rxlen, rxcap;	/* srv->budget */
 	int		 in_msg;
-	int64_t		 msg_ms;	/* when its first piece came */
+	int64_t		 msg_ms;	/* when its first piece came, moved
+					 * on by the time anomalyd held its
+					 * input since (ws_sweep()) */
 
 	/* a long protocol-2 batch, judged in slices between which the loop
 	 * serves the others (ws.c): not reading from s meanwhile */
@@ -274,6 +276,7 @@ struct server {
 	char		 gone_why[256];	/* nothing is stored any more */
 	int64_t		 started_us;	/* clock_mono_us() at start */
 	lws_sorted_usec_list_t sweep;
+	int64_t		 swept_ms;	/* wall time of the last ws_sweep() */
 	struct guard	*guard;		/* guard.c's */
 	struct commit_stats commits;
 	struct budget	 budget;	/* --max-memory */

@@ -67,15 +67,35 @@ rx_release(struct server *srv, struct session *s)
 	s->in_msg = 0;
 }
 
+/* Whether anomalyd holds s's input now: its replies wait to be read
+ * (paused), a batch of it is judged in slices, the writer is behind
+ * (backlog), or its client's detector is being rebuilt. */
+static int
+input_held(const struct server *srv, const struct session *s)
+{
+	return s->paused || s->bactive || srv->backlog ||
+	    (s->client != NULL && (s->client->job != NULL || s->client->want));
+}
+
 void
 ws_sweep(struct server *srv)
 {
 	struct session *s;
 	int64_t now = clock_wall_ms();
+	int64_t held = srv->swept_ms != 0 && now > srv->swept_ms ?
+	    now - srv->swept_ms : 0;
 
+	srv->swept_ms = now;
 	TAILQ_FOREACH(s, &srv->sessions, all) {
 		if (s->close_code != 0)
 			continue;
+		/* a message must be whole within --hello-timeout of the
+		 * peer's own time: while anomalyd does not read it (a peer
+		 * that does not read its replies, among others) the clock
+		 * stops, so that such a peer is closed as too slow (4008),
+		 * not for a message it could not send */
+		if (s->in_msg && input_held(srv, s))
+			s->msg_ms += held;
 		if ((s->phase == PHASE_HELLO || s->deferred) &&
 		    now - s->born_ms >= guard_hello_ms(srv))
 			session_close(s, s->deferred ? 4003 : 4001,
