@@ -221,7 +221,8 @@ struct session {
 	size_t		 queued;	/* bytes in sendq */
 	size_t		 held;		/* bytes in waiting */
 	int		 paused;	/* not reading: too much is queued */
-	int64_t		 wrote_ms;	/* when a reply last went out */
+	int64_t		 wrote_ms;	/* when a reply last went out (or the
+					 * session was paused) */
 
 	int		 close_code;	/* 0, or close with it when writable */
 	char		 close_reason[124];

@@ -18,7 +18,7 @@
 
 #define RX_KEEP		16384	/* an assembly buffer above this is freed */
 #define SLICE_US	1000	/* a batch yields to the others after this */
-#define STALL_MS	10000	/* paused with nothing written: too slow */
+#define STALL_MS	10000	/* a peer not reading, nothing written: too slow */
 #define NO_TOKEN	"token missing or wrong"
 
 /* Closes wsi from within its callback: the caller returns -1. */
@@ -67,13 +67,22 @@ rx_release(struct server *srv, struct session *s)
 	s->in_msg = 0;
 }
 
-/* Whether anomalyd holds s's input now: its replies wait to be read
- * (paused), a batch of it is judged in slices, the writer is behind
+/* Whether s's peer does not read its replies now: they wait in anomalyd
+ * (paused), or in lws, which then reads nothing from it either until its
+ * output is out. */
+static int
+peer_not_reading(const struct session *s)
+{
+	return s->paused || lws_partial_buffered(s->wsi);
+}
+
+/* Whether anomalyd holds s's input now: its peer does not read its
+ * replies, a batch of it is judged in slices, the writer is behind
  * (backlog), or its client's detector is being rebuilt. */
 static int
 input_held(const struct server *srv, const struct session *s)
 {
-	return s->paused || s->bactive || srv->backlog ||
+	return peer_not_reading(s) || s->bactive || srv->backlog ||
 	    (s->client != NULL && (s->client->job != NULL || s->client->want));
 }
 
@@ -110,7 +119,8 @@ ws_sweep(struct server *srv)
 			session_close(s, 1008, "message not complete in time",
 			    1);
 			rx_release(srv, s);
-		} else if (s->paused && now - s->wrote_ms >= STALL_MS) {
+		} else if (peer_not_reading(s) &&
+		    now - s->wrote_ms >= STALL_MS) {
 			logmsg(0, "%s: reads no replies: too slow",
 			    s->client != NULL ? s->client->id : s->peer);
 			session_close(s, 4008, "too slow", 1);
@@ -788,8 +798,8 @@ writeable(struct server *srv, struct session *s)
 		return -1;
 	}
 	free(r);
+	s->wrote_ms = clock_wall_ms();
 	if (s->paused) {
-		s->wrote_ms = clock_wall_ms();
 		if (s->queued + s->held <= srv->cfg.max_pending / 8) {
 			s->paused = 0;
 			if (!s->bactive)	/* else when the batch ends */
