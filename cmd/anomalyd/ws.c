@@ -670,6 +670,7 @@ established(struct server *srv, struct session *s, struct lws *wsi)
 	STAILQ_INIT(&s->waiting);
 	STAILQ_INIT(&s->sendq);
 	s->born_ms = clock_wall_ms();
+	s->wrote_ms = s->born_ms;	/* the stall rule's start */
 	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
 	TAILQ_INSERT_TAIL(&srv->sessions, s, all);
 	s->registered = 1;
