@@ -690,6 +690,23 @@ status_error(const struct apianswer *a, char *err, size_t errlen)
 		    "--read-token-file)" : "");
 }
 
+/* GETs path into c->page.  Returns 1 when it answered 200, 0 when it
+ * answered 404 and absent is set, else -1 with a message in err. */
+static int
+get_page(struct apiclient *c, const char *path, int absent, char *err,
+    size_t errlen)
+{
+	if (apiclient_get(c, path, &c->page, err, errlen) == -1)
+		return -1;
+	if (absent && c->page.status == 404)
+		return 0;
+	if (c->page.status != 200) {
+		status_error(&c->page, err, errlen);
+		return -1;
+	}
+	return 1;
+}
+
 /* GETs path and reads the array of its answer into r.  Returns 0, or -1
  * with a message in err. */
 static int
@@ -698,12 +715,8 @@ get_rows(struct apiclient *c, const char *path, struct rows *r, char *err,
 {
 	enum json_status st;
 
-	if (apiclient_get(c, path, &c->page, err, errlen) == -1)
+	if (get_page(c, path, 0, err, errlen) == -1)
 		return -1;
-	if (c->page.status != 200) {
-		status_error(&c->page, err, errlen);
-		return -1;
-	}
 	jsonbuf_init(&r->set, 0);
 	st = json_read(c->page.body, c->page.len, rows_event, r);
 	jsonbuf_free(&r->set);
@@ -770,14 +783,8 @@ apiclient_client(struct apiclient *c, const char *id,
 	int rc;
 
 	apiclient_urlenc(path, sizeof(path), id);
-	if (apiclient_get(c, path, &c->page, err, errlen) == -1)
-		return -1;
-	if (c->page.status == 404)
-		return 0;
-	if (c->page.status != 200) {
-		status_error(&c->page, err, errlen);
-		return -1;
-	}
+	if ((rc = get_page(c, path, 1, err, errlen)) != 1)
+		return rc;
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		errmsg_set(err, errlen, "out of memory");
 		return -1;
@@ -948,6 +955,7 @@ apiclient_detail(struct apiclient *c, const char *id, int64_t before,
 	char path[512] = "/api/clients/";
 	enum json_status st;
 	size_t n;
+	int rc;
 
 	apiclient_urlenc(path, sizeof(path), id);
 	n = strlen(path);
@@ -958,14 +966,8 @@ apiclient_detail(struct apiclient *c, const char *id, int64_t before,
 		snprintf(path + n, sizeof(path) - n, "&before=%" PRId64,
 		    before);
 	}
-	if (apiclient_get(c, path, &c->page, err, errlen) == -1)
-		return -1;
-	if (c->page.status == 404)
-		return 0;
-	if (c->page.status != 200) {
-		status_error(&c->page, err, errlen);
-		return -1;
-	}
+	if ((rc = get_page(c, path, 1, err, errlen)) != 1)
+		return rc;
 	if ((d.r = calloc(1, sizeof(*d.r))) == NULL) {
 		errmsg_set(err, errlen, "out of memory");
 		return -1;

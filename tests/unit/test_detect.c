@@ -332,10 +332,11 @@ push_ok(struct detector *d, double x, struct detect_verdict *v)
 	assert_int_equal(detector_push(d, x, v, err, sizeof(err)), 0);
 }
 
-/* d saved and loaded into a new detector of client key (1 byte) and
- * settings s; d is freed. */
+/* A new detector of client key (1 byte) and settings s loaded from d's
+ * saved state; d is kept. */
 static struct detector *
-reloaded(struct detector *d, const char *key, const struct detect_settings *s)
+loaded_copy(const struct detector *d, const char *key,
+    const struct detect_settings *s)
 {
 	size_t size = detector_state_size(d);
 	unsigned char *buf = malloc(size);
@@ -347,8 +348,17 @@ reloaded(struct detector *d, const char *key, const struct detect_settings *s)
 	b = detector_load(key, 1, s, buf, size, err, sizeof(err));
 	if (b == NULL)
 		fail_msg("load: %s", err);
-	detector_free(d);
 	free(buf);
+	return b;
+}
+
+/* loaded_copy() of d, which is freed. */
+static struct detector *
+reloaded(struct detector *d, const char *key, const struct detect_settings *s)
+{
+	struct detector *b = loaded_copy(d, key, s);
+
+	detector_free(d);
 	return b;
 }
 
@@ -960,8 +970,7 @@ test_spatial_levels(void **state)
 	struct detector *d, *b;
 	struct detect_verdict v, vb;
 	char err[128];
-	unsigned char *buf;
-	size_t n, size, round, votes, alerts;
+	size_t n, round, votes, alerts;
 	static const double settle[3] = { 0, 750, 750 };
 
 	(void)state;
@@ -988,21 +997,13 @@ test_spatial_levels(void **state)
 			if (n == 2590)
 				x = 1.3;	/* a jump past it */
 			if (round == 2 && (n == 2400 || n == 2450)) {
-				size = detector_state_size(d);
-				buf = malloc(size);
-				assert_non_null(buf);
-				detector_save(d, buf);
-				b = detector_load("l", 1, &s, buf, size, err,
-				    sizeof(err));
-				if (b == NULL)
-					fail_msg("load: %s", err);
+				b = loaded_copy(d, "l", &s);
 				push_ok(d, x, &v);
 				push_ok(b, x, &vb);
 				if (memcmp(&v, &vb, sizeof(v)) != 0)
 					fail_msg("loaded at %zu: verdict "
 					    "differs", n);
 				detector_free(d);
-				free(buf);
 				d = b;
 			} else
 				push_ok(d, x, &v);
