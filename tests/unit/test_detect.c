@@ -332,6 +332,21 @@ push_ok(struct detector *d, double x, struct detect_verdict *v)
 	assert_int_equal(detector_push(d, x, v, err, sizeof(err)), 0);
 }
 
+/* Default settings at W = 1000 with spatial and novelty as the detectors
+ * and the alert source and a hold-off of 5, into s. */
+static void
+spatial_novelty(struct detect_settings *s)
+{
+	char err[128];
+
+	detect_settings_default(s, 1000);
+	assert_int_equal(detect_parse_detectors(s, "spatial,novelty", err,
+	    sizeof(err)), 0);
+	assert_int_equal(detect_parse_alert(s, "spatial,novelty", err,
+	    sizeof(err)), 0);
+	s->param[DETECT_P_HOLDOFF] = 5;
+}
+
 /* A new detector of client key (1 byte) and settings s loaded from d's
  * saved state; d is kept. */
 static struct detector *
@@ -975,12 +990,7 @@ test_spatial_levels(void **state)
 
 	(void)state;
 	for (round = 0; round < 3; round++) {
-		detect_settings_default(&s, 1000);
-		assert_int_equal(detect_parse_detectors(&s, "spatial,novelty",
-		    err, sizeof(err)), 0);
-		assert_int_equal(detect_parse_alert(&s, "spatial,novelty", err,
-		    sizeof(err)), 0);
-		s.param[DETECT_P_HOLDOFF] = 5;
+		spatial_novelty(&s);
 		s.param[DETECT_P_NOVELTY_HOLDOFF] = 5;
 		s.param[DETECT_P_NOVELTY_SETTLE] = settle[round];
 		d = detector_new("l", 1, &s, err, sizeof(err));
@@ -1045,12 +1055,7 @@ test_novelty_holdoff(void **state)
 
 	(void)state;
 	for (round = 0; round < 2; round++) {
-		detect_settings_default(&s, 1000);
-		assert_int_equal(detect_parse_detectors(&s, "spatial,novelty",
-		    err, sizeof(err)), 0);
-		assert_int_equal(detect_parse_alert(&s, "spatial,novelty", err,
-		    sizeof(err)), 0);
-		s.param[DETECT_P_HOLDOFF] = 5;
+		spatial_novelty(&s);
 		s.param[DETECT_P_NOVELTY_HOLDOFF] = round == 0 ? 0 : 1000;
 		d = detector_new("n", 1, &s, err, sizeof(err));
 		assert_non_null(d);
@@ -1250,13 +1255,8 @@ test_novelty_settle(void **state)
 
 	(void)state;
 	for (round = 0; round < 4; round++) {
-		detect_settings_default(&s, 1000);
+		spatial_novelty(&s);
 		assert_true(s.param[DETECT_P_NOVELTY_SETTLE] == 750);
-		assert_int_equal(detect_parse_detectors(&s, "spatial,novelty",
-		    err, sizeof(err)), 0);
-		assert_int_equal(detect_parse_alert(&s, "spatial,novelty", err,
-		    sizeof(err)), 0);
-		s.param[DETECT_P_HOLDOFF] = 5;
 		s.param[DETECT_P_NOVELTY_HOLDOFF] = 5;
 		s.param[DETECT_P_NOVELTY_SETTLE] = settle[round];
 		d = detector_new("n", 1, &s, err, sizeof(err));
